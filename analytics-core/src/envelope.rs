@@ -1,0 +1,210 @@
+//! The wire envelope: one event (`TrackEventRequest`) and a batch (`EventBatch`).
+
+use std::any::Any;
+use std::fmt;
+
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
+
+use crate::event::AnalyticsEvent;
+use crate::schema::EventSchema;
+use crate::validate::ValidationErrors;
+
+/// What `TrackEventRequest` needs from a boxed event.
+trait DynEvent: erased_serde::Serialize + Any + Send + Sync {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> &'static EventSchema;
+    fn validate(&self) -> Result<(), ValidationErrors>;
+    fn write_json(&self, out: &mut Vec<u8>);
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<E: AnalyticsEvent> DynEvent for E {
+    fn name(&self) -> &'static str {
+        E::NAME
+    }
+    fn schema(&self) -> &'static EventSchema {
+        E::schema()
+    }
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        AnalyticsEvent::validate(self)
+    }
+    fn write_json(&self, out: &mut Vec<u8>) {
+        AnalyticsEvent::write_json(self, out)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// Any event, type-erased: what the reference's untagged `TrackEventRequest`
+/// enum was, without the hand-written variant per event.
+///
+/// Every `#[derive(AnalyticsEvent)]` type converts into it with `From`.
+/// Serializes as the envelope `{"event_type": .., "event_params": {..}}`.
+pub struct TrackEventRequest {
+    event: Box<dyn DynEvent>,
+}
+
+impl TrackEventRequest {
+    /// Wraps an event.
+    pub fn new<E: AnalyticsEvent>(event: E) -> Self {
+        TrackEventRequest {
+            event: Box::new(event),
+        }
+    }
+
+    /// The event's wire name.
+    pub fn event_type(&self) -> &'static str {
+        self.event.name()
+    }
+
+    /// The event's schema.
+    pub fn schema(&self) -> &'static EventSchema {
+        self.event.schema()
+    }
+
+    /// Validates the event inside.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        self.event.validate()
+    }
+
+    /// Appends the compact envelope, identical to `serde_json::to_writer(self)`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.event.write_json(out)
+    }
+
+    /// The event, if it is an `E`.
+    pub fn downcast_ref<E: AnalyticsEvent>(&self) -> Option<&E> {
+        self.event.as_any().downcast_ref()
+    }
+
+    /// The event back, if it is an `E`; the request unchanged otherwise.
+    pub fn downcast<E: AnalyticsEvent>(self) -> Result<E, Self> {
+        if self.event.as_any().is::<E>() {
+            let any = self.event.into_any();
+            Ok(*any
+                .downcast::<E>()
+                .unwrap_or_else(|_| unreachable!("type checked above")))
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl fmt::Debug for TrackEventRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut json = Vec::new();
+        self.write_json(&mut json);
+        f.debug_struct("TrackEventRequest")
+            .field("event_type", &self.event_type())
+            .field("json", &String::from_utf8_lossy(&json))
+            .finish()
+    }
+}
+
+/// The event's params, serialized through the boxed event.
+struct Params<'a>(&'a dyn DynEvent);
+
+impl Serialize for Params<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        erased_serde::serialize(self.0, serializer)
+    }
+}
+
+impl Serialize for TrackEventRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut envelope = serializer.serialize_struct("TrackEventRequest", 2)?;
+        envelope.serialize_field("event_type", self.event_type())?;
+        envelope.serialize_field("event_params", &Params(&*self.event))?;
+        envelope.end()
+    }
+}
+
+impl<E: AnalyticsEvent> From<E> for TrackEventRequest {
+    fn from(event: E) -> Self {
+        TrackEventRequest::new(event)
+    }
+}
+
+/// A batch of events as the reference sends it: `{"events": [..]}`.
+#[derive(Debug, Default)]
+pub struct EventBatch {
+    events: Vec<TrackEventRequest>,
+}
+
+impl EventBatch {
+    /// A batch of these events, in this order.
+    pub fn new(events: Vec<TrackEventRequest>) -> Self {
+        EventBatch { events }
+    }
+
+    /// Appends one event.
+    pub fn push(&mut self, event: impl Into<TrackEventRequest>) {
+        self.events.push(event.into());
+    }
+
+    /// The events, in order.
+    pub fn events(&self) -> &[TrackEventRequest] {
+        &self.events
+    }
+
+    /// How many events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// No event.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The events back.
+    pub fn into_events(self) -> Vec<TrackEventRequest> {
+        self.events
+    }
+
+    /// Appends the compact batch, identical to `serde_json::to_writer(self)`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"events\":[");
+        for (i, event) in self.events.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            event.write_json(out);
+        }
+        out.extend_from_slice(b"]}");
+    }
+}
+
+impl Serialize for EventBatch {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut batch = serializer.serialize_struct("EventBatch", 1)?;
+        batch.serialize_field("events", &self.events)?;
+        batch.end()
+    }
+}
+
+impl FromIterator<TrackEventRequest> for EventBatch {
+    fn from_iter<I: IntoIterator<Item = TrackEventRequest>>(iter: I) -> Self {
+        EventBatch::new(iter.into_iter().collect())
+    }
+}
+
+impl Extend<TrackEventRequest> for EventBatch {
+    fn extend<I: IntoIterator<Item = TrackEventRequest>>(&mut self, iter: I) {
+        self.events.extend(iter);
+    }
+}
+
+impl IntoIterator for EventBatch {
+    type Item = TrackEventRequest;
+    type IntoIter = std::vec::IntoIter<TrackEventRequest>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.events.into_iter()
+    }
+}

@@ -1,0 +1,110 @@
+//! The traits the derives implement: [`AnalyticsEvent`] and [`AnalyticsFields`].
+
+use crate::__private::FieldSet;
+use crate::envelope::TrackEventRequest;
+use crate::json;
+use crate::schema::EventSchema;
+use crate::validate::{Path, ValidationErrors};
+
+/// A typed analytics event: a params struct with a wire name.
+///
+/// Derive it with `#[derive(AnalyticsEvent)]`; see the crate docs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an analytics event",
+    label = "expected a type that derives `AnalyticsEvent`",
+    note = "add `#[derive(AnalyticsEvent)]` to `{Self}`"
+)]
+pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
+    /// The `event_type` written on the wire.
+    const NAME: &'static str;
+
+    /// The event's version (`#[analytics(version = N)]`, default 1).
+    const VERSION: u32;
+
+    /// `{"event_type":"<NAME>","event_params":` pre-escaped at compile time.
+    #[doc(hidden)]
+    const __ENVELOPE_PREFIX: &'static [u8];
+
+    /// The event's schema: wire name, version, description, every wire field.
+    fn schema() -> &'static EventSchema;
+
+    /// Checks every field rule and struct-level check; reports all violations.
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        self.__validate_into(&Path::ROOT, &mut errors);
+        errors.into_result()
+    }
+
+    /// Appends the compact envelope `{"event_type":..,"event_params":{..}}`,
+    /// byte-identical to `serde_json::to_writer` of the same request.
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(Self::__ENVELOPE_PREFIX);
+        self.write_params_json(out);
+        out.push(b'}');
+    }
+
+    /// Appends the compact `event_params` object alone.
+    #[inline]
+    fn write_params_json(&self, out: &mut Vec<u8>) {
+        json::write_object(out, |out| self.__write_members(out));
+    }
+
+    /// Wraps the event in the dynamic [`TrackEventRequest`].
+    fn into_request(self) -> TrackEventRequest
+    where
+        Self: Sized,
+    {
+        TrackEventRequest::new(self)
+    }
+}
+
+/// A reusable group of fields (a base, or a nested object).
+///
+/// Derive it with `#[derive(AnalyticsFields)]`. An event includes a base with
+/// `#[analytics(flatten)]` (or `#[serde(flatten)]`); a field whose type
+/// derives `AnalyticsFields` without `flatten` is a nested JSON object.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a group of analytics fields",
+    label = "`flatten` needs a type that derives `AnalyticsFields`",
+    note = "add `#[derive(AnalyticsFields)]` to `{Self}`"
+)]
+pub trait AnalyticsFields: FieldSet {
+    /// Checks every field rule and struct-level check; reports all violations.
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        self.__validate_into(&Path::ROOT, &mut errors);
+        errors.into_result()
+    }
+}
+
+/// An enum whose unit variants are the closed set of values of a field.
+///
+/// Derive it with `#[derive(AnalyticsEnum)]`; `#[serde(rename_all)]` and
+/// `#[serde(rename)]` are honoured exactly as serde does.
+pub trait AnalyticsEnum: Sized + 'static {
+    /// The wire values, in declaration order.
+    const VALUES: &'static [&'static str];
+
+    /// The wire value of this variant.
+    fn as_str(&self) -> &'static str;
+
+    /// The variant whose wire value is `value`.
+    fn from_wire(value: &str) -> Option<Self>;
+}
+
+/// An enum of events (`#[derive(EventCatalog)]`): one newtype variant per
+/// event, for code that wants an exhaustive `match`.
+pub trait EventCatalog: serde::Serialize + for<'de> serde::Deserialize<'de> {
+    /// Every event name of the catalog, in declaration order.
+    const NAMES: &'static [&'static str];
+
+    /// The wire name of the event inside.
+    fn event_type(&self) -> &'static str;
+
+    /// Validates the event inside.
+    fn validate(&self) -> Result<(), ValidationErrors>;
+
+    /// Appends the compact envelope of the event inside.
+    fn write_json(&self, out: &mut Vec<u8>);
+}

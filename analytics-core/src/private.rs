@@ -1,0 +1,510 @@
+//! Items that generated code uses. Not public API: no semver guarantee.
+//!
+//! Generated code reaches the runtime only through `::analytics_core::__private`
+//! (or `<crate = path>::__private`), so it compiles in any user crate.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
+
+pub use crate::envelope::TrackEventRequest;
+pub use crate::json;
+pub use crate::rules;
+pub use crate::schema::{
+    Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, ObjectSchema, Rule,
+};
+pub use crate::validate::{Path, ValidationErrors};
+pub use crate::value::AnalyticsValue;
+pub use crate::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields, EventCatalog};
+pub use ::core;
+pub use inventory;
+pub use serde;
+pub use std::sync::OnceLock;
+
+pub use ::core::{
+    clone::Clone, default::Default, fmt::Formatter, marker::Copy, marker::Sized, option::Option,
+    result::Result,
+};
+pub use ::std::{boxed::Box, string::String, vec::Vec};
+
+/// The machinery shared by events and groups of fields: what a derive needs
+/// from the types it flattens, nests or dispatches to.
+pub trait FieldSet: Sized {
+    /// The Rust type name, for serde's `expecting` messages.
+    const TYPE_NAME: &'static str;
+
+    /// The wire names this type writes (its own and its flattened bases'), for
+    /// the compile-time collision check.
+    const NAMES: NameSet;
+
+    /// Partial state while deserializing: one slot per field.
+    type Slots: Default;
+
+    /// Validates into `errors`, with paths below `path`.
+    fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors);
+
+    /// Appends `,"key":value` for every member written.
+    fn __write_members(&self, out: &mut Vec<u8>);
+
+    /// Serializes every member written into a serde map.
+    fn __serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+
+    /// How many members are written (for `serialize_map`'s length hint).
+    fn __member_count(&self) -> usize;
+
+    /// Appends the schema of every wire field; `prefix` is the Rust path of the
+    /// flattened field this type sits in (empty at the top).
+    fn __field_schemas(prefix: &str, out: &mut Vec<FieldSchema>);
+
+    /// Deserializes the value for `key` into its slot; `false` if the key is not ours.
+    fn __accept<'de, A: MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+
+    /// Builds the value once every key was read; a missing key is serde's
+    /// `missing_field` error (an `Option` field becomes `None`).
+    fn __finish<E: de::Error>(slots: Self::Slots) -> Result<Self, E>;
+}
+
+/// The wire names of a type, as a tree: its own fields plus its flattened bases.
+#[derive(Clone, Copy)]
+pub struct NameSet {
+    /// Wire names of the type's own fields.
+    pub own: &'static [&'static str],
+    /// The name sets of the flattened bases.
+    pub flattened: &'static [&'static NameSet],
+}
+
+impl NameSet {
+    /// Whether `name` is written by this type.
+    pub const fn contains(&self, name: &str) -> bool {
+        let mut i = 0;
+        while i < self.own.len() {
+            if str_eq(self.own[i], name) {
+                return true;
+            }
+            i += 1;
+        }
+        let mut j = 0;
+        while j < self.flattened.len() {
+            if self.flattened[j].contains(name) {
+                return true;
+            }
+            j += 1;
+        }
+        false
+    }
+
+    /// Whether the two sets share a name.
+    pub const fn intersects(&self, other: &NameSet) -> bool {
+        let mut i = 0;
+        while i < self.own.len() {
+            if other.contains(self.own[i]) {
+                return true;
+            }
+            i += 1;
+        }
+        let mut j = 0;
+        while j < self.flattened.len() {
+            if self.flattened[j].intersects(other) {
+                return true;
+            }
+            j += 1;
+        }
+        false
+    }
+}
+
+/// `a == b`, usable in `const` assertions.
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether any two of `names` are equal (for `EventCatalog`'s duplicate check).
+pub const fn first_duplicate(names: &[&str]) -> Option<usize> {
+    let mut i = 0;
+    while i < names.len() {
+        let mut j = 0;
+        while j < i {
+            if str_eq(names[i], names[j]) {
+                return Some(i);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+// ---------------------------------------------------------------- serialize
+
+/// `Serialize` for a field set: a map of its members.
+pub fn serialize_field_set<T: FieldSet, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(value.__member_count()))?;
+    value.__serialize_members(&mut map)?;
+    map.end()
+}
+
+/// Serializes one member (through `AnalyticsValue`, so a wrong field type is
+/// reported once, as "cannot be the type of an analytics field").
+#[inline]
+pub fn serialize_member<M: SerializeMap, T: AnalyticsValue>(
+    map: &mut M,
+    key: &'static str,
+    value: &T,
+) -> Result<(), M::Error> {
+    map.serialize_entry(key, value)
+}
+
+/// `Serialize` for an `EventCatalog` variant: the envelope.
+pub fn serialize_envelope<E: AnalyticsEvent, S: Serializer>(
+    event: &E,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut envelope = serializer.serialize_struct("TrackEventRequest", 2)?;
+    envelope.serialize_field("event_type", E::NAME)?;
+    envelope.serialize_field("event_params", event)?;
+    envelope.end()
+}
+
+// -------------------------------------------------------------- deserialize
+
+/// A map key, borrowed when the input allows it.
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    /// The key's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// Reads a member's value (through `AnalyticsValue`, see [`serialize_member`]).
+#[inline]
+pub fn next_member<'de, A: MapAccess<'de>, T: AnalyticsValue>(
+    slot: &mut Option<T>,
+    key: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(key));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// The value of a member that was not in the input: `None` for an `Option`,
+/// serde's `missing field` error otherwise (serde's own rule).
+pub fn missing_member<T: AnalyticsValue, E: de::Error>(
+    slot: Option<T>,
+    key: &'static str,
+) -> Result<T, E> {
+    match slot {
+        Some(value) => Ok(value),
+        None => T::deserialize(MissingField::<E>(key, PhantomData)),
+    }
+}
+
+/// The value of a `#[serde(default)]` member that was not in the input.
+pub fn default_member<T: AnalyticsValue + Default>(slot: Option<T>) -> T {
+    slot.unwrap_or_default()
+}
+
+/// A deserializer for an absent key: `None` to an `Option`, an error to anything else.
+struct MissingField<E>(&'static str, PhantomData<E>);
+
+impl<'de, E: de::Error> Deserializer<'de> for MissingField<E> {
+    type Error = E;
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, E> {
+        Err(de::Error::missing_field(self.0))
+    }
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_none()
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// `Deserialize` for a field set: a map whose keys go to their slots; unknown
+/// keys are ignored (serde's default).
+pub fn deserialize_field_set<'de, T: FieldSet, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    deserializer.deserialize_map(FieldSetVisitor::<T>(PhantomData))
+}
+
+struct FieldSetVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FieldSet> Visitor<'de> for FieldSetVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "struct {}", T::TYPE_NAME)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut slots = T::Slots::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if !T::__accept(&mut slots, key.as_str(), &mut map)? {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        T::__finish(slots)
+    }
+}
+
+/// What an `EventCatalog` enum gives the envelope deserializer.
+pub trait CatalogDispatch: Sized {
+    /// Every event name of the catalog, in declaration order.
+    const NAMES: &'static [&'static str];
+    /// The enum's name, for `expecting`.
+    const TYPE_NAME: &'static str;
+    /// Deserializes `event_params` of the event named `name`; `None` when no
+    /// variant has that name.
+    fn deserialize_params<'de, D: Deserializer<'de>>(
+        name: &str,
+        params: D,
+    ) -> Result<Option<Self>, D::Error>;
+}
+
+/// `Deserialize` for an `EventCatalog` enum: dispatch on `event_type`, with
+/// the two keys in either order.
+pub fn deserialize_catalog<'de, C: CatalogDispatch, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<C, D::Error> {
+    deserializer.deserialize_map(CatalogVisitor::<C>(PhantomData))
+}
+
+/// The error for an `event_type` no variant has.
+pub fn unknown_event_type<E: de::Error>(name: &str, known: &[&str]) -> E {
+    let known = known
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    E::custom(format_args!(
+        "unknown event type `{name}`, expected one of {known}"
+    ))
+}
+
+struct CatalogVisitor<C>(PhantomData<C>);
+
+struct ParamsSeed<'a, C> {
+    name: &'a str,
+    marker: PhantomData<C>,
+}
+
+impl<'de, C: CatalogDispatch> DeserializeSeed<'de> for ParamsSeed<'_, C> {
+    type Value = C;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<C, D::Error> {
+        match C::deserialize_params(self.name, deserializer)? {
+            Some(event) => Ok(event),
+            None => Err(unknown_event_type(self.name, C::NAMES)),
+        }
+    }
+}
+
+impl<'de, C: CatalogDispatch> Visitor<'de> for CatalogVisitor<C> {
+    type Value = C;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "an event envelope of {} ({{\"event_type\": .., \"event_params\": {{..}}}})",
+            C::TYPE_NAME
+        )
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<C, A::Error> {
+        let mut name: Option<String> = None;
+        // `event_params` seen before `event_type`: kept as a JSON value until
+        // the name is known (JSON objects are unordered).
+        let mut buffered: Option<serde_json::Value> = None;
+        let mut event: Option<C> = None;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "event_type" => {
+                    if name.is_some() {
+                        return Err(de::Error::duplicate_field("event_type"));
+                    }
+                    let value: String = map.next_value()?;
+                    if !C::NAMES.contains(&value.as_str()) {
+                        return Err(unknown_event_type(&value, C::NAMES));
+                    }
+                    name = Some(value);
+                }
+                "event_params" => {
+                    if event.is_some() || buffered.is_some() {
+                        return Err(de::Error::duplicate_field("event_params"));
+                    }
+                    match &name {
+                        Some(name) => {
+                            event = Some(map.next_value_seed(ParamsSeed::<C> {
+                                name,
+                                marker: PhantomData,
+                            })?);
+                        }
+                        None => buffered = Some(map.next_value()?),
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let name = name.ok_or_else(|| de::Error::missing_field("event_type"))?;
+        if let Some(event) = event {
+            return Ok(event);
+        }
+        let params = buffered.ok_or_else(|| de::Error::missing_field("event_params"))?;
+        match C::deserialize_params(&name, params) {
+            Ok(Some(event)) => Ok(event),
+            Ok(None) => Err(unknown_event_type(&name, C::NAMES)),
+            Err(error) => Err(de::Error::custom(error)),
+        }
+    }
+}
+
+// ------------------------------------------------------------------ schema
+
+/// Builds a field's schema from its value type.
+#[allow(clippy::too_many_arguments)]
+pub fn field_schema<T: AnalyticsValue>(
+    name: &'static str,
+    prefix: &str,
+    rust_name: &'static str,
+    required: bool,
+    description: &'static str,
+    rules: &'static [Rule],
+    pii: bool,
+    deprecated: Option<&'static str>,
+) -> FieldSchema {
+    let rust_path: &'static str = if prefix.is_empty() {
+        rust_name
+    } else {
+        Box::leak(format!("{prefix}.{rust_name}").into_boxed_str())
+    };
+    FieldSchema {
+        name,
+        rust_path,
+        ty: T::field_type(),
+        required,
+        nullable: T::nullable(),
+        description,
+        rules,
+        pii,
+        deprecated,
+    }
+}
+
+/// The Rust path of a flattened field below `prefix`.
+pub fn join_prefix(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// Builds (once) and leaks the schema of an event.
+pub fn event_schema<E: AnalyticsEvent>(
+    cell: &'static OnceLock<EventSchema>,
+    description: &'static str,
+    rust_type: &'static str,
+) -> &'static EventSchema {
+    cell.get_or_init(|| {
+        let mut fields = Vec::new();
+        E::__field_schemas("", &mut fields);
+        EventSchema {
+            name: E::NAME,
+            version: E::VERSION,
+            description,
+            fields: Box::leak(fields.into_boxed_slice()),
+            rust_type,
+        }
+    })
+}
+
+/// Builds (once) and leaks the schema of a nested object.
+pub fn object_schema<T: FieldSet>(
+    cell: &'static OnceLock<ObjectSchema>,
+    description: &'static str,
+) -> &'static ObjectSchema {
+    cell.get_or_init(|| {
+        let mut fields = Vec::new();
+        T::__field_schemas("", &mut fields);
+        ObjectSchema {
+            name: T::TYPE_NAME,
+            description,
+            fields: Box::leak(fields.into_boxed_slice()),
+        }
+    })
+}
+
+// ----------------------------------------------------------------- catalog
+
+/// What the derive registers for each event (through `inventory`).
+pub struct CatalogEntry {
+    pub(crate) schema: fn() -> &'static EventSchema,
+}
+
+impl CatalogEntry {
+    /// The entry for event `E`.
+    pub const fn new<E: AnalyticsEvent>() -> Self {
+        CatalogEntry { schema: E::schema }
+    }
+}
+
+inventory::collect!(CatalogEntry);
+
+// ------------------------------------------------------------- assertions
+
+/// Compile-time check that a field's type is an analytics value (the error
+/// lands on the field's type, with the trait's `on_unimplemented` note).
+pub const fn assert_value<T: AnalyticsValue + ?Sized>() {}
+
+/// Compile-time check that a flattened type derives `AnalyticsFields`.
+pub const fn assert_fields<T: AnalyticsFields>() {}
+
+/// Compile-time check that an `EventCatalog` variant holds an event.
+pub const fn assert_event<T: AnalyticsEvent>() {}

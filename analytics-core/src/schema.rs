@@ -1,0 +1,295 @@
+//! Static descriptions of events and their fields, built by the derives.
+//!
+//! Every schema is built once per type, on first use, and lives for the rest
+//! of the process (`&'static`): the catalog, the tracking plan and the client
+//! all read the same values.
+
+use std::fmt;
+
+/// An event: its wire name, version, description and every wire field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSchema {
+    /// The `event_type` written on the wire.
+    pub name: &'static str,
+    /// The event's version (`#[analytics(version = N)]`, default 1).
+    pub version: u32,
+    /// From the struct's doc comment; empty when there is none.
+    pub description: &'static str,
+    /// Every key of `event_params`, flattened base fields included, in wire order.
+    pub fields: &'static [FieldSchema],
+    /// The Rust type that defines the event (for docs and error messages).
+    pub rust_type: &'static str,
+}
+
+impl EventSchema {
+    /// The field with this wire name, if any.
+    pub fn field(&self, wire_name: &str) -> Option<&'static FieldSchema> {
+        self.fields.iter().find(|field| field.name == wire_name)
+    }
+}
+
+/// One key of an object on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldSchema {
+    /// The wire name (after `rename` / `rename_all`).
+    pub name: &'static str,
+    /// The Rust path of the field from the struct that declares it, such as
+    /// `base.thread_id` for a field of a flattened base: what validation
+    /// errors print.
+    pub rust_path: &'static str,
+    /// The value's type; for an `Option<T>` this is the type of `T`.
+    pub ty: FieldType,
+    /// The key is always written (false with `skip_serializing_if`).
+    pub required: bool,
+    /// The value may be `null` (the field is an `Option`).
+    pub nullable: bool,
+    /// From the field's doc comment; empty when there is none.
+    pub description: &'static str,
+    /// The validation rules declared on the field.
+    pub rules: &'static [Rule],
+    /// `#[analytics(pii)]`: the value is personal data.
+    pub pii: bool,
+    /// `#[deprecated]` or `#[analytics(deprecated = "...")]`: the note, if any.
+    pub deprecated: Option<&'static str>,
+}
+
+/// The type of a wire value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldType {
+    /// A JSON string.
+    String,
+    /// A JSON integer with the Rust width it comes from.
+    Integer(IntegerKind),
+    /// A JSON number from `f32` (`bits = 32`) or `f64` (`bits = 64`).
+    Number {
+        /// 32 or 64.
+        bits: u8,
+    },
+    /// `true` or `false`.
+    Boolean,
+    /// A string limited to a closed set of values.
+    Enum(&'static EnumSchema),
+    /// A nested object (a type deriving `AnalyticsFields`).
+    Object(&'static ObjectSchema),
+    /// A JSON array of items of one type.
+    Array(&'static FieldType),
+    /// A value that may be `null` (used for items; fields use `FieldSchema::nullable`).
+    Nullable(&'static FieldType),
+}
+
+impl FieldType {
+    /// A short human name: `string`, `integer (u64)`, `enum RpcTransport`, `array of string`...
+    pub fn describe(&self) -> String {
+        match self {
+            FieldType::String => "string".to_owned(),
+            FieldType::Integer(kind) => format!("integer ({kind})"),
+            FieldType::Number { bits } => format!("number (f{bits})"),
+            FieldType::Boolean => "boolean".to_owned(),
+            FieldType::Enum(schema) => format!("enum {}", schema.name),
+            FieldType::Object(schema) => format!("object {}", schema.name),
+            FieldType::Array(item) => format!("array of {}", item.describe()),
+            FieldType::Nullable(inner) => format!("{} or null", inner.describe()),
+        }
+    }
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// The Rust integer type behind an integer field.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntegerKind {
+    I8,
+    I16,
+    I32,
+    I64,
+    I128,
+    Isize,
+    U8,
+    U16,
+    U32,
+    U64,
+    U128,
+    Usize,
+}
+
+impl IntegerKind {
+    /// The Rust spelling: `u64`, `i32`...
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IntegerKind::I8 => "i8",
+            IntegerKind::I16 => "i16",
+            IntegerKind::I32 => "i32",
+            IntegerKind::I64 => "i64",
+            IntegerKind::I128 => "i128",
+            IntegerKind::Isize => "isize",
+            IntegerKind::U8 => "u8",
+            IntegerKind::U16 => "u16",
+            IntegerKind::U32 => "u32",
+            IntegerKind::U64 => "u64",
+            IntegerKind::U128 => "u128",
+            IntegerKind::Usize => "usize",
+        }
+    }
+
+    /// The smallest and largest value of the type, as `i128` (saturated for `u128`).
+    pub const fn bounds(self) -> (i128, i128) {
+        match self {
+            IntegerKind::I8 => (i8::MIN as i128, i8::MAX as i128),
+            IntegerKind::I16 => (i16::MIN as i128, i16::MAX as i128),
+            IntegerKind::I32 => (i32::MIN as i128, i32::MAX as i128),
+            IntegerKind::I64 | IntegerKind::Isize => (i64::MIN as i128, i64::MAX as i128),
+            IntegerKind::I128 => (i128::MIN, i128::MAX),
+            IntegerKind::U8 => (0, u8::MAX as i128),
+            IntegerKind::U16 => (0, u16::MAX as i128),
+            IntegerKind::U32 => (0, u32::MAX as i128),
+            IntegerKind::U64 | IntegerKind::Usize => (0, u64::MAX as i128),
+            IntegerKind::U128 => (0, i128::MAX),
+        }
+    }
+}
+
+impl fmt::Display for IntegerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A closed set of string values (a type deriving `AnalyticsEnum`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumSchema {
+    /// The Rust type name.
+    pub name: &'static str,
+    /// From the enum's doc comment.
+    pub description: &'static str,
+    /// The wire values, in declaration order.
+    pub values: &'static [EnumValue],
+}
+
+impl EnumSchema {
+    /// The wire values alone, in declaration order.
+    pub fn value_names(&self) -> impl Iterator<Item = &'static str> {
+        self.values.iter().map(|value| value.name)
+    }
+}
+
+/// One value of an [`EnumSchema`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    /// The wire value (after `rename` / `rename_all`).
+    pub name: &'static str,
+    /// From the variant's doc comment.
+    pub description: &'static str,
+}
+
+/// A nested object (a type deriving `AnalyticsFields`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectSchema {
+    /// The Rust type name.
+    pub name: &'static str,
+    /// From the struct's doc comment.
+    pub description: &'static str,
+    /// Its wire fields, flattened ones included.
+    pub fields: &'static [FieldSchema],
+}
+
+/// A validation rule as declared on a field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    /// `range(min = .., max = ..)`, inclusive.
+    Range {
+        /// Lower bound, if any.
+        min: Option<Bound>,
+        /// Upper bound, if any.
+        max: Option<Bound>,
+    },
+    /// `length(min = .., max = ..)`: chars of a string, items of a collection; inclusive.
+    Length {
+        /// Lower bound, if any.
+        min: Option<u64>,
+        /// Upper bound, if any.
+        max: Option<u64>,
+    },
+    /// `non_empty`.
+    NonEmpty,
+    /// `pattern = "regex"`: the regex must match somewhere in the value.
+    Pattern(&'static str),
+    /// `one_of = [..]`: the value must be one of these (case-sensitive).
+    OneOf(&'static [&'static str]),
+    /// `custom = path`: a user function, named by its path.
+    Custom(&'static str),
+}
+
+impl Rule {
+    /// The rule's name as it appears in `ValidationError::rule`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Rule::Range { .. } => "range",
+            Rule::Length { .. } => "length",
+            Rule::NonEmpty => "non_empty",
+            Rule::Pattern(_) => "pattern",
+            Rule::OneOf(_) => "one_of",
+            Rule::Custom(_) => "custom",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn bounds<T: fmt::Display>(
+            f: &mut fmt::Formatter<'_>,
+            name: &str,
+            min: Option<T>,
+            max: Option<T>,
+        ) -> fmt::Result {
+            write!(f, "{name}(")?;
+            match (min, max) {
+                (Some(min), Some(max)) => write!(f, "min = {min}, max = {max}")?,
+                (Some(min), None) => write!(f, "min = {min}")?,
+                (None, Some(max)) => write!(f, "max = {max}")?,
+                (None, None) => {}
+            }
+            f.write_str(")")
+        }
+        match *self {
+            Rule::Range { min, max } => bounds(f, "range", min, max),
+            Rule::Length { min, max } => bounds(f, "length", min, max),
+            Rule::NonEmpty => f.write_str("non_empty"),
+            Rule::Pattern(pattern) => write!(f, "pattern = {pattern:?}"),
+            Rule::OneOf(values) => write!(f, "one_of = {values:?}"),
+            Rule::Custom(path) => write!(f, "custom = {path}"),
+        }
+    }
+}
+
+/// A bound of a `range` rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// An integer bound.
+    Int(i128),
+    /// A float bound.
+    Float(f64),
+}
+
+impl Bound {
+    /// The bound as an `f64` (for comparisons across kinds).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Bound::Int(value) => value as f64,
+            Bound::Float(value) => value,
+        }
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Int(value) => write!(f, "{value}"),
+            Bound::Float(value) => write!(f, "{value:?}"),
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The field-value trait: what a field of an event may hold.
+
+use std::borrow::Cow;
+
+use crate::json;
+use crate::schema::{FieldType, IntegerKind};
+use crate::validate::{Path, ValidationErrors};
+
+/// A value that can sit in a field of an event: it knows its wire type for the
+/// schema and writes itself as JSON (identically to serde_json).
+///
+/// Implemented for `bool`, every integer, `f32`, `f64`, `String`,
+/// `Cow<'static, str>`, `Box<str>`, `Option<T>`, `Vec<T>`, `Box<T>`, and by the
+/// derives for `AnalyticsEnum` and `AnalyticsFields` types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of an analytics field",
+    label = "not an analytics value",
+    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, or a type that derives `AnalyticsEnum` or `AnalyticsFields`"
+)]
+pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
+    /// Appends the value as compact JSON.
+    fn write_json(&self, out: &mut Vec<u8>);
+
+    /// The value's wire type (for an `Option<T>`, the type of `T`).
+    fn field_type() -> FieldType;
+
+    /// The value may be `null` (true for `Option<T>`).
+    fn nullable() -> bool {
+        false
+    }
+
+    /// Validates what is inside the value: the rules of a nested
+    /// `AnalyticsFields` object, of every item of a `Vec`, of a `Some`.
+    #[doc(hidden)]
+    #[inline]
+    fn __validate_nested(&self, _path: &Path<'_>, _errors: &mut ValidationErrors) {}
+}
+
+/// Leaks a type description once per schema build (schemas are built once per type).
+fn leak(ty: FieldType) -> &'static FieldType {
+    Box::leak(Box::new(ty))
+}
+
+macro_rules! integers {
+    ($($ty:ident => $kind:ident),* $(,)?) => {$(
+        impl AnalyticsValue for $ty {
+            #[inline]
+            fn write_json(&self, out: &mut Vec<u8>) {
+                json::write_int(out, *self);
+            }
+            fn field_type() -> FieldType {
+                FieldType::Integer(IntegerKind::$kind)
+            }
+        }
+    )*};
+}
+
+integers! {
+    i8 => I8, i16 => I16, i32 => I32, i64 => I64, i128 => I128, isize => Isize,
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, u128 => U128, usize => Usize,
+}
+
+impl AnalyticsValue for f64 {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_f64(out, *self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::Number { bits: 64 }
+    }
+}
+
+impl AnalyticsValue for f32 {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_f32(out, *self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::Number { bits: 32 }
+    }
+}
+
+impl AnalyticsValue for bool {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_bool(out, *self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::Boolean
+    }
+}
+
+impl AnalyticsValue for String {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_str(out, self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::String
+    }
+}
+
+impl AnalyticsValue for Box<str> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_str(out, self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::String
+    }
+}
+
+impl AnalyticsValue for Cow<'static, str> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_str(out, self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::String
+    }
+}
+
+impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Some(value) => value.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    fn field_type() -> FieldType {
+        if T::nullable() {
+            FieldType::Nullable(leak(T::field_type()))
+        } else {
+            T::field_type()
+        }
+    }
+    fn nullable() -> bool {
+        true
+    }
+    #[inline]
+    fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        if let Some(value) = self {
+            value.__validate_nested(path, errors);
+        }
+    }
+}
+
+impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'[');
+        for (i, item) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            item.write_json(out);
+        }
+        out.push(b']');
+    }
+    fn field_type() -> FieldType {
+        let item = if T::nullable() {
+            FieldType::Nullable(leak(T::field_type()))
+        } else {
+            T::field_type()
+        };
+        FieldType::Array(leak(item))
+    }
+    #[inline]
+    fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        for (i, item) in self.iter().enumerate() {
+            item.__validate_nested(&path.index(i), errors);
+        }
+    }
+}
+
+impl<T: AnalyticsValue> AnalyticsValue for Box<T> {
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out);
+    }
+    fn field_type() -> FieldType {
+        T::field_type()
+    }
+    fn nullable() -> bool {
+        T::nullable()
+    }
+    #[inline]
+    fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        (**self).__validate_nested(path, errors);
+    }
+}

@@ -1,0 +1,451 @@
+//! Checks on the model, one function per rule. Each pushes its errors (on the
+//! span of the token to change) and never stops the others.
+
+use std::collections::HashMap;
+
+use syn::spanned::Spanned;
+use syn::{Data, DeriveInput, Fields};
+
+use crate::model::{Errors, EventInfo, Field, Number, NumberValue, RuleKind, Variant};
+use crate::symbol::{MAX_EVENT_NAME_LEN, RESERVED_FIELD_NAMES};
+
+fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error {
+    darling::Error::custom(message).with_span(&span.span())
+}
+
+/// `AnalyticsEvent` / `AnalyticsFields` need a struct with named fields.
+pub fn struct_shape<'a>(
+    input: &'a DeriveInput,
+    derive: &str,
+    errors: &mut Errors,
+) -> Option<&'a syn::FieldsNamed> {
+    match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => Some(fields),
+            Fields::Unnamed(fields) => {
+                errors.push(error(
+                    fields,
+                    format!("`{derive}` needs a struct with named fields; a tuple struct has no field names for the wire"),
+                ));
+                None
+            }
+            Fields::Unit => {
+                errors.push(error(
+                    &input.ident,
+                    format!("`{derive}` needs a struct with named fields, such as `struct {} {{ id: String }}`", input.ident),
+                ));
+                None
+            }
+        },
+        Data::Enum(data) => {
+            errors.push(error(
+                data.enum_token,
+                format!("`{derive}` can only be derived for a struct with named fields, not an enum (for a closed set of values, derive `AnalyticsEnum`)"),
+            ));
+            None
+        }
+        Data::Union(data) => {
+            errors.push(error(
+                data.union_token,
+                format!(
+                    "`{derive}` can only be derived for a struct with named fields, not a union"
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// `AnalyticsEnum` needs an enum of unit variants; `EventCatalog` an enum of newtype variants.
+pub fn enum_shape<'a>(
+    input: &'a DeriveInput,
+    derive: &str,
+    newtype: bool,
+    errors: &mut Errors,
+) -> Option<&'a syn::DataEnum> {
+    let data = match &input.data {
+        Data::Enum(data) => data,
+        Data::Struct(data) => {
+            let what = if newtype {
+                "one newtype variant per event"
+            } else {
+                "unit variants"
+            };
+            errors.push(error(
+                data.struct_token,
+                format!("`{derive}` can only be derived for an enum with {what}"),
+            ));
+            return None;
+        }
+        Data::Union(data) => {
+            errors.push(error(
+                data.union_token,
+                format!("`{derive}` can only be derived for an enum"),
+            ));
+            return None;
+        }
+    };
+    let mut ok = true;
+    if data.variants.is_empty() {
+        errors.push(error(
+            &input.ident,
+            format!("`{derive}` needs at least one variant"),
+        ));
+        ok = false;
+    }
+    for variant in &data.variants {
+        let fine = match &variant.fields {
+            Fields::Unit => !newtype,
+            Fields::Unnamed(fields) => newtype && fields.unnamed.len() == 1,
+            Fields::Named(_) => false,
+        };
+        if !fine {
+            let message = if newtype {
+                format!(
+                    "each variant of an `{derive}` holds one event: `{}(SomeEvent)`",
+                    variant.ident
+                )
+            } else {
+                format!(
+                    "`{derive}` variants must be unit variants; `{}` carries data",
+                    variant.ident
+                )
+            };
+            let span = match &variant.fields {
+                Fields::Unit => variant.ident.span(),
+                fields => fields.span(),
+            };
+            errors.push(error(span, message));
+            ok = false;
+        }
+        if let Some((eq, _)) = &variant.discriminant {
+            if !newtype {
+                continue;
+            }
+            errors.push(error(
+                eq,
+                "an `EventCatalog` variant cannot have a discriminant",
+            ));
+            ok = false;
+        }
+    }
+    ok.then_some(data)
+}
+
+/// Generic types are not supported: an event has one schema and one name.
+pub fn no_generics(input: &DeriveInput, derive: &str, errors: &mut Errors) {
+    if !input.generics.params.is_empty() {
+        errors.push(error(
+            &input.generics,
+            format!("`{derive}` does not support generic parameters: an analytics type has one schema; use concrete field types"),
+        ));
+    }
+}
+
+/// An event name is non-empty, at most 128 chars, and `[a-z][a-z0-9_]*` unless `any_name`.
+pub fn event_name(info: &EventInfo, errors: &mut Errors) {
+    let name = &info.name;
+    if name.is_empty() {
+        errors.push(error(info.name_span, "the event name must not be empty"));
+        return;
+    }
+    if name.chars().count() > MAX_EVENT_NAME_LEN {
+        errors.push(error(
+            info.name_span,
+            format!(
+                "the event name has {} chars; at most {MAX_EVENT_NAME_LEN} are allowed",
+                name.chars().count()
+            ),
+        ));
+    }
+    if info.any_name {
+        return;
+    }
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    let bad = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'));
+    if !first_ok || bad.is_some() {
+        let why = match bad {
+            Some(c) => format!("`{c}` is not allowed"),
+            None => "it must start with a lowercase letter".to_owned(),
+        };
+        let hint = if info.name_given {
+            "; or add `any_name` to accept it as is"
+        } else {
+            "; set one with `#[analytics(name = \"...\")]`"
+        };
+        errors.push(error(
+            info.name_span,
+            format!(
+                "invalid event name {name:?}: {why}; an event name matches `[a-z][a-z0-9_]*`{hint}"
+            ),
+        ));
+    }
+}
+
+/// `event_type` and `event_params` belong to the envelope.
+pub fn reserved_field_names(fields: &[Field<'_>], errors: &mut Errors) {
+    for field in fields.iter().filter(|field| field.flatten.is_none()) {
+        if RESERVED_FIELD_NAMES.contains(&field.wire_name.as_str()) {
+            errors.push(error(
+                field.wire_span,
+                format!(
+                    "`{}` is reserved for the event envelope; rename the field",
+                    field.wire_name
+                ),
+            ));
+        }
+    }
+}
+
+/// Two fields of one struct with the same wire name.
+pub fn duplicate_wire_names(fields: &[Field<'_>], errors: &mut Errors) {
+    let mut seen: HashMap<&str, &Field<'_>> = HashMap::new();
+    for field in fields.iter().filter(|field| field.flatten.is_none()) {
+        if let Some(first) = seen.get(field.wire_name.as_str()) {
+            errors.push(error(
+                field.wire_span,
+                format!(
+                    "the wire name `{}` is used by two fields (`{}` and `{}`)",
+                    field.wire_name, first.rust_name, field.rust_name
+                ),
+            ));
+            errors.push(error(
+                first.wire_span,
+                format!("first use of the wire name `{}` here", field.wire_name),
+            ));
+        } else {
+            seen.insert(&field.wire_name, field);
+        }
+    }
+}
+
+/// A flattened field writes its own fields: rules, renames and skips do not apply.
+pub fn flatten_alone(field: &Field<'_>, errors: &mut Errors) {
+    let Some(flatten) = field.flatten else { return };
+    for rule in &field.rules {
+        errors.push(error(
+            rule.span,
+            format!("`{}` cannot apply to a flattened field; put rules on the fields of the flattened type", rule.kind.name()),
+        ));
+    }
+    if field.skip_if.is_some() || field.default.is_some() {
+        errors.push(error(
+            flatten,
+            "a flattened field cannot be skipped or defaulted",
+        ));
+    }
+    if field.pii {
+        errors.push(error(
+            flatten,
+            "mark the fields of the flattened type with `pii`, not the flattened field",
+        ));
+    }
+}
+
+/// `min <= max` for `range` and `length`.
+pub fn bounds_order(field: &Field<'_>, errors: &mut Errors) {
+    for rule in &field.rules {
+        let (RuleKind::Range {
+            min: Some(min),
+            max: Some(max),
+        }
+        | RuleKind::Length {
+            min: Some(min),
+            max: Some(max),
+        }) = &rule.kind
+        else {
+            continue;
+        };
+        if min.value.as_f64() > max.value.as_f64() {
+            errors.push(error(
+                min.span,
+                format!(
+                    "`min` is greater than `max` in `{}`: no value can pass",
+                    rule.kind.name()
+                ),
+            ));
+        }
+    }
+}
+
+/// `range` needs at least one bound; `length` bounds are non-negative integers.
+pub fn bounds_kinds(field: &Field<'_>, errors: &mut Errors) {
+    for rule in &field.rules {
+        match &rule.kind {
+            RuleKind::Range {
+                min: None,
+                max: None,
+            }
+            | RuleKind::Length {
+                min: None,
+                max: None,
+            } => {
+                errors.push(error(
+                    rule.span,
+                    format!("`{}` needs `min`, `max` or both", rule.kind.name()),
+                ));
+            }
+            RuleKind::Length { min, max } => {
+                for bound in [min, max].into_iter().flatten() {
+                    if !matches!(bound.value, NumberValue::Int(value) if value >= 0) {
+                        errors.push(error(
+                            bound.span,
+                            "`length` bounds are counts: use a non-negative integer",
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The Rust primitive integer or float a type names, if it names one directly.
+fn primitive(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let ident = path.path.get_ident()?.to_string();
+    const PRIMITIVES: &[&str] = &[
+        "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+        "f32", "f64",
+    ];
+    PRIMITIVES.contains(&ident.as_str()).then_some(ident)
+}
+
+/// The type inside `Option<..>`, or the type itself.
+fn value_type<'t>(field: &'t Field<'_>) -> &'t syn::Type {
+    if field.is_option {
+        if let syn::Type::Path(path) = field.ty {
+            if let Some(syn::PathArguments::AngleBracketed(args)) =
+                path.path.segments.last().map(|s| &s.arguments)
+            {
+                if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                    return inner;
+                }
+            }
+        }
+    }
+    field.ty
+}
+
+fn integer_bounds(name: &str) -> Option<(i128, i128)> {
+    Some(match name {
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => (i64::MIN.into(), i64::MAX.into()),
+        "i128" => (i128::MIN, i128::MAX),
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "usize" => (0, u64::MAX.into()),
+        "u128" => (0, i128::MAX),
+        _ => return None,
+    })
+}
+
+/// `range` bounds fit the field's integer type (`max = 300` on a `u8` cannot be
+/// reached) and are integers for an integer field.
+pub fn range_fits_type(field: &Field<'_>, errors: &mut Errors) {
+    let Some(ty) = primitive(value_type(field)) else {
+        return;
+    };
+    let Some((low, high)) = integer_bounds(&ty) else {
+        return;
+    };
+    for rule in &field.rules {
+        let RuleKind::Range { min, max } = &rule.kind else {
+            continue;
+        };
+        for bound in [min, max].into_iter().flatten() {
+            check_int_bound(bound, &ty, low, high, errors);
+        }
+    }
+}
+
+fn check_int_bound(bound: &Number, ty: &str, low: i128, high: i128, errors: &mut Errors) {
+    match bound.value {
+        NumberValue::Float(_) => errors.push(error(
+            bound.span,
+            format!("expected an integer bound for a `{ty}` field, found a float"),
+        )),
+        NumberValue::Int(value) if value < low || value > high => errors.push(error(
+            bound.span,
+            format!("{value} is out of range for `{ty}` ({low}..={high})"),
+        )),
+        NumberValue::Int(_) => {}
+    }
+}
+
+/// `pattern` must compile (with the same engine that runs it).
+pub fn pattern_compiles(field: &Field<'_>, errors: &mut Errors) {
+    for rule in &field.rules {
+        if let RuleKind::Pattern(pattern) = &rule.kind {
+            if let Err(problem) = regex_lite::Regex::new(&pattern.value()) {
+                errors.push(error(pattern, format!("invalid regex: {problem}")));
+            }
+        }
+    }
+}
+
+/// `one_of` needs at least one value, each once.
+pub fn one_of_values(field: &Field<'_>, errors: &mut Errors) {
+    for rule in &field.rules {
+        let RuleKind::OneOf(values, span) = &rule.kind else {
+            continue;
+        };
+        if values.is_empty() {
+            errors.push(error(
+                *span,
+                "`one_of` needs at least one value: no value could pass",
+            ));
+        }
+        for (i, value) in values.iter().enumerate() {
+            if values[..i]
+                .iter()
+                .any(|earlier| earlier.value() == value.value())
+            {
+                errors.push(error(
+                    value,
+                    format!("{:?} is listed twice in `one_of`", value.value()),
+                ));
+            }
+        }
+    }
+}
+
+/// Two variants of an `AnalyticsEnum` with the same wire value.
+pub fn duplicate_variant_names(variants: &[Variant<'_>], errors: &mut Errors) {
+    let mut seen: HashMap<&str, &Variant<'_>> = HashMap::new();
+    for variant in variants {
+        if let Some(first) = seen.get(variant.wire_name.as_str()) {
+            errors.push(error(
+                variant.wire_span,
+                format!(
+                    "the wire value {:?} is used by two variants (`{}` and `{}`)",
+                    variant.wire_name, first.ident, variant.ident
+                ),
+            ));
+        } else {
+            seen.insert(&variant.wire_name, variant);
+        }
+    }
+}
+
+/// Every field-level check, in order.
+pub fn fields(fields: &[Field<'_>], errors: &mut Errors) {
+    reserved_field_names(fields, errors);
+    duplicate_wire_names(fields, errors);
+    for field in fields {
+        flatten_alone(field, errors);
+        bounds_kinds(field, errors);
+        bounds_order(field, errors);
+        range_fits_type(field, errors);
+        pattern_compiles(field, errors);
+        one_of_values(field, errors);
+    }
+}

@@ -1,0 +1,161 @@
+//! `#[derive(EventCatalog)]`.
+
+use darling::FromDeriveInput;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::DeriveInput;
+
+use super::{fallback, with_errors, wrap};
+use crate::attr::EnumAttrs;
+use crate::check;
+use crate::model::{runtime_crate, Catalog};
+use crate::symbol::DERIVE_CATALOG;
+
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let mut errors = darling::Error::accumulator();
+    let attrs = errors.handle(EnumAttrs::from_derive_input(input));
+    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
+    let data = check::enum_shape(input, DERIVE_CATALOG, true, &mut errors);
+    check::no_generics(input, DERIVE_CATALOG, &mut errors);
+    let model = match (data, attrs) {
+        (Some(data), Some(_)) => Some(Catalog::from_input(input, data)),
+        _ => None,
+    };
+    match (errors.finish(), model) {
+        (Ok(()), Some(model)) => wrap(&krate, expand(&model)),
+        (result, _) => {
+            let errors = result
+                .err()
+                .unwrap_or_else(|| darling::Error::custom("invalid input"));
+            with_errors(errors, wrap(&krate, fallback::catalog(&input.ident)))
+        }
+    }
+}
+
+fn expand(model: &Catalog<'_>) -> TokenStream {
+    let ident = model.ident;
+    let type_name = ident.to_string();
+    let variants: Vec<_> = model.variants.iter().map(|variant| variant.ident).collect();
+    let types: Vec<_> = model.variants.iter().map(|variant| variant.ty).collect();
+
+    let assertions = types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> const _: () = _ap::assert_event::<#ty>();));
+    let mut duplicates = Vec::new();
+    for (i, second) in model.variants.iter().enumerate() {
+        for first in &model.variants[..i] {
+            let (a, b) = (first.ty, second.ty);
+            let message = format!(
+                "variants `{}` and `{}` of `{ident}` have the same event name; each event of a catalog needs its own name",
+                first.ident, second.ident
+            );
+            duplicates.push(quote_spanned! {second.ident.span()=>
+                const _: () = if _ap::str_eq(<#a as _ap::AnalyticsEvent>::NAME, <#b as _ap::AnalyticsEvent>::NAME) {
+                    _ap::core::panic!(#message)
+                };
+            });
+        }
+    }
+
+    quote! {
+        #(#assertions)*
+        #(#duplicates)*
+
+        #[automatically_derived]
+        impl #ident {
+            #[doc = "Every event name of the catalog, in declaration order."]
+            pub const NAMES: &'static [&'static str] = &[#(<#types as _ap::AnalyticsEvent>::NAME),*];
+
+            /// The wire name of the event inside.
+            pub fn event_type(&self) -> &'static str {
+                match self {
+                    #(#ident::#variants(_) => <#types as _ap::AnalyticsEvent>::NAME,)*
+                }
+            }
+
+            /// Validates the event inside.
+            pub fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
+                match self {
+                    #(#ident::#variants(__event) => <#types as _ap::AnalyticsEvent>::validate(__event),)*
+                }
+            }
+
+            /// Appends the compact envelope of the event inside.
+            pub fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+                match self {
+                    #(#ident::#variants(__event) => <#types as _ap::AnalyticsEvent>::write_json(__event, __out),)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl _ap::EventCatalog for #ident {
+            const NAMES: &'static [&'static str] = #ident::NAMES;
+            fn event_type(&self) -> &'static str {
+                #ident::event_type(self)
+            }
+            fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
+                #ident::validate(self)
+            }
+            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+                #ident::write_json(self, __out)
+            }
+        }
+
+        #[automatically_derived]
+        impl _ap::CatalogDispatch for #ident {
+            const NAMES: &'static [&'static str] = #ident::NAMES;
+            const TYPE_NAME: &'static str = #type_name;
+
+            fn deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
+                __name: &str,
+                __params: __D,
+            ) -> _ap::Result<_ap::Option<Self>, __D::Error> {
+                #(
+                    if __name == <#types as _ap::AnalyticsEvent>::NAME {
+                        return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
+                            <#types as _ap::serde::Deserialize<'de>>::deserialize(__params)?,
+                        )));
+                    }
+                )*
+                let _ = __params;
+                _ap::Result::Ok(_ap::Option::None)
+            }
+        }
+
+        #[automatically_derived]
+        impl _ap::serde::Serialize for #ident {
+            fn serialize<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+                match self {
+                    #(#ident::#variants(__event) => _ap::serialize_envelope(__event, __serializer),)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de> _ap::serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                _ap::deserialize_catalog::<Self, __D>(__deserializer)
+            }
+        }
+
+        #(
+            #[automatically_derived]
+            impl _ap::core::convert::From<#types> for #ident {
+                fn from(__event: #types) -> Self {
+                    #ident::#variants(__event)
+                }
+            }
+        )*
+
+        #[automatically_derived]
+        impl _ap::core::convert::From<#ident> for _ap::TrackEventRequest {
+            fn from(__catalog: #ident) -> Self {
+                match __catalog {
+                    #(#ident::#variants(__event) => _ap::TrackEventRequest::new(__event),)*
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! `#[derive(AnalyticsEnum)]`.
+
+use darling::FromDeriveInput;
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::DeriveInput;
+
+use super::{bytes, fallback, json_escape, with_errors, wrap};
+use crate::attr::EnumAttrs;
+use crate::check;
+use crate::model::{runtime_crate, Enum};
+use crate::symbol::DERIVE_ENUM;
+
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let mut errors = darling::Error::accumulator();
+    let attrs = errors.handle(EnumAttrs::from_derive_input(input));
+    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
+    let data = check::enum_shape(input, DERIVE_ENUM, false, &mut errors);
+    check::no_generics(input, DERIVE_ENUM, &mut errors);
+    let model = match (data, attrs) {
+        (Some(data), Some(_)) => Some(Enum::from_input(input, data, &mut errors)),
+        _ => None,
+    };
+    if let Some(model) = &model {
+        check::duplicate_variant_names(&model.variants, &mut errors);
+    }
+    match (errors.finish(), model) {
+        (Ok(()), Some(model)) => wrap(&krate, expand(&model)),
+        (result, _) => {
+            let errors = result
+                .err()
+                .unwrap_or_else(|| darling::Error::custom("invalid input"));
+            with_errors(errors, wrap(&krate, fallback::enumeration(&input.ident)))
+        }
+    }
+}
+
+fn expand(model: &Enum<'_>) -> TokenStream {
+    let ident = model.ident;
+    let type_name = ident.to_string();
+    let description = &model.description;
+    let variants: Vec<_> = model.variants.iter().map(|variant| variant.ident).collect();
+    let names: Vec<_> = model
+        .variants
+        .iter()
+        .map(|variant| &variant.wire_name)
+        .collect();
+    let quoted: Vec<_> = names
+        .iter()
+        .map(|name| bytes(&format!("\"{}\"", json_escape(name))))
+        .collect();
+    let descriptions = model.variants.iter().map(|variant| &variant.description);
+    let indexes = 0..model.variants.len() as u32;
+    quote! {
+        #[automatically_derived]
+        impl _ap::AnalyticsEnum for #ident {
+            const VALUES: &'static [&'static str] = &[#(#names),*];
+
+            #[inline]
+            fn as_str(&self) -> &'static str {
+                match self {
+                    #(#ident::#variants => #names,)*
+                }
+            }
+
+            fn from_wire(__value: &str) -> _ap::Option<Self> {
+                match __value {
+                    #(#names => _ap::Option::Some(#ident::#variants),)*
+                    _ => _ap::Option::None,
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl _ap::AnalyticsValue for #ident {
+            #[inline]
+            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+                __out.extend_from_slice(match self {
+                    #(#ident::#variants => #quoted,)*
+                });
+            }
+
+            fn field_type() -> _ap::FieldType {
+                static SCHEMA: _ap::EnumSchema = _ap::EnumSchema {
+                    name: #type_name,
+                    description: #description,
+                    values: &[#(_ap::EnumValue { name: #names, description: #descriptions }),*],
+                };
+                _ap::FieldType::Enum(&SCHEMA)
+            }
+        }
+
+        #[automatically_derived]
+        impl _ap::serde::Serialize for #ident {
+            fn serialize<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+                match self {
+                    #(#ident::#variants => __serializer.serialize_unit_variant(#type_name, #indexes, #names),)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de> _ap::serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                let __key = <_ap::Key<'de> as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
+                match <Self as _ap::AnalyticsEnum>::from_wire(__key.as_str()) {
+                    _ap::Option::Some(__value) => _ap::Result::Ok(__value),
+                    _ap::Option::None => _ap::Result::Err(<__D::Error as _ap::serde::de::Error>::unknown_variant(
+                        __key.as_str(),
+                        <Self as _ap::AnalyticsEnum>::VALUES,
+                    )),
+                }
+            }
+        }
+    }
+}

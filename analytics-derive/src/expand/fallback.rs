@@ -1,0 +1,104 @@
+//! Minimal impls emitted when the input has errors, so that code using the
+//! type (calls to `validate`, `EVENT_NAME`, conversions) reports nothing more
+//! than the real error (thiserror's `fallback.rs` does the same).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::Ident;
+
+fn field_set(ident: &Ident) -> TokenStream {
+    quote! {
+        impl _ap::FieldSet for #ident {
+            const TYPE_NAME: &'static str = "";
+            const NAMES: _ap::NameSet = _ap::NameSet { own: &[], flattened: &[] };
+            type Slots = ();
+            fn __validate_into(&self, _: &_ap::Path<'_>, _: &mut _ap::ValidationErrors) { _ap::core::unimplemented!() }
+            fn __write_members(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
+            fn __serialize_members<M: _ap::serde::ser::SerializeMap>(&self, _: &mut M) -> _ap::Result<(), M::Error> { _ap::core::unimplemented!() }
+            fn __member_count(&self) -> usize { _ap::core::unimplemented!() }
+            fn __field_schemas(_: &str, _: &mut _ap::Vec<_ap::FieldSchema>) { _ap::core::unimplemented!() }
+            fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &str, _: &mut A) -> _ap::Result<bool, A::Error> { _ap::core::unimplemented!() }
+            fn __finish<E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, E> { _ap::core::unimplemented!() }
+        }
+        impl _ap::serde::Serialize for #ident {
+            fn serialize<S: _ap::serde::Serializer>(&self, _: S) -> _ap::Result<S::Ok, S::Error> { _ap::core::unimplemented!() }
+        }
+        impl<'de> _ap::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: _ap::serde::Deserializer<'de>>(_: D) -> _ap::Result<Self, D::Error> { _ap::core::unimplemented!() }
+        }
+    }
+}
+
+/// `AnalyticsEvent` (and `EVENT_NAME`) that compile and do nothing.
+pub fn event(ident: &Ident, name: &str) -> TokenStream {
+    let field_set = field_set(ident);
+    quote! {
+        #field_set
+        impl #ident {
+            #[doc = "The wire name of this event."]
+            pub const EVENT_NAME: &'static str = #name;
+        }
+        impl _ap::AnalyticsEvent for #ident {
+            const NAME: &'static str = #name;
+            const VERSION: u32 = 1;
+            const __ENVELOPE_PREFIX: &'static [u8] = b"";
+            fn schema() -> &'static _ap::EventSchema { _ap::core::unimplemented!() }
+        }
+    }
+}
+
+/// `AnalyticsFields` that compiles and does nothing.
+pub fn fields(ident: &Ident) -> TokenStream {
+    let field_set = field_set(ident);
+    quote! {
+        #field_set
+        impl _ap::AnalyticsFields for #ident {}
+        impl _ap::AnalyticsValue for #ident {
+            fn write_json(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
+            fn field_type() -> _ap::FieldType { _ap::core::unimplemented!() }
+        }
+    }
+}
+
+/// `AnalyticsEnum` that compiles and does nothing.
+pub fn enumeration(ident: &Ident) -> TokenStream {
+    quote! {
+        impl _ap::AnalyticsEnum for #ident {
+            const VALUES: &'static [&'static str] = &[];
+            fn as_str(&self) -> &'static str { _ap::core::unimplemented!() }
+            fn from_wire(_: &str) -> _ap::Option<Self> { _ap::core::unimplemented!() }
+        }
+        impl _ap::AnalyticsValue for #ident {
+            fn write_json(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
+            fn field_type() -> _ap::FieldType { _ap::core::unimplemented!() }
+        }
+        impl _ap::serde::Serialize for #ident {
+            fn serialize<S: _ap::serde::Serializer>(&self, _: S) -> _ap::Result<S::Ok, S::Error> { _ap::core::unimplemented!() }
+        }
+        impl<'de> _ap::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: _ap::serde::Deserializer<'de>>(_: D) -> _ap::Result<Self, D::Error> { _ap::core::unimplemented!() }
+        }
+    }
+}
+
+/// `EventCatalog` that compiles and does nothing.
+pub fn catalog(ident: &Ident) -> TokenStream {
+    quote! {
+        impl #ident {
+            #[doc = "Every event name of the catalog, in declaration order."]
+            pub const NAMES: &'static [&'static str] = &[];
+        }
+        impl _ap::EventCatalog for #ident {
+            const NAMES: &'static [&'static str] = &[];
+            fn event_type(&self) -> &'static str { _ap::core::unimplemented!() }
+            fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> { _ap::core::unimplemented!() }
+            fn write_json(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
+        }
+        impl _ap::serde::Serialize for #ident {
+            fn serialize<S: _ap::serde::Serializer>(&self, _: S) -> _ap::Result<S::Ok, S::Error> { _ap::core::unimplemented!() }
+        }
+        impl<'de> _ap::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: _ap::serde::Deserializer<'de>>(_: D) -> _ap::Result<Self, D::Error> { _ap::core::unimplemented!() }
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! The `FieldSet` impl shared by events and groups of fields: writer, serde
+//! `Serialize`/`Deserialize`, validation, schema and the wire-name set.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+use super::{bytes, json_escape};
+use crate::model::{Field, FieldDefault, Number, NumberValue, RuleKind, RuleSpec, Struct};
+
+/// Everything a struct gets from either derive.
+pub fn expand(model: &Struct<'_>) -> TokenStream {
+    let ident = model.ident;
+    let type_name = ident.to_string();
+    let slots = format_ident!("__AnalyticsSlots{}", ident);
+
+    let own_names = model
+        .fields
+        .iter()
+        .filter(|f| f.flatten.is_none())
+        .map(|f| &f.wire_name);
+    let flattened_names = model
+        .fields
+        .iter()
+        .filter(|f| f.flatten.is_some())
+        .map(|f| {
+            let ty = f.ty;
+            quote!(&<#ty as _ap::FieldSet>::NAMES)
+        });
+
+    let assertions = model.fields.iter().map(assert_field_type);
+    let collisions = collisions(model);
+    let slot_fields = model.fields.iter().map(slot_field);
+    let slot_defaults = model.fields.iter().map(|field| {
+        let member = field.member;
+        quote!(#member: _ap::Default::default())
+    });
+    let validate = model.fields.iter().map(validate_field);
+    let checks = model.checks.iter().map(|check| {
+        quote_spanned! {check.span()=>
+            _ap::rules::user_rule(#check(self), "check", __path, __errors);
+        }
+    });
+    let writes = model.fields.iter().map(write_field);
+    let serializes = model.fields.iter().map(serialize_field);
+    let count = member_count(&model.fields);
+    let schemas = model.fields.iter().map(schema_field);
+    let (accept_own, accept_flattened) = accept(&model.fields);
+    let finish = model.fields.iter().map(finish_field);
+
+    quote! {
+        #(#assertions)*
+        #(#collisions)*
+
+        #[doc(hidden)]
+        pub struct #slots {
+            #(#slot_fields,)*
+        }
+
+        impl _ap::Default for #slots {
+            fn default() -> Self {
+                #slots { #(#slot_defaults,)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl _ap::FieldSet for #ident {
+            const TYPE_NAME: &'static str = #type_name;
+            const NAMES: _ap::NameSet = _ap::NameSet {
+                own: &[#(#own_names),*],
+                flattened: &[#(#flattened_names),*],
+            };
+            type Slots = #slots;
+
+            #[inline]
+            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
+                #(#validate)*
+                #(#checks)*
+            }
+
+            #[inline]
+            fn __write_members(&self, __out: &mut _ap::Vec<u8>) {
+                #(#writes)*
+            }
+
+            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut __M) -> _ap::Result<(), __M::Error> {
+                #(#serializes)*
+                _ap::Result::Ok(())
+            }
+
+            #[inline]
+            fn __member_count(&self) -> usize {
+                #count
+            }
+
+            fn __field_schemas(__prefix: &str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
+                #(#schemas)*
+            }
+
+            fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
+                __slots: &mut #slots,
+                __key: &str,
+                __map: &mut __A,
+            ) -> _ap::Result<bool, __A::Error> {
+                match __key {
+                    #(#accept_own)*
+                    _ => {}
+                }
+                #(#accept_flattened)*
+                _ap::Result::Ok(false)
+            }
+
+            fn __finish<__E: _ap::serde::de::Error>(__slots: #slots) -> _ap::Result<Self, __E> {
+                _ap::Result::Ok(#ident {
+                    #(#finish,)*
+                })
+            }
+        }
+
+        #[automatically_derived]
+        impl _ap::serde::Serialize for #ident {
+            fn serialize<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+                _ap::serialize_field_set(self, __serializer)
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de> _ap::serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                _ap::deserialize_field_set(__deserializer)
+            }
+        }
+    }
+}
+
+/// A field's type must be an analytics value (or, flattened, a group of
+/// fields): checked once, on the field's type, with the trait's note.
+fn assert_field_type(field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        quote_spanned!(ty.span()=> const _: () = _ap::assert_fields::<#ty>();)
+    } else {
+        quote_spanned!(ty.span()=> const _: () = _ap::assert_value::<#ty>();)
+    }
+}
+
+/// A wire name written both by this struct and by a flattened base (the
+/// derive cannot see the base's fields, so the check is a `const` assertion
+/// whose tokens carry the user's field span).
+fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
+    let flattened: Vec<&Field<'_>> = model
+        .fields
+        .iter()
+        .filter(|f| f.flatten.is_some())
+        .collect();
+    let mut out = Vec::new();
+    for field in &model.fields {
+        if field.flatten.is_some() {
+            continue;
+        }
+        for base in &flattened {
+            let ty = base.ty;
+            let name = &field.wire_name;
+            let message = format!(
+                "the wire name `{name}` of field `{}` is also written by the flattened field `{}` (`{}`)",
+                field.rust_name,
+                base.rust_name,
+                ty.to_token_stream()
+            );
+            out.push(quote_spanned! {field.wire_span=>
+                const _: () = if <#ty as _ap::FieldSet>::NAMES.contains(#name) {
+                    _ap::core::panic!(#message)
+                };
+            });
+        }
+    }
+    for (i, second) in flattened.iter().enumerate() {
+        for first in &flattened[..i] {
+            let (a, b) = (first.ty, second.ty);
+            let message = format!(
+                "the flattened fields `{}` and `{}` write a wire name in common",
+                first.rust_name, second.rust_name
+            );
+            out.push(quote_spanned! {second.member.span()=>
+                const _: () = if <#b as _ap::FieldSet>::NAMES.intersects(&<#a as _ap::FieldSet>::NAMES) {
+                    _ap::core::panic!(#message)
+                };
+            });
+        }
+    }
+    out
+}
+
+fn slot_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        quote!(pub #member: <#ty as _ap::FieldSet>::Slots)
+    } else {
+        quote!(pub #member: _ap::Option<#ty>)
+    }
+}
+
+fn validate_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    let rust_name = &field.rust_name;
+    if field.flatten.is_some() {
+        return quote! {
+            <#ty as _ap::FieldSet>::__validate_into(&self.#member, &__path.field(#rust_name), __errors);
+        };
+    }
+    let rules: Vec<TokenStream> = field.rules.iter().map(rule_call).collect();
+    let rules = if rules.is_empty() {
+        quote!()
+    } else if field.is_option {
+        quote! {
+            if let _ap::Option::Some(__value) = &self.#member {
+                #(#rules)*
+            }
+        }
+    } else {
+        quote! {
+            let __value = &self.#member;
+            #(#rules)*
+        }
+    };
+    quote! {
+        {
+            let __path = &__path.field(#rust_name);
+            #rules
+            <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
+        }
+    }
+}
+
+fn bound(number: &Option<Number>) -> TokenStream {
+    match number {
+        None => quote!(_ap::Option::None),
+        Some(number) => match number.value {
+            NumberValue::Int(value) => {
+                let lit = proc_macro2::Literal::i128_unsuffixed(value);
+                quote!(_ap::Option::Some(_ap::Bound::Int(#lit)))
+            }
+            NumberValue::Float(value) => {
+                let lit = proc_macro2::Literal::f64_unsuffixed(value);
+                quote!(_ap::Option::Some(_ap::Bound::Float(#lit)))
+            }
+        },
+    }
+}
+
+fn count(number: &Option<Number>) -> TokenStream {
+    match number {
+        Some(Number {
+            value: NumberValue::Int(value),
+            ..
+        }) if *value >= 0 => {
+            let lit = proc_macro2::Literal::u64_unsuffixed(*value as u64);
+            quote!(_ap::Option::Some(#lit))
+        }
+        _ => quote!(_ap::Option::None),
+    }
+}
+
+/// One rule, called on `__value`, spanned on the rule so that a rule on the
+/// wrong type is reported there.
+fn rule_call(rule: &RuleSpec) -> TokenStream {
+    let span = rule.span;
+    match &rule.kind {
+        RuleKind::Range { min, max } => {
+            let (min, max) = (bound(min), bound(max));
+            quote_spanned!(span=> _ap::rules::range(__value, #min, #max, __path, __errors);)
+        }
+        RuleKind::Length { min, max } => {
+            let (min, max) = (count(min), count(max));
+            quote_spanned!(span=> _ap::rules::length(__value, #min, #max, __path, __errors);)
+        }
+        RuleKind::NonEmpty => {
+            quote_spanned!(span=> _ap::rules::non_empty(__value, __path, __errors);)
+        }
+        RuleKind::Pattern(pattern) => quote_spanned! {span=>
+            {
+                static __PATTERN: _ap::rules::LazyRegex = _ap::rules::LazyRegex::new(#pattern);
+                _ap::rules::pattern(__value, &__PATTERN, __path, __errors);
+            }
+        },
+        RuleKind::OneOf(values, _) => quote_spanned! {span=>
+            _ap::rules::one_of(__value, &[#(#values),*], __path, __errors);
+        },
+        RuleKind::Custom(path) => quote_spanned! {span=>
+            _ap::rules::user_rule(#path(__value), "custom", __path, __errors);
+        },
+    }
+}
+
+/// The schema literal of a rule (promoted to `'static`).
+fn rule_schema(rule: &RuleSpec) -> TokenStream {
+    match &rule.kind {
+        RuleKind::Range { min, max } => {
+            let (min, max) = (bound(min), bound(max));
+            quote!(_ap::Rule::Range { min: #min, max: #max })
+        }
+        RuleKind::Length { min, max } => {
+            let (min, max) = (count(min), count(max));
+            quote!(_ap::Rule::Length { min: #min, max: #max })
+        }
+        RuleKind::NonEmpty => quote!(_ap::Rule::NonEmpty),
+        RuleKind::Pattern(pattern) => quote!(_ap::Rule::Pattern(#pattern)),
+        RuleKind::OneOf(values, _) => quote!(_ap::Rule::OneOf(&[#(#values),*])),
+        RuleKind::Custom(path) => {
+            let text = path.to_token_stream().to_string().replace(' ', "");
+            quote!(_ap::Rule::Custom(#text))
+        }
+    }
+}
+
+fn write_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        return quote!(<#ty as _ap::FieldSet>::__write_members(&self.#member, __out););
+    }
+    let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
+    let write = quote! {
+        __out.extend_from_slice(#key);
+        <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+    };
+    match &field.skip_if {
+        Some(skip) => quote!(if !#skip(&self.#member) { #write }),
+        None => write,
+    }
+}
+
+fn serialize_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        return quote!(<#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map)?;);
+    }
+    let name = &field.wire_name;
+    let serialize = quote!(_ap::serialize_member::<__M, #ty>(__map, #name, &self.#member)?;);
+    match &field.skip_if {
+        Some(skip) => quote!(if !#skip(&self.#member) { #serialize }),
+        None => serialize,
+    }
+}
+
+fn member_count(fields: &[Field<'_>]) -> TokenStream {
+    let always = fields
+        .iter()
+        .filter(|f| f.flatten.is_none() && f.skip_if.is_none())
+        .count();
+    let parts = fields.iter().filter_map(|field| {
+        let member = field.member;
+        let ty = field.ty;
+        if field.flatten.is_some() {
+            Some(quote!(+ <#ty as _ap::FieldSet>::__member_count(&self.#member)))
+        } else {
+            field
+                .skip_if
+                .as_ref()
+                .map(|skip| quote!(+ (!#skip(&self.#member)) as usize))
+        }
+    });
+    quote!(#always #(#parts)*)
+}
+
+fn schema_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    let rust_name = &field.rust_name;
+    if field.flatten.is_some() {
+        return quote! {
+            <#ty as _ap::FieldSet>::__field_schemas(&_ap::join_prefix(__prefix, #rust_name), __out);
+        };
+    }
+    let _ = member;
+    let name = &field.wire_name;
+    let required = field.skip_if.is_none();
+    let description = &field.description;
+    let rules = field.rules.iter().map(rule_schema);
+    let pii = field.pii;
+    let deprecated = match &field.deprecated {
+        Some(note) => quote!(_ap::Option::Some(#note)),
+        None => quote!(_ap::Option::None),
+    };
+    quote! {
+        __out.push(_ap::field_schema::<#ty>(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated));
+    }
+}
+
+fn accept(fields: &[Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut own = Vec::new();
+    let mut flattened = Vec::new();
+    for field in fields {
+        let member = field.member;
+        let ty = field.ty;
+        if field.flatten.is_some() {
+            flattened.push(quote! {
+                if <#ty as _ap::FieldSet>::__accept(&mut __slots.#member, __key, __map)? {
+                    return _ap::Result::Ok(true);
+                }
+            });
+        } else {
+            let name = &field.wire_name;
+            own.push(quote! {
+                #name => {
+                    _ap::next_member::<__A, #ty>(&mut __slots.#member, #name, __map)?;
+                    return _ap::Result::Ok(true);
+                }
+            });
+        }
+    }
+    (own, flattened)
+}
+
+fn finish_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        return quote!(#member: <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#member)?);
+    }
+    let name = &field.wire_name;
+    match &field.default {
+        None => quote!(#member: _ap::missing_member::<#ty, __E>(__slots.#member, #name)?),
+        Some(FieldDefault::Trait) => quote!(#member: _ap::default_member::<#ty>(__slots.#member)),
+        Some(FieldDefault::Path(path)) => quote! {
+            #member: match __slots.#member {
+                _ap::Option::Some(__value) => __value,
+                _ap::Option::None => #path(),
+            }
+        },
+    }
+}

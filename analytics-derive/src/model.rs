@@ -1,0 +1,482 @@
+//! The derive's view of the user's type, built from the parsed attributes:
+//! wire names resolved, rules parsed into numbers. Knows nothing of codegen.
+
+use darling::{FromDeriveInput, FromField, FromVariant};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Expr, Ident, Lit, LitStr, Type};
+
+use crate::attr::{self, FieldAttrs, SerdeContainerAttrs, SerdeFieldAttrs, VariantAttrs};
+use crate::case::Rename;
+
+/// Collects every error of one derive (see `darling::error::Accumulator`).
+pub type Errors = darling::error::Accumulator;
+
+/// A struct deriving `AnalyticsEvent` or `AnalyticsFields`.
+pub struct Struct<'a> {
+    pub ident: &'a Ident,
+    pub description: String,
+    pub fields: Vec<Field<'a>>,
+    pub checks: Vec<syn::Path>,
+}
+
+/// What `AnalyticsEvent` adds to a struct.
+pub struct EventInfo {
+    pub name: String,
+    /// The `name = "..."` literal, or the struct name when defaulted.
+    pub name_span: Span,
+    pub name_given: bool,
+    pub any_name: bool,
+    pub version: u32,
+}
+
+/// A named field.
+pub struct Field<'a> {
+    pub member: &'a Ident,
+    /// The field name without `r#`: what validation paths print.
+    pub rust_name: String,
+    pub ty: &'a Type,
+    /// The key on the wire (after `rename` / `rename_all`).
+    pub wire_name: String,
+    /// Where the wire name comes from: the `rename` literal or the field name.
+    pub wire_span: Span,
+    pub flatten: Option<Span>,
+    pub skip_if: Option<syn::ExprPath>,
+    pub default: Option<FieldDefault>,
+    pub rules: Vec<RuleSpec>,
+    pub description: String,
+    pub pii: bool,
+    pub deprecated: Option<String>,
+    /// The type is spelled `Option<..>` (serde's rule, syntactic): rules apply to `Some`.
+    pub is_option: bool,
+}
+
+/// `#[serde(default)]` or `#[serde(default = "path")]` on a field.
+pub enum FieldDefault {
+    Trait,
+    Path(syn::ExprPath),
+}
+
+/// One rule on a field, with the span of its key.
+pub struct RuleSpec {
+    pub kind: RuleKind,
+    pub span: Span,
+}
+
+pub enum RuleKind {
+    Range {
+        min: Option<Number>,
+        max: Option<Number>,
+    },
+    Length {
+        min: Option<Number>,
+        max: Option<Number>,
+    },
+    NonEmpty,
+    Pattern(LitStr),
+    OneOf(Vec<LitStr>, Span),
+    Custom(syn::Path),
+}
+
+impl RuleKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            RuleKind::Range { .. } => "range",
+            RuleKind::Length { .. } => "length",
+            RuleKind::NonEmpty => "non_empty",
+            RuleKind::Pattern(_) => "pattern",
+            RuleKind::OneOf(..) => "one_of",
+            RuleKind::Custom(_) => "custom",
+        }
+    }
+}
+
+/// A numeric literal of a rule, with its span.
+#[derive(Clone, Copy)]
+pub struct Number {
+    pub value: NumberValue,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+pub enum NumberValue {
+    Int(i128),
+    Float(f64),
+}
+
+impl NumberValue {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            NumberValue::Int(value) => value as f64,
+            NumberValue::Float(value) => value,
+        }
+    }
+}
+
+/// An enum deriving `AnalyticsEnum`.
+pub struct Enum<'a> {
+    pub ident: &'a Ident,
+    pub description: String,
+    pub variants: Vec<Variant<'a>>,
+}
+
+pub struct Variant<'a> {
+    pub ident: &'a Ident,
+    pub wire_name: String,
+    pub wire_span: Span,
+    pub description: String,
+}
+
+/// An enum deriving `EventCatalog`.
+pub struct Catalog<'a> {
+    pub ident: &'a Ident,
+    pub variants: Vec<CatalogVariant<'a>>,
+}
+
+pub struct CatalogVariant<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+}
+
+/// The path to the runtime crate: `::analytics_core` or `#[analytics(crate = path)]`.
+pub fn runtime_crate(krate: Option<&syn::Path>) -> TokenStream {
+    match krate {
+        Some(path) => quote!(#path),
+        None => quote!(::analytics_core),
+    }
+}
+
+fn rename_all(input: &DeriveInput, errors: &mut Errors) -> Rename {
+    let serde = errors
+        .handle(SerdeContainerAttrs::from_derive_input(input))
+        .unwrap_or_default();
+    match serde.rename_all {
+        None => Rename::NONE,
+        Some(value) => match Rename::parse(&value.value()) {
+            Ok(rule) => rule,
+            Err(message) => {
+                errors.push(darling::Error::custom(message).with_span(&value));
+                Rename::NONE
+            }
+        },
+    }
+}
+
+impl<'a> Struct<'a> {
+    /// Builds the model of a struct with named fields (the shape was checked before).
+    pub fn from_input(
+        input: &'a DeriveInput,
+        fields: &'a syn::FieldsNamed,
+        checks: Vec<syn::Path>,
+        errors: &mut Errors,
+    ) -> Struct<'a> {
+        let rename = rename_all(input, errors);
+        let fields = fields
+            .named
+            .iter()
+            .map(|field| Field::from_syn(field, rename, errors))
+            .collect();
+        Struct {
+            ident: &input.ident,
+            description: attr::doc_comment(&input.attrs),
+            fields,
+            checks,
+        }
+    }
+}
+
+impl<'a> Field<'a> {
+    fn from_syn(field: &'a syn::Field, rename: Rename, errors: &mut Errors) -> Field<'a> {
+        let member = field
+            .ident
+            .as_ref()
+            .expect("the shape check admits named fields only");
+        let ours = errors
+            .handle(FieldAttrs::from_field(field))
+            .unwrap_or_default();
+        let serde = errors
+            .handle(SerdeFieldAttrs::from_field(field))
+            .unwrap_or_default();
+        let rust_name = member.unraw().to_string();
+
+        let (wire_name, wire_span) = match (ours.rename, serde.rename) {
+            (Some(first), Some(second)) => {
+                errors.push(
+                    darling::Error::custom(
+                        "the field is renamed twice (`analytics` and `serde`); keep one",
+                    )
+                    .with_span(&second),
+                );
+                (first.value(), first.span())
+            }
+            (Some(name), None) | (None, Some(name)) => (name.value(), name.span()),
+            (None, None) => (rename.field(&rust_name), member.span()),
+        };
+
+        let flatten = match (ours.flatten.is_present(), serde.flatten.is_present()) {
+            (true, _) => Some(ours.flatten.span()),
+            (false, true) => Some(serde.flatten.span()),
+            (false, false) => None,
+        };
+
+        let skip_if = serde.skip_serializing_if.and_then(|path| {
+            errors.handle(path.parse::<syn::ExprPath>().map_err(|error| {
+                darling::Error::custom(format!(
+                    "`skip_serializing_if` must name a function: {error}"
+                ))
+                .with_span(&path)
+            }))
+        });
+        let default = serde.default.and_then(|default| match default {
+            darling::util::Override::Inherit => Some(FieldDefault::Trait),
+            darling::util::Override::Explicit(path) => errors
+                .handle(path.parse::<syn::ExprPath>().map_err(|error| {
+                    darling::Error::custom(format!("`default` must name a function: {error}"))
+                        .with_span(&path)
+                }))
+                .map(FieldDefault::Path),
+        });
+
+        let mut rules = Vec::new();
+        if let Some(bounds) = ours.range {
+            let span = bounds_span(&bounds);
+            let min = bounds
+                .min
+                .as_ref()
+                .and_then(|expr| number(expr, "range", errors));
+            let max = bounds
+                .max
+                .as_ref()
+                .and_then(|expr| number(expr, "range", errors));
+            rules.push(RuleSpec {
+                kind: RuleKind::Range { min, max },
+                span,
+            });
+        }
+        if let Some(bounds) = ours.length {
+            let span = bounds_span(&bounds);
+            let min = bounds
+                .min
+                .as_ref()
+                .and_then(|expr| number(expr, "length", errors));
+            let max = bounds
+                .max
+                .as_ref()
+                .and_then(|expr| number(expr, "length", errors));
+            rules.push(RuleSpec {
+                kind: RuleKind::Length { min, max },
+                span,
+            });
+        }
+        if ours.non_empty.is_present() {
+            rules.push(RuleSpec {
+                kind: RuleKind::NonEmpty,
+                span: ours.non_empty.span(),
+            });
+        }
+        if let Some(pattern) = ours.pattern {
+            rules.push(RuleSpec {
+                span: pattern.span(),
+                kind: RuleKind::Pattern(pattern),
+            });
+        }
+        if let Some(list) = ours.one_of {
+            rules.push(RuleSpec {
+                span: list.span,
+                kind: RuleKind::OneOf(list.values, list.span),
+            });
+        }
+        if let Some(path) = ours.custom {
+            rules.push(RuleSpec {
+                span: path.span(),
+                kind: RuleKind::Custom(path),
+            });
+        }
+
+        let deprecated = match ours.deprecated {
+            Some(note) => Some(note.value()),
+            None => attr::deprecation(&field.attrs),
+        };
+
+        Field {
+            member,
+            rust_name,
+            ty: &field.ty,
+            wire_name,
+            wire_span,
+            flatten,
+            skip_if,
+            default,
+            rules,
+            description: attr::doc_comment(&field.attrs),
+            pii: ours.pii.is_present(),
+            deprecated,
+            is_option: is_option(&field.ty),
+        }
+    }
+}
+
+fn bounds_span(bounds: &attr::BoundsAttr) -> Span {
+    bounds
+        .min
+        .as_ref()
+        .or(bounds.max.as_ref())
+        .map(Spanned::span)
+        .unwrap_or_else(Span::call_site)
+}
+
+/// Reads `-1`, `255`, `0.5`, `-1e3` (a literal, possibly negated).
+fn number(expr: &Expr, rule: &str, errors: &mut Errors) -> Option<Number> {
+    let (negative, lit) = match expr {
+        Expr::Lit(lit) => (false, &lit.lit),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
+            Expr::Lit(lit) => (true, &lit.lit),
+            _ => return wrong_literal(expr, rule, errors),
+        },
+        _ => return wrong_literal(expr, rule, errors),
+    };
+    let value = match lit {
+        Lit::Int(int) => match int.base10_parse::<i128>() {
+            Ok(value) => NumberValue::Int(if negative { -value } else { value }),
+            Err(error) => {
+                errors.push(darling::Error::custom(error.to_string()).with_span(int));
+                return None;
+            }
+        },
+        Lit::Float(float) => match float.base10_parse::<f64>() {
+            Ok(value) => NumberValue::Float(if negative { -value } else { value }),
+            Err(error) => {
+                errors.push(darling::Error::custom(error.to_string()).with_span(float));
+                return None;
+            }
+        },
+        _ => return wrong_literal(expr, rule, errors),
+    };
+    Some(Number {
+        value,
+        span: expr.span(),
+    })
+}
+
+fn wrong_literal(expr: &Expr, rule: &str, errors: &mut Errors) -> Option<Number> {
+    errors.push(
+        darling::Error::custom(format!(
+            "`{rule}` bounds must be number literals, such as `min = 0` or `max = 1.5`"
+        ))
+        .with_span(expr),
+    );
+    None
+}
+
+/// `Option<..>`, `std::option::Option<..>`, `core::option::Option<..>` (serde's syntactic rule).
+fn is_option(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    if path.qself.is_some() {
+        return false;
+    }
+    let segments = &path.path.segments;
+    let last = match segments.last() {
+        Some(last) => last,
+        None => return false,
+    };
+    let prefix_ok = match segments.len() {
+        1 => true,
+        3 => {
+            let first = segments[0].ident.to_string();
+            (first == "std" || first == "core") && segments[1].ident == "option"
+        }
+        _ => false,
+    };
+    prefix_ok
+        && last.ident == "Option"
+        && matches!(last.arguments, syn::PathArguments::AngleBracketed(_))
+}
+
+impl EventInfo {
+    pub fn from_attrs(
+        input: &DeriveInput,
+        name: Option<LitStr>,
+        version: Option<darling::util::SpannedValue<u32>>,
+        any_name: bool,
+    ) -> EventInfo {
+        let (name, name_span, name_given) = match name {
+            Some(name) => (name.value(), name.span(), true),
+            None => (
+                Rename::snake_case_type(&input.ident.unraw().to_string()),
+                input.ident.span(),
+                false,
+            ),
+        };
+        EventInfo {
+            name,
+            name_span,
+            name_given,
+            any_name,
+            version: version.map(|version| *version).unwrap_or(1),
+        }
+    }
+}
+
+impl<'a> Enum<'a> {
+    pub fn from_input(
+        input: &'a DeriveInput,
+        data: &'a syn::DataEnum,
+        errors: &mut Errors,
+    ) -> Enum<'a> {
+        let rename = rename_all(input, errors);
+        let variants = data
+            .variants
+            .iter()
+            .map(|variant| {
+                let attrs = errors
+                    .handle(VariantAttrs::from_variant(variant))
+                    .unwrap_or_default();
+                let (wire_name, wire_span) = match attrs.rename {
+                    Some(name) => (name.value(), name.span()),
+                    None => (
+                        rename.variant(&variant.ident.unraw().to_string()),
+                        variant.ident.span(),
+                    ),
+                };
+                Variant {
+                    ident: &variant.ident,
+                    wire_name,
+                    wire_span,
+                    description: attr::doc_comment(&variant.attrs),
+                }
+            })
+            .collect();
+        Enum {
+            ident: &input.ident,
+            description: attr::doc_comment(&input.attrs),
+            variants,
+        }
+    }
+}
+
+impl<'a> Catalog<'a> {
+    /// The variants must be newtypes (checked before).
+    pub fn from_input(input: &'a DeriveInput, data: &'a syn::DataEnum) -> Catalog<'a> {
+        let variants = data
+            .variants
+            .iter()
+            .filter_map(|variant| match &variant.fields {
+                syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(CatalogVariant {
+                    ident: &variant.ident,
+                    ty: &fields.unnamed[0].ty,
+                }),
+                _ => None,
+            })
+            .collect();
+        Catalog {
+            ident: &input.ident,
+            variants,
+        }
+    }
+}
