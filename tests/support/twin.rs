@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use analytics_core::AnalyticsEnum;
 use serde::Serialize;
 
 use codex_analytics as codex;
@@ -335,4 +336,183 @@ pub fn twin(event: &codex::ToolItemEvent) -> TrackEventRequest {
             },
         }),
     }
+}
+
+/// The command-execution params with every base field written inline (no
+/// flatten): the other hand-written shape a team might choose.
+#[derive(Serialize)]
+pub struct CommandExecutionInline {
+    pub thread_id: String,
+    pub turn_id: String,
+    pub item_id: String,
+    pub app_server_client: AppServerClient,
+    pub runtime: Runtime,
+    pub thread_source: Option<ThreadSource>,
+    pub subagent_source: Option<String>,
+    pub parent_thread_id: Option<String>,
+    pub tool_name: String,
+    pub started_at_ms: u64,
+    pub completed_at_ms: u64,
+    pub duration_ms: Option<u64>,
+    pub execution_duration_ms: Option<u64>,
+    pub review_count: u64,
+    pub guardian_review_count: u64,
+    pub user_review_count: u64,
+    pub final_approval_outcome: FinalApprovalOutcome,
+    pub terminal_status: TerminalStatus,
+    pub failure_kind: Option<FailureKind>,
+    pub requested_additional_permissions: bool,
+    pub requested_network_access: bool,
+    pub command_execution_source: CommandExecutionSource,
+    pub exit_code: Option<i32>,
+    pub command_total_action_count: u64,
+    pub command_read_action_count: u64,
+    pub command_list_files_action_count: u64,
+    pub command_search_action_count: u64,
+    pub command_unknown_action_count: u64,
+}
+
+/// The inline twin of a command-execution event.
+pub fn command_inline(e: &codex::CommandExecution) -> Request<CommandExecutionInline> {
+    let b = ToolItemBase::from(&e.base);
+    Request {
+        event_type: codex::CommandExecution::EVENT_NAME,
+        event_params: CommandExecutionInline {
+            thread_id: b.thread_id,
+            turn_id: b.turn_id,
+            item_id: b.item_id,
+            app_server_client: b.app_server_client,
+            runtime: b.runtime,
+            thread_source: b.thread_source,
+            subagent_source: b.subagent_source,
+            parent_thread_id: b.parent_thread_id,
+            tool_name: b.tool_name,
+            started_at_ms: b.started_at_ms,
+            completed_at_ms: b.completed_at_ms,
+            duration_ms: b.duration_ms,
+            execution_duration_ms: b.execution_duration_ms,
+            review_count: b.review_count,
+            guardian_review_count: b.guardian_review_count,
+            user_review_count: b.user_review_count,
+            final_approval_outcome: b.final_approval_outcome,
+            terminal_status: b.terminal_status,
+            failure_kind: b.failure_kind,
+            requested_additional_permissions: b.requested_additional_permissions,
+            requested_network_access: b.requested_network_access,
+            command_execution_source: e.command_execution_source.into(),
+            exit_code: e.exit_code,
+            command_total_action_count: e.command_total_action_count,
+            command_read_action_count: e.command_read_action_count,
+            command_list_files_action_count: e.command_list_files_action_count,
+            command_search_action_count: e.command_search_action_count,
+            command_unknown_action_count: e.command_unknown_action_count,
+        },
+    }
+}
+
+/// The flatten twin of a command-execution event.
+pub fn command_flatten(e: &codex::CommandExecution) -> Request<CommandExecution> {
+    match twin(&codex::ToolItemEvent::CommandExecution(e.clone())) {
+        TrackEventRequest::CommandExecution(request) => request,
+        _ => unreachable!("a command execution twins to a command execution"),
+    }
+}
+
+/// What users of untyped analytics SDKs do: build a `serde_json::Value` map.
+pub fn command_value(e: &codex::CommandExecution) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let b = &e.base;
+    let c = &b.app_server_client;
+    let mut params = Map::new();
+    params.insert("thread_id".into(), json!(b.thread_id));
+    params.insert("turn_id".into(), json!(b.turn_id));
+    params.insert("item_id".into(), json!(b.item_id));
+    params.insert(
+        "app_server_client".into(),
+        json!({
+            "product_client_id": c.product_client_id,
+            "client_name": c.client_name,
+            "client_version": c.client_version,
+            "rpc_transport": c.rpc_transport.as_str(),
+            "experimental_api_enabled": c.experimental_api_enabled,
+        }),
+    );
+    params.insert(
+        "runtime".into(),
+        json!({
+            "codex_rs_version": b.runtime.codex_rs_version,
+            "runtime_os": b.runtime.runtime_os,
+            "runtime_os_version": b.runtime.runtime_os_version,
+            "runtime_arch": b.runtime.runtime_arch,
+        }),
+    );
+    params.insert(
+        "thread_source".into(),
+        json!(b.thread_source.map(|s| s.as_str())),
+    );
+    params.insert("subagent_source".into(), json!(b.subagent_source));
+    params.insert("parent_thread_id".into(), json!(b.parent_thread_id));
+    params.insert("tool_name".into(), json!(b.tool_name));
+    params.insert("started_at_ms".into(), json!(b.started_at_ms));
+    params.insert("completed_at_ms".into(), json!(b.completed_at_ms));
+    params.insert("duration_ms".into(), json!(b.duration_ms));
+    params.insert(
+        "execution_duration_ms".into(),
+        json!(b.execution_duration_ms),
+    );
+    params.insert("review_count".into(), json!(b.review_count));
+    params.insert(
+        "guardian_review_count".into(),
+        json!(b.guardian_review_count),
+    );
+    params.insert("user_review_count".into(), json!(b.user_review_count));
+    params.insert(
+        "final_approval_outcome".into(),
+        json!(b.final_approval_outcome.as_str()),
+    );
+    params.insert("terminal_status".into(), json!(b.terminal_status.as_str()));
+    params.insert(
+        "failure_kind".into(),
+        json!(b.failure_kind.map(|k| k.as_str())),
+    );
+    params.insert(
+        "requested_additional_permissions".into(),
+        json!(b.requested_additional_permissions),
+    );
+    params.insert(
+        "requested_network_access".into(),
+        json!(b.requested_network_access),
+    );
+    params.insert(
+        "command_execution_source".into(),
+        json!(e.command_execution_source.as_str()),
+    );
+    params.insert("exit_code".into(), json!(e.exit_code));
+    params.insert(
+        "command_total_action_count".into(),
+        json!(e.command_total_action_count),
+    );
+    params.insert(
+        "command_read_action_count".into(),
+        json!(e.command_read_action_count),
+    );
+    params.insert(
+        "command_list_files_action_count".into(),
+        json!(e.command_list_files_action_count),
+    );
+    params.insert(
+        "command_search_action_count".into(),
+        json!(e.command_search_action_count),
+    );
+    params.insert(
+        "command_unknown_action_count".into(),
+        json!(e.command_unknown_action_count),
+    );
+    let mut envelope = Map::new();
+    envelope.insert(
+        "event_type".into(),
+        json!(codex::CommandExecution::EVENT_NAME),
+    );
+    envelope.insert("event_params".into(), Value::Object(params));
+    Value::Object(envelope)
 }
