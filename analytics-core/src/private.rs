@@ -72,27 +72,47 @@ pub trait FieldSet: Sized {
 }
 
 /// The wire names of a type, as a tree: its own fields plus its flattened bases.
+///
+/// Each name comes with its [`name_hash`], computed by the derive, so that the
+/// compile-time collision check compares integers, not strings: const
+/// evaluation is an interpreter, and string loops made it the largest part of
+/// a crate's compile time.
 #[derive(Clone, Copy)]
 pub struct NameSet {
     /// Wire names of the type's own fields.
     pub own: &'static [&'static str],
+    /// `name_hash` of each of `own`.
+    pub hashes: &'static [u64],
     /// The name sets of the flattened bases.
     pub flattened: &'static [&'static NameSet],
 }
 
+/// FNV-1a of a wire name (the derive computes the same value at expansion).
+pub const fn name_hash(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
 impl NameSet {
-    /// Whether `name` is written by this type.
-    pub const fn contains(&self, name: &str) -> bool {
+    /// Whether `name` (whose hash is `hash`) is written by this type.
+    pub const fn contains_hashed(&self, name: &str, hash: u64) -> bool {
         let mut i = 0;
-        while i < self.own.len() {
-            if str_eq(self.own[i], name) {
+        while i < self.hashes.len() {
+            if self.hashes[i] == hash && str_eq(self.own[i], name) {
                 return true;
             }
             i += 1;
         }
         let mut j = 0;
         while j < self.flattened.len() {
-            if self.flattened[j].contains(name) {
+            if self.flattened[j].contains_hashed(name, hash) {
                 return true;
             }
             j += 1;
@@ -100,11 +120,16 @@ impl NameSet {
         false
     }
 
+    /// Whether `name` is written by this type.
+    pub const fn contains(&self, name: &str) -> bool {
+        self.contains_hashed(name, name_hash(name))
+    }
+
     /// Whether the two sets share a name.
     pub const fn intersects(&self, other: &NameSet) -> bool {
         let mut i = 0;
         while i < self.own.len() {
-            if other.contains(self.own[i]) {
+            if other.contains_hashed(self.own[i], self.hashes[i]) {
                 return true;
             }
             i += 1;
@@ -117,6 +142,37 @@ impl NameSet {
             j += 1;
         }
         false
+    }
+}
+
+/// For each of `names` (with their `hashes`), whether a flattened base also
+/// writes it: one const evaluation per struct, read by one assertion per field.
+pub const fn collisions<const N: usize>(
+    names: [&str; N],
+    hashes: [u64; N],
+    bases: &[&NameSet],
+) -> [bool; N] {
+    let mut out = [false; N];
+    let mut i = 0;
+    while i < N {
+        let mut j = 0;
+        while j < bases.len() {
+            if bases[j].contains_hashed(names[i], hashes[i]) {
+                out[i] = true;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Fails compilation with `message` when `collides` (called in a `const`
+/// item whose tokens carry the user's field span).
+#[track_caller]
+pub const fn collision(collides: bool, message: &'static str) {
+    if collides {
+        panic!("{}", message);
     }
 }
 

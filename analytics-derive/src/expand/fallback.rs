@@ -10,7 +10,7 @@ fn field_set(ident: &Ident) -> TokenStream {
     quote! {
         impl _ap::FieldSet for #ident {
             const TYPE_NAME: &'static str = "";
-            const NAMES: _ap::NameSet = _ap::NameSet { own: &[], flattened: &[] };
+            const NAMES: _ap::NameSet = _ap::NameSet { own: &[], hashes: &[], flattened: &[] };
             type Slots = ();
             fn __validate_into(&self, _: &_ap::Path<'_>, _: &mut _ap::ValidationErrors) { _ap::core::unimplemented!() }
             fn __write_members(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }

@@ -14,11 +14,13 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let type_name = ident.to_string();
     let slots = format_ident!("__AnalyticsSlots{}", ident);
 
-    let own_names = model
+    let own_names: Vec<&String> = model
         .fields
         .iter()
         .filter(|f| f.flatten.is_none())
-        .map(|f| &f.wire_name);
+        .map(|f| &f.wire_name)
+        .collect();
+    let own_hashes = own_names.iter().map(|name| name_hash(name));
     let flattened_names = model
         .fields
         .iter()
@@ -29,6 +31,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         });
 
     let assertions = model.fields.iter().map(assert_field_type);
+    let assertions = quote!(const _: () = { #(#assertions)* };);
     let collisions = collisions(model);
     let slot_fields = model.fields.iter().map(slot_field);
     let slot_defaults = model.fields.iter().map(|field| {
@@ -49,7 +52,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let finish = model.fields.iter().map(finish_field);
 
     quote! {
-        #(#assertions)*
+        #assertions
         #(#collisions)*
 
         #[doc(hidden)]
@@ -68,6 +71,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             const TYPE_NAME: &'static str = #type_name;
             const NAMES: _ap::NameSet = _ap::NameSet {
                 own: &[#(#own_names),*],
+                hashes: &[#(#own_hashes),*],
                 flattened: &[#(#flattened_names),*],
             };
             type Slots = #slots;
@@ -138,41 +142,65 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 fn assert_field_type(field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     if field.flatten.is_some() {
-        quote_spanned!(ty.span()=> const _: () = _ap::assert_fields::<#ty>();)
+        quote_spanned!(ty.span()=> _ap::assert_fields::<#ty>();)
     } else {
-        quote_spanned!(ty.span()=> const _: () = _ap::assert_value::<#ty>();)
+        quote_spanned!(ty.span()=> _ap::assert_value::<#ty>();)
     }
 }
 
-/// A wire name written both by this struct and by a flattened base (the
-/// derive cannot see the base's fields, so the check is a `const` assertion
-/// whose tokens carry the user's field span).
+/// FNV-1a, the same as `__private::name_hash`.
+fn name_hash(name: &str) -> proc_macro2::Literal {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    proc_macro2::Literal::u64_suffixed(hash)
+}
+
+/// A wire name written both by this struct and by a flattened base. The
+/// derive cannot see the base's fields, so the check is one `const`
+/// evaluation per struct (hashes compared, not strings) read by one assertion
+/// per field whose tokens carry the user's field span.
 fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     let flattened: Vec<&Field<'_>> = model
         .fields
         .iter()
         .filter(|f| f.flatten.is_some())
         .collect();
+    let own: Vec<&Field<'_>> = model
+        .fields
+        .iter()
+        .filter(|f| f.flatten.is_none())
+        .collect();
     let mut out = Vec::new();
-    for field in &model.fields {
-        if field.flatten.is_some() {
-            continue;
-        }
-        for base in &flattened {
+    if !flattened.is_empty() && !own.is_empty() {
+        let names = own.iter().map(|field| &field.wire_name);
+        let hashes = own.iter().map(|field| name_hash(&field.wire_name));
+        let bases = flattened.iter().map(|base| {
             let ty = base.ty;
-            let name = &field.wire_name;
+            quote!(&<#ty as _ap::FieldSet>::NAMES)
+        });
+        let count = own.len();
+        out.push(quote! {
+            const __COLLISIONS: [bool; #count] =
+                _ap::collisions([#(#names),*], [#(#hashes),*], &[#(#bases),*]);
+        });
+        let base_names = flattened
+            .iter()
+            .map(|base| format!("`{}` (`{}`)", base.rust_name, base.ty.to_token_stream()))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let checks = own.iter().enumerate().map(|(i, field)| {
             let message = format!(
-                "the wire name `{name}` of field `{}` is also written by the flattened field `{}` (`{}`)",
-                field.rust_name,
-                base.rust_name,
-                ty.to_token_stream()
+                "the wire name `{}` of field `{}` is also written by the flattened field {base_names}",
+                field.wire_name, field.rust_name
             );
-            out.push(quote_spanned! {field.wire_span=>
-                const _: () = if <#ty as _ap::FieldSet>::NAMES.contains(#name) {
-                    _ap::core::panic!(#message)
-                };
-            });
-        }
+            quote_spanned!(field.wire_span=> _ap::collision(__COLLISIONS[#i], #message);)
+        });
+        // One const item; each call carries its field's span, so the error
+        // lands on the field (items per field cost compile time).
+        out.push(quote!(const _: () = { #(#checks)* };));
     }
     for (i, second) in flattened.iter().enumerate() {
         for first in &flattened[..i] {
