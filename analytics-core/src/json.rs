@@ -4,7 +4,10 @@
 //! Keys and punctuation are written by generated code as pre-escaped byte
 //! strings; this module supplies the value writers (strings with a fast path
 //! for text that needs no escaping, integers through `itoa`, floats through
-//! `ryu`, non-finite floats as `null`, exactly as serde_json does).
+//! serde_json's own `CompactFormatter` so the digits are serde_json's in every
+//! version, non-finite floats as `null`, exactly as serde_json does).
+
+use serde_json::ser::{CompactFormatter, Formatter};
 
 /// `ESCAPE[b]` is non-zero when byte `b` must be escaped inside a JSON string.
 /// The value is the character after the backslash, or `u` for `\u00XX`.
@@ -68,8 +71,8 @@ pub fn write_int<I: itoa::Integer>(out: &mut Vec<u8>, value: I) {
 #[inline]
 pub fn write_f64(out: &mut Vec<u8>, value: f64) {
     if value.is_finite() {
-        let mut buffer = ryu::Buffer::new();
-        out.extend_from_slice(buffer.format_finite(value).as_bytes());
+        // Writing into a Vec cannot fail.
+        let _ = CompactFormatter.write_f64(out, value);
     } else {
         out.extend_from_slice(b"null");
     }
@@ -79,8 +82,8 @@ pub fn write_f64(out: &mut Vec<u8>, value: f64) {
 #[inline]
 pub fn write_f32(out: &mut Vec<u8>, value: f32) {
     if value.is_finite() {
-        let mut buffer = ryu::Buffer::new();
-        out.extend_from_slice(buffer.format_finite(value).as_bytes());
+        // Writing into a Vec cannot fail.
+        let _ = CompactFormatter.write_f32(out, value);
     } else {
         out.extend_from_slice(b"null");
     }

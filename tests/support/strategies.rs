@@ -1,0 +1,330 @@
+//! proptest strategies for the Codex events: every Some/None mix, strings with
+//! quotes, backslashes, newlines, control characters and non-ASCII text.
+//! Values are arbitrary (not kept inside the rules): for wire tests.
+
+#![allow(dead_code)]
+
+use proptest::prelude::*;
+
+use codex_analytics::*;
+
+/// Strings that exercise JSON escaping.
+pub fn text() -> impl Strategy<Value = String> {
+    let tricky = prop_oneof![
+        Just('"'),
+        Just('\\'),
+        Just('\n'),
+        Just('\r'),
+        Just('\t'),
+        Just('\u{0}'),
+        Just('\u{1f}'),
+        Just('\u{7f}'),
+        Just('/'),
+        Just('é'),
+        Just('😀'),
+        Just('\u{2028}'),
+        proptest::char::range('a', 'z'),
+        any::<char>(),
+    ];
+    prop_oneof![
+        3 => proptest::collection::vec(tricky, 0..16).prop_map(|chars| chars.into_iter().collect()),
+        1 => any::<String>(),
+    ]
+}
+
+fn one_of<T: Clone + std::fmt::Debug + 'static>(values: &'static [T]) -> impl Strategy<Value = T> {
+    proptest::sample::select(values)
+}
+
+pub fn rpc_transport() -> impl Strategy<Value = RpcTransport> {
+    one_of(&[
+        RpcTransport::Stdio,
+        RpcTransport::Websocket,
+        RpcTransport::InProcess,
+    ])
+}
+
+pub fn app_server_client() -> impl Strategy<Value = AppServerClient> {
+    (
+        text(),
+        proptest::option::of(text()),
+        proptest::option::of(text()),
+        rpc_transport(),
+        proptest::option::of(any::<bool>()),
+    )
+        .prop_map(
+            |(
+                product_client_id,
+                client_name,
+                client_version,
+                rpc_transport,
+                experimental_api_enabled,
+            )| {
+                AppServerClient {
+                    product_client_id,
+                    client_name,
+                    client_version,
+                    rpc_transport,
+                    experimental_api_enabled,
+                }
+            },
+        )
+}
+
+pub fn runtime() -> impl Strategy<Value = Runtime> {
+    (text(), text(), text(), text()).prop_map(
+        |(codex_rs_version, runtime_os, runtime_os_version, runtime_arch)| Runtime {
+            codex_rs_version,
+            runtime_os,
+            runtime_os_version,
+            runtime_arch,
+        },
+    )
+}
+
+pub fn base() -> BoxedStrategy<ToolItemBase> {
+    let ids = (text(), text(), text(), app_server_client(), runtime());
+    let thread = (
+        proptest::option::of(one_of(&[
+            ThreadSource::User,
+            ThreadSource::Subagent,
+            ThreadSource::MemoryConsolidation,
+        ])),
+        proptest::option::of(text()),
+        proptest::option::of(text()),
+        text(),
+    );
+    let times = (
+        any::<u64>(),
+        any::<u64>(),
+        proptest::option::of(any::<u64>()),
+        proptest::option::of(any::<u64>()),
+    );
+    let reviews = (any::<u64>(), any::<u64>(), any::<u64>());
+    let outcome = (
+        one_of(&[
+            FinalApprovalOutcome::Unknown,
+            FinalApprovalOutcome::NotNeeded,
+            FinalApprovalOutcome::ConfigAllowed,
+            FinalApprovalOutcome::PolicyForbidden,
+            FinalApprovalOutcome::GuardianApproved,
+            FinalApprovalOutcome::GuardianDenied,
+            FinalApprovalOutcome::GuardianAborted,
+            FinalApprovalOutcome::UserApproved,
+            FinalApprovalOutcome::UserApprovedForSession,
+            FinalApprovalOutcome::UserDenied,
+            FinalApprovalOutcome::UserAborted,
+        ]),
+        one_of(&[
+            TerminalStatus::Completed,
+            TerminalStatus::Failed,
+            TerminalStatus::Rejected,
+            TerminalStatus::Interrupted,
+        ]),
+        proptest::option::of(one_of(&[
+            FailureKind::ToolError,
+            FailureKind::ApprovalDenied,
+            FailureKind::ApprovalAborted,
+            FailureKind::SandboxDenied,
+            FailureKind::PolicyForbidden,
+        ])),
+        any::<bool>(),
+        any::<bool>(),
+    );
+    (ids, thread, times, reviews, outcome)
+        .prop_map(
+            |(
+                (thread_id, turn_id, item_id, app_server_client, runtime),
+                (thread_source, subagent_source, parent_thread_id, tool_name),
+                (started_at_ms, completed_at_ms, duration_ms, execution_duration_ms),
+                (review_count, guardian_review_count, user_review_count),
+                (
+                    final_approval_outcome,
+                    terminal_status,
+                    failure_kind,
+                    requested_additional_permissions,
+                    requested_network_access,
+                ),
+            )| ToolItemBase {
+                thread_id,
+                turn_id,
+                item_id,
+                app_server_client,
+                runtime,
+                thread_source,
+                subagent_source,
+                parent_thread_id,
+                tool_name,
+                started_at_ms,
+                completed_at_ms,
+                duration_ms,
+                execution_duration_ms,
+                review_count,
+                guardian_review_count,
+                user_review_count,
+                final_approval_outcome,
+                terminal_status,
+                failure_kind,
+                requested_additional_permissions,
+                requested_network_access,
+            },
+        )
+        .boxed()
+}
+
+fn counts5() -> impl Strategy<Value = (u64, u64, u64, u64, u64)> {
+    (
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+    )
+}
+
+/// Any of the seven events.
+pub fn event() -> BoxedStrategy<ToolItemEvent> {
+    prop_oneof![
+        (
+            base(),
+            one_of(&[
+                CommandExecutionSource::Agent,
+                CommandExecutionSource::UserShell,
+                CommandExecutionSource::UnifiedExecStartup,
+                CommandExecutionSource::UnifiedExecInteraction,
+            ]),
+            proptest::option::of(any::<i32>()),
+            counts5()
+        )
+            .prop_map(
+                |(
+                    base,
+                    command_execution_source,
+                    exit_code,
+                    (total, read, list, search, unknown),
+                )| {
+                    ToolItemEvent::CommandExecution(CommandExecution {
+                        base,
+                        command_execution_source,
+                        exit_code,
+                        command_total_action_count: total,
+                        command_read_action_count: read,
+                        command_list_files_action_count: list,
+                        command_search_action_count: search,
+                        command_unknown_action_count: unknown,
+                    })
+                }
+            )
+            .boxed(),
+        (base(), counts5())
+            .prop_map(|(base, (change, add, update, delete, moved))| {
+                ToolItemEvent::FileChange(FileChange {
+                    base,
+                    file_change_count: change,
+                    file_add_count: add,
+                    file_update_count: update,
+                    file_delete_count: delete,
+                    file_move_count: moved,
+                })
+            })
+            .boxed(),
+        (base(), text(), text(), any::<bool>()).prop_map(
+            |(base, mcp_server_name, mcp_tool_name, mcp_error_present)| {
+                ToolItemEvent::McpToolCall(McpToolCall {
+                    base,
+                    mcp_server_name,
+                    mcp_tool_name,
+                    mcp_error_present,
+                })
+            }
+        ),
+        (
+            base(),
+            text(),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(any::<u64>())
+        )
+            .prop_map(
+                |(base, dynamic_tool_name, success, content, text_items, image)| {
+                    ToolItemEvent::DynamicToolCall(DynamicToolCall {
+                        base,
+                        dynamic_tool_name,
+                        success,
+                        output_content_item_count: content,
+                        output_text_item_count: text_items,
+                        output_image_item_count: image,
+                    })
+                }
+            )
+            .boxed(),
+        (
+            base(),
+            text(),
+            any::<u64>(),
+            proptest::option::of(proptest::collection::vec(text(), 0..4)),
+            proptest::option::of(text()),
+            proptest::option::of(text()),
+            (
+                proptest::option::of(any::<u64>()),
+                proptest::option::of(any::<u64>()),
+                proptest::option::of(any::<u64>())
+            )
+        )
+            .prop_map(
+                |(
+                    base,
+                    sender_thread_id,
+                    receiver_thread_count,
+                    receiver_thread_ids,
+                    requested_model,
+                    requested_reasoning_effort,
+                    (states, completed, failed),
+                )| {
+                    ToolItemEvent::CollabAgentToolCall(CollabAgentToolCall {
+                        base,
+                        sender_thread_id,
+                        receiver_thread_count,
+                        receiver_thread_ids,
+                        requested_model,
+                        requested_reasoning_effort,
+                        agent_state_count: states,
+                        completed_agent_count: completed,
+                        failed_agent_count: failed,
+                    })
+                }
+            )
+            .boxed(),
+        (
+            base(),
+            proptest::option::of(one_of(&[
+                WebSearchAction::Search,
+                WebSearchAction::OpenPage,
+                WebSearchAction::FindInPage,
+                WebSearchAction::Other,
+            ])),
+            any::<bool>(),
+            proptest::option::of(any::<u64>())
+        )
+            .prop_map(|(base, web_search_action, query_present, query_count)| {
+                ToolItemEvent::WebSearch(WebSearch {
+                    base,
+                    web_search_action,
+                    query_present,
+                    query_count,
+                })
+            })
+            .boxed(),
+        (base(), any::<bool>(), any::<bool>()).prop_map(
+            |(base, revised_prompt_present, saved_path_present)| {
+                ToolItemEvent::ImageGeneration(ImageGeneration {
+                    base,
+                    revised_prompt_present,
+                    saved_path_present,
+                })
+            }
+        ),
+    ]
+    .boxed()
+}
