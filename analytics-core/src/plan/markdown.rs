@@ -83,6 +83,20 @@ fn enum_section(out: &mut String, key: &str, schema: &PlanEnum) {
     if !schema.description.is_empty() {
         let _ = writeln!(out, "{}\n", schema.description.trim());
     }
+    if schema
+        .values
+        .iter()
+        .all(|value| value.description.trim().is_empty())
+    {
+        // Nothing to say per value: a list reads better than a half-empty table.
+        let values: Vec<String> = schema
+            .values
+            .iter()
+            .map(|value| format!("`{}`", value.name))
+            .collect();
+        let _ = writeln!(out, "Values: {}.", values.join(", "));
+        return;
+    }
     out.push_str("| Value | Description |\n|---|---|\n");
     for value in &schema.values {
         let _ = writeln!(

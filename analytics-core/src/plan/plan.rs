@@ -581,6 +581,27 @@ impl Json {
             Json::Raw(raw) => out.push_str(raw),
             Json::Arr(items) if items.is_empty() => out.push_str("[]"),
             Json::Obj(members) if members.is_empty() => out.push_str("{}"),
+            // Short lists of scalars (rules, one_of values) on one line.
+            Json::Arr(items)
+                if items.iter().all(|item| matches!(item, Json::Raw(_)))
+                    && items
+                        .iter()
+                        .map(|item| match item {
+                            Json::Raw(raw) => raw.len() + 2,
+                            _ => 0,
+                        })
+                        .sum::<usize>()
+                        <= 72 =>
+            {
+                out.push('[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        out.push_str(", ");
+                    }
+                    item.write(out, indent);
+                }
+                out.push(']');
+            }
             Json::Arr(items) => {
                 out.push_str("[\n");
                 for (index, item) in items.iter().enumerate() {
