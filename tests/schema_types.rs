@@ -371,3 +371,15 @@ fn plan_schema_dispatches_on_event_type() {
     other["event_type"] = json!("other_event");
     assert!(!validator.is_valid(&other));
 }
+
+#[test]
+fn markdown_of_nested_nullables_is_unambiguous() {
+    let markdown = TrackingPlan::from_events(&[KitchenSink::schema()]).to_markdown();
+    assert!(
+        markdown.contains("| `maybe_items` | array of (integer (u8) or null) or null | yes |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| `inner.code` | string | yes | `length(max = 3)` |"));
+    assert!(markdown.contains("| `skipped` | integer (u64) or null | no |"));
+    assert!(markdown.contains("| `email` | string or null | yes |  | yes | Personal. |"));
+}

@@ -168,6 +168,9 @@ fn type_cell(ty: &PlanType, defs: &mut Definitions) -> String {
             format!("enum [`{key}`](#enum-{})", anchor(&key))
         }
         PlanType::Object(object) => format!("object `{}`", defs.object_key(object)),
+        PlanType::Array(item) if matches!(**item, PlanType::Nullable(_)) => {
+            format!("array of ({})", type_cell(item, defs))
+        }
         PlanType::Array(item) => format!("array of {}", type_cell(item, defs)),
         PlanType::Nullable(inner) => format!("{} or null", type_cell(inner, defs)),
         other => other.describe(),

@@ -244,6 +244,9 @@ impl PlanType {
             PlanType::Boolean => "boolean".to_owned(),
             PlanType::Enum(schema) => format!("enum {}", schema.name),
             PlanType::Object(schema) => format!("object {}", schema.name),
+            PlanType::Array(item) if matches!(**item, PlanType::Nullable(_)) => {
+                format!("array of ({})", item.describe())
+            }
             PlanType::Array(item) => format!("array of {}", item.describe()),
             PlanType::Nullable(inner) => format!("{} or null", inner.describe()),
         }
