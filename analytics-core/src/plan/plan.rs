@@ -1,6 +1,6 @@
 //! The tracking plan: an owned data model of every event, and its JSON form.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde_json::Value;
@@ -522,24 +522,24 @@ impl std::error::Error for PlanError {}
 pub(crate) struct Definitions {
     pub(crate) objects: Vec<(String, PlanObject)>,
     pub(crate) enums: Vec<(String, PlanEnum)>,
-    pub(crate) taken: BTreeMap<String, ()>,
+    pub(crate) taken: BTreeSet<String>,
 }
 
 impl Definitions {
     /// Reserves a key (for names that are not types, such as event names).
     pub(crate) fn reserve(&mut self, name: &str) -> String {
         let key = self.free_key(name);
-        self.taken.insert(key.clone(), ());
+        self.taken.insert(key.clone());
         key
     }
 
     fn free_key(&self, name: &str) -> String {
-        if !self.taken.contains_key(name) {
+        if !self.taken.contains(name) {
             return name.to_owned();
         }
         (2..)
             .map(|n| format!("{name}_{n}"))
-            .find(|key| !self.taken.contains_key(key))
+            .find(|key| !self.taken.contains(key))
             .unwrap_or_else(|| name.to_owned())
     }
 
