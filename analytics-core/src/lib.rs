@@ -51,8 +51,10 @@ pub mod catalog;
 mod envelope;
 mod event;
 pub mod json;
+pub mod plan;
 pub mod rules;
 pub mod schema;
+pub mod testing;
 mod validate;
 mod value;
 
@@ -62,6 +64,7 @@ pub mod __private;
 
 pub use envelope::{EventBatch, TrackEventRequest};
 pub use event::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields, EventCatalog};
+pub use plan::{PlanChange, PlanDiff, TrackingPlan};
 pub use schema::{
     Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, IntegerKind, ObjectSchema,
     Rule,

@@ -169,11 +169,12 @@ fn check_tool_item_timing(base: &ToolItemBase) -> Result<(), String> {
             }
         }
     }
-    if base.guardian_review_count + base.user_review_count > base.review_count {
+    // u128: two u64 counts may not add up within u64 (validation must not panic).
+    let answered = u128::from(base.guardian_review_count) + u128::from(base.user_review_count);
+    if answered > u128::from(base.review_count) {
         return Err(format!(
             "guardian_review_count + user_review_count ({}) exceeds review_count ({})",
-            base.guardian_review_count + base.user_review_count,
-            base.review_count
+            answered, base.review_count
         ));
     }
     Ok(())
@@ -264,11 +265,12 @@ pub struct FileChange {
 
 /// Each per-kind count is within the total.
 fn check_file_counts(event: &FileChange) -> Result<(), String> {
-    let kinds = event.file_add_count
-        + event.file_update_count
-        + event.file_delete_count
-        + event.file_move_count;
-    if kinds > event.file_change_count {
+    // u128: four u64 counts may not add up within u64 (validation must not panic).
+    let kinds = u128::from(event.file_add_count)
+        + u128::from(event.file_update_count)
+        + u128::from(event.file_delete_count)
+        + u128::from(event.file_move_count);
+    if kinds > u128::from(event.file_change_count) {
         return Err(format!(
             "the per-kind file counts add up to {kinds}, more than file_change_count ({})",
             event.file_change_count
