@@ -4,7 +4,7 @@
 //! Keys and punctuation are written by generated code as pre-escaped byte
 //! strings; this module supplies the value writers (strings with a fast path
 //! for text that needs no escaping, integers through `itoa`, floats through
-//! `ryu`, non-finite floats as `null`, exactly as serde_json does).
+//! serde_json's own formatter, non-finite floats as `null`, exactly as serde_json does).
 
 /// `ESCAPE[b]` is non-zero when byte `b` must be escaped inside a JSON string.
 /// The value is the character after the backslash, or `u` for `\u00XX`.
@@ -68,8 +68,9 @@ pub fn write_int<I: itoa::Integer>(out: &mut Vec<u8>, value: I) {
 #[inline]
 pub fn write_f64(out: &mut Vec<u8>, value: f64) {
     if value.is_finite() {
-        let mut buffer = ryu::Buffer::new();
-        out.extend_from_slice(buffer.format_finite(value).as_bytes());
+        // serde_json's own float formatting (recent serde_json writes `1e+300`
+        // where ryu writes `1e300`): writing into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &value);
     } else {
         out.extend_from_slice(b"null");
     }
@@ -79,8 +80,7 @@ pub fn write_f64(out: &mut Vec<u8>, value: f64) {
 #[inline]
 pub fn write_f32(out: &mut Vec<u8>, value: f32) {
     if value.is_finite() {
-        let mut buffer = ryu::Buffer::new();
-        out.extend_from_slice(buffer.format_finite(value).as_bytes());
+        let _ = serde_json::to_writer(&mut *out, &value);
     } else {
         out.extend_from_slice(b"null");
     }
