@@ -38,7 +38,7 @@ pub use ::std::{boxed::Box, string::String, vec::Vec};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a group of analytics fields",
     label = "`flatten` needs a type that derives `AnalyticsFields`",
-    note = "add `#[derive(AnalyticsFields)]` to `{Self}`"
+    note = "`flatten` inlines the fields of a struct that derives `AnalyticsFields`: derive it on `{Self}`, or remove `flatten`"
 )]
 pub trait FieldSet: Sized {
     /// The Rust type name, for serde's `expecting` messages.

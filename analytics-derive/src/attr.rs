@@ -1,7 +1,7 @@
 //! Parsing of `#[analytics(...)]` and of the `#[serde(...)]` keys we honour,
 //! with darling (unknown keys get a "did you mean" hint).
 
-use darling::util::{Flag, Override};
+use darling::util::Override;
 use darling::{FromDeriveInput, FromField, FromMeta, FromVariant};
 use proc_macro2::Span;
 use syn::punctuated::Punctuated;
@@ -19,7 +19,7 @@ pub struct EventAttrs {
     /// The event version; default 1.
     pub version: Option<darling::util::SpannedValue<u32>>,
     /// Accept any non-empty name (skip the `[a-z][a-z0-9_]*` rule).
-    pub any_name: Flag,
+    pub any_name: Switch,
     /// Path to the runtime crate, for crates that re-export it.
     #[darling(rename = "crate")]
     pub krate: Option<syn::Path>,
@@ -59,13 +59,13 @@ pub struct SerdeContainerAttrs {
 #[derive(FromField, Default)]
 #[darling(attributes(analytics), default)]
 pub struct FieldAttrs {
-    pub flatten: Flag,
+    pub flatten: Switch,
     pub rename: Option<Str>,
-    pub pii: Flag,
+    pub pii: Switch,
     pub deprecated: Option<Str>,
     pub range: Option<BoundsAttr>,
     pub length: Option<BoundsAttr>,
-    pub non_empty: Flag,
+    pub non_empty: Switch,
     pub pattern: Option<Str>,
     pub one_of: Option<StrList>,
     pub custom: Option<syn::Path>,
@@ -76,7 +76,7 @@ pub struct FieldAttrs {
 #[darling(attributes(serde), default)]
 pub struct SerdeFieldAttrs {
     pub rename: Option<LitStr>,
-    pub flatten: Flag,
+    pub flatten: Switch,
     pub skip_serializing_if: Option<LitStr>,
     pub default: Option<Override<LitStr>>,
 }
@@ -118,11 +118,73 @@ impl FromMeta for Str {
     }
 }
 
+/// A key without a value (`non_empty`, `flatten`...), whose error says so
+/// (darling's `Flag` says "Unexpected type `bool`" for `non_empty = true`).
+#[derive(Default, Clone, Copy)]
+pub struct Switch(Option<Span>);
+
+impl Switch {
+    pub fn is_present(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub fn span(&self) -> Span {
+        self.0.unwrap_or_else(Span::call_site)
+    }
+}
+
+impl FromMeta for Switch {
+    fn from_none() -> Option<Self> {
+        Some(Switch(None))
+    }
+
+    fn from_meta(item: &Meta) -> darling::Result<Self> {
+        match item {
+            Meta::Path(path) => Ok(Switch(Some(path.span()))),
+            other => {
+                let key = quote::ToTokens::to_token_stream(other.path()).to_string();
+                Err(
+                    darling::Error::custom(format!("`{key}` takes no value: write `{key}` alone"))
+                        .with_span(other),
+                )
+            }
+        }
+    }
+}
+
 /// `(min = .., max = ..)` of `range` and `length`.
-#[derive(FromMeta, Default)]
+#[derive(Default)]
 pub struct BoundsAttr {
     pub min: Option<RawExpr>,
     pub max: Option<RawExpr>,
+}
+
+/// The fields of [`BoundsAttr`], parsed by darling.
+#[derive(FromMeta, Default)]
+struct BoundsList {
+    min: Option<RawExpr>,
+    max: Option<RawExpr>,
+}
+
+impl FromMeta for BoundsAttr {
+    fn from_meta(item: &Meta) -> darling::Result<Self> {
+        match item {
+            Meta::List(_) => {
+                let list = BoundsList::from_meta(item)?;
+                Ok(BoundsAttr {
+                    min: list.min,
+                    max: list.max,
+                })
+            }
+            other => {
+                let key = quote::ToTokens::to_token_stream(other.path()).to_string();
+                Err(darling::Error::custom(format!(
+                    "`{key}` takes its bounds in parentheses: `{key}(min = 1, max = 10)`, or one of them"
+                ))
+                .with_span(other))
+            }
+        }
+    }
 }
 
 /// An expression taken as written: darling's `Expr` parses the inside of a
@@ -389,4 +451,80 @@ fn did_you_mean(name: &str, known: &[&'static str]) -> Option<&'static str> {
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::symbol::{ENUM_KEYS, EVENT_KEYS, FIELDS_KEYS, FIELD_KEYS};
+
+    /// The key lists of `symbol.rs` (used for unknown-key errors) are exactly
+    /// what darling accepts: every listed key parses.
+    #[test]
+    fn key_lists_match_the_darling_structs() {
+        let field: syn::Field = syn::parse_quote! {
+            #[analytics(flatten, rename = "x", pii, deprecated = "d", range(min = 1),
+                length(max = 2), non_empty, pattern = "a", one_of = ["a"], custom = f)]
+            x: String
+        };
+        assert!(FieldAttrs::from_field(&field).is_ok());
+        assert_eq!(
+            scan(&field.attrs, FIELD_KEYS, &[]).keys.len(),
+            FIELD_KEYS.len()
+        );
+
+        let event: syn::DeriveInput = syn::parse_quote! {
+            #[analytics(name = "n", version = 2, any_name, crate = krate, check = c, check = d)]
+            struct E { x: u8 }
+        };
+        assert!(EventAttrs::from_derive_input(&event).is_ok());
+        let scanned = scan(&event.attrs, EVENT_KEYS, crate::symbol::REPEATABLE_KEYS);
+        assert!(scanned.unknown.is_empty() && scanned.duplicates.is_empty());
+
+        let fields: syn::DeriveInput = syn::parse_quote!(
+            #[analytics(crate = krate, check = c)]
+            struct F {
+                x: u8,
+            }
+        );
+        assert!(FieldsAttrs::from_derive_input(&fields).is_ok());
+        assert_eq!(
+            scan(&fields.attrs, FIELDS_KEYS, &[]).keys.len(),
+            FIELDS_KEYS.len()
+        );
+
+        let enumeration: syn::DeriveInput = syn::parse_quote!(
+            #[analytics(crate = krate)]
+            enum G {
+                A,
+            }
+        );
+        assert!(EnumAttrs::from_derive_input(&enumeration).is_ok());
+        assert_eq!(
+            scan(&enumeration.attrs, ENUM_KEYS, &[]).keys.len(),
+            ENUM_KEYS.len()
+        );
+    }
+
+    #[test]
+    fn unknown_and_duplicate_keys() {
+        let field: syn::Field = syn::parse_quote! {
+            #[analytics(rnage(min = 1), non_empty)]
+            #[analytics(non_empty, zzz)]
+            x: String
+        };
+        let scanned = scan(&field.attrs, FIELD_KEYS, &[]);
+        let unknown: Vec<_> = scanned
+            .unknown
+            .iter()
+            .map(|key| (key.name.as_str(), key.suggestion))
+            .collect();
+        assert_eq!(unknown, [("rnage", Some("range")), ("zzz", None)]);
+        assert_eq!(scanned.duplicates.len(), 1);
+        assert_eq!(scanned.duplicates[0].name, "non_empty");
+        // Darling parses what is left without complaint.
+        let mut deduplicated = field.clone();
+        deduplicated.attrs = scanned.deduplicated.unwrap();
+        assert!(FieldAttrs::from_field(&deduplicated).is_ok());
+    }
 }

@@ -332,7 +332,10 @@ pub fn bounds_kinds(field: &Field<'_>, errors: &mut Errors) {
             }
             RuleKind::Length { min, max } => {
                 for bound in [min, max].into_iter().flatten() {
-                    if !matches!(bound.value, NumberValue::Int(value) if value >= 0) {
+                    if matches!(bound.value, NumberValue::Int(value) if value > i128::from(u64::MAX))
+                    {
+                        errors.push(bound_error(bound, "`length` bound is too large"));
+                    } else if !matches!(bound.value, NumberValue::Int(value) if value >= 0) {
                         errors.push(bound_error(
                             bound,
                             "`length` bounds are counts: use a non-negative integer",

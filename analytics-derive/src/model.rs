@@ -362,14 +362,29 @@ fn number(expr: &Expr, rule: &str, errors: &mut Errors) -> Option<Number> {
         Lit::Int(int) => match int.base10_parse::<i128>() {
             Ok(value) => NumberValue::Int(if negative { -value } else { value }),
             Err(error) => {
-                errors.push(darling::Error::custom(error.to_string()).with_span(int));
+                errors.push(
+                    darling::Error::custom(format!("invalid `{rule}` bound: {error}"))
+                        .with_span(int),
+                );
                 return None;
             }
         },
         Lit::Float(float) => match float.base10_parse::<f64>() {
-            Ok(value) => NumberValue::Float(if negative { -value } else { value }),
+            Ok(value) if value.is_finite() => {
+                NumberValue::Float(if negative { -value } else { value })
+            }
+            Ok(_) => {
+                errors.push(
+                    darling::Error::custom(format!("`{rule}` bound is too large for an f64"))
+                        .with_span(float),
+                );
+                return None;
+            }
             Err(error) => {
-                errors.push(darling::Error::custom(error.to_string()).with_span(float));
+                errors.push(
+                    darling::Error::custom(format!("invalid `{rule}` bound: {error}"))
+                        .with_span(float),
+                );
                 return None;
             }
         },

@@ -59,11 +59,14 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         #[doc(hidden)]
         pub struct #slots {
             #(#slot_fields,)*
+            // Last, so the struct is `Sized` even when a flattened type is
+            // not a `FieldSet` (its slots type is then an error, reported once).
+            __sized: (),
         }
 
         impl _ap::Default for #slots {
             fn default() -> Self {
-                #slots { #(#slot_defaults,)* }
+                #slots { #(#slot_defaults,)* __sized: () }
             }
         }
 
