@@ -45,10 +45,14 @@ pub fn unknown_keys(unknown: &[UnknownKey], errors: &mut Errors) {
 pub fn duplicate_keys(duplicates: &[DuplicateKey], errors: &mut Errors) {
     for duplicate in duplicates {
         let name = &duplicate.name;
-        let what = if RULE_KEYS.contains(&name.as_str()) {
-            format!("duplicate `{name}` rule: a field takes each rule once; merge them into one `{name}`")
-        } else {
-            format!("duplicate `{name}` key: write it once")
+        let what = match name.as_str() {
+            "range" | "length" => format!(
+                "duplicate `{name}` rule on this field; write both bounds in one `{name}(min = .., max = ..)`"
+            ),
+            rule if RULE_KEYS.contains(&rule) => {
+                format!("duplicate `{name}` rule on this field; remove one")
+            }
+            _ => format!("duplicate `{name}` key; write it once"),
         };
         errors.push(error(duplicate.second, what));
         errors.push(error(duplicate.first, format!("first `{name}` here")));
