@@ -127,6 +127,17 @@ fn range_messages() {
         ..numbers()
     });
     assert_eq!(message, "must be at least 10 (got 9)");
+    let (path, _, message) = single_failure(&Numbers {
+        ratio: 1.5,
+        ..numbers()
+    });
+    assert_eq!(path, "ratio");
+    assert_eq!(message, "must be between 0.0 and 1.0 (got 1.5)");
+    let (_, _, message) = single_failure(&Numbers {
+        ratio: f64::NAN,
+        ..numbers()
+    });
+    assert_eq!(message, "must be between 0.0 and 1.0 (got NaN)");
 }
 
 #[test]
