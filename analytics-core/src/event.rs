@@ -50,6 +50,27 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
         json::write_object(out, |out| self.__write_members(out));
     }
 
+    /// Serializes the envelope of this event (for `EventCatalog`; see
+    /// `AnalyticsValue` on why generated code calls trait methods).
+    #[doc(hidden)]
+    fn __serialize_envelope<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        Self: Sized,
+    {
+        crate::__private::serialize_envelope(self, serializer)
+    }
+
+    /// Deserializes `event_params` into this event (for `EventCatalog`).
+    #[doc(hidden)]
+    fn __deserialize_params<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error>
+    where
+        Self: Sized,
+    {
+        crate::__private::deserialize_field_set(deserializer)
+    }
+
     /// Wraps the event in the dynamic [`TrackEventRequest`].
     fn into_request(self) -> TrackEventRequest
     where

@@ -32,6 +32,14 @@ pub use ::std::{boxed::Box, string::String, vec::Vec};
 
 /// The machinery shared by events and groups of fields: what a derive needs
 /// from the types it flattens, nests or dispatches to.
+///
+/// Its `on_unimplemented` is `AnalyticsFields`'s: the trait is only named by
+/// generated code for a flattened field, and the user must derive that.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a group of analytics fields",
+    label = "`flatten` needs a type that derives `AnalyticsFields`",
+    note = "`flatten` inlines the fields of a struct that derives `AnalyticsFields`: derive it on `{Self}`, or remove `flatten`"
+)]
 pub trait FieldSet: Sized {
     /// The Rust type name, for serde's `expecting` messages.
     const TYPE_NAME: &'static str;
@@ -42,6 +50,13 @@ pub trait FieldSet: Sized {
 
     /// Partial state while deserializing: one slot per field.
     type Slots: Default;
+
+    /// Empty slots (generated code calls this rather than `Default::default`,
+    /// so a flattened type that is not a `FieldSet` is one diagnostic).
+    #[inline]
+    fn __new_slots() -> Self::Slots {
+        Default::default()
+    }
 
     /// Validates into `errors`, with paths below `path`.
     fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors);
@@ -552,15 +567,3 @@ impl CatalogEntry {
 }
 
 inventory::collect!(CatalogEntry);
-
-// ------------------------------------------------------------- assertions
-
-/// Compile-time check that a field's type is an analytics value (the error
-/// lands on the field's type, with the trait's `on_unimplemented` note).
-pub const fn assert_value<T: AnalyticsValue>() {}
-
-/// Compile-time check that a flattened type derives `AnalyticsFields`.
-pub const fn assert_fields<T: AnalyticsFields>() {}
-
-/// Compile-time check that an `EventCatalog` variant holds an event.
-pub const fn assert_event<T: AnalyticsEvent>() {}

@@ -19,6 +19,9 @@ use crate::validate::{Path, ValidationErrors};
 pub trait RangeValue {
     /// `Less` when below the bound, `Greater` when above; `None` for NaN.
     fn compare(&self, bound: Bound) -> Option<std::cmp::Ordering>;
+
+    /// The value, for the error message (called only when the rule fails).
+    fn describe(&self) -> String;
 }
 
 macro_rules! range_ints {
@@ -30,6 +33,9 @@ macro_rules! range_ints {
                     Bound::Int(bound) => Some((*self as i128).cmp(&bound)),
                     Bound::Float(bound) => (*self as f64).partial_cmp(&bound),
                 }
+            }
+            fn describe(&self) -> String {
+                self.to_string()
             }
         }
     )*};
@@ -45,6 +51,9 @@ impl RangeValue for u128 {
             Bound::Float(bound) => (*self as f64).partial_cmp(&bound),
         }
     }
+    fn describe(&self) -> String {
+        self.to_string()
+    }
 }
 
 macro_rules! range_floats {
@@ -53,6 +62,9 @@ macro_rules! range_floats {
             #[inline]
             fn compare(&self, bound: Bound) -> Option<std::cmp::Ordering> {
                 (*self as f64).partial_cmp(&bound.as_f64())
+            }
+            fn describe(&self) -> String {
+                self.to_string()
             }
         }
     )*};
@@ -114,17 +126,35 @@ pub trait TextValue {
     fn text(&self) -> &str;
 }
 
-macro_rules! text_strings {
-    ($($ty:ty),*) => {$(
-        impl TextValue for $ty {
-            #[inline]
-            fn text(&self) -> &str {
-                self
-            }
-        }
-    )*};
+// Written out rather than by a macro: rustc lists these impls in the error
+// for a rule on the wrong type, and would show the macro's body instead.
+impl TextValue for String {
+    #[inline]
+    fn text(&self) -> &str {
+        self
+    }
 }
-text_strings!(String, str, Box<str>, Cow<'static, str>);
+
+impl TextValue for str {
+    #[inline]
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TextValue for Box<str> {
+    #[inline]
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TextValue for Cow<'static, str> {
+    #[inline]
+    fn text(&self) -> &str {
+        self
+    }
+}
 
 /// A regex compiled on first use (the derive has already checked that it compiles).
 pub struct LazyRegex {
@@ -169,7 +199,7 @@ fn describe_bounds<T: std::fmt::Display>(min: Option<T>, max: Option<T>, unit: &
 
 /// `range(min, max)`, both inclusive.
 #[inline]
-pub fn range<T: RangeValue + ?Sized + std::fmt::Display>(
+pub fn range<T: RangeValue + ?Sized>(
     value: &T,
     min: Option<Bound>,
     max: Option<Bound>,
@@ -185,7 +215,11 @@ pub fn range<T: RangeValue + ?Sized + std::fmt::Display>(
         errors.push(
             path.render(),
             "range",
-            format!("must be {} (got {value})", describe_bounds(min, max, "")),
+            format!(
+                "must be {} (got {})",
+                describe_bounds(min, max, ""),
+                value.describe()
+            ),
         );
     }
 }
@@ -274,5 +308,49 @@ pub fn user_rule<E: std::fmt::Display>(
 ) {
     if let Err(error) = result {
         errors.push(path.render(), rule, error.to_string());
+    }
+}
+
+/// What a `custom` rule or a struct-level `check` returns: `Result<(), E>`
+/// with `E: Display` (a `String`, an error type...).
+#[diagnostic::on_unimplemented(
+    message = "a `custom` rule or a `check` must return `Result<(), E>` where `E: Display`, not `{Self}`",
+    label = "this function returns `{Self}`",
+    note = "write it as `fn(&T) -> Result<(), String>`: `Ok(())` when the value is valid, `Err(message)` otherwise"
+)]
+pub trait RuleOutcome {
+    /// The error message, if the rule failed.
+    fn into_message(self) -> Option<String>;
+}
+
+impl<E: std::fmt::Display> RuleOutcome for Result<(), E> {
+    #[inline]
+    fn into_message(self) -> Option<String> {
+        match self {
+            Ok(()) => None,
+            Err(error) => Some(error.to_string()),
+        }
+    }
+}
+
+/// Records what a `custom = path` function returned for a field.
+#[inline]
+pub fn custom<R: RuleOutcome>(outcome: R, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if let Some(message) = outcome.into_message() {
+        errors.push(path.render(), "custom", message);
+    }
+}
+
+/// Runs a struct-level `#[analytics(check = path)]` on `value`; its error's
+/// path is the path of the struct (`base` for a flattened base, empty at the top).
+#[inline]
+pub fn check<T: ?Sized, R: RuleOutcome>(
+    value: &T,
+    check: impl FnOnce(&T) -> R,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if let Some(message) = check(value).into_message() {
+        errors.push(path.render(), "check", message);
     }
 }

@@ -34,6 +34,78 @@ pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
     #[doc(hidden)]
     #[inline]
     fn __validate_nested(&self, _path: &Path<'_>, _errors: &mut ValidationErrors) {}
+
+    // Generated code reaches every operation on a field's value through
+    // `<FieldType as AnalyticsValue>::...`, never through a generic function
+    // bounded by this trait: a field type that is not an analytics value is
+    // then the same diagnostic at every site, and rustc reports it once.
+
+    /// Serializes `key: self` into a serde map.
+    #[doc(hidden)]
+    #[inline]
+    fn __serialize_member<M: serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+        key: &'static str,
+    ) -> Result<(), M::Error> {
+        map.serialize_entry(key, self)
+    }
+
+    /// Deserializes the value of `key` into its slot.
+    #[doc(hidden)]
+    #[inline]
+    fn __next_member<'de, A: serde::de::MapAccess<'de>>(
+        slot: &mut Option<Self>,
+        key: &'static str,
+        map: &mut A,
+    ) -> Result<(), A::Error>
+    where
+        Self: Sized,
+    {
+        crate::__private::next_member(slot, key, map)
+    }
+
+    /// The value of a member once the input is read (`None` for a missing
+    /// `Option`, serde's `missing field` error otherwise).
+    #[doc(hidden)]
+    #[inline]
+    fn __missing_member<E: serde::de::Error>(
+        slot: Option<Self>,
+        key: &'static str,
+    ) -> Result<Self, E>
+    where
+        Self: Sized,
+    {
+        crate::__private::missing_member(slot, key)
+    }
+
+    /// The schema of a field of this type.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    fn __field_schema(
+        name: &'static str,
+        prefix: &str,
+        rust_name: &'static str,
+        required: bool,
+        description: &'static str,
+        rules: &'static [crate::schema::Rule],
+        pii: bool,
+        deprecated: Option<&'static str>,
+    ) -> crate::schema::FieldSchema
+    where
+        Self: Sized,
+    {
+        crate::__private::field_schema::<Self>(
+            name,
+            prefix,
+            rust_name,
+            required,
+            description,
+            rules,
+            pii,
+            deprecated,
+        )
+    }
 }
 
 /// Leaks a type description once per schema build (schemas are built once per type).

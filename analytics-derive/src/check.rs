@@ -6,11 +6,57 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields};
 
+use crate::attr::{DuplicateKey, UnknownKey};
 use crate::model::{Errors, EventInfo, Field, Number, NumberValue, RuleKind, Variant};
-use crate::symbol::{MAX_EVENT_NAME_LEN, RESERVED_FIELD_NAMES};
+use crate::symbol::{MAX_EVENT_NAME_LEN, RESERVED_FIELD_NAMES, RULE_KEYS};
 
 fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error {
     darling::Error::custom(message).with_span(&span.span())
+}
+
+/// An error that underlines every token of a bound (`-1`, not just `-`).
+fn bound_error(bound: &Number, message: impl std::fmt::Display) -> darling::Error {
+    syn::Error::new_spanned(&bound.tokens, message).into()
+}
+
+/// A key that `#[analytics(...)]` does not take here, with a "did you mean".
+pub fn unknown_keys(unknown: &[UnknownKey], errors: &mut Errors) {
+    for key in unknown {
+        let hint = match key.suggestion {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => format!(
+                "expected one of {}",
+                key.known
+                    .iter()
+                    .map(|known| format!("`{known}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        errors.push(error(
+            key.span,
+            format!("unknown key `{}` in `#[analytics(...)]`; {hint}", key.name),
+        ));
+    }
+}
+
+/// A key written twice in `#[analytics(...)]`: an error on the second, and
+/// one on the first ("first one here"), since a derive cannot emit notes.
+pub fn duplicate_keys(duplicates: &[DuplicateKey], errors: &mut Errors) {
+    for duplicate in duplicates {
+        let name = &duplicate.name;
+        let what = match name.as_str() {
+            "range" | "length" => format!(
+                "duplicate `{name}` rule on this field; write both bounds in one `{name}(min = .., max = ..)`"
+            ),
+            rule if RULE_KEYS.contains(&rule) => {
+                format!("duplicate `{name}` rule on this field; remove one")
+            }
+            _ => format!("duplicate `{name}` key; write it once"),
+        };
+        errors.push(error(duplicate.second, what));
+        errors.push(error(duplicate.first, format!("first `{name}` here")));
+    }
 }
 
 /// `AnalyticsEvent` / `AnalyticsFields` need a struct with named fields.
@@ -260,8 +306,8 @@ pub fn bounds_order(field: &Field<'_>, errors: &mut Errors) {
             continue;
         };
         if min.value.as_f64() > max.value.as_f64() {
-            errors.push(error(
-                min.span,
+            errors.push(bound_error(
+                min,
                 format!(
                     "`min` is greater than `max` in `{}`: no value can pass",
                     rule.kind.name()
@@ -290,9 +336,12 @@ pub fn bounds_kinds(field: &Field<'_>, errors: &mut Errors) {
             }
             RuleKind::Length { min, max } => {
                 for bound in [min, max].into_iter().flatten() {
-                    if !matches!(bound.value, NumberValue::Int(value) if value >= 0) {
-                        errors.push(error(
-                            bound.span,
+                    if matches!(bound.value, NumberValue::Int(value) if value > i128::from(u64::MAX))
+                    {
+                        errors.push(bound_error(bound, "`length` bound is too large"));
+                    } else if !matches!(bound.value, NumberValue::Int(value) if value >= 0) {
+                        errors.push(bound_error(
+                            bound,
                             "`length` bounds are counts: use a non-negative integer",
                         ));
                     }
@@ -369,13 +418,13 @@ pub fn range_fits_type(field: &Field<'_>, errors: &mut Errors) {
 
 fn check_int_bound(bound: &Number, ty: &str, low: i128, high: i128, errors: &mut Errors) {
     match bound.value {
-        NumberValue::Float(_) => errors.push(error(
-            bound.span,
-            format!("expected an integer bound for a `{ty}` field, found a float"),
+        NumberValue::Float(_) => errors.push(bound_error(
+            bound,
+            format!("`range` on a `{ty}` field takes integer bounds, not a float"),
         )),
-        NumberValue::Int(value) if value < low || value > high => errors.push(error(
-            bound.span,
-            format!("{value} is out of range for `{ty}` ({low}..={high})"),
+        NumberValue::Int(value) if value < low || value > high => errors.push(bound_error(
+            bound,
+            format!("{value} is out of range for a `{ty}` field ({low}..={high})"),
         )),
         NumberValue::Int(_) => {}
     }

@@ -93,11 +93,12 @@ impl RuleKind {
     }
 }
 
-/// A numeric literal of a rule, with its span.
-#[derive(Clone, Copy)]
+/// A numeric literal of a rule, with its tokens (`-1` is two tokens: an
+/// error on it underlines both).
+#[derive(Clone)]
 pub struct Number {
     pub value: NumberValue,
-    pub span: Span,
+    pub tokens: TokenStream,
 }
 
 #[derive(Clone, Copy, PartialEq, PartialOrd)]
@@ -193,15 +194,27 @@ impl<'a> Field<'a> {
             .ident
             .as_ref()
             .expect("the shape check admits named fields only");
-        let ours = errors
-            .handle(FieldAttrs::from_field(field))
-            .unwrap_or_default();
+        let scanned = attr::scan(&field.attrs, crate::symbol::FIELD_KEYS, &[]);
+        crate::check::unknown_keys(&scanned.unknown, errors);
+        crate::check::duplicate_keys(&scanned.duplicates, errors);
+        let ours = match &scanned.deduplicated {
+            None => errors.handle(FieldAttrs::from_field(field)),
+            Some(attrs) => {
+                let mut field = field.clone();
+                field.attrs = attrs.clone();
+                errors.handle(FieldAttrs::from_field(&field))
+            }
+        }
+        .unwrap_or_default();
+        // The span of a rule is its key (`range`, `non_empty`...): where a
+        // rule on the wrong type is reported.
+        let key_span = |name: &str, fallback: Span| scanned.span_of(name).unwrap_or(fallback);
         let serde = errors
             .handle(SerdeFieldAttrs::from_field(field))
             .unwrap_or_default();
         let rust_name = member.unraw().to_string();
 
-        let (wire_name, wire_span) = match (ours.rename, serde.rename) {
+        let (wire_name, wire_span) = match (ours.rename.map(|name| name.0), serde.rename) {
             (Some(first), Some(second)) => {
                 errors.push(
                     darling::Error::custom(
@@ -241,50 +254,38 @@ impl<'a> Field<'a> {
 
         let mut rules = Vec::new();
         if let Some(bounds) = ours.range {
-            let span = bounds_span(&bounds);
-            let min = bounds
-                .min
-                .as_ref()
-                .and_then(|expr| number(expr, "range", errors));
-            let max = bounds
-                .max
-                .as_ref()
-                .and_then(|expr| number(expr, "range", errors));
-            rules.push(RuleSpec {
-                kind: RuleKind::Range { min, max },
-                span,
-            });
+            let span = key_span("range", bounds_span(&bounds));
+            if let Some((min, max)) = bounds_of(&bounds, "range", errors) {
+                rules.push(RuleSpec {
+                    kind: RuleKind::Range { min, max },
+                    span,
+                });
+            }
         }
         if let Some(bounds) = ours.length {
-            let span = bounds_span(&bounds);
-            let min = bounds
-                .min
-                .as_ref()
-                .and_then(|expr| number(expr, "length", errors));
-            let max = bounds
-                .max
-                .as_ref()
-                .and_then(|expr| number(expr, "length", errors));
-            rules.push(RuleSpec {
-                kind: RuleKind::Length { min, max },
-                span,
-            });
+            let span = key_span("length", bounds_span(&bounds));
+            if let Some((min, max)) = bounds_of(&bounds, "length", errors) {
+                rules.push(RuleSpec {
+                    kind: RuleKind::Length { min, max },
+                    span,
+                });
+            }
         }
         if ours.non_empty.is_present() {
             rules.push(RuleSpec {
                 kind: RuleKind::NonEmpty,
-                span: ours.non_empty.span(),
+                span: key_span("non_empty", ours.non_empty.span()),
             });
         }
-        if let Some(pattern) = ours.pattern {
+        if let Some(attr::Str(pattern)) = ours.pattern {
             rules.push(RuleSpec {
-                span: pattern.span(),
+                span: key_span("pattern", pattern.span()),
                 kind: RuleKind::Pattern(pattern),
             });
         }
         if let Some(list) = ours.one_of {
             rules.push(RuleSpec {
-                span: list.span,
+                span: key_span("one_of", list.span),
                 kind: RuleKind::OneOf(list.values, list.span),
             });
         }
@@ -296,7 +297,7 @@ impl<'a> Field<'a> {
         }
 
         let deprecated = match ours.deprecated {
-            Some(note) => Some(note.value()),
+            Some(attr::Str(note)) => Some(note.value()),
             None => attr::deprecation(&field.attrs),
         };
 
@@ -318,12 +319,28 @@ impl<'a> Field<'a> {
     }
 }
 
+/// The bounds of `range` / `length`; `None` when one did not parse (its
+/// error is reported, and the rule is dropped so nothing follows from it).
+fn bounds_of(
+    bounds: &attr::BoundsAttr,
+    rule: &str,
+    errors: &mut Errors,
+) -> Option<(Option<Number>, Option<Number>)> {
+    let mut parse = |bound: &Option<attr::RawExpr>| match bound {
+        None => Some(None),
+        Some(expr) => number(&expr.0, rule, errors).map(Some),
+    };
+    let min = parse(&bounds.min);
+    let max = parse(&bounds.max);
+    Some((min?, max?))
+}
+
 fn bounds_span(bounds: &attr::BoundsAttr) -> Span {
     bounds
         .min
         .as_ref()
         .or(bounds.max.as_ref())
-        .map(Spanned::span)
+        .map(|expr| expr.0.span())
         .unwrap_or_else(Span::call_site)
 }
 
@@ -345,14 +362,29 @@ fn number(expr: &Expr, rule: &str, errors: &mut Errors) -> Option<Number> {
         Lit::Int(int) => match int.base10_parse::<i128>() {
             Ok(value) => NumberValue::Int(if negative { -value } else { value }),
             Err(error) => {
-                errors.push(darling::Error::custom(error.to_string()).with_span(int));
+                errors.push(
+                    darling::Error::custom(format!("invalid `{rule}` bound: {error}"))
+                        .with_span(int),
+                );
                 return None;
             }
         },
         Lit::Float(float) => match float.base10_parse::<f64>() {
-            Ok(value) => NumberValue::Float(if negative { -value } else { value }),
+            Ok(value) if value.is_finite() => {
+                NumberValue::Float(if negative { -value } else { value })
+            }
+            Ok(_) => {
+                errors.push(
+                    darling::Error::custom(format!("`{rule}` bound is too large for an f64"))
+                        .with_span(float),
+                );
+                return None;
+            }
             Err(error) => {
-                errors.push(darling::Error::custom(error.to_string()).with_span(float));
+                errors.push(
+                    darling::Error::custom(format!("invalid `{rule}` bound: {error}"))
+                        .with_span(float),
+                );
                 return None;
             }
         },
@@ -360,7 +392,7 @@ fn number(expr: &Expr, rule: &str, errors: &mut Errors) -> Option<Number> {
     };
     Some(Number {
         value,
-        span: expr.span(),
+        tokens: quote::ToTokens::to_token_stream(expr),
     })
 }
 

@@ -1,6 +1,5 @@
 //! `#[derive(EventCatalog)]`.
 
-use darling::FromDeriveInput;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -14,7 +13,8 @@ use crate::symbol::DERIVE_CATALOG;
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = darling::Error::accumulator();
-    let attrs = errors.handle(EnumAttrs::from_derive_input(input));
+    let attrs: Option<EnumAttrs> =
+        crate::attr::parse_container(input, crate::symbol::ENUM_KEYS, &mut errors);
     let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
     let data = check::enum_shape(input, DERIVE_CATALOG, true, &mut errors);
     check::no_generics(input, DERIVE_CATALOG, &mut errors);
@@ -28,7 +28,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             let errors = result
                 .err()
                 .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(errors, wrap(&krate, fallback::catalog(&input.ident)))
+            with_errors(errors, input, wrap(&krate, fallback::catalog(&input.ident)))
         }
     }
 }
@@ -38,20 +38,23 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
     let type_name = ident.to_string();
     let variants: Vec<_> = model.variants.iter().map(|variant| variant.ident).collect();
     let types: Vec<_> = model.variants.iter().map(|variant| variant.ty).collect();
-
-    let assertions = types
+    // Every use of a variant's type is `<Type as AnalyticsEvent>::item`,
+    // spanned on the type: a type that is not an event is one diagnostic,
+    // reported once (see `field_set.rs`).
+    let events: Vec<TokenStream> = types
         .iter()
-        .map(|ty| quote_spanned!(ty.span()=> const _: () = _ap::assert_event::<#ty>();));
+        .map(|ty| quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsEvent>))
+        .collect();
     let mut duplicates = Vec::new();
     for (i, second) in model.variants.iter().enumerate() {
-        for first in &model.variants[..i] {
-            let (a, b) = (first.ty, second.ty);
+        for (j, first) in model.variants[..i].iter().enumerate() {
+            let (a, b) = (&events[j], &events[i]);
             let message = format!(
                 "variants `{}` and `{}` of `{ident}` have the same event name; each event of a catalog needs its own name",
                 first.ident, second.ident
             );
             duplicates.push(quote_spanned! {second.ident.span()=>
-                const _: () = if _ap::str_eq(<#a as _ap::AnalyticsEvent>::NAME, <#b as _ap::AnalyticsEvent>::NAME) {
+                const _: () = if _ap::str_eq(#a::NAME, #b::NAME) {
                     _ap::core::panic!(#message)
                 };
             });
@@ -59,32 +62,31 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
     }
 
     quote! {
-        #(#assertions)*
         #(#duplicates)*
 
         #[automatically_derived]
         impl #ident {
             #[doc = "Every event name of the catalog, in declaration order."]
-            pub const NAMES: &'static [&'static str] = &[#(<#types as _ap::AnalyticsEvent>::NAME),*];
+            pub const NAMES: &'static [&'static str] = &[#(#events::NAME),*];
 
             /// The wire name of the event inside.
             pub fn event_type(&self) -> &'static str {
                 match self {
-                    #(#ident::#variants(_) => <#types as _ap::AnalyticsEvent>::NAME,)*
+                    #(#ident::#variants(_) => #events::NAME,)*
                 }
             }
 
             /// Validates the event inside.
             pub fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
                 match self {
-                    #(#ident::#variants(__event) => <#types as _ap::AnalyticsEvent>::validate(__event),)*
+                    #(#ident::#variants(__event) => #events::validate(__event),)*
                 }
             }
 
             /// Appends the compact envelope of the event inside.
             pub fn write_json(&self, __out: &mut _ap::Vec<u8>) {
                 match self {
-                    #(#ident::#variants(__event) => <#types as _ap::AnalyticsEvent>::write_json(__event, __out),)*
+                    #(#ident::#variants(__event) => #events::write_json(__event, __out),)*
                 }
             }
         }
@@ -113,9 +115,9 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
                 __params: __D,
             ) -> _ap::Result<_ap::Option<Self>, __D::Error> {
                 #(
-                    if __name == <#types as _ap::AnalyticsEvent>::NAME {
+                    if __name == #events::NAME {
                         return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
-                            <#types as _ap::serde::Deserialize<'de>>::deserialize(__params)?,
+                            #events::__deserialize_params(__params)?,
                         )));
                     }
                 )*
@@ -128,7 +130,7 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
         impl _ap::serde::Serialize for #ident {
             fn serialize<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
                 match self {
-                    #(#ident::#variants(__event) => _ap::serialize_envelope(__event, __serializer),)*
+                    #(#ident::#variants(__event) => #events::__serialize_envelope(__event, __serializer),)*
                 }
             }
         }
@@ -153,7 +155,7 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
         impl _ap::core::convert::From<#ident> for _ap::TrackEventRequest {
             fn from(__catalog: #ident) -> Self {
                 match __catalog {
-                    #(#ident::#variants(__event) => _ap::TrackEventRequest::new(__event),)*
+                    #(#ident::#variants(__event) => #events::into_request(__event),)*
                 }
             }
         }

@@ -1,6 +1,5 @@
 //! `#[derive(AnalyticsEnum)]`.
 
-use darling::FromDeriveInput;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
@@ -13,7 +12,8 @@ use crate::symbol::DERIVE_ENUM;
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = darling::Error::accumulator();
-    let attrs = errors.handle(EnumAttrs::from_derive_input(input));
+    let attrs: Option<EnumAttrs> =
+        crate::attr::parse_container(input, crate::symbol::ENUM_KEYS, &mut errors);
     let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
     let data = check::enum_shape(input, DERIVE_ENUM, false, &mut errors);
     check::no_generics(input, DERIVE_ENUM, &mut errors);
@@ -30,7 +30,11 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             let errors = result
                 .err()
                 .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(errors, wrap(&krate, fallback::enumeration(&input.ident)))
+            with_errors(
+                errors,
+                input,
+                wrap(&krate, fallback::enumeration(&input.ident)),
+            )
         }
     }
 }

@@ -1,6 +1,5 @@
 //! `#[derive(AnalyticsEvent)]`.
 
-use darling::FromDeriveInput;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
@@ -13,7 +12,8 @@ use crate::symbol::DERIVE_EVENT;
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = darling::Error::accumulator();
-    let attrs = errors.handle(EventAttrs::from_derive_input(input));
+    let attrs: Option<EventAttrs> =
+        crate::attr::parse_container(input, crate::symbol::EVENT_KEYS, &mut errors);
     let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
     let fields = check::struct_shape(input, DERIVE_EVENT, &mut errors);
     check::no_generics(input, DERIVE_EVENT, &mut errors);
@@ -21,7 +21,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let info = attrs.as_ref().map(|attrs| {
         EventInfo::from_attrs(
             input,
-            attrs.name.clone(),
+            attrs.name.as_ref().map(|name| name.0.clone()),
             attrs.version,
             attrs.any_name.is_present(),
         )
@@ -51,6 +51,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                 .unwrap_or_else(|| darling::Error::custom("invalid input"));
             with_errors(
                 errors,
+                input,
                 wrap(&krate, fallback::event(&input.ident, &stub_name)),
             )
         }

@@ -27,21 +27,25 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         .filter(|f| f.flatten.is_some())
         .map(|f| {
             let ty = f.ty;
-            quote!(&<#ty as _ap::FieldSet>::NAMES)
+            quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES)
         });
 
-    let assertions = model.fields.iter().map(assert_field_type);
-    let assertions = quote!(const _: () = { #(#assertions)* };);
     let collisions = collisions(model);
     let slot_fields = model.fields.iter().map(slot_field);
     let slot_defaults = model.fields.iter().map(|field| {
-        let member = field.member;
-        quote!(#member: _ap::Default::default())
+        let member = slot_member(field);
+        let ty = field.ty;
+        if field.flatten.is_some() {
+            let slots = quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__new_slots());
+            quote!(#member: #slots)
+        } else {
+            quote!(#member: _ap::Option::None)
+        }
     });
     let validate = model.fields.iter().map(validate_field);
     let checks = model.checks.iter().map(|check| {
         quote_spanned! {check.span()=>
-            _ap::rules::user_rule(#check(self), "check", __path, __errors);
+            _ap::rules::check(self, #check, __path, __errors);
         }
     });
     let writes = model.fields.iter().map(write_field);
@@ -52,17 +56,19 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let finish = model.fields.iter().map(finish_field);
 
     quote! {
-        #assertions
         #(#collisions)*
 
         #[doc(hidden)]
         pub struct #slots {
             #(#slot_fields,)*
+            // Last, so the struct is `Sized` even when a flattened type is
+            // not a `FieldSet` (its slots type is then an error, reported once).
+            __sized: (),
         }
 
         impl _ap::Default for #slots {
             fn default() -> Self {
-                #slots { #(#slot_defaults,)* }
+                #slots { #(#slot_defaults,)* __sized: () }
             }
         }
 
@@ -137,16 +143,11 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     }
 }
 
-/// A field's type must be an analytics value (or, flattened, a group of
-/// fields): checked once, on the field's type, with the trait's note.
-fn assert_field_type(field: &Field<'_>) -> TokenStream {
-    let ty = field.ty;
-    if field.flatten.is_some() {
-        quote_spanned!(ty.span()=> _ap::assert_fields::<#ty>();)
-    } else {
-        quote_spanned!(ty.span()=> _ap::assert_value::<#ty>();)
-    }
-}
+// A field's type that is not an analytics value (or, flattened, not a group
+// of fields) is reported by the first use below: every use names the type as
+// `<Type as Trait>::item`, spanned on the field's type, so each use is the
+// same diagnostic and rustc prints it once (a generic helper bounded by the
+// trait would add its own "required by" note, and one error per helper).
 
 /// FNV-1a, the same as `__private::name_hash`.
 fn name_hash(name: &str) -> proc_macro2::Literal {
@@ -179,7 +180,7 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
         let hashes = own.iter().map(|field| name_hash(&field.wire_name));
         let bases = flattened.iter().map(|base| {
             let ty = base.ty;
-            quote!(&<#ty as _ap::FieldSet>::NAMES)
+            quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES)
         });
         let count = own.len();
         out.push(quote! {
@@ -209,8 +210,10 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
                 "the flattened fields `{}` and `{}` write a wire name in common",
                 first.rust_name, second.rust_name
             );
+            let names_a = quote_spanned!(a.span()=> <#a as _ap::FieldSet>::NAMES);
+            let names_b = quote_spanned!(b.span()=> <#b as _ap::FieldSet>::NAMES);
             out.push(quote_spanned! {second.member.span()=>
-                const _: () = if <#b as _ap::FieldSet>::NAMES.intersects(&<#a as _ap::FieldSet>::NAMES) {
+                const _: () = if #names_b.intersects(&#names_a) {
                     _ap::core::panic!(#message)
                 };
             });
@@ -219,11 +222,18 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     out
 }
 
+/// The field of the slots struct for `field`: named after it, spanned on its
+/// type, so that a flattened type that is not a `FieldSet` gives the slots
+/// struct the same diagnostic as every other use (reported once).
+fn slot_member(field: &Field<'_>) -> syn::Ident {
+    format_ident!("slot_{}", field.rust_name, span = field.ty.span())
+}
+
 fn slot_field(field: &Field<'_>) -> TokenStream {
-    let member = field.member;
+    let member = slot_member(field);
     let ty = field.ty;
     if field.flatten.is_some() {
-        quote!(pub #member: <#ty as _ap::FieldSet>::Slots)
+        quote_spanned!(ty.span()=> pub #member: <#ty as _ap::FieldSet>::Slots)
     } else {
         quote!(pub #member: _ap::Option<#ty>)
     }
@@ -234,7 +244,7 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     let rust_name = &field.rust_name;
     if field.flatten.is_some() {
-        return quote! {
+        return quote_spanned! {ty.span()=>
             <#ty as _ap::FieldSet>::__validate_into(&self.#member, &__path.field(#rust_name), __errors);
         };
     }
@@ -253,11 +263,14 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
             #(#rules)*
         }
     };
+    let nested = quote_spanned! {ty.span()=>
+        <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
+    };
     quote! {
         {
             let __path = &__path.field(#rust_name);
             #rules
-            <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
+            #nested
         }
     }
 }
@@ -317,7 +330,7 @@ fn rule_call(rule: &RuleSpec) -> TokenStream {
             _ap::rules::one_of(__value, &[#(#values),*], __path, __errors);
         },
         RuleKind::Custom(path) => quote_spanned! {span=>
-            _ap::rules::user_rule(#path(__value), "custom", __path, __errors);
+            _ap::rules::custom(#path(__value), __path, __errors);
         },
     }
 }
@@ -347,10 +360,10 @@ fn write_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     if field.flatten.is_some() {
-        return quote!(<#ty as _ap::FieldSet>::__write_members(&self.#member, __out););
+        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__write_members(&self.#member, __out););
     }
     let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
-    let write = quote! {
+    let write = quote_spanned! {ty.span()=>
         __out.extend_from_slice(#key);
         <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
     };
@@ -364,10 +377,12 @@ fn serialize_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     if field.flatten.is_some() {
-        return quote!(<#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map)?;);
+        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map)?;);
     }
     let name = &field.wire_name;
-    let serialize = quote!(_ap::serialize_member::<__M, #ty>(__map, #name, &self.#member)?;);
+    let serialize = quote_spanned! {ty.span()=>
+        <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name)?;
+    };
     match &field.skip_if {
         Some(skip) => quote!(if !#skip(&self.#member) { #serialize }),
         None => serialize,
@@ -383,7 +398,9 @@ fn member_count(fields: &[Field<'_>]) -> TokenStream {
         let member = field.member;
         let ty = field.ty;
         if field.flatten.is_some() {
-            Some(quote!(+ <#ty as _ap::FieldSet>::__member_count(&self.#member)))
+            Some(
+                quote_spanned!(ty.span()=> + <#ty as _ap::FieldSet>::__member_count(&self.#member)),
+            )
         } else {
             field
                 .skip_if
@@ -399,7 +416,7 @@ fn schema_field(field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     let rust_name = &field.rust_name;
     if field.flatten.is_some() {
-        return quote! {
+        return quote_spanned! {ty.span()=>
             <#ty as _ap::FieldSet>::__field_schemas(&_ap::join_prefix(__prefix, #rust_name), __out);
         };
     }
@@ -413,8 +430,8 @@ fn schema_field(field: &Field<'_>) -> TokenStream {
         Some(note) => quote!(_ap::Option::Some(#note)),
         None => quote!(_ap::Option::None),
     };
-    quote! {
-        __out.push(_ap::field_schema::<#ty>(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated));
+    quote_spanned! {ty.span()=>
+        __out.push(<#ty as _ap::AnalyticsValue>::__field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated));
     }
 }
 
@@ -422,19 +439,19 @@ fn accept(fields: &[Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut own = Vec::new();
     let mut flattened = Vec::new();
     for field in fields {
-        let member = field.member;
+        let slot = slot_member(field);
         let ty = field.ty;
         if field.flatten.is_some() {
-            flattened.push(quote! {
-                if <#ty as _ap::FieldSet>::__accept(&mut __slots.#member, __key, __map)? {
+            flattened.push(quote_spanned! {ty.span()=>
+                if <#ty as _ap::FieldSet>::__accept(&mut __slots.#slot, __key, __map)? {
                     return _ap::Result::Ok(true);
                 }
             });
         } else {
             let name = &field.wire_name;
-            own.push(quote! {
+            own.push(quote_spanned! {ty.span()=>
                 #name => {
-                    _ap::next_member::<__A, #ty>(&mut __slots.#member, #name, __map)?;
+                    <#ty as _ap::AnalyticsValue>::__next_member(&mut __slots.#slot, #name, __map)?;
                     return _ap::Result::Ok(true);
                 }
             });
@@ -445,16 +462,21 @@ fn accept(fields: &[Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
 
 fn finish_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
+    let slot = slot_member(field);
     let ty = field.ty;
     if field.flatten.is_some() {
-        return quote!(#member: <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#member)?);
+        return quote_spanned!(ty.span()=> #member: <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#slot)?);
     }
     let name = &field.wire_name;
     match &field.default {
-        None => quote!(#member: _ap::missing_member::<#ty, __E>(__slots.#member, #name)?),
-        Some(FieldDefault::Trait) => quote!(#member: _ap::default_member::<#ty>(__slots.#member)),
+        None => quote_spanned! {ty.span()=>
+            #member: <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)?
+        },
+        Some(FieldDefault::Trait) => quote_spanned! {ty.span()=>
+            #member: _ap::Option::unwrap_or_default(__slots.#slot)
+        },
         Some(FieldDefault::Path(path)) => quote! {
-            #member: match __slots.#member {
+            #member: match __slots.#slot {
                 _ap::Option::Some(__value) => __value,
                 _ap::Option::None => #path(),
             }

@@ -1,6 +1,5 @@
 //! `#[derive(AnalyticsFields)]`.
 
-use darling::FromDeriveInput;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
@@ -13,7 +12,8 @@ use crate::symbol::DERIVE_FIELDS;
 
 pub fn derive(input: &DeriveInput) -> TokenStream {
     let mut errors = darling::Error::accumulator();
-    let attrs = errors.handle(FieldsAttrs::from_derive_input(input));
+    let attrs: Option<FieldsAttrs> =
+        crate::attr::parse_container(input, crate::symbol::FIELDS_KEYS, &mut errors);
     let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
     let fields = check::struct_shape(input, DERIVE_FIELDS, &mut errors);
     check::no_generics(input, DERIVE_FIELDS, &mut errors);
@@ -32,7 +32,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             let errors = result
                 .err()
                 .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(errors, wrap(&krate, fallback::fields(&input.ident)))
+            with_errors(errors, input, wrap(&krate, fallback::fields(&input.ident)))
         }
     }
 }

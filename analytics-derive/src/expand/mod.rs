@@ -57,8 +57,17 @@ pub fn bytes(text: &str) -> syn::LitByteStr {
 }
 
 /// Turns collected errors into tokens, next to a stub so nothing cascades.
-pub fn with_errors(errors: darling::Error, stub: TokenStream) -> TokenStream {
+/// A generic type gets no stub: the stub's impls would name the type without
+/// its parameters, one more error about code the user never wrote.
+pub fn with_errors(
+    errors: darling::Error,
+    input: &syn::DeriveInput,
+    stub: TokenStream,
+) -> TokenStream {
     let errors = errors.write_errors();
+    if !input.generics.params.is_empty() {
+        return errors;
+    }
     quote! {
         #errors
         #stub

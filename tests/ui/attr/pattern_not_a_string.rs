@@ -1,0 +1,9 @@
+use analytics_core::AnalyticsEvent;
+
+#[derive(AnalyticsEvent)]
+struct CommandRan {
+    #[analytics(pattern = 42)]
+    command: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use analytics_core::AnalyticsEvent;
+
+#[derive(AnalyticsEvent)]
+#[analytics(nmae = "command_ran")]
+struct CommandRan {
+    exit_code: i32,
+}
+
+fn main() {}

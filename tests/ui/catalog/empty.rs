@@ -1,0 +1,6 @@
+use analytics_core::EventCatalog;
+
+#[derive(EventCatalog)]
+enum ToolItemEvent {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use analytics_core::AnalyticsEvent;
+
+#[derive(AnalyticsEvent)]
+#[analytics(check = check_timing)]
+struct CommandRan {
+    started_at_ms: u64,
+    completed_at_ms: u64,
+}
+
+fn main() {}

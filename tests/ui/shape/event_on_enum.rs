@@ -1,0 +1,9 @@
+use analytics_core::AnalyticsEvent;
+
+#[derive(AnalyticsEvent)]
+enum CommandRan {
+    Started,
+    Finished,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use analytics_core::AnalyticsEvent;
+
+#[derive(AnalyticsEvent)]
+struct AppStarted;
+
+fn main() {}

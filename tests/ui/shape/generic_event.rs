@@ -1,0 +1,8 @@
+use analytics_core::AnalyticsEvent;
+
+#[derive(AnalyticsEvent)]
+struct CommandRan<T> {
+    payload: T,
+}
+
+fn main() {}
