@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Compile-time benchmark: a generated crate with 200 events (a shared base,
-# 10-30 fields each, enums, rules), built twice: with the analytics derives,
-# and with only `#[derive(Serialize)]` (the hand-written reference style).
+# 10-30 fields each, enums, rules), built three times: with the analytics
+# derives, with only `#[derive(Serialize)]` (the hand-written reference
+# style), and with `#[derive(Serialize, Deserialize)]` (what the derives
+# replace when events are also read back, as EventCatalog does).
 # Reports clean and incremental build times of the crate itself (its
 # dependencies are built first and not counted) and the size of its .rlib.
 #
@@ -14,7 +16,7 @@ runs=${2:-3}
 work="$root/target/compile-bench"
 mkdir -p "$work"
 
-generate() { # $1 = derive | serde
+generate() { # $1 = derive | serde | serde_de
   local kind=$1 dir="$work/$1"
   mkdir -p "$dir/src"
   if [ "$kind" = derive ]; then
@@ -31,7 +33,7 @@ TOML
   else
     cat > "$dir/Cargo.toml" <<TOML
 [package]
-name = "bench-events-serde"
+name = "bench-events-$(echo "$kind" | tr _ -)"
 version = "0.0.0"
 edition = "2021"
 publish = false
@@ -45,17 +47,18 @@ import random, sys
 kind, count = sys.argv[1], int(sys.argv[2])
 rng = random.Random(7)
 derive = kind == "derive"
+serde_derives = "Serialize, Deserialize" if kind == "serde_de" else "Serialize"
 out = []
 w = out.append
 w("#![allow(dead_code)]")
 if derive:
     w("use analytics_core::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields};")
 else:
-    w("use serde::Serialize;")
+    w("use serde::{Deserialize, Serialize};" if kind == "serde_de" else "use serde::Serialize;")
 def attr(text):
     if derive: w(text)
 def derives(what):
-    w("#[derive(%s)]" % ("Serialize" if not derive else what))
+    w("#[derive(%s)]" % (serde_derives if not derive else what))
 for e in range(10):
     derives("AnalyticsEnum, Clone, Copy")
     w('#[serde(rename_all = "snake_case")]')
@@ -96,7 +99,7 @@ now() { date +%s.%N; }
 elapsed() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 
 declare -A clean incr size
-for kind in derive serde; do
+for kind in derive serde serde_de; do
   generate "$kind"
   dir="$work/$kind"
   pkg=$(sed -n 's/^name = "\(.*\)"/\1/p' "$dir/Cargo.toml" | head -1)
@@ -122,4 +125,6 @@ echo "compile time of a crate with $events events (best of $runs, dev profile, d
 printf '%-28s %12s %14s %14s\n' "" "clean (s)" "incremental (s)" "rlib (bytes)"
 printf '%-28s %12s %14s %14s\n' "analytics derives" "${clean[derive]}" "${incr[derive]}" "${size[derive]}"
 printf '%-28s %12s %14s %14s\n' "#[derive(Serialize)] only" "${clean[serde]}" "${incr[serde]}" "${size[serde]}"
-python3 -c "print(f'ratio derives / serde-only: clean {${clean[derive]}/${clean[serde]}:.2f}x, incremental {${incr[derive]}/${incr[serde]}:.2f}x, rlib {${size[derive]}/${size[serde]}:.2f}x')"
+printf '%-28s %12s %14s %14s\n' "Serialize + Deserialize" "${clean[serde_de]}" "${incr[serde_de]}" "${size[serde_de]}"
+python3 -c "print(f'ratio derives / Serialize only: clean {${clean[derive]}/${clean[serde]}:.2f}x, incremental {${incr[derive]}/${incr[serde]}:.2f}x, rlib {${size[derive]}/${size[serde]}:.2f}x')"
+python3 -c "print(f'ratio derives / Serialize + Deserialize: clean {${clean[derive]}/${clean[serde_de]}:.2f}x, incremental {${incr[derive]}/${incr[serde_de]}:.2f}x')"
