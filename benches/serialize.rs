@@ -5,7 +5,6 @@
 //! `cargo bench --bench serialize`
 
 #[path = "../tests/support/twin.rs"]
-#[allow(dead_code)]
 mod twin;
 
 use std::hint::black_box;
