@@ -5,7 +5,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
 
-use super::{fallback, with_errors, wrap};
+use super::{emit, fallback};
 use crate::attr::EnumAttrs;
 use crate::check;
 use crate::model::{runtime_crate, Catalog};
@@ -22,15 +22,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         (Some(data), Some(_)) => Some(Catalog::from_input(input, data)),
         _ => None,
     };
-    match (errors.finish(), model) {
-        (Ok(()), Some(model)) => wrap(&krate, expand(&model)),
-        (result, _) => {
-            let errors = result
-                .err()
-                .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(errors, input, wrap(&krate, fallback::catalog(&input.ident)))
-        }
-    }
+    emit(
+        errors,
+        model,
+        &krate,
+        input,
+        |model| expand(&model),
+        || fallback::catalog(&input.ident),
+    )
 }
 
 fn expand(model: &Catalog<'_>) -> TokenStream {

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{bytes, fallback, json_escape, with_errors, wrap};
+use super::{bytes, emit, fallback, json_escape};
 use crate::attr::EnumAttrs;
 use crate::check;
 use crate::model::{runtime_crate, Enum};
@@ -24,19 +24,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     if let Some(model) = &model {
         check::duplicate_variant_names(&model.variants, &mut errors);
     }
-    match (errors.finish(), model) {
-        (Ok(()), Some(model)) => wrap(&krate, expand(&model)),
-        (result, _) => {
-            let errors = result
-                .err()
-                .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(
-                errors,
-                input,
-                wrap(&krate, fallback::enumeration(&input.ident)),
-            )
-        }
-    }
+    emit(
+        errors,
+        model,
+        &krate,
+        input,
+        |model| expand(&model),
+        || fallback::enumeration(&input.ident),
+    )
 }
 
 fn expand(model: &Enum<'_>) -> TokenStream {

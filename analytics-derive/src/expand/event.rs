@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{bytes, fallback, field_set, json_escape, with_errors, wrap};
+use super::{bytes, emit, fallback, field_set, json_escape};
 use crate::attr::EventAttrs;
 use crate::check;
 use crate::model::{runtime_crate, EventInfo, Struct};
@@ -43,19 +43,15 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         .as_ref()
         .map(|info| info.name.clone())
         .unwrap_or_default();
-    match (errors.finish(), model, info) {
-        (Ok(()), Some(model), Some(info)) => wrap(&krate, expand(&model, &info)),
-        (result, _, _) => {
-            let errors = result
-                .err()
-                .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(
-                errors,
-                input,
-                wrap(&krate, fallback::event(&input.ident, &stub_name)),
-            )
-        }
-    }
+    let model = model.zip(info);
+    emit(
+        errors,
+        model,
+        &krate,
+        input,
+        |(model, info)| expand(&model, &info),
+        || fallback::event(&input.ident, &stub_name),
+    )
 }
 
 fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{fallback, field_set, with_errors, wrap};
+use super::{emit, fallback, field_set};
 use crate::attr::FieldsAttrs;
 use crate::check;
 use crate::model::{runtime_crate, Struct};
@@ -26,15 +26,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     if let Some(model) = &model {
         check::fields(&model.fields, &mut errors);
     }
-    match (errors.finish(), model) {
-        (Ok(()), Some(model)) => wrap(&krate, expand(&model)),
-        (result, _) => {
-            let errors = result
-                .err()
-                .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(errors, input, wrap(&krate, fallback::fields(&input.ident)))
-        }
-    }
+    emit(
+        errors,
+        model,
+        &krate,
+        input,
+        |model| expand(&model),
+        || fallback::fields(&input.ident),
+    )
 }
 
 fn expand(model: &Struct<'_>) -> TokenStream {

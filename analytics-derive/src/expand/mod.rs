@@ -56,14 +56,31 @@ pub fn bytes(text: &str) -> syn::LitByteStr {
     syn::LitByteStr::new(text.as_bytes(), proc_macro2::Span::call_site())
 }
 
+/// The end of every derive: the generated code when the input had no error;
+/// otherwise every collected error, next to a stub so nothing cascades.
+pub fn emit<M>(
+    errors: darling::error::Accumulator,
+    model: Option<M>,
+    krate: &TokenStream,
+    input: &syn::DeriveInput,
+    expand: impl FnOnce(M) -> TokenStream,
+    stub: impl FnOnce() -> TokenStream,
+) -> TokenStream {
+    match (errors.finish(), model) {
+        (Ok(()), Some(model)) => wrap(krate, expand(model)),
+        (result, _) => {
+            let errors = result
+                .err()
+                .unwrap_or_else(|| darling::Error::custom("invalid input"));
+            with_errors(errors, input, wrap(krate, stub()))
+        }
+    }
+}
+
 /// Turns collected errors into tokens, next to a stub so nothing cascades.
 /// A generic type gets no stub: the stub's impls would name the type without
 /// its parameters, one more error about code the user never wrote.
-pub fn with_errors(
-    errors: darling::Error,
-    input: &syn::DeriveInput,
-    stub: TokenStream,
-) -> TokenStream {
+fn with_errors(errors: darling::Error, input: &syn::DeriveInput, stub: TokenStream) -> TokenStream {
     let errors = errors.write_errors();
     if !input.generics.params.is_empty() {
         return errors;
