@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use analytics_core::client::spool;
 use analytics_core::{
-    Client, DropReason, Envelope, JsonLinesSink, MemorySink, Metrics, RetryPolicy, Sink,
-    SinkError, TrackError, TrackEventRequest,
+    Client, DropReason, Envelope, JsonLinesSink, MemorySink, Metrics, RetryPolicy, Sink, SinkError,
+    TrackError, TrackEventRequest,
 };
 use client_support::*;
 use codex_analytics::{CommandExecution, McpToolCall, WebSearch};
@@ -186,7 +186,11 @@ fn eight_threads_tracking_at_once_lose_nothing() {
     let mut sorted = indices.clone();
     sorted.sort_unstable();
     sorted.dedup();
-    assert_eq!(sorted.len() as u64, THREADS * PER_THREAD, "each event exactly once");
+    assert_eq!(
+        sorted.len() as u64,
+        THREADS * PER_THREAD,
+        "each event exactly once"
+    );
     // Each thread's events keep their order.
     for t in 0..THREADS {
         let mine: Vec<u64> = indices
@@ -218,7 +222,10 @@ fn track_never_blocks_when_the_sink_is_stalled() {
         }
         slowest = slowest.max(started.elapsed());
     }
-    assert!(slowest < Duration::from_millis(100), "track took {slowest:?}");
+    assert!(
+        slowest < Duration::from_millis(100),
+        "track took {slowest:?}"
+    );
     let metrics = client.metrics();
     assert_eq!(metrics.dropped.queue_full, full);
     assert!(full >= 5_000 - 500 - 50, "{metrics:?}");
@@ -346,7 +353,11 @@ fn json_lines_sink_appends_and_rotates() {
     let dir = temp_dir("jsonl");
     let path = dir.join("out/events.jsonl");
     let client = Client::builder()
-        .sink(JsonLinesSink::new(&path).max_file_bytes(64 * 1024).max_files(100))
+        .sink(
+            JsonLinesSink::new(&path)
+                .max_file_bytes(64 * 1024)
+                .max_files(100),
+        )
         .max_batch_events(10)
         .build()
         .unwrap();
@@ -426,7 +437,10 @@ fn spool_keeps_undeliverable_batches_and_replays_them() {
     assert_eq!(delivered, on_disk);
     let indices: Vec<u64> = sink.values().iter().map(index_of).collect();
     assert_eq!(indices, (0..95).collect::<Vec<_>>());
-    assert!(spool::read_dir(&dir).unwrap().is_empty(), "settled segments are removed");
+    assert!(
+        spool::read_dir(&dir).unwrap().is_empty(),
+        "settled segments are removed"
+    );
     drop(client);
     let _ = std::fs::remove_dir_all(dir);
 }

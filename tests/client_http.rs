@@ -17,8 +17,12 @@ use client_support::*;
 const EVENTS: u64 = 10_000;
 
 fn fast_retries(max_retries: u32) -> RetryPolicy {
-    RetryPolicy::exponential(max_retries, Duration::from_millis(1), Duration::from_millis(5))
-        .with_max_retry_after(Duration::from_millis(5))
+    RetryPolicy::exponential(
+        max_retries,
+        Duration::from_millis(1),
+        Duration::from_millis(5),
+    )
+    .with_max_retry_after(Duration::from_millis(5))
 }
 
 fn client(sink: HttpSink, retry: RetryPolicy) -> Client {
@@ -36,7 +40,9 @@ fn track_all(client: &Client, count: u64) {
     for i in 0..count {
         client.track(mixed(i)).expect("valid and queued");
     }
-    client.flush(Duration::from_secs(40)).expect("flushed in time");
+    client
+        .flush(Duration::from_secs(40))
+        .expect("flushed in time");
 }
 
 fn assert_accounted(metrics: &Metrics, tracked: u64) {
@@ -64,7 +70,12 @@ fn assert_payloads(received: &[serde_json::Value], expected: impl IntoIterator<I
 fn assert_retries_resend_the_batch(server: &ScriptedServer) {
     let seen = server.seen();
     for pair in seen.windows(2) {
-        if pair[0].action != Action::Accept && !matches!(pair[0].action, Action::Status(400..=407 | 409..=412 | 414..=428)) {
+        if pair[0].action != Action::Accept
+            && !matches!(
+                pair[0].action,
+                Action::Status(400..=407 | 409..=412 | 414..=428)
+            )
+        {
             assert_eq!(pair[0].body, pair[1].body, "a retry resends the same batch");
         }
     }
@@ -198,7 +209,11 @@ fn http_retries_exhausted_are_counted() {
     assert_eq!(metrics.delivered, 0);
     let seen = server.seen();
     let batches = EVENTS / 100;
-    assert_eq!(seen.len() as u64, batches * 4, "1 attempt + 3 retries per batch");
+    assert_eq!(
+        seen.len() as u64,
+        batches * 4,
+        "1 attempt + 3 retries per batch"
+    );
     assert_eq!(metrics.retried, batches * 3);
     for attempts in seen.chunks(4) {
         assert!(attempts.iter().all(|a| a.body == attempts[0].body));
@@ -216,7 +231,9 @@ fn resetting_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>, Arc<Mutex<usize>>) {
     std::thread::spawn(move || {
         for (n, stream) in listener.incoming().enumerate() {
             let Ok(mut stream) = stream else { continue };
-            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
             if n % 3 == 0 {
                 let mut first = [0u8; 4];
                 let _ = stream.read_exact(&mut first);
@@ -227,7 +244,9 @@ fn resetting_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>, Arc<Mutex<usize>>) {
             let mut data = Vec::new();
             let mut buf = [0u8; 65536];
             let body = loop {
-                let Ok(read) = stream.read(&mut buf) else { break None };
+                let Ok(read) = stream.read(&mut buf) else {
+                    break None;
+                };
                 if read == 0 {
                     break None;
                 }
@@ -281,8 +300,15 @@ fn http_connection_resets_are_retried() {
 #[test]
 fn http_unreachable_endpoint_is_retried_then_dropped() {
     // Bind then close: nothing listens on this port of 127.0.0.1.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let client = client(HttpSink::new(format!("http://127.0.0.1:{port}/")), fast_retries(2));
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = client(
+        HttpSink::new(format!("http://127.0.0.1:{port}/")),
+        fast_retries(2),
+    );
     track_all(&client, 250);
     let metrics = client.metrics();
     assert_accounted(&metrics, 250);

@@ -94,13 +94,22 @@ fn sha256_hex(salt: &str, raw_json: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt.as_bytes());
     hasher.update(raw_json.as_bytes());
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[test]
 fn schema_marks_the_pii_fields() {
     let schema = Signup::schema();
-    let pii: Vec<_> = schema.fields.iter().filter(|f| f.pii).map(|f| f.name).collect();
+    let pii: Vec<_> = schema
+        .fields
+        .iter()
+        .filter(|f| f.pii)
+        .map(|f| f.name)
+        .collect();
     assert_eq!(pii, ["user_name", "ip"]);
 }
 
@@ -149,13 +158,23 @@ fn hash_replaces_pii_values_with_salted_sha256() {
     let second: serde_json::Value = serde_json::from_slice(&out[1]).unwrap();
     assert!(second["event_params"]["user_name"].is_null());
     let text = String::from_utf8(out[0].clone()).unwrap();
-    let order: Vec<_> = ["\"plan\"", "\"user_name\"", "\"contact\"", "\"referrers\"", "\"ip\"", "\"count\""]
-        .iter()
-        .map(|key| text.find(key).unwrap())
-        .collect();
+    let order: Vec<_> = [
+        "\"plan\"",
+        "\"user_name\"",
+        "\"contact\"",
+        "\"referrers\"",
+        "\"ip\"",
+        "\"count\"",
+    ]
+    .iter()
+    .map(|key| text.find(key).unwrap())
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     // Same value, same salt: same hash (joins still work).
-    assert_eq!(params["referrers"][0]["email"], sha256_hex("pepper", r#""b@example.com""#));
+    assert_eq!(
+        params["referrers"][0]["email"],
+        sha256_hex("pepper", r#""b@example.com""#)
+    );
 }
 
 #[test]

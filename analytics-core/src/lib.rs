@@ -71,14 +71,14 @@ pub use schema::{
 pub use validate::{Path, ValidationError, ValidationErrors};
 pub use value::AnalyticsValue;
 
-#[cfg(feature = "http")]
-pub use client::{HttpFormat, HttpSink};
 #[cfg(feature = "client")]
 pub use client::{
     Client, ClientBuilder, DropCounts, DropReason, Envelope, JsonLinesSink, MemorySink, Metrics,
     PiiPolicy, RetryPolicy, Sink, SinkError, SinkErrorKind, StdoutSink, Timeout, TrackError,
     Trackable,
 };
+#[cfg(feature = "http")]
+pub use client::{HttpFormat, HttpSink};
 
 /// `#[derive(AnalyticsEvent)]`: see the crate documentation.
 #[cfg(feature = "derive")]

@@ -136,7 +136,10 @@ impl Seen {
 
     /// The envelopes of an `{"events":[..]}` body.
     pub fn events(&self) -> Vec<serde_json::Value> {
-        self.json()["events"].as_array().expect("events array").clone()
+        self.json()["events"]
+            .as_array()
+            .expect("events array")
+            .clone()
     }
 
     /// A header's value.
@@ -189,9 +192,9 @@ impl ScriptedServer {
                             .iter()
                             .map(|h| (h.field.to_string(), h.value.to_string()))
                             .collect();
-                        let gzip = headers
-                            .iter()
-                            .any(|(k, v)| k.eq_ignore_ascii_case("content-encoding") && v == "gzip");
+                        let gzip = headers.iter().any(|(k, v)| {
+                            k.eq_ignore_ascii_case("content-encoding") && v == "gzip"
+                        });
                         let body = if gzip {
                             let mut out = Vec::new();
                             flate2::read::GzDecoder::new(&raw[..])
@@ -226,15 +229,18 @@ impl ScriptedServer {
                                 );
                             }
                             Action::TooMany(secs) | Action::Unavailable(secs) => {
-                                let code = if matches!(action, Action::TooMany(_)) { 429 } else { 503 };
+                                let code = if matches!(action, Action::TooMany(_)) {
+                                    429
+                                } else {
+                                    503
+                                };
                                 let header = tiny_http::Header::from_bytes(
                                     &b"Retry-After"[..],
                                     secs.to_string().as_bytes(),
                                 )
                                 .unwrap();
-                                let _ = request.respond(
-                                    tiny_http::Response::empty(code).with_header(header),
-                                );
+                                let _ = request
+                                    .respond(tiny_http::Response::empty(code).with_header(header));
                             }
                             Action::Hang(wait) => {
                                 let deadline = Instant::now() + wait;

@@ -53,9 +53,9 @@ mod worker;
 pub use metrics::{DropCounts, DropReason, Metrics};
 pub use pii::PiiPolicy;
 pub use retry::RetryPolicy;
+pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKind, StdoutSink};
 #[cfg(feature = "http")]
 pub use sink::{HttpFormat, HttpSink};
-pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKind, StdoutSink};
 
 use worker::{Msg, Queued, Shared};
 

@@ -168,7 +168,9 @@ impl Scanner<'_> {
 
     /// The envelope: only `event_params` is rewritten.
     fn envelope(&mut self, out: &mut Vec<u8>) -> Option<()> {
-        self.object(out, &|key| (key == "event_params").then_some(Target::Params))?;
+        self.object(out, &|key| {
+            (key == "event_params").then_some(Target::Params)
+        })?;
         self.peek().is_none().then_some(())
     }
 

@@ -101,8 +101,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        let policy = RetryPolicy::exponential(5, Duration::from_millis(10), Duration::from_millis(50))
-            .with_jitter(false);
+        let policy =
+            RetryPolicy::exponential(5, Duration::from_millis(10), Duration::from_millis(50))
+                .with_jitter(false);
         let delays: Vec<_> = (0..5).map(|n| policy.delay(n, None).as_millis()).collect();
         assert_eq!(delays, [10, 20, 40, 50, 50]);
         assert_eq!(policy.backoff_cap(200), Duration::from_millis(50));
@@ -121,7 +122,13 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_up_to_its_cap() {
         let policy = RetryPolicy::default().with_max_retry_after(Duration::from_secs(2));
-        assert_eq!(policy.delay(0, Some(Duration::from_secs(1))), Duration::from_secs(1));
-        assert_eq!(policy.delay(0, Some(Duration::from_secs(9))), Duration::from_secs(2));
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(1))),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(9))),
+            Duration::from_secs(2)
+        );
     }
 }

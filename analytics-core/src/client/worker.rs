@@ -56,7 +56,8 @@ impl Shared {
     }
 
     fn past_deadline(&self) -> bool {
-        self.deadline().is_some_and(|deadline| Instant::now() >= deadline)
+        self.deadline()
+            .is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Sleeps `wait`; `false` (at once) when the deadline would pass first.
@@ -131,14 +132,18 @@ impl Worker {
     /// Replays `leftovers`, then serves the queue until shutdown.
     pub fn run(mut self, rx: Receiver<Msg>, leftovers: Vec<(PathBuf, Vec<Envelope>)>) {
         for (path, events) in leftovers {
-            self.shared.counters.replayed.fetch_add(events.len() as u64, ORDER);
+            self.shared
+                .counters
+                .replayed
+                .fetch_add(events.len() as u64, ORDER);
             tracing::info!(path = %path.display(), events = events.len(), "replaying a spool segment");
             self.send_segment(Some(path), events);
         }
         loop {
             let message = match self.batch_started {
                 Some(started) => {
-                    let wait = (started + self.config.max_delay).saturating_duration_since(Instant::now());
+                    let wait =
+                        (started + self.config.max_delay).saturating_duration_since(Instant::now());
                     rx.recv_timeout(wait)
                 }
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -191,7 +196,10 @@ impl Worker {
         }
         if !self.parked.is_empty() {
             let events: usize = self.parked.iter().map(|(_, events)| events.len()).sum();
-            tracing::warn!(events, "analytics events stay in the spool for the next run");
+            tracing::warn!(
+                events,
+                "analytics events stay in the spool for the next run"
+            );
         }
     }
 
@@ -218,7 +226,9 @@ impl Worker {
         }
         self.pending.push(envelope);
         self.pending_bytes += size;
-        if self.pending.len() >= self.config.max_events || self.pending_bytes >= self.config.max_bytes {
+        if self.pending.len() >= self.config.max_events
+            || self.pending_bytes >= self.config.max_bytes
+        {
             self.send_pending();
         }
     }

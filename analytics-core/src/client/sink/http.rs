@@ -210,18 +210,16 @@ impl Sink for HttpSink {
             Ok(response) => {
                 // Read the body so the connection can be reused.
                 let mut sink = Vec::new();
-                let _ = response.into_reader().take(64 * 1024).read_to_end(&mut sink);
+                let _ = response
+                    .into_reader()
+                    .take(64 * 1024)
+                    .read_to_end(&mut sink);
                 Ok(())
             }
             Err(ureq::Error::Status(status, response)) => {
-                let retry_after = response
-                    .header("Retry-After")
-                    .and_then(parse_retry_after);
+                let retry_after = response.header("Retry-After").and_then(parse_retry_after);
                 let mut text = String::new();
-                let _ = response
-                    .into_reader()
-                    .take(4096)
-                    .read_to_string(&mut text);
+                let _ = response.into_reader().take(4096).read_to_string(&mut text);
                 Err(classify_status(status, retry_after, &text, &self.url))
             }
             Err(ureq::Error::Transport(error)) => {

@@ -30,7 +30,9 @@ impl MemorySink {
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Vec<Envelope>>> {
-        self.batches.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.batches
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Every envelope delivered, in order.
