@@ -222,7 +222,10 @@ fn http_retries_exhausted_are_counted() {
 
 /// A bare TCP server: every third connection is reset (closed with the
 /// request unread, which sends RST); the others get a 200.
-fn resetting_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>, Arc<Mutex<usize>>) {
+/// Bodies the resetting server answered 200 to.
+type Bodies = Arc<Mutex<Vec<Vec<u8>>>>;
+
+fn resetting_server() -> (String, Bodies, Arc<Mutex<usize>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let bodies = Arc::new(Mutex::new(Vec::new()));

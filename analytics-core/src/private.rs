@@ -501,7 +501,7 @@ inventory::collect!(CatalogEntry);
 
 /// Compile-time check that a field's type is an analytics value (the error
 /// lands on the field's type, with the trait's `on_unimplemented` note).
-pub const fn assert_value<T: AnalyticsValue + ?Sized>() {}
+pub const fn assert_value<T: AnalyticsValue>() {}
 
 /// Compile-time check that a flattened type derives `AnalyticsFields`.
 pub const fn assert_fields<T: AnalyticsFields>() {}

@@ -116,6 +116,9 @@ fn encode(batch: &[Envelope], out: &mut Vec<u8>) {
     }
 }
 
+/// Segments left by an earlier run: each file with its events.
+pub(crate) type Leftovers = Vec<(PathBuf, Vec<Envelope>)>;
+
 /// The worker's handle on the spool directory.
 #[derive(Debug)]
 pub(crate) struct Spool {
@@ -128,7 +131,7 @@ pub(crate) struct Spool {
 
 impl Spool {
     /// Opens (creates) the directory; returns the leftover segments to replay.
-    pub fn open(dir: PathBuf, sync: bool) -> io::Result<(Spool, Vec<(PathBuf, Vec<Envelope>)>)> {
+    pub fn open(dir: PathBuf, sync: bool) -> io::Result<(Spool, Leftovers)> {
         fs::create_dir_all(&dir)?;
         let mut leftovers = Vec::new();
         for path in segment_files(&dir)? {

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::metrics::{Counters, DropReason};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
-use super::spool::Spool;
+use super::spool::{Leftovers, Spool};
 
 /// One event as `track` queues it: its bytes and when it was tracked.
 pub(crate) struct Queued {
@@ -130,7 +130,7 @@ impl Worker {
     }
 
     /// Replays `leftovers`, then serves the queue until shutdown.
-    pub fn run(mut self, rx: Receiver<Msg>, leftovers: Vec<(PathBuf, Vec<Envelope>)>) {
+    pub fn run(mut self, rx: Receiver<Msg>, leftovers: Leftovers) {
         for (path, events) in leftovers {
             self.shared
                 .counters
