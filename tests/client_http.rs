@@ -136,9 +136,10 @@ fn http_retry_after_seconds_is_honoured() {
 }
 
 #[test]
-fn http_client_errors_are_rejected_not_retried() {
+fn http_client_errors_and_redirects_are_rejected_not_retried() {
     let server = ScriptedServer::start(|n, _| match n % 7 {
         2 => Action::Status(400),
+        4 => Action::Status(302),
         5 => Action::Status(404),
         _ => Action::Accept,
     });
@@ -146,7 +147,7 @@ fn http_client_errors_are_rejected_not_retried() {
     track_all(&client, EVENTS);
     let metrics = client.metrics();
     assert_accounted(&metrics, EVENTS);
-    assert_eq!(metrics.retried, 0, "4xx is never retried");
+    assert_eq!(metrics.retried, 0, "4xx (and 3xx) is never retried");
     let seen = server.seen();
     let rejected: Vec<_> = seen
         .iter()

@@ -171,8 +171,18 @@ impl Counters {
         if count == 0 {
             return;
         }
-        self.dropped[reason.index()].fetch_add(count, Ordering::Relaxed);
-        tracing::warn!(reason = reason.as_str(), count, "analytics events dropped");
+        let before = self.dropped[reason.index()].fetch_add(count, Ordering::AcqRel);
+        let total = before + count;
+        // Log the first drop and then each time the total passes a power of
+        // two: a stalled sink cannot flood the logs.
+        if before == 0 || before.leading_zeros() != total.leading_zeros() {
+            tracing::warn!(
+                reason = reason.as_str(),
+                count,
+                total,
+                "analytics events dropped"
+            );
+        }
     }
 
     pub fn snapshot(&self) -> Metrics {

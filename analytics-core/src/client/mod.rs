@@ -357,6 +357,18 @@ impl Client {
             counters.drop_events(DropReason::Invalid, 1);
             return Err(TrackError::Invalid(errors));
         }
+        let tx = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
+        let Some(tx) = tx.as_ref() else {
+            counters.drop_events(DropReason::Closed, 1);
+            return Err(TrackError::Closed);
+        };
+        // Reserve a slot before serializing: a full queue costs no serialization.
+        let depth = counters.queue_depth.fetch_add(1, Ordering::AcqRel);
+        if depth >= self.inner.capacity {
+            counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
+            counters.drop_events(DropReason::QueueFull, 1);
+            return Err(TrackError::QueueFull);
+        }
         let mut json = Vec::with_capacity(1024);
         event.write_json(&mut json);
         let json = self.inner.pii.apply(event.schema(), json);
@@ -364,20 +376,10 @@ impl Client {
             json,
             timestamp_ms: now_ms(),
         };
-        let tx = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
-        let Some(tx) = tx.as_ref() else {
-            counters.drop_events(DropReason::Closed, 1);
-            return Err(TrackError::Closed);
-        };
-        let depth = counters.queue_depth.fetch_add(1, Ordering::AcqRel);
-        if depth >= self.inner.capacity {
-            counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
-            counters.drop_events(DropReason::QueueFull, 1);
-            return Err(TrackError::QueueFull);
-        }
         counters.enqueued.fetch_add(1, Ordering::AcqRel);
         if tx.send(Msg::Event(queued)).is_err() {
             // The worker is gone (it panicked): count, never lose silently.
+            counters.enqueued.fetch_sub(1, Ordering::AcqRel);
             counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
             counters.drop_events(DropReason::Closed, 1);
             return Err(TrackError::Closed);

@@ -56,7 +56,9 @@ impl HttpSink {
         HttpSink {
             url: url.into(),
             format: HttpFormat::Events,
-            agent: ureq::AgentBuilder::new().build(),
+            // No redirects: a 3xx is an error to fix in the configuration,
+            // never a silent success.
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
             timeout: Duration::from_secs(10),
             headers: Vec::new(),
             gzip: false,
@@ -208,13 +210,18 @@ impl Sink for HttpSink {
         };
         match result {
             Ok(response) => {
+                let status = response.status();
                 // Read the body so the connection can be reused.
-                let mut sink = Vec::new();
+                let mut text = String::new();
                 let _ = response
                     .into_reader()
                     .take(64 * 1024)
-                    .read_to_end(&mut sink);
-                Ok(())
+                    .read_to_string(&mut text);
+                if (200..300).contains(&status) {
+                    Ok(())
+                } else {
+                    Err(classify_status(status, None, &text, &self.url))
+                }
             }
             Err(ureq::Error::Status(status, response)) => {
                 let retry_after = response.header("Retry-After").and_then(parse_retry_after);
