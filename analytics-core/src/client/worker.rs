@@ -6,8 +6,6 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 use super::metrics::{Counters, DropReason};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
@@ -205,14 +203,12 @@ impl Worker {
 
     fn envelope(&mut self, queued: Queued) -> Envelope {
         self.sequence += 1;
-        let mut hasher = Sha256::new();
-        hasher.update(self.config.nonce);
-        hasher.update(self.sequence.to_le_bytes());
-        hasher.update(&queued.json);
-        let digest = hasher.finalize();
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&digest[..16]);
-        Envelope::new(queued.json, id, queued.timestamp_ms)
+        Envelope::derived(
+            queued.json,
+            self.config.nonce,
+            self.sequence,
+            queued.timestamp_ms,
+        )
     }
 
     fn push(&mut self, queued: Queued) {
@@ -266,18 +262,42 @@ impl Worker {
         let mut reason = DropReason::RetriesExhausted;
         let delivered = self.deliver(&batch, &mut unsent, &mut reason);
         let all_sent = unsent.is_empty();
-        if !all_sent {
+        if let Some(path) = path {
+            if unsent.len() == batch.len() {
+                // Nothing went out: the segment on disk is exactly what is left.
+                self.park(path, batch, reason);
+                return;
+            }
+            if !all_sent {
+                self.settle_unsent(Unsent {
+                    events: unsent,
+                    reason,
+                });
+            }
+            if let Some(spool) = &self.spool {
+                spool.remove(&path);
+            }
+        } else if !all_sent {
             self.settle_unsent(Unsent {
                 events: unsent,
                 reason,
             });
         }
-        if let (Some(path), Some(spool)) = (&path, &self.spool) {
-            spool.remove(path);
-        }
         if all_sent && delivered > 0 {
             self.retry_parked();
         }
+    }
+
+    /// Keeps a spooled segment for a later attempt.
+    fn park(&mut self, path: PathBuf, events: Vec<Envelope>, reason: DropReason) {
+        let count = events.len() as u64;
+        self.shared.counters.spooled.fetch_add(count, ORDER);
+        tracing::warn!(
+            events = count,
+            reason = reason.as_str(),
+            "analytics events kept in the spool for a later attempt"
+        );
+        self.parked.push((path, events));
     }
 
     /// With a spool, keeps `unsent` on disk for later; without, drops it.
@@ -311,6 +331,11 @@ impl Worker {
             let mut unsent = Vec::new();
             let mut reason = DropReason::RetriesExhausted;
             self.deliver(&events, &mut unsent, &mut reason);
+            if unsent.len() == events.len() {
+                // Still nothing goes out: keep it first, unchanged.
+                self.parked.insert(0, (path, events));
+                return;
+            }
             self.shared.counters.spooled.fetch_sub(count, ORDER);
             let all_sent = unsent.is_empty();
             if !all_sent {

@@ -19,11 +19,22 @@ pub use stdout::StdoutSink;
 /// One serialized event as the worker hands it to a sink: the compact
 /// envelope `{"event_type":..,"event_params":{..}}` (PII policy already
 /// applied), a stable message id and the time it was tracked.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Envelope {
     json: Vec<u8>,
-    message_id: [u8; 16],
+    id: MessageId,
     timestamp_ms: u64,
+}
+
+/// The message id, fixed or computed on first need (most sinks never ask).
+#[derive(Clone)]
+enum MessageId {
+    Fixed([u8; 16]),
+    /// `SHA-256(nonce || sequence || json)`, truncated to 16 bytes.
+    Derived {
+        nonce: [u8; 16],
+        sequence: u64,
+    },
 }
 
 impl Envelope {
@@ -31,7 +42,22 @@ impl Envelope {
     pub fn new(json: Vec<u8>, message_id: [u8; 16], timestamp_ms: u64) -> Self {
         Envelope {
             json,
-            message_id,
+            id: MessageId::Fixed(message_id),
+            timestamp_ms,
+        }
+    }
+
+    /// An envelope whose id is derived from the client's nonce, the event's
+    /// sequence number and its bytes.
+    pub(crate) fn derived(
+        json: Vec<u8>,
+        nonce: [u8; 16],
+        sequence: u64,
+        timestamp_ms: u64,
+    ) -> Self {
+        Envelope {
+            json,
+            id: MessageId::Derived { nonce, sequence },
             timestamp_ms,
         }
     }
@@ -41,11 +67,25 @@ impl Envelope {
         &self.json
     }
 
-    /// The id of this event: a hash of the client instance, the event's
-    /// sequence number and its bytes, fixed at `track` time and stored with
-    /// the event in the spool, so a replay sends the same id (receivers dedupe).
+    /// The id of this event: `SHA-256(client nonce || sequence number ||
+    /// envelope bytes)` truncated to 16 bytes, where the nonce is random per
+    /// client instance. It is stored with the event in the spool, so a retry
+    /// or a replay sends the same id (receivers dedupe).
     pub fn message_id_bytes(&self) -> [u8; 16] {
-        self.message_id
+        match &self.id {
+            MessageId::Fixed(id) => *id,
+            MessageId::Derived { nonce, sequence } => {
+                use sha2::{Digest, Sha256};
+                let mut hasher = Sha256::new();
+                hasher.update(nonce);
+                hasher.update(sequence.to_le_bytes());
+                hasher.update(&self.json);
+                let digest = hasher.finalize();
+                let mut id = [0u8; 16];
+                id.copy_from_slice(&digest[..16]);
+                id
+            }
+        }
     }
 
     /// The message id formatted like a UUID (`8-4-4-4-12` lowercase hex).
@@ -56,7 +96,7 @@ impl Envelope {
                 .map(|byte| format!("{byte:02x}"))
                 .collect::<String>()
         };
-        let id = &self.message_id;
+        let id = &self.message_id_bytes();
         format!(
             "{}-{}-{}-{}-{}",
             hex(&id[0..4]),
@@ -104,6 +144,16 @@ impl Envelope {
         self.split().map(|(name, _)| name)
     }
 }
+
+impl PartialEq for Envelope {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+            && self.timestamp_ms == other.timestamp_ms
+            && self.message_id_bytes() == other.message_id_bytes()
+    }
+}
+
+impl Eq for Envelope {}
 
 impl fmt::Debug for Envelope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
