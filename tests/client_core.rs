@@ -392,15 +392,18 @@ fn json_lines_sink_appends_and_rotates() {
 #[test]
 fn spool_keeps_undeliverable_batches_and_replays_them() {
     let dir = temp_dir("spool-outage");
-    /// Always fails: an outage.
-    struct Down;
+    /// Always fails (an outage); records the message ids it was offered.
+    struct Down(Arc<Mutex<Vec<String>>>);
     impl Sink for Down {
-        fn send(&mut self, _: &[Envelope]) -> Result<(), SinkError> {
+        fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+            let mut ids = self.0.lock().unwrap();
+            ids.extend(batch.iter().map(Envelope::message_id));
             Err(SinkError::retryable("down"))
         }
     }
+    let offered = Arc::new(Mutex::new(Vec::new()));
     let client = Client::builder()
-        .sink(Down)
+        .sink(Down(Arc::clone(&offered)))
         .spool_dir(&dir)
         .max_batch_events(10)
         .retry_policy(RetryPolicy::exponential(
@@ -435,6 +438,17 @@ fn spool_keeps_undeliverable_batches_and_replays_them() {
     assert_accounted(&metrics);
     let delivered = sink.envelopes();
     assert_eq!(delivered, on_disk);
+    // The ids sent after the replay are those of the first run's attempts.
+    let replayed_ids: Vec<String> = delivered.iter().map(Envelope::message_id).collect();
+    let offered = offered.lock().unwrap().clone();
+    assert_eq!(offered.len(), 2 * 95, "1 attempt + 1 retry per batch");
+    let mut first_attempts: Vec<String> = Vec::new();
+    for id in offered {
+        if !first_attempts.contains(&id) {
+            first_attempts.push(id);
+        }
+    }
+    assert_eq!(replayed_ids, first_attempts);
     let indices: Vec<u64> = sink.values().iter().map(index_of).collect();
     assert_eq!(indices, (0..95).collect::<Vec<_>>());
     assert!(
