@@ -12,7 +12,7 @@ use analytics_core::{
     TrackError, TrackEventRequest,
 };
 use client_support::*;
-use codex_analytics::{CommandExecution, McpToolCall, WebSearch};
+use codex_analytics::{CommandExecution, McpToolCall, ToolItemEvent, WebSearch};
 
 fn assert_accounted(metrics: &Metrics) {
     assert_eq!(
@@ -457,4 +457,36 @@ fn spool_keeps_undeliverable_batches_and_replays_them() {
     );
     drop(client);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn catalog_enums_stdout_and_thread_safety() {
+    fn send_sync<T: Send + Sync + Clone>() {}
+    send_sync::<Client>();
+
+    let sink = MemorySink::new();
+    let client = Client::builder().sink(sink.clone()).build().unwrap();
+    let event = ToolItemEvent::CommandExecution(command(7));
+    client.track_catalog(&event).unwrap();
+    let mut bad = command(8);
+    bad.base.turn_id.clear();
+    assert!(matches!(
+        client.track_catalog(&ToolItemEvent::CommandExecution(bad)),
+        Err(TrackError::Invalid(_))
+    ));
+    client.flush(Duration::from_secs(5)).unwrap();
+    assert_eq!(sink.events::<CommandExecution>(), vec![command(7)]);
+
+    let mut stdout = analytics_core::StdoutSink::new();
+    let envelope = Envelope::new(
+        b"{\"event_type\":\"x\",\"event_params\":{}}".to_vec(),
+        [0; 16],
+        0,
+    );
+    stdout.send(&[envelope.clone()]).unwrap();
+    assert_eq!(envelope.event_type().as_deref(), Some("x"));
+    assert_eq!(
+        envelope.message_id(),
+        "00000000-0000-0000-0000-000000000000"
+    );
 }

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::schema::EventSchema;
 use crate::validate::ValidationErrors;
-use crate::{AnalyticsEvent, TrackEventRequest};
+use crate::{AnalyticsEvent, EventCatalog, TrackEventRequest};
 
 mod metrics;
 mod pii;
@@ -107,6 +107,39 @@ impl Trackable for TrackEventRequest {
     }
     fn write_json(&self, out: &mut Vec<u8>) {
         TrackEventRequest::write_json(self, out)
+    }
+}
+
+/// An `EventCatalog` enum seen as one event.
+struct CatalogEvent<'a, C>(&'a C);
+
+/// The schema of an event missing from the catalog: no field, so no PII.
+static UNKNOWN_SCHEMA: EventSchema = EventSchema {
+    name: "",
+    version: 1,
+    description: "",
+    fields: &[],
+    rust_type: "",
+};
+
+impl<C: EventCatalog> Trackable for CatalogEvent<'_, C> {
+    fn event_type(&self) -> &'static str {
+        self.0.event_type()
+    }
+    fn schema(&self) -> &'static EventSchema {
+        crate::catalog::get(self.0.event_type()).unwrap_or_else(|| {
+            tracing::warn!(
+                event_type = self.0.event_type(),
+                "event missing from the catalog; PII policy not applied"
+            );
+            &UNKNOWN_SCHEMA
+        })
+    }
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        self.0.validate()
+    }
+    fn write_json(&self, out: &mut Vec<u8>) {
+        self.0.write_json(out)
     }
 }
 
@@ -371,7 +404,10 @@ impl Client {
         }
         let mut json = Vec::with_capacity(1024);
         event.write_json(&mut json);
-        let json = self.inner.pii.apply(event.schema(), json);
+        let json = match &self.inner.pii {
+            PiiPolicy::Keep => json,
+            policy => policy.apply(event.schema(), json),
+        };
         let queued = Queued {
             json,
             timestamp_ms: now_ms(),
@@ -385,6 +421,12 @@ impl Client {
             return Err(TrackError::Closed);
         }
         Ok(())
+    }
+
+    /// Tracks the event inside an `#[derive(EventCatalog)]` enum (its schema,
+    /// for the PII policy, comes from the process-wide catalog).
+    pub fn track_catalog<C: EventCatalog>(&self, event: &C) -> Result<(), TrackError> {
+        self.track_ref(&CatalogEvent(event))
     }
 
     /// Waits until every event queued before this call is delivered or
