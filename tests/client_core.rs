@@ -483,7 +483,7 @@ fn catalog_enums_stdout_and_thread_safety() {
         [0; 16],
         0,
     );
-    stdout.send(&[envelope.clone()]).unwrap();
+    stdout.send(std::slice::from_ref(&envelope)).unwrap();
     assert_eq!(envelope.event_type().as_deref(), Some("x"));
     assert_eq!(
         envelope.message_id(),
