@@ -333,6 +333,7 @@ impl ClientBuilder {
                 shared,
                 capacity: self.queue_capacity as u64,
                 pii: self.pii,
+                worker_id: handle.thread().id(),
                 worker: Mutex::new(Some(handle)),
                 drop_timeout: self.drop_timeout,
             }),
@@ -356,6 +357,7 @@ struct Inner {
     capacity: u64,
     pii: PiiPolicy,
     worker: Mutex<Option<JoinHandle<()>>>,
+    worker_id: std::thread::ThreadId,
     drop_timeout: Duration,
 }
 
@@ -473,6 +475,11 @@ impl Inner {
         let (ack_tx, ack_rx) = mpsc::channel();
         let sent = tx.send(Msg::Shutdown(ack_tx)).is_ok();
         drop(tx);
+        if std::thread::current().id() == self.worker_id {
+            // The last handle was dropped by the worker itself (a sink that
+            // holds a client): it stops after this; waiting would deadlock.
+            return Ok(());
+        }
         // A little past the deadline: the worker needs a moment to account
         // for what it could not send.
         let wait = timeout.saturating_sub(started.elapsed()) + Duration::from_millis(200);
