@@ -88,30 +88,39 @@ fn jsonl_throughput(c: &mut Criterion) {
     group.throughput(Throughput::Elements(PER_RUN));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
-    group.bench_function("jsonl_track_to_disk_20k", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let path = dir.join("events.jsonl");
-                let _ = std::fs::remove_file(&path);
-                let client = Client::builder()
-                    .sink(JsonLinesSink::new(&path).max_file_bytes(1 << 30))
-                    .queue_capacity(PER_RUN as usize)
-                    .max_batch_events(500)
-                    .build()
-                    .unwrap();
-                let started = Instant::now();
-                for event in &events {
-                    client.track_ref(event).unwrap();
+    for spool in [false, true] {
+        let name = if spool {
+            "jsonl_track_to_disk_20k_with_spool"
+        } else {
+            "jsonl_track_to_disk_20k"
+        };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let path = dir.join("events.jsonl");
+                    let _ = std::fs::remove_file(&path);
+                    let mut builder = Client::builder()
+                        .sink(JsonLinesSink::new(&path).max_file_bytes(1 << 30))
+                        .queue_capacity(PER_RUN as usize)
+                        .max_batch_events(500);
+                    if spool {
+                        builder = builder.spool_dir(dir.join("spool"));
+                    }
+                    let client = builder.build().unwrap();
+                    let started = Instant::now();
+                    for event in &events {
+                        client.track_ref(event).unwrap();
+                    }
+                    client.flush(Duration::from_secs(60)).unwrap();
+                    total += started.elapsed();
+                    assert_eq!(client.metrics().delivered, PER_RUN);
+                    client.shutdown(Duration::from_secs(5)).unwrap();
                 }
-                client.flush(Duration::from_secs(60)).unwrap();
-                total += started.elapsed();
-                assert_eq!(client.metrics().delivered, PER_RUN);
-                client.shutdown(Duration::from_secs(5)).unwrap();
-            }
-            total
-        })
-    });
+                total
+            })
+        });
+    }
     group.finish();
 }
 
