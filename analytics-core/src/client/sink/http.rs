@@ -43,7 +43,13 @@ impl std::fmt::Debug for HttpSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpSink")
             .field("url", &self.url)
-            .field("format", &matches!(self.format, HttpFormat::Events))
+            .field(
+                "format",
+                &match self.format {
+                    HttpFormat::Events => "events",
+                    HttpFormat::Segment { .. } => "segment",
+                },
+            )
             .field("timeout", &self.timeout)
             .field("gzip", &self.gzip)
             .finish_non_exhaustive()
