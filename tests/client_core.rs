@@ -222,10 +222,9 @@ fn track_never_blocks_when_the_sink_is_stalled() {
         }
         slowest = slowest.max(started.elapsed());
     }
-    assert!(
-        slowest < Duration::from_millis(100),
-        "track took {slowest:?}"
-    );
+    // A blocked `track` would wait forever; the margin only absorbs scheduling
+    // noise on a loaded machine.
+    assert!(slowest < Duration::from_secs(1), "track took {slowest:?}");
     let metrics = client.metrics();
     assert_eq!(metrics.dropped.queue_full, full);
     assert!(full >= 5_000 - 500 - 50, "{metrics:?}");

@@ -345,7 +345,9 @@ impl ClientBuilder {
 /// worker); the drop of the last clone shuts it down within the drop timeout.
 ///
 /// Usable from any thread and from inside any async runtime: `track` only
-/// validates, serializes and queues.
+/// validates, serializes and queues. `flush`, `shutdown` and the drop of the
+/// last clone wait (bounded by their timeout); in async code call them from
+/// a blocking context (`spawn_blocking`) or at the end of `main`.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
