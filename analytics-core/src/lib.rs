@@ -48,6 +48,8 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+#[cfg(feature = "client")]
+pub mod client;
 mod envelope;
 mod event;
 pub mod json;
@@ -71,6 +73,15 @@ pub use schema::{
 };
 pub use validate::{Path, ValidationError, ValidationErrors};
 pub use value::AnalyticsValue;
+
+#[cfg(feature = "client")]
+pub use client::{
+    Client, ClientBuilder, DropCounts, DropReason, Envelope, JsonLinesSink, MemorySink, Metrics,
+    PiiPolicy, RetryPolicy, Sink, SinkError, SinkErrorKind, StdoutSink, Timeout, TrackError,
+    Trackable,
+};
+#[cfg(feature = "http")]
+pub use client::{HttpFormat, HttpSink};
 
 /// `#[derive(AnalyticsEvent)]`: see the crate documentation.
 #[cfg(feature = "derive")]

@@ -1,0 +1,365 @@
+//! What happens to fields marked `#[analytics(pii)]` before an event leaves
+//! the process.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::schema::{EventSchema, FieldSchema, FieldType};
+
+/// The treatment of personal data (fields whose schema has `pii: true`,
+/// nested objects and arrays of objects included), applied on the caller's
+/// thread in `track`, before the event is queued, spooled or handed to any sink.
+///
+/// Events whose schema has no PII field are never re-parsed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum PiiPolicy {
+    /// Send PII fields unchanged (the default: the wire format is the event's own).
+    #[default]
+    Keep,
+    /// Remove PII fields (key and value) from `event_params`.
+    Drop,
+    /// Replace each non-null PII value by the lowercase hex of
+    /// `SHA-256(salt || compact JSON of the value)` (a string; `null` stays
+    /// `null`). The same value with the same salt always gives the same hash,
+    /// so joins still work; keep the salt secret and stable.
+    Hash {
+        /// Prepended to every hashed value.
+        salt: Vec<u8>,
+    },
+}
+
+impl fmt::Debug for PiiPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PiiPolicy::Keep => f.write_str("Keep"),
+            PiiPolicy::Drop => f.write_str("Drop"),
+            PiiPolicy::Hash { .. } => f.write_str("Hash { salt: <redacted> }"),
+        }
+    }
+}
+
+impl PiiPolicy {
+    /// Salted SHA-256 of PII values.
+    pub fn hash(salt: impl Into<Vec<u8>>) -> Self {
+        PiiPolicy::Hash { salt: salt.into() }
+    }
+
+    /// Applies the policy to an envelope `{"event_type":..,"event_params":{..}}`
+    /// of an event with this schema; returns the bytes unchanged when there is
+    /// nothing to do.
+    pub fn apply(&self, schema: &EventSchema, envelope: Vec<u8>) -> Vec<u8> {
+        if matches!(self, PiiPolicy::Keep) || !has_pii(schema.fields) {
+            return envelope;
+        }
+        let mut scanner = Scanner {
+            input: &envelope,
+            pos: 0,
+            policy: self,
+            root: schema.fields,
+        };
+        let mut out = Vec::with_capacity(envelope.len());
+        match scanner.envelope(&mut out) {
+            Some(()) => out,
+            None => self.apply_slow(schema, &envelope),
+        }
+    }
+
+    /// The hash of one value's compact JSON.
+    fn hash_value(&self, raw: &[u8]) -> String {
+        let mut hasher = Sha256::new();
+        if let PiiPolicy::Hash { salt } = self {
+            hasher.update(salt);
+        }
+        hasher.update(raw);
+        hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
+    /// Through `serde_json::Value`, for an envelope of an unexpected shape.
+    fn apply_slow(&self, schema: &EventSchema, envelope: &[u8]) -> Vec<u8> {
+        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(envelope) else {
+            // Not JSON: send nothing of it rather than leak.
+            return b"{}".to_vec();
+        };
+        if let Some(params) = value.get_mut("event_params") {
+            self.scrub_value(schema.fields, params);
+        }
+        serde_json::to_vec(&value).unwrap_or_else(|_| b"{}".to_vec())
+    }
+
+    fn scrub_value(&self, fields: &[FieldSchema], value: &mut serde_json::Value) {
+        let Some(object) = value.as_object_mut() else {
+            return;
+        };
+        for field in fields {
+            let Some(member) = object.get_mut(field.name) else {
+                continue;
+            };
+            if field.pii {
+                match self {
+                    PiiPolicy::Keep => {}
+                    PiiPolicy::Drop => {
+                        object.remove(field.name);
+                    }
+                    PiiPolicy::Hash { .. } => {
+                        if !member.is_null() {
+                            let raw = serde_json::to_vec(member).unwrap_or_default();
+                            *member = serde_json::Value::String(self.hash_value(&raw));
+                        }
+                    }
+                }
+            } else if let Some(nested) = object_fields(&field.ty) {
+                match member {
+                    serde_json::Value::Array(items) => {
+                        for item in items {
+                            self.scrub_value(nested, item);
+                        }
+                    }
+                    other => self.scrub_value(nested, other),
+                }
+            }
+        }
+    }
+}
+
+/// Whether any field, at any depth, is PII.
+pub(crate) fn has_pii(fields: &[FieldSchema]) -> bool {
+    fields
+        .iter()
+        .any(|field| field.pii || object_fields(&field.ty).is_some_and(has_pii))
+}
+
+/// The fields of an object type, seen through `Nullable` and `Array`.
+fn object_fields(ty: &FieldType) -> Option<&'static [FieldSchema]> {
+    match ty {
+        FieldType::Object(schema) => Some(schema.fields),
+        FieldType::Nullable(inner) | FieldType::Array(inner) => object_fields(inner),
+        _ => None,
+    }
+}
+
+/// A single pass over compact JSON that copies it, rewriting PII members.
+struct Scanner<'a> {
+    input: &'a [u8],
+    pos: usize,
+    policy: &'a PiiPolicy,
+    root: &'static [FieldSchema],
+}
+
+impl Scanner<'_> {
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&byte) = self.input.get(self.pos) {
+            if matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+                self.pos += 1;
+            } else {
+                return Some(byte);
+            }
+        }
+        None
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.pos += 1)
+    }
+
+    /// The envelope: only `event_params` is rewritten.
+    fn envelope(&mut self, out: &mut Vec<u8>) -> Option<()> {
+        self.object(out, &|key| {
+            (key == "event_params").then_some(Target::Params)
+        })?;
+        self.peek().is_none().then_some(())
+    }
+
+    fn object(&mut self, out: &mut Vec<u8>, route: &dyn Fn(&str) -> Option<Target>) -> Option<()> {
+        self.expect(b'{')?;
+        out.push(b'{');
+        let mut written = 0usize;
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            out.push(b'}');
+            return Some(());
+        }
+        let input = self.input;
+        loop {
+            self.peek()?;
+            let key_start = self.pos;
+            self.skip_string()?;
+            let raw_key = &input[key_start..self.pos];
+            let key: String = serde_json::from_slice(raw_key).ok()?;
+            self.expect(b':')?;
+            let target = route(&key);
+            let value_start = {
+                self.peek()?;
+                self.pos
+            };
+            let member_prefix = |out: &mut Vec<u8>, written: &mut usize| {
+                if *written > 0 {
+                    out.push(b',');
+                }
+                *written += 1;
+                out.extend_from_slice(raw_key);
+                out.push(b':');
+            };
+            match target {
+                Some(Target::Params) => {
+                    member_prefix(out, &mut written);
+                    let root = self.root;
+                    self.members(out, root)?;
+                }
+                Some(Target::Fields(fields)) => {
+                    member_prefix(out, &mut written);
+                    self.members(out, fields)?;
+                }
+                Some(Target::Pii) => {
+                    self.skip_value()?;
+                    let raw = &input[value_start..self.pos];
+                    match self.policy {
+                        PiiPolicy::Keep => {
+                            member_prefix(out, &mut written);
+                            out.extend_from_slice(raw);
+                        }
+                        PiiPolicy::Drop => {}
+                        PiiPolicy::Hash { .. } => {
+                            member_prefix(out, &mut written);
+                            if raw == b"null" {
+                                out.extend_from_slice(raw);
+                            } else {
+                                let hash = self.policy.hash_value(raw);
+                                crate::json::write_str(out, &hash);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    self.skip_value()?;
+                    member_prefix(out, &mut written);
+                    out.extend_from_slice(&input[value_start..self.pos]);
+                }
+            }
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    out.push(b'}');
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A value that holds objects with these fields: an object, an array of
+    /// objects, or anything else (copied).
+    fn members(&mut self, out: &mut Vec<u8>, fields: &'static [FieldSchema]) -> Option<()> {
+        match self.peek()? {
+            b'{' => {
+                let route = move |key: &str| {
+                    let field = fields.iter().find(|field| field.name == key)?;
+                    if field.pii {
+                        Some(Target::Pii)
+                    } else {
+                        object_fields(&field.ty)
+                            .filter(|nested| has_pii(nested))
+                            .map(Target::Fields)
+                    }
+                };
+                self.object(out, &route)
+            }
+            b'[' => {
+                self.pos += 1;
+                out.push(b'[');
+                if self.peek()? == b']' {
+                    self.pos += 1;
+                    out.push(b']');
+                    return Some(());
+                }
+                loop {
+                    self.members(out, fields)?;
+                    match self.peek()? {
+                        b',' => {
+                            self.pos += 1;
+                            out.push(b',');
+                        }
+                        b']' => {
+                            self.pos += 1;
+                            out.push(b']');
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => {
+                let start = self.pos;
+                self.skip_value()?;
+                out.extend_from_slice(&self.input[start..self.pos]);
+                Some(())
+            }
+        }
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        self.expect(b'"')?;
+        loop {
+            match *self.input.get(self.pos)? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => self.pos += 2,
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match *self.input.get(self.pos)? {
+                        b'"' => {
+                            self.skip_string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.pos += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+            }
+            _ => {
+                let start = self.pos;
+                while let Some(&byte) = self.input.get(self.pos) {
+                    if matches!(byte, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                (self.pos > start).then_some(())
+            }
+        }
+    }
+}
+
+/// Where a member's value goes.
+enum Target {
+    /// `event_params` of the envelope.
+    Params,
+    /// An object (or array of objects) with PII inside.
+    Fields(&'static [FieldSchema]),
+    /// A PII value.
+    Pii,
+}

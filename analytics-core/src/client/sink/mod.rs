@@ -1,0 +1,311 @@
+//! Where batches go: the [`Sink`] trait and the sinks shipped with the client.
+
+use std::fmt;
+use std::time::Duration;
+
+mod jsonl;
+mod memory;
+mod stdout;
+
+#[cfg(feature = "http")]
+mod http;
+
+#[cfg(feature = "http")]
+pub use http::{HttpFormat, HttpSink};
+pub use jsonl::JsonLinesSink;
+pub use memory::MemorySink;
+pub use stdout::StdoutSink;
+
+/// One serialized event as the worker hands it to a sink: the compact
+/// envelope `{"event_type":..,"event_params":{..}}` (PII policy already
+/// applied), a stable message id and the time it was tracked.
+#[derive(Clone)]
+pub struct Envelope {
+    json: Vec<u8>,
+    id: MessageId,
+    timestamp_ms: u64,
+}
+
+/// The message id, fixed or computed on first need (most sinks never ask).
+#[derive(Clone)]
+enum MessageId {
+    Fixed([u8; 16]),
+    /// `SHA-256(nonce || sequence || json)`, truncated to 16 bytes.
+    Derived {
+        nonce: [u8; 16],
+        sequence: u64,
+    },
+}
+
+impl Envelope {
+    /// An envelope from its parts; `json` must be one compact JSON object.
+    pub fn new(json: Vec<u8>, message_id: [u8; 16], timestamp_ms: u64) -> Self {
+        Envelope {
+            json,
+            id: MessageId::Fixed(message_id),
+            timestamp_ms,
+        }
+    }
+
+    /// An envelope whose id is derived from the client's nonce, the event's
+    /// sequence number and its bytes.
+    pub(crate) fn derived(
+        json: Vec<u8>,
+        nonce: [u8; 16],
+        sequence: u64,
+        timestamp_ms: u64,
+    ) -> Self {
+        Envelope {
+            json,
+            id: MessageId::Derived { nonce, sequence },
+            timestamp_ms,
+        }
+    }
+
+    /// The envelope's JSON bytes.
+    pub fn json(&self) -> &[u8] {
+        &self.json
+    }
+
+    /// The id of this event: `SHA-256(client nonce || sequence number ||
+    /// envelope bytes)` truncated to 16 bytes, where the nonce is random per
+    /// client instance. It is stored with the event in the spool, so a retry
+    /// or a replay sends the same id (receivers dedupe).
+    pub fn message_id_bytes(&self) -> [u8; 16] {
+        match &self.id {
+            MessageId::Fixed(id) => *id,
+            MessageId::Derived { nonce, sequence } => {
+                use sha2::{Digest, Sha256};
+                let mut hasher = Sha256::new();
+                hasher.update(nonce);
+                hasher.update(sequence.to_le_bytes());
+                hasher.update(&self.json);
+                let digest = hasher.finalize();
+                let mut id = [0u8; 16];
+                id.copy_from_slice(&digest[..16]);
+                id
+            }
+        }
+    }
+
+    /// The message id formatted like a UUID (`8-4-4-4-12` lowercase hex).
+    pub fn message_id(&self) -> String {
+        let hex = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect::<String>()
+        };
+        let id = &self.message_id_bytes();
+        format!(
+            "{}-{}-{}-{}-{}",
+            hex(&id[0..4]),
+            hex(&id[4..6]),
+            hex(&id[6..8]),
+            hex(&id[8..10]),
+            hex(&id[10..16])
+        )
+    }
+
+    /// When the event was tracked, in Unix milliseconds.
+    pub fn timestamp_ms(&self) -> u64 {
+        self.timestamp_ms
+    }
+
+    /// The `event_type` and the raw `event_params` JSON, read from the
+    /// envelope without a full parse when it has the compact shape the
+    /// client writes.
+    pub fn split(&self) -> Option<(String, Vec<u8>)> {
+        const HEAD: &[u8] = b"{\"event_type\":\"";
+        const MIDDLE: &[u8] = b"\",\"event_params\":";
+        if let Some(rest) = self.json.strip_prefix(HEAD) {
+            if let Some(end) = rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                if rest[end] == b'"' {
+                    if let (Ok(name), Some(params)) = (
+                        std::str::from_utf8(&rest[..end]),
+                        rest[end..].strip_prefix(MIDDLE),
+                    ) {
+                        if let Some(params) = params.strip_suffix(b"}") {
+                            return Some((name.to_owned(), params.to_vec()));
+                        }
+                    }
+                }
+            }
+        }
+        // Any other shape: parse it.
+        let value: serde_json::Value = serde_json::from_slice(&self.json).ok()?;
+        let name = value.get("event_type")?.as_str()?.to_owned();
+        let params = serde_json::to_vec(value.get("event_params")?).ok()?;
+        Some((name, params))
+    }
+
+    /// The event's wire name.
+    pub fn event_type(&self) -> Option<String> {
+        self.split().map(|(name, _)| name)
+    }
+}
+
+impl PartialEq for Envelope {
+    fn eq(&self, other: &Self) -> bool {
+        self.json == other.json
+            && self.timestamp_ms == other.timestamp_ms
+            && self.message_id_bytes() == other.message_id_bytes()
+    }
+}
+
+impl Eq for Envelope {}
+
+impl fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Envelope")
+            .field("message_id", &self.message_id())
+            .field("timestamp_ms", &self.timestamp_ms)
+            .field("json", &String::from_utf8_lossy(&self.json))
+            .finish()
+    }
+}
+
+/// How a failed delivery should be handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkErrorKind {
+    /// Try again later (connection error, timeout, 408, 429, 5xx).
+    Retryable,
+    /// Never retry this batch (4xx other than 408, 413, 429): dropped as `rejected`.
+    Permanent,
+    /// The batch is too large (413): split in halves; a single event is dropped as `too_large`.
+    TooLarge,
+}
+
+/// A failed delivery, classified for the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkError {
+    kind: SinkErrorKind,
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+impl SinkError {
+    /// A transient error: the batch is sent again by the retry policy.
+    pub fn retryable(message: impl Into<String>) -> Self {
+        SinkError {
+            kind: SinkErrorKind::Retryable,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A permanent error: the batch is dropped as `rejected`.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        SinkError {
+            kind: SinkErrorKind::Permanent,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The batch is too large: it is split in halves and sent again.
+    pub fn too_large(message: impl Into<String>) -> Self {
+        SinkError {
+            kind: SinkErrorKind::TooLarge,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Asks the worker to wait this long before the retry (`Retry-After`).
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
+    /// The classification.
+    pub fn kind(&self) -> SinkErrorKind {
+        self.kind
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The wait the sink asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for SinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            SinkErrorKind::Retryable => "retryable",
+            SinkErrorKind::Permanent => "permanent",
+            SinkErrorKind::TooLarge => "too large",
+        };
+        write!(f, "{kind} sink error: {}", self.message)
+    }
+}
+
+impl std::error::Error for SinkError {}
+
+impl From<std::io::Error> for SinkError {
+    /// I/O errors are retryable.
+    fn from(error: std::io::Error) -> Self {
+        SinkError::retryable(error.to_string())
+    }
+}
+
+/// A destination for batches of events.
+///
+/// The worker thread owns the sink and calls [`send`](Sink::send) with one
+/// batch at a time, in order; the envelopes are already serialized and
+/// scrubbed by the PII policy. Return `Ok` only once the batch is durably
+/// accepted; classify failures with [`SinkError`] so the worker can retry,
+/// split or drop.
+///
+/// ```
+/// use analytics_core::client::{Envelope, Sink, SinkError};
+///
+/// struct CountingSink(usize);
+///
+/// impl Sink for CountingSink {
+///     fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+///         self.0 += batch.len();
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait Sink: Send + 'static {
+    /// Delivers one batch, in order.
+    fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError>;
+
+    /// Called when the client flushes or shuts down, after the last batch
+    /// before it: flush buffers, sync files.
+    fn flush(&mut self) -> Result<(), SinkError> {
+        Ok(())
+    }
+
+    /// A short name for logs.
+    fn name(&self) -> &str {
+        "sink"
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+        (**self).send(batch)
+    }
+    fn flush(&mut self) -> Result<(), SinkError> {
+        (**self).flush()
+    }
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+}
+
+/// Writes each envelope of `batch` followed by `\n` into `out`.
+pub(crate) fn write_lines(batch: &[Envelope], out: &mut Vec<u8>) {
+    for envelope in batch {
+        out.extend_from_slice(envelope.json());
+        out.push(b'\n');
+    }
+}

@@ -1,0 +1,188 @@
+//! The delivery client: events/s through the JSON Lines sink, and `track()`
+//! latency (p50/p99) when the sink is stalled.
+//!
+//! `cargo bench --bench client`
+
+use std::hint::black_box;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use analytics_core::{Client, Envelope, JsonLinesSink, Sink, SinkError};
+use codex_analytics::*;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+fn command(i: u64) -> CommandExecution {
+    CommandExecution {
+        base: ToolItemBase {
+            thread_id: format!("thread-{i}"),
+            turn_id: "turn-1".to_string(),
+            item_id: format!("item-{i}"),
+            app_server_client: AppServerClient {
+                product_client_id: "codex_tui".to_string(),
+                client_name: Some("codex-tui".to_string()),
+                client_version: Some("1.2.3".to_string()),
+                rpc_transport: RpcTransport::Websocket,
+                experimental_api_enabled: Some(true),
+            },
+            runtime: Runtime {
+                codex_rs_version: "0.99.0".to_string(),
+                runtime_os: "linux".to_string(),
+                runtime_os_version: "6.1".to_string(),
+                runtime_arch: "x86_64".to_string(),
+            },
+            thread_source: Some(ThreadSource::User),
+            subagent_source: None,
+            parent_thread_id: None,
+            tool_name: "shell".to_string(),
+            started_at_ms: 123_000,
+            completed_at_ms: 125_000,
+            duration_ms: Some(2000),
+            execution_duration_ms: Some(1900),
+            review_count: 0,
+            guardian_review_count: 0,
+            user_review_count: 0,
+            final_approval_outcome: FinalApprovalOutcome::NotNeeded,
+            terminal_status: TerminalStatus::Completed,
+            failure_kind: None,
+            requested_additional_permissions: false,
+            requested_network_access: false,
+        },
+        command_execution_source: CommandExecutionSource::Agent,
+        exit_code: Some(0),
+        command_total_action_count: 4,
+        command_read_action_count: 1,
+        command_list_files_action_count: 1,
+        command_search_action_count: 1,
+        command_unknown_action_count: 1,
+    }
+}
+
+/// Blocks every send until the gate opens.
+#[derive(Clone, Default)]
+struct Stalled(Arc<(Mutex<bool>, Condvar)>);
+
+impl Stalled {
+    fn open(&self) {
+        *self.0 .0.lock().unwrap() = true;
+        self.0 .1.notify_all();
+    }
+}
+
+impl Sink for Stalled {
+    fn send(&mut self, _: &[Envelope]) -> Result<(), SinkError> {
+        let mut open = self.0 .0.lock().unwrap();
+        while !*open {
+            open = self.0 .1.wait(open).unwrap();
+        }
+        Ok(())
+    }
+}
+
+const PER_RUN: u64 = 20_000;
+
+fn jsonl_throughput(c: &mut Criterion) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-client");
+    let _ = std::fs::remove_dir_all(&dir);
+    let events: Vec<CommandExecution> = (0..PER_RUN).map(command).collect();
+    let mut group = c.benchmark_group("client");
+    group.throughput(Throughput::Elements(PER_RUN));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    for spool in [false, true] {
+        let name = if spool {
+            "jsonl_track_to_disk_20k_with_spool"
+        } else {
+            "jsonl_track_to_disk_20k"
+        };
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let path = dir.join("events.jsonl");
+                    let _ = std::fs::remove_file(&path);
+                    let mut builder = Client::builder()
+                        .sink(JsonLinesSink::new(&path).max_file_bytes(1 << 30))
+                        .queue_capacity(PER_RUN as usize)
+                        .max_batch_events(500);
+                    if spool {
+                        builder = builder.spool_dir(dir.join("spool"));
+                    }
+                    let client = builder.build().unwrap();
+                    let started = Instant::now();
+                    for event in &events {
+                        client.track_ref(event).unwrap();
+                    }
+                    client.flush(Duration::from_secs(60)).unwrap();
+                    total += started.elapsed();
+                    assert_eq!(client.metrics().delivered, PER_RUN);
+                    client.shutdown(Duration::from_secs(5)).unwrap();
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+}
+
+fn track_latency(c: &mut Criterion) {
+    let event = command(1);
+    // Criterion: `track()` while the sink is stalled and the queue is full
+    // (the steady state of an outage without spool: every call is a counted drop).
+    let sink = Stalled::default();
+    let client = Client::builder()
+        .sink(sink.clone())
+        .queue_capacity(1_000)
+        .build()
+        .unwrap();
+    for _ in 0..2_000 {
+        let _ = client.track_ref(&event);
+    }
+    c.bench_function("client/track_stalled_queue_full", |b| {
+        b.iter(|| black_box(client.track_ref(black_box(&event)).is_err()))
+    });
+    sink.open();
+    client.shutdown(Duration::from_secs(5)).unwrap();
+
+    // A measured loop with percentiles: 200k calls against a stalled sink
+    // with a 100k queue (the first half is queued, the second half dropped).
+    let sink = Stalled::default();
+    let client = Client::builder()
+        .sink(sink.clone())
+        .queue_capacity(100_000)
+        .build()
+        .unwrap();
+    let mut accepted = Vec::with_capacity(100_000);
+    let mut dropped = Vec::with_capacity(100_000);
+    for _ in 0..200_000 {
+        let started = Instant::now();
+        let result = client.track_ref(black_box(&event));
+        let elapsed = started.elapsed();
+        if result.is_ok() {
+            accepted.push(elapsed);
+        } else {
+            dropped.push(elapsed);
+        }
+    }
+    for (name, samples) in [("queued", &mut accepted), ("queue_full", &mut dropped)] {
+        samples.sort_unstable();
+        let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+        println!(
+            "track() with a stalled sink, {name}: n={} p50={:?} p99={:?} p99.9={:?} max={:?}",
+            samples.len(),
+            pct(0.50),
+            pct(0.99),
+            pct(0.999),
+            samples[samples.len() - 1]
+        );
+    }
+    let metrics = client.metrics();
+    println!(
+        "metrics: enqueued={} queue_full={} queue_depth={}",
+        metrics.enqueued, metrics.dropped.queue_full, metrics.queue_depth
+    );
+    sink.open();
+    client.shutdown(Duration::from_secs(30)).unwrap();
+}
+
+criterion_group!(benches, jsonl_throughput, track_latency);
+criterion_main!(benches);
