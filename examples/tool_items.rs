@@ -1,31 +1,53 @@
 //! The main job: simulate an agent session, validate every Codex tool-item
-//! event, and write them as JSON Lines envelopes.
+//! event, and deliver them through a `Client`: to a JSON Lines file (the
+//! embedded default sink), or over HTTP in the reference or Segment format.
 //!
 //! ```text
 //! cargo run --release --example tool_items -- [--count N] [--seed S] [--out PATH]
+//!     [--endpoint URL [--format codex|segment] [--write-key KEY] [--token TOKEN]]
 //! ```
 //!
-//! Defaults: 300 events, seed 42, `target/analytics/tool_items.jsonl`.
+//! Defaults: 300 events, seed 42, `target/analytics/tool_items.jsonl`. With
+//! `--endpoint`, watch the whole path in two terminals:
+//! `cargo run --example collector -- --port 8080` and
+//! `cargo run --example tool_items -- --endpoint http://127.0.0.1:8080/v1/events`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use analytics_core::{Client, HttpSink, JsonLinesSink, Metrics};
 use codex_analytics::simulate::Session;
-use codex_analytics::ToolItemEvent;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Codex,
+    Segment,
+}
 
 struct Options {
     count: usize,
     seed: u64,
     out: PathBuf,
+    endpoint: Option<String>,
+    format: Format,
+    write_key: String,
+    token: Option<String>,
 }
+
+const USAGE: &str = "usage: tool_items [--count N] [--seed S] [--out PATH] \
+    [--endpoint URL [--format codex|segment] [--write-key KEY] [--token TOKEN]]";
 
 fn parse_options() -> Result<Options, String> {
     let mut options = Options {
         count: 300,
         seed: 42,
         out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/analytics/tool_items.jsonl"),
+        endpoint: None,
+        format: Format::Codex,
+        write_key: "tool-items-example".to_owned(),
+        token: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -42,45 +64,102 @@ fn parse_options() -> Result<Options, String> {
                     .map_err(|e| format!("--seed: {e}"))?
             }
             "--out" => options.out = PathBuf::from(value("--out")?),
-            "--help" | "-h" => {
-                return Err("usage: tool_items [--count N] [--seed S] [--out PATH]".to_owned());
+            "--endpoint" => options.endpoint = Some(value("--endpoint")?),
+            "--format" => {
+                options.format = match value("--format")?.as_str() {
+                    "codex" => Format::Codex,
+                    "segment" => Format::Segment,
+                    other => {
+                        return Err(format!(
+                            "--format: expected codex or segment, got {other:?}"
+                        ))
+                    }
+                }
             }
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
+            "--write-key" => options.write_key = value("--write-key")?,
+            "--token" => options.token = Some(value("--token")?),
+            "--help" | "-h" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
     Ok(options)
 }
 
-fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
-    let events: Vec<ToolItemEvent> = Session::new(options.seed).events(options.count);
-
-    if let Some(dir) = options.out.parent() {
-        std::fs::create_dir_all(dir)?;
+fn build_client(options: &Options) -> std::io::Result<(Client, String)> {
+    let builder = Client::builder()
+        .max_batch_events(100)
+        .max_batch_delay(Duration::from_millis(200));
+    match &options.endpoint {
+        None => {
+            if let Some(dir) = options.out.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            // A fresh file per run, so the counts below describe it.
+            let _ = std::fs::remove_file(&options.out);
+            let client = builder.sink(JsonLinesSink::new(&options.out)).build()?;
+            Ok((client, options.out.display().to_string()))
+        }
+        Some(url) => {
+            let sink = match options.format {
+                Format::Codex => HttpSink::new(url.as_str()),
+                Format::Segment => HttpSink::segment(url.as_str(), options.write_key.as_str()),
+            };
+            let sink = match &options.token {
+                Some(token) => sink.bearer_token(token),
+                None => sink,
+            };
+            Ok((builder.sink(sink).build()?, url.clone()))
+        }
     }
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&options.out)?);
+}
+
+fn print_metrics(metrics: &Metrics) {
+    println!(
+        "metrics: tracked {}, delivered {}, batches {}, bytes {}, retried {}, dropped {} \
+         (queue_full {}, invalid {}, too_large {}, rejected {}, retries_exhausted {}, shutdown_timeout {})",
+        metrics.tracked,
+        metrics.delivered,
+        metrics.batches,
+        metrics.bytes,
+        metrics.retried,
+        metrics.dropped.total(),
+        metrics.dropped.queue_full,
+        metrics.dropped.invalid,
+        metrics.dropped.too_large,
+        metrics.dropped.rejected,
+        metrics.dropped.retries_exhausted,
+        metrics.dropped.shutdown_timeout,
+    );
+}
+
+fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    let events = Session::new(options.seed).events(options.count);
+    let (client, destination) = build_client(options)?;
+
     let mut per_type: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut line = Vec::with_capacity(2048);
-    let mut bytes = 0usize;
     for event in &events {
-        event
-            .validate()
-            .map_err(|errors| format!("{} is invalid:\n{errors}", event.event_type()))?;
-        line.clear();
-        event.write_json(&mut line);
-        line.push(b'\n');
-        file.write_all(&line)?;
-        bytes += line.len();
+        // `track` validates (an invalid event is returned, counted, never sent),
+        // serializes on this thread and enqueues without waiting for I/O.
+        client
+            .track_catalog(event)
+            .map_err(|error| format!("{}: {error}", event.event_type()))?;
         *per_type.entry(event.event_type()).or_default() += 1;
     }
-    file.flush()?;
+    let flushed = client.flush(Duration::from_secs(30));
+    let metrics = client.metrics();
+    client.shutdown(Duration::from_secs(5))?;
 
     println!(
-        "wrote {} events ({bytes} bytes) to {}",
-        events.len(),
-        options.out.display()
+        "wrote {} events ({} bytes) to {destination}",
+        metrics.delivered, metrics.bytes
     );
     for (event_type, count) in &per_type {
         println!("  {event_type:<40} {count:>6}");
+    }
+    print_metrics(&metrics);
+    flushed.map_err(|_| "not every event was delivered within 30 s")?;
+    if metrics.delivered != events.len() as u64 {
+        return Err(format!("{} of {} events delivered", metrics.delivered, events.len()).into());
     }
     Ok(())
 }
