@@ -134,3 +134,27 @@ fn event_name_constants() {
         other => panic!("EVENT_NAME must be usable as a pattern, got {other}"),
     }
 }
+
+#[test]
+fn write_json_to_any_io_write() {
+    use analytics_core::EventCatalog;
+    let event = golden_command_execution();
+    let mut file_like = std::io::Cursor::new(Vec::new());
+    event.write_json_to(&mut file_like).unwrap();
+    assert_eq!(file_like.into_inner(), GOLDEN.as_bytes());
+
+    let mut out = Vec::new();
+    TrackEventRequest::from(event.clone())
+        .write_json_to(&mut out)
+        .unwrap();
+    ToolItemEvent::from(event.clone())
+        .write_json_to(&mut out)
+        .unwrap();
+    EventBatch::new(vec![event.into()])
+        .write_json_to(&mut out)
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        format!(r#"{GOLDEN}{GOLDEN}{{"events":[{GOLDEN}]}}"#)
+    );
+}

@@ -78,6 +78,11 @@ impl TrackEventRequest {
         self.event.write_json(out)
     }
 
+    /// Writes the compact envelope to any `io::Write` (one `write_all`).
+    pub fn write_json_to<W: std::io::Write>(&self, writer: W) -> std::io::Result<()> {
+        crate::json::write_to(writer, |out| self.write_json(out))
+    }
+
     /// The event, if it is an `E`.
     pub fn downcast_ref<E: AnalyticsEvent>(&self) -> Option<&E> {
         self.event.as_any().downcast_ref()
@@ -202,6 +207,11 @@ impl EventBatch {
     /// The events back.
     pub fn into_events(self) -> Vec<TrackEventRequest> {
         self.events
+    }
+
+    /// Writes the compact batch to any `io::Write` (one `write_all`).
+    pub fn write_json_to<W: std::io::Write>(&self, writer: W) -> std::io::Result<()> {
+        crate::json::write_to(writer, |out| self.write_json(out))
     }
 
     /// Appends the compact batch, identical to `serde_json::to_writer(self)`.

@@ -50,6 +50,14 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
         json::write_object(out, |out| self.__write_members(out));
     }
 
+    /// Writes the compact envelope to any `io::Write` (one `write_all`).
+    fn write_json_to<W: std::io::Write>(&self, writer: W) -> std::io::Result<()>
+    where
+        Self: Sized,
+    {
+        json::write_to(writer, |out| self.write_json(out))
+    }
+
     /// Serializes the envelope of this event (for `EventCatalog`; see
     /// `AnalyticsValue` on why generated code calls trait methods).
     #[doc(hidden)]
@@ -128,4 +136,12 @@ pub trait EventCatalog: serde::Serialize + for<'de> serde::Deserialize<'de> {
 
     /// Appends the compact envelope of the event inside.
     fn write_json(&self, out: &mut Vec<u8>);
+
+    /// Writes the compact envelope of the event inside to any `io::Write`.
+    fn write_json_to<W: std::io::Write>(&self, writer: W) -> std::io::Result<()>
+    where
+        Self: Sized,
+    {
+        json::write_to(writer, |out| self.write_json(out))
+    }
 }

@@ -113,6 +113,30 @@ pub fn write_object(out: &mut Vec<u8>, members: impl FnOnce(&mut Vec<u8>)) {
     out.push(b'}');
 }
 
+/// Renders with `render` into a buffer kept per thread, then writes it to
+/// `writer` in one `write_all` (no allocation once the buffer has grown).
+pub fn write_to<W: std::io::Write>(
+    mut writer: W,
+    render: impl FnOnce(&mut Vec<u8>),
+) -> std::io::Result<()> {
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            render(&mut buffer);
+            writer.write_all(&buffer)
+        }
+        // Re-entered from inside `render` (a writer that tracks): use a fresh buffer.
+        Err(_) => {
+            let mut buffer = Vec::new();
+            render(&mut buffer);
+            writer.write_all(&buffer)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
