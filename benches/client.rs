@@ -12,49 +12,10 @@ use codex_analytics::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn command(i: u64) -> CommandExecution {
-    CommandExecution {
-        base: ToolItemBase {
-            thread_id: format!("thread-{i}"),
-            turn_id: "turn-1".to_string(),
-            item_id: format!("item-{i}"),
-            app_server_client: AppServerClient {
-                product_client_id: "codex_tui".to_string(),
-                client_name: Some("codex-tui".to_string()),
-                client_version: Some("1.2.3".to_string()),
-                rpc_transport: RpcTransport::Websocket,
-                experimental_api_enabled: Some(true),
-            },
-            runtime: Runtime {
-                codex_rs_version: "0.99.0".to_string(),
-                runtime_os: "linux".to_string(),
-                runtime_os_version: "6.1".to_string(),
-                runtime_arch: "x86_64".to_string(),
-            },
-            thread_source: Some(ThreadSource::User),
-            subagent_source: None,
-            parent_thread_id: None,
-            tool_name: "shell".to_string(),
-            started_at_ms: 123_000,
-            completed_at_ms: 125_000,
-            duration_ms: Some(2000),
-            execution_duration_ms: Some(1900),
-            review_count: 0,
-            guardian_review_count: 0,
-            user_review_count: 0,
-            final_approval_outcome: FinalApprovalOutcome::NotNeeded,
-            terminal_status: TerminalStatus::Completed,
-            failure_kind: None,
-            requested_additional_permissions: false,
-            requested_network_access: false,
-        },
-        command_execution_source: CommandExecutionSource::Agent,
-        exit_code: Some(0),
-        command_total_action_count: 4,
-        command_read_action_count: 1,
-        command_list_files_action_count: 1,
-        command_search_action_count: 1,
-        command_unknown_action_count: 1,
-    }
+    let mut event = codex_analytics::fixtures::golden_command_execution();
+    event.base.thread_id = format!("thread-{i}");
+    event.base.item_id = format!("item-{i}");
+    event
 }
 
 /// Blocks every send until the gate opens.

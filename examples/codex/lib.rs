@@ -8,6 +8,7 @@
 //! carries a raw prompt, query or path: only presence flags and counts.
 
 pub mod events;
+pub mod fixtures;
 pub mod simulate;
 
 pub use events::*;
