@@ -243,35 +243,3 @@ fn schemas_list_every_wire_field_in_wire_order() {
         other => panic!("expected an object, got {other:?}"),
     }
 }
-
-#[test]
-fn track_event_requests_read_back_through_the_process_catalog() {
-    for event in Session::new(31).events(200) {
-        let json = serde_json::to_string(&event).unwrap();
-        let request: TrackEventRequest = serde_json::from_str(&json).unwrap();
-        assert_eq!(request.event_type(), event.event_type());
-        assert_eq!(serde_json::to_string(&request).unwrap(), json);
-        let again = catalog::request_from_value(serde_json::to_value(&event).unwrap()).unwrap();
-        let mut bytes = Vec::new();
-        again.write_json(&mut bytes);
-        assert_eq!(bytes, json.as_bytes());
-    }
-    let error = catalog::request_from_json(r#"{"event_type":"nope","event_params":{}}"#)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.starts_with(
-            "unknown event type `nope`, expected one of `codex_collab_agent_tool_call_event`"
-        ),
-        "{error}"
-    );
-    let error = catalog::request_from_json(r#"{"event_params":{}}"#)
-        .unwrap_err()
-        .to_string();
-    assert!(error.contains("missing field `event_type`"), "{error}");
-    let error =
-        catalog::request_from_json(r#"{"event_type":"codex_web_search_event","event_params":{}}"#)
-            .unwrap_err()
-            .to_string();
-    assert!(error.contains("missing field `thread_id`"), "{error}");
-}

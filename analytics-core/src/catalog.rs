@@ -5,7 +5,6 @@
 //! binary itself are all here.
 
 use crate::__private::CatalogEntry;
-use crate::envelope::TrackEventRequest;
 use crate::schema::EventSchema;
 
 /// Every event linked into the binary, each once, sorted by name.
@@ -21,32 +20,6 @@ pub fn events() -> impl Iterator<Item = &'static EventSchema> {
     });
     schemas.dedup_by(|a, b| std::ptr::eq(*a, *b));
     schemas.into_iter()
-}
-
-/// Reads an envelope `{"event_type": .., "event_params": {..}}` into the
-/// typed event it names, among every event linked into the binary (the keys
-/// in either order). An unknown `event_type` is an error that lists the known
-/// ones; a missing or ill-typed field is serde's error naming it.
-pub fn request_from_json(json: &str) -> Result<TrackEventRequest, serde_json::Error> {
-    serde_json::from_str(json)
-}
-
-/// Like [`request_from_json`], from an already parsed value.
-pub fn request_from_value(
-    value: serde_json::Value,
-) -> Result<TrackEventRequest, serde_json::Error> {
-    serde_json::from_value(value)
-}
-
-/// Builds the event named `name` from its params, through the catalog.
-pub(crate) fn params_to_request(
-    name: &str,
-    params: serde_json::Value,
-) -> Option<Result<TrackEventRequest, serde_json::Error>> {
-    inventory::iter::<CatalogEntry>
-        .into_iter()
-        .find(|entry| entry.name == name)
-        .map(|entry| (entry.from_params)(params))
 }
 
 /// The event with this wire name, if one is linked in.

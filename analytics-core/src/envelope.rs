@@ -4,7 +4,7 @@ use std::any::Any;
 use std::fmt;
 
 use serde::ser::{SerializeStruct, Serializer};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::event::AnalyticsEvent;
 use crate::schema::EventSchema;
@@ -127,42 +127,6 @@ impl Serialize for TrackEventRequest {
         envelope.serialize_field("event_type", self.event_type())?;
         envelope.serialize_field("event_params", &Params(&*self.event))?;
         envelope.end()
-    }
-}
-
-/// Reads an envelope into the typed event it names, through the process-wide
-/// catalog (see [`crate::catalog::request_from_json`]).
-impl<'de> Deserialize<'de> for TrackEventRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let mut envelope = match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::Object(envelope) => envelope,
-            other => {
-                return Err(D::Error::custom(format_args!(
-                    "invalid type: {other}, expected an event envelope {{\"event_type\": .., \"event_params\": {{..}}}}"
-                )))
-            }
-        };
-        let event_type = match envelope.remove("event_type") {
-            Some(serde_json::Value::String(name)) => name,
-            Some(other) => {
-                return Err(D::Error::custom(format_args!(
-                    "invalid type: {other}, expected an event name"
-                )))
-            }
-            None => return Err(D::Error::missing_field("event_type")),
-        };
-        let event_params = envelope
-            .remove("event_params")
-            .ok_or_else(|| D::Error::missing_field("event_params"))?;
-        match crate::catalog::params_to_request(&event_type, event_params) {
-            Some(Ok(request)) => Ok(request),
-            Some(Err(error)) => Err(D::Error::custom(error)),
-            None => {
-                let known: Vec<&str> = crate::catalog::events().map(|schema| schema.name).collect();
-                Err(crate::__private::unknown_event_type(&event_type, &known))
-            }
-        }
     }
 }
 

@@ -556,26 +556,14 @@ pub fn object_schema<T: FieldSet>(
 
 /// What the derive registers for each event (through `inventory`).
 pub struct CatalogEntry {
-    pub(crate) name: &'static str,
     pub(crate) schema: fn() -> &'static EventSchema,
-    pub(crate) from_params: fn(serde_json::Value) -> Result<TrackEventRequest, serde_json::Error>,
 }
 
 impl CatalogEntry {
     /// The entry for event `E`.
     pub const fn new<E: AnalyticsEvent>() -> Self {
-        CatalogEntry {
-            name: E::NAME,
-            schema: E::schema,
-            from_params: params_to_request::<E>,
-        }
+        CatalogEntry { schema: E::schema }
     }
-}
-
-fn params_to_request<E: AnalyticsEvent>(
-    params: serde_json::Value,
-) -> Result<TrackEventRequest, serde_json::Error> {
-    E::__deserialize_params(params).map(TrackEventRequest::new)
 }
 
 inventory::collect!(CatalogEntry);
