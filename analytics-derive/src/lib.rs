@@ -1,9 +1,9 @@
 //! Derive macros for `analytics-core`. Depend on `analytics-core` (feature
 //! `derive`, on by default), which re-exports them next to their traits.
 //!
-//! Each derive runs three steps, one module each: [`attr`] parses the
-//! attributes into a [`model`], [`check`] validates the model (every problem
-//! is collected, each on the span of the token to change), and [`expand`]
+//! Each derive runs three steps, one module each: `attr` parses the
+//! attributes into a `model`, `check` validates the model (every problem
+//! is collected, each on the span of the token to change), and `expand`
 //! emits the code. On error the derive still emits a stub impl, so the user
 //! sees the real error and not a cascade of follow-on ones.
 
