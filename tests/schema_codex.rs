@@ -3,6 +3,9 @@
 //! against its own schema exactly when its field rules hold, never against
 //! another event's, and mutated instances fail.
 
+#[path = "support/strategies.rs"]
+mod strategies;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -11,6 +14,7 @@ use codex_analytics::*;
 use jsonschema::Validator;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use strategies::any_variant;
 
 // ------------------------------------------------------------ strategies
 
@@ -58,11 +62,7 @@ fn app_server_client() -> impl Strategy<Value = AppServerClient> {
         odd_string(),
         opt(odd_string()),
         opt(odd_string()),
-        pick(&[
-            RpcTransport::Stdio,
-            RpcTransport::Websocket,
-            RpcTransport::InProcess,
-        ]),
+        any_variant::<RpcTransport>(),
         opt(any::<bool>()),
     )
         .prop_map(
@@ -92,43 +92,16 @@ fn runtime() -> impl Strategy<Value = Runtime> {
 fn base() -> BoxedStrategy<ToolItemBase> {
     let ids = (odd_string(), odd_string(), odd_string(), odd_string());
     let sources = (
-        opt(pick(&[
-            ThreadSource::User,
-            ThreadSource::Subagent,
-            ThreadSource::MemoryConsolidation,
-        ])),
+        opt(any_variant::<ThreadSource>()),
         opt(odd_string()),
         opt(odd_string()),
     );
     let times = (count(), count(), opt(count()), opt(count()));
     let reviews = (count(), count(), count());
     let outcome = (
-        pick(&[
-            FinalApprovalOutcome::Unknown,
-            FinalApprovalOutcome::NotNeeded,
-            FinalApprovalOutcome::ConfigAllowed,
-            FinalApprovalOutcome::PolicyForbidden,
-            FinalApprovalOutcome::GuardianApproved,
-            FinalApprovalOutcome::GuardianDenied,
-            FinalApprovalOutcome::GuardianAborted,
-            FinalApprovalOutcome::UserApproved,
-            FinalApprovalOutcome::UserApprovedForSession,
-            FinalApprovalOutcome::UserDenied,
-            FinalApprovalOutcome::UserAborted,
-        ]),
-        pick(&[
-            TerminalStatus::Completed,
-            TerminalStatus::Failed,
-            TerminalStatus::Rejected,
-            TerminalStatus::Interrupted,
-        ]),
-        opt(pick(&[
-            FailureKind::ToolError,
-            FailureKind::ApprovalDenied,
-            FailureKind::ApprovalAborted,
-            FailureKind::SandboxDenied,
-            FailureKind::PolicyForbidden,
-        ])),
+        any_variant::<FinalApprovalOutcome>(),
+        any_variant::<TerminalStatus>(),
+        opt(any_variant::<FailureKind>()),
         any::<bool>(),
         any::<bool>(),
     );
@@ -194,12 +167,7 @@ fn reasoning_effort() -> BoxedStrategy<Option<String>> {
 fn event() -> BoxedStrategy<ToolItemEvent> {
     let command = (
         base(),
-        pick(&[
-            CommandExecutionSource::Agent,
-            CommandExecutionSource::UserShell,
-            CommandExecutionSource::UnifiedExecStartup,
-            CommandExecutionSource::UnifiedExecInteraction,
-        ]),
+        any_variant::<CommandExecutionSource>(),
         exit_code(),
         (count(), count(), count(), count(), count()),
     )
@@ -281,12 +249,7 @@ fn event() -> BoxedStrategy<ToolItemEvent> {
         );
     let web = (
         base(),
-        opt(pick(&[
-            WebSearchAction::Search,
-            WebSearchAction::OpenPage,
-            WebSearchAction::FindInPage,
-            WebSearchAction::Other,
-        ])),
+        opt(any_variant::<WebSearchAction>()),
         any::<bool>(),
         opt(count()),
     )

@@ -6,6 +6,7 @@
 
 use proptest::prelude::*;
 
+use analytics_core::AnalyticsEnum;
 use codex_analytics::*;
 
 /// Strings that exercise JSON escaping.
@@ -32,16 +33,19 @@ pub fn text() -> impl Strategy<Value = String> {
     ]
 }
 
-fn one_of<T: Clone + std::fmt::Debug + 'static>(values: &'static [T]) -> impl Strategy<Value = T> {
-    proptest::sample::select(values)
+/// Any variant of an `AnalyticsEnum`, from its own list of wire values (no
+/// hand-kept list of variants to forget one in).
+pub fn any_variant<T: AnalyticsEnum + Clone + std::fmt::Debug + 'static>(
+) -> impl Strategy<Value = T> {
+    let variants: Vec<T> = T::VALUES
+        .iter()
+        .map(|value| T::from_wire(value).expect("every wire value names a variant"))
+        .collect();
+    proptest::sample::select(variants)
 }
 
 pub fn rpc_transport() -> impl Strategy<Value = RpcTransport> {
-    one_of(&[
-        RpcTransport::Stdio,
-        RpcTransport::Websocket,
-        RpcTransport::InProcess,
-    ])
+    any_variant::<RpcTransport>()
 }
 
 pub fn app_server_client() -> impl Strategy<Value = AppServerClient> {
@@ -85,11 +89,7 @@ pub fn runtime() -> impl Strategy<Value = Runtime> {
 pub fn base() -> BoxedStrategy<ToolItemBase> {
     let ids = (text(), text(), text(), app_server_client(), runtime());
     let thread = (
-        proptest::option::of(one_of(&[
-            ThreadSource::User,
-            ThreadSource::Subagent,
-            ThreadSource::MemoryConsolidation,
-        ])),
+        proptest::option::of(any_variant::<ThreadSource>()),
         proptest::option::of(text()),
         proptest::option::of(text()),
         text(),
@@ -102,32 +102,9 @@ pub fn base() -> BoxedStrategy<ToolItemBase> {
     );
     let reviews = (any::<u64>(), any::<u64>(), any::<u64>());
     let outcome = (
-        one_of(&[
-            FinalApprovalOutcome::Unknown,
-            FinalApprovalOutcome::NotNeeded,
-            FinalApprovalOutcome::ConfigAllowed,
-            FinalApprovalOutcome::PolicyForbidden,
-            FinalApprovalOutcome::GuardianApproved,
-            FinalApprovalOutcome::GuardianDenied,
-            FinalApprovalOutcome::GuardianAborted,
-            FinalApprovalOutcome::UserApproved,
-            FinalApprovalOutcome::UserApprovedForSession,
-            FinalApprovalOutcome::UserDenied,
-            FinalApprovalOutcome::UserAborted,
-        ]),
-        one_of(&[
-            TerminalStatus::Completed,
-            TerminalStatus::Failed,
-            TerminalStatus::Rejected,
-            TerminalStatus::Interrupted,
-        ]),
-        proptest::option::of(one_of(&[
-            FailureKind::ToolError,
-            FailureKind::ApprovalDenied,
-            FailureKind::ApprovalAborted,
-            FailureKind::SandboxDenied,
-            FailureKind::PolicyForbidden,
-        ])),
+        any_variant::<FinalApprovalOutcome>(),
+        any_variant::<TerminalStatus>(),
+        proptest::option::of(any_variant::<FailureKind>()),
         any::<bool>(),
         any::<bool>(),
     );
@@ -187,12 +164,7 @@ pub fn event() -> BoxedStrategy<ToolItemEvent> {
     prop_oneof![
         (
             base(),
-            one_of(&[
-                CommandExecutionSource::Agent,
-                CommandExecutionSource::UserShell,
-                CommandExecutionSource::UnifiedExecStartup,
-                CommandExecutionSource::UnifiedExecInteraction,
-            ]),
+            any_variant::<CommandExecutionSource>(),
             proptest::option::of(any::<i32>()),
             counts5()
         )
@@ -298,12 +270,7 @@ pub fn event() -> BoxedStrategy<ToolItemEvent> {
             .boxed(),
         (
             base(),
-            proptest::option::of(one_of(&[
-                WebSearchAction::Search,
-                WebSearchAction::OpenPage,
-                WebSearchAction::FindInPage,
-                WebSearchAction::Other,
-            ])),
+            proptest::option::of(any_variant::<WebSearchAction>()),
             any::<bool>(),
             proptest::option::of(any::<u64>())
         )
