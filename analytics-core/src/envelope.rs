@@ -10,18 +10,22 @@ use crate::event::AnalyticsEvent;
 use crate::schema::EventSchema;
 use crate::validate::ValidationErrors;
 
-/// What `TrackEventRequest` needs from a boxed event.
-trait DynEvent: erased_serde::Serialize + Any + Send + Sync {
-    fn name(&self) -> &'static str;
+/// An event whatever its type: its name, schema, rules and writer. Every
+/// `#[derive(AnalyticsEvent)]` type and [`TrackEventRequest`] implement it;
+/// the client's `track` accepts any of them.
+pub trait Trackable {
+    /// The wire name.
+    fn event_type(&self) -> &'static str;
+    /// The event's schema.
     fn schema(&self) -> &'static EventSchema;
+    /// Runs the field rules.
     fn validate(&self) -> Result<(), ValidationErrors>;
+    /// Appends the compact envelope.
     fn write_json(&self, out: &mut Vec<u8>);
-    fn as_any(&self) -> &dyn Any;
-    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
-impl<E: AnalyticsEvent> DynEvent for E {
-    fn name(&self) -> &'static str {
+impl<E: AnalyticsEvent> Trackable for E {
+    fn event_type(&self) -> &'static str {
         E::NAME
     }
     fn schema(&self) -> &'static EventSchema {
@@ -33,6 +37,15 @@ impl<E: AnalyticsEvent> DynEvent for E {
     fn write_json(&self, out: &mut Vec<u8>) {
         AnalyticsEvent::write_json(self, out)
     }
+}
+
+/// What `TrackEventRequest` needs from a boxed event, beyond [`Trackable`].
+trait DynEvent: Trackable + erased_serde::Serialize + Any + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<E: AnalyticsEvent> DynEvent for E {
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -60,7 +73,7 @@ impl TrackEventRequest {
 
     /// The event's wire name.
     pub fn event_type(&self) -> &'static str {
-        self.event.name()
+        self.event.event_type()
     }
 
     /// The event's schema.
@@ -98,6 +111,21 @@ impl TrackEventRequest {
         } else {
             Err(self)
         }
+    }
+}
+
+impl Trackable for TrackEventRequest {
+    fn event_type(&self) -> &'static str {
+        TrackEventRequest::event_type(self)
+    }
+    fn schema(&self) -> &'static EventSchema {
+        TrackEventRequest::schema(self)
+    }
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        TrackEventRequest::validate(self)
+    }
+    fn write_json(&self, out: &mut Vec<u8>) {
+        TrackEventRequest::write_json(self, out)
     }
 }
 

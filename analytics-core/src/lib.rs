@@ -64,7 +64,7 @@ mod value;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use envelope::{EventBatch, TrackEventRequest};
+pub use envelope::{EventBatch, TrackEventRequest, Trackable};
 pub use event::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields, EventCatalog};
 pub use plan::{PlanChange, PlanDiff, TrackingPlan};
 pub use schema::{
@@ -78,7 +78,6 @@ pub use value::AnalyticsValue;
 pub use client::{
     Client, ClientBuilder, DropCounts, DropReason, Envelope, JsonLinesSink, MemorySink, Metrics,
     PiiPolicy, RetryPolicy, Sink, SinkError, SinkErrorKind, StdoutSink, Timeout, TrackError,
-    Trackable,
 };
 #[cfg(feature = "http")]
 pub use client::{HttpFormat, HttpSink};

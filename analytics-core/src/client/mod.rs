@@ -41,7 +41,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::schema::EventSchema;
 use crate::validate::ValidationErrors;
-use crate::{AnalyticsEvent, EventCatalog, TrackEventRequest};
+use crate::{EventCatalog, Trackable};
 
 mod metrics;
 mod pii;
@@ -65,49 +65,6 @@ pub(crate) fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_millis() as u64)
         .unwrap_or(0)
-}
-
-/// Anything `track` accepts: every `#[derive(AnalyticsEvent)]` type and
-/// [`TrackEventRequest`].
-pub trait Trackable {
-    /// The wire name.
-    fn event_type(&self) -> &'static str;
-    /// The event's schema (for the PII policy).
-    fn schema(&self) -> &'static EventSchema;
-    /// Runs the field rules.
-    fn validate(&self) -> Result<(), ValidationErrors>;
-    /// Appends the compact envelope.
-    fn write_json(&self, out: &mut Vec<u8>);
-}
-
-impl<E: AnalyticsEvent> Trackable for E {
-    fn event_type(&self) -> &'static str {
-        E::NAME
-    }
-    fn schema(&self) -> &'static EventSchema {
-        E::schema()
-    }
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        AnalyticsEvent::validate(self)
-    }
-    fn write_json(&self, out: &mut Vec<u8>) {
-        AnalyticsEvent::write_json(self, out)
-    }
-}
-
-impl Trackable for TrackEventRequest {
-    fn event_type(&self) -> &'static str {
-        TrackEventRequest::event_type(self)
-    }
-    fn schema(&self) -> &'static EventSchema {
-        TrackEventRequest::schema(self)
-    }
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        TrackEventRequest::validate(self)
-    }
-    fn write_json(&self, out: &mut Vec<u8>) {
-        TrackEventRequest::write_json(self, out)
-    }
 }
 
 /// An `EventCatalog` enum seen as one event.
