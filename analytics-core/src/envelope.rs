@@ -13,28 +13,32 @@ use crate::validate::ValidationErrors;
 /// An event whatever its type: its name, schema, rules and writer. Every
 /// `#[derive(AnalyticsEvent)]` type and [`TrackEventRequest`] implement it;
 /// the client's `track` accepts any of them.
+///
+/// Its method names differ from those of [`AnalyticsEvent`] on purpose, so
+/// that importing both (`use analytics_core::*`) leaves `event.validate()`
+/// and `E::schema()` unambiguous.
 pub trait Trackable {
     /// The wire name.
-    fn event_type(&self) -> &'static str;
+    fn event_name(&self) -> &'static str;
     /// The event's schema.
-    fn schema(&self) -> &'static EventSchema;
+    fn event_schema(&self) -> &'static EventSchema;
     /// Runs the field rules.
-    fn validate(&self) -> Result<(), ValidationErrors>;
+    fn validate_event(&self) -> Result<(), ValidationErrors>;
     /// Appends the compact envelope.
-    fn write_json(&self, out: &mut Vec<u8>);
+    fn write_envelope(&self, out: &mut Vec<u8>);
 }
 
 impl<E: AnalyticsEvent> Trackable for E {
-    fn event_type(&self) -> &'static str {
+    fn event_name(&self) -> &'static str {
         E::NAME
     }
-    fn schema(&self) -> &'static EventSchema {
+    fn event_schema(&self) -> &'static EventSchema {
         E::schema()
     }
-    fn validate(&self) -> Result<(), ValidationErrors> {
+    fn validate_event(&self) -> Result<(), ValidationErrors> {
         AnalyticsEvent::validate(self)
     }
-    fn write_json(&self, out: &mut Vec<u8>) {
+    fn write_envelope(&self, out: &mut Vec<u8>) {
         AnalyticsEvent::write_json(self, out)
     }
 }
@@ -73,22 +77,22 @@ impl TrackEventRequest {
 
     /// The event's wire name.
     pub fn event_type(&self) -> &'static str {
-        self.event.event_type()
+        self.event.event_name()
     }
 
     /// The event's schema.
     pub fn schema(&self) -> &'static EventSchema {
-        self.event.schema()
+        self.event.event_schema()
     }
 
     /// Validates the event inside.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
-        self.event.validate()
+        self.event.validate_event()
     }
 
     /// Appends the compact envelope, identical to `serde_json::to_writer(self)`.
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        self.event.write_json(out)
+        self.event.write_envelope(out)
     }
 
     /// Writes the compact envelope to any `io::Write` (one `write_all`).
@@ -115,17 +119,17 @@ impl TrackEventRequest {
 }
 
 impl Trackable for TrackEventRequest {
-    fn event_type(&self) -> &'static str {
-        TrackEventRequest::event_type(self)
+    fn event_name(&self) -> &'static str {
+        self.event.event_name()
     }
-    fn schema(&self) -> &'static EventSchema {
-        TrackEventRequest::schema(self)
+    fn event_schema(&self) -> &'static EventSchema {
+        self.event.event_schema()
     }
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        TrackEventRequest::validate(self)
+    fn validate_event(&self) -> Result<(), ValidationErrors> {
+        self.event.validate_event()
     }
-    fn write_json(&self, out: &mut Vec<u8>) {
-        TrackEventRequest::write_json(self, out)
+    fn write_envelope(&self, out: &mut Vec<u8>) {
+        self.event.write_envelope(out)
     }
 }
 

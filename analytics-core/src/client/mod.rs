@@ -80,10 +80,10 @@ static UNKNOWN_SCHEMA: EventSchema = EventSchema {
 };
 
 impl<C: EventCatalog> Trackable for CatalogEvent<'_, C> {
-    fn event_type(&self) -> &'static str {
+    fn event_name(&self) -> &'static str {
         self.0.event_type()
     }
-    fn schema(&self) -> &'static EventSchema {
+    fn event_schema(&self) -> &'static EventSchema {
         crate::catalog::get(self.0.event_type()).unwrap_or_else(|| {
             tracing::warn!(
                 event_type = self.0.event_type(),
@@ -92,10 +92,10 @@ impl<C: EventCatalog> Trackable for CatalogEvent<'_, C> {
             &UNKNOWN_SCHEMA
         })
     }
-    fn validate(&self) -> Result<(), ValidationErrors> {
+    fn validate_event(&self) -> Result<(), ValidationErrors> {
         self.0.validate()
     }
-    fn write_json(&self, out: &mut Vec<u8>) {
+    fn write_envelope(&self, out: &mut Vec<u8>) {
         self.0.write_json(out)
     }
 }
@@ -347,7 +347,7 @@ impl Client {
     pub fn track_ref<E: Trackable + ?Sized>(&self, event: &E) -> Result<(), TrackError> {
         let counters = &self.inner.shared.counters;
         counters.tracked.fetch_add(1, Ordering::AcqRel);
-        if let Err(errors) = event.validate() {
+        if let Err(errors) = event.validate_event() {
             counters.drop_events(DropReason::Invalid, 1);
             return Err(TrackError::Invalid(errors));
         }
@@ -364,10 +364,10 @@ impl Client {
             return Err(TrackError::QueueFull);
         }
         let mut json = Vec::with_capacity(1024);
-        event.write_json(&mut json);
+        event.write_envelope(&mut json);
         let json = match &self.inner.pii {
             PiiPolicy::Keep => json,
-            policy => policy.apply(event.schema(), json),
+            policy => policy.apply(event.event_schema(), json),
         };
         let queued = Queued {
             json,
