@@ -243,3 +243,20 @@ fn schemas_list_every_wire_field_in_wire_order() {
         other => panic!("expected an object, got {other:?}"),
     }
 }
+
+#[test]
+fn derived_name_hashes_match_the_runtime_hash() {
+    // The flatten collision check compares hashes the derive computed at
+    // expansion with `name_hash`: the two must be the same function.
+    use analytics_core::__private::{name_hash, FieldSet};
+    for names in [
+        <ToolItemBase as FieldSet>::NAMES,
+        <CommandExecution as FieldSet>::NAMES,
+        <AppServerClient as FieldSet>::NAMES,
+    ] {
+        assert_eq!(names.own.len(), names.hashes.len());
+        for (name, hash) in names.own.iter().zip(names.hashes) {
+            assert_eq!(*hash, name_hash(name), "{name}");
+        }
+    }
+}

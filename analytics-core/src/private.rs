@@ -135,11 +135,6 @@ impl NameSet {
         false
     }
 
-    /// Whether `name` is written by this type.
-    pub const fn contains(&self, name: &str) -> bool {
-        self.contains_hashed(name, name_hash(name))
-    }
-
     /// Whether the two sets share a name.
     pub const fn intersects(&self, other: &NameSet) -> bool {
         let mut i = 0;
@@ -207,22 +202,6 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// Whether any two of `names` are equal (for `EventCatalog`'s duplicate check).
-pub const fn first_duplicate(names: &[&str]) -> Option<usize> {
-    let mut i = 0;
-    while i < names.len() {
-        let mut j = 0;
-        while j < i {
-            if str_eq(names[i], names[j]) {
-                return Some(i);
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-    None
-}
-
 // ---------------------------------------------------------------- serialize
 
 /// `Serialize` for a field set: a map of its members.
@@ -233,17 +212,6 @@ pub fn serialize_field_set<T: FieldSet, S: Serializer>(
     let mut map = serializer.serialize_map(Some(value.__member_count()))?;
     value.__serialize_members(&mut map)?;
     map.end()
-}
-
-/// Serializes one member (through `AnalyticsValue`, so a wrong field type is
-/// reported once, as "cannot be the type of an analytics field").
-#[inline]
-pub fn serialize_member<M: SerializeMap, T: AnalyticsValue>(
-    map: &mut M,
-    key: &'static str,
-    value: &T,
-) -> Result<(), M::Error> {
-    map.serialize_entry(key, value)
 }
 
 /// `Serialize` for an `EventCatalog` variant: the envelope.
@@ -315,11 +283,6 @@ pub fn missing_member<T: AnalyticsValue, E: de::Error>(
         Some(value) => Ok(value),
         None => T::deserialize(MissingField::<E>(key, PhantomData)),
     }
-}
-
-/// The value of a `#[serde(default)]` member that was not in the input.
-pub fn default_member<T: AnalyticsValue + Default>(slot: Option<T>) -> T {
-    slot.unwrap_or_default()
 }
 
 /// A deserializer for an absent key: `None` to an `Option`, an error to anything else.
