@@ -594,28 +594,30 @@ struct Movement {
 }
 
 impl Movement {
+    /// A lower bound moved: a greater one accepts less.
     fn lower(&mut self, old: Option<Bound>, new: Option<Bound>) {
-        match (old, new) {
-            (None, Some(_)) => self.tighter = true,
-            (Some(_), None) => self.looser = true,
-            (Some(old), Some(new)) => match compare_bounds(new, old) {
-                std::cmp::Ordering::Greater => self.tighter = true,
-                std::cmp::Ordering::Less => self.looser = true,
-                std::cmp::Ordering::Equal => {}
-            },
-            (None, None) => {}
-        }
+        self.bound(old, new, std::cmp::Ordering::Greater);
     }
 
+    /// An upper bound moved: a smaller one accepts less.
     fn upper(&mut self, old: Option<Bound>, new: Option<Bound>) {
+        self.bound(old, new, std::cmp::Ordering::Less);
+    }
+
+    /// A bound added is tighter, removed is looser; moved in the `narrower`
+    /// direction, tighter, in the other, looser.
+    fn bound(&mut self, old: Option<Bound>, new: Option<Bound>, narrower: std::cmp::Ordering) {
         match (old, new) {
             (None, Some(_)) => self.tighter = true,
             (Some(_), None) => self.looser = true,
-            (Some(old), Some(new)) => match compare_bounds(new, old) {
-                std::cmp::Ordering::Less => self.tighter = true,
-                std::cmp::Ordering::Greater => self.looser = true,
-                std::cmp::Ordering::Equal => {}
-            },
+            (Some(old), Some(new)) => {
+                let moved = compare_bounds(new, old);
+                if moved == narrower {
+                    self.tighter = true;
+                } else if moved == narrower.reverse() {
+                    self.looser = true;
+                }
+            }
             (None, None) => {}
         }
     }
