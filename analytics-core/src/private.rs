@@ -259,7 +259,7 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Reads a member's value (through `AnalyticsValue`, see [`serialize_member`]).
+/// Reads a member's value into its slot; a second value for the same key is serde's `duplicate field` error.
 #[inline]
 pub fn next_member<'de, A: MapAccess<'de>, T: AnalyticsValue>(
     slot: &mut Option<T>,
