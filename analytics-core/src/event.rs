@@ -137,6 +137,13 @@ pub trait EventCatalog: serde::Serialize + for<'de> serde::Deserialize<'de> {
     /// Appends the compact envelope of the event inside.
     fn write_json(&self, out: &mut Vec<u8>);
 
+    /// The schema of the event inside, from its own type (never looked up by
+    /// name: two types may claim one name). The derive provides it; the
+    /// default, for hand-written impls, is `None`.
+    fn event_schema(&self) -> Option<&'static crate::schema::EventSchema> {
+        None
+    }
+
     /// Writes the compact envelope of the event inside to any `io::Write`.
     fn write_json_to<W: std::io::Write>(&self, writer: W) -> std::io::Result<()>
     where

@@ -6,6 +6,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::schema::{EventSchema, FieldSchema, FieldType};
+use crate::validate::ValidationErrors;
 
 /// The treatment of personal data (fields whose schema has `pii: true`,
 /// nested objects and arrays of objects included), applied on the caller's
@@ -72,11 +73,7 @@ impl PiiPolicy {
             hasher.update(salt);
         }
         hasher.update(raw);
-        hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        format!("{:x}", hasher.finalize())
     }
 
     /// Through `serde_json::Value`, for an envelope of an unexpected shape.
@@ -124,6 +121,52 @@ impl PiiPolicy {
             }
         }
     }
+}
+
+/// `errors` with the values of PII fields taken out of their messages (the
+/// `(got ..)` part of a built-in rule's message, the whole message of a
+/// `custom` rule, which may quote the value): `TrackError`'s text and
+/// failed-event lines never carry personal data.
+pub(crate) fn redact_errors(schema: &EventSchema, errors: ValidationErrors) -> ValidationErrors {
+    if !has_pii(schema.fields) {
+        return errors;
+    }
+    let mut redacted = ValidationErrors::new();
+    for error in errors.iter() {
+        let segments: Vec<&str> = error
+            .path
+            .split('.')
+            .map(|segment| segment.split('[').next().unwrap_or(segment))
+            .collect();
+        let message = if is_pii_path(schema.fields, &segments) {
+            match error.message.find(" (got ") {
+                Some(at) => format!("{} (got <redacted pii>)", &error.message[..at]),
+                None if error.rule == "custom" => {
+                    "failed a custom rule (message redacted: pii field)".to_owned()
+                }
+                None => error.message.clone(),
+            }
+        } else {
+            error.message.clone()
+        };
+        redacted.push(error.path.clone(), error.rule, message);
+    }
+    redacted
+}
+
+/// Whether the Rust path `segments` (indices removed) is a PII field or lies
+/// inside one.
+fn is_pii_path(fields: &[FieldSchema], segments: &[&str]) -> bool {
+    fields.iter().any(|field| {
+        let own: Vec<&str> = field.rust_path.split('.').collect();
+        if segments.len() < own.len() || segments[..own.len()] != own[..] {
+            return false;
+        }
+        let rest = &segments[own.len()..];
+        field.pii
+            || (!rest.is_empty()
+                && object_fields(&field.ty).is_some_and(|nested| is_pii_path(nested, rest)))
+    })
 }
 
 /// Whether any field, at any depth, is PII.

@@ -102,6 +102,11 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
             fn write_json(&self, __out: &mut _ap::Vec<u8>) {
                 #ident::write_json(self, __out)
             }
+            fn event_schema(&self) -> _ap::Option<&'static _ap::EventSchema> {
+                match self {
+                    #(#ident::#variants(_) => _ap::Option::Some(#events::schema()),)*
+                }
+            }
         }
 
         #[automatically_derived]
