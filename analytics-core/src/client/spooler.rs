@@ -264,13 +264,28 @@ impl Writer {
             self.sequence += 1;
             envelopes.push(event.into_envelope(self.nonce, self.sequence));
         }
-        let kept = self.make_room(&envelopes);
-        counters.drop_events(DropReason::SpoolFull, (envelopes.len() - kept) as u64);
-        envelopes.truncate(kept);
-        if !envelopes.is_empty() {
-            if let Err(error) = self.append(&envelopes) {
-                tracing::error!(dir = %self.dir.dir.display(), %error, "cannot write to the spool");
-                counters.drop_events(DropReason::SpoolError, envelopes.len() as u64);
+        // In groups of a quarter segment: segments stay near their size, and
+        // the byte bound evicts whole old segments, not part of this write.
+        let group_limit = self.segment_bytes / 4;
+        let mut rest = &envelopes[..];
+        while !rest.is_empty() {
+            let mut end = 0;
+            let mut bytes = 0;
+            while end < rest.len()
+                && (end == 0 || bytes + spool::record_len(&rest[end]) <= group_limit)
+            {
+                bytes += spool::record_len(&rest[end]);
+                end += 1;
+            }
+            let (group, later) = rest.split_at(end);
+            rest = later;
+            let kept = self.make_room(group);
+            counters.drop_events(DropReason::SpoolFull, (group.len() - kept) as u64);
+            if kept > 0 {
+                if let Err(error) = self.append(&group[..kept]) {
+                    tracing::error!(dir = %self.dir.dir.display(), %error, "cannot write to the spool");
+                    counters.drop_events(DropReason::SpoolError, kept as u64);
+                }
             }
         }
         counters.queue_depth.fetch_sub(count, ORDER);
