@@ -1,13 +1,15 @@
-//! The delivery client: events/s through the JSON Lines sink, and `track()`
-//! latency (p50/p99) when the sink is stalled.
+//! The delivery client: events/s through the JSON Lines sink, the cost of
+//! one `track()` (typed, through an `EventCatalog`, with a PII policy), and
+//! `track()` latency (p50/p99) when the sink is stalled.
 //!
-//! `cargo bench --bench client`
+//! `cargo bench --bench client` (one group: `cargo bench --bench client --
+//! client/track --warm-up-time 1 --measurement-time 3`)
 
 use std::hint::black_box;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use analytics_core::{Client, Envelope, JsonLinesSink, Sink, SinkError};
+use analytics_core::{Client, Envelope, JsonLinesSink, PiiPolicy, Sink, SinkError};
 use codex_analytics::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -85,6 +87,40 @@ fn jsonl_throughput(c: &mut Criterion) {
     group.finish();
 }
 
+/// Accepts every batch at once.
+struct Discard;
+
+impl Sink for Discard {
+    fn send(&mut self, _: &[Envelope]) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// The caller's cost of one accepted `track`: validate, serialize, PII, queue.
+fn track_cost(c: &mut Criterion) {
+    let event = command(1);
+    let catalog = ToolItemEvent::CommandExecution(command(1));
+    for (name, policy) in [
+        ("client/track", PiiPolicy::Keep),
+        ("client/track_pii_hash", PiiPolicy::hash("salt")),
+    ] {
+        let client = Client::builder()
+            .sink(Discard)
+            .pii_policy(policy)
+            .queue_capacity(1 << 20)
+            .max_batch_events(1_000)
+            .build()
+            .unwrap();
+        c.bench_function(name, |b| {
+            b.iter(|| black_box(client.track_ref(black_box(&event)).is_ok()))
+        });
+        c.bench_function(&format!("{name}_catalog"), |b| {
+            b.iter(|| black_box(client.track_catalog(black_box(&catalog)).is_ok()))
+        });
+        client.shutdown(Duration::from_secs(30)).unwrap();
+    }
+}
+
 fn track_latency(c: &mut Criterion) {
     let event = command(1);
     // Criterion: `track()` while the sink is stalled and the queue is full
@@ -145,5 +181,5 @@ fn track_latency(c: &mut Criterion) {
     client.shutdown(Duration::from_secs(30)).unwrap();
 }
 
-criterion_group!(benches, jsonl_throughput, track_latency);
+criterion_group!(benches, jsonl_throughput, track_cost, track_latency);
 criterion_main!(benches);

@@ -25,11 +25,15 @@
 //! assert_eq!(client.metrics().delivered, 1);
 //! ```
 //!
-//! Guarantees: `track` never blocks on I/O (a full queue is an error and a
-//! counted `queue_full` drop); every event is delivered, counted as dropped
-//! with a [`DropReason`], or (with a spool) kept on disk for a later attempt;
-//! with a spool, delivery is at-least-once across crashes, and each event
-//! keeps its [`message id`](Envelope::message_id) across replays.
+//! Guarantees (each backed by a named test in `docs/guarantees.md`): `track`
+//! never blocks on I/O (a full queue is an error and a counted `queue_full`
+//! drop); every event is delivered, counted as dropped with a
+//! [`DropReason`], or (with a spool) on disk for a later attempt; a panic in
+//! user code (a rule, the sink) is caught and counted. With a spool, a
+//! writer thread puts every accepted event into a segment file within one
+//! disk write, whatever the sink does, so a crash (even `kill -9`) loses at
+//! most that window; delivery is at-least-once across crashes, and each
+//! event keeps its [`message id`](Envelope::message_id) across replays.
 
 use std::collections::HashMap;
 use std::fmt;

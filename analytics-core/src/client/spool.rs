@@ -57,7 +57,7 @@ pub(crate) fn segment_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     for entry in entries {
         let entry = entry?;
         let path = entry.path();
-        if !path.extension().is_some_and(|ext| ext == EXTENSION) {
+        if path.extension().is_none_or(|ext| ext != EXTENSION) {
             continue;
         }
         // `file_type` does not follow symlinks and never opens the file: a
