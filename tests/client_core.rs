@@ -108,6 +108,7 @@ fn batches_respect_count_bytes_and_delay() {
         std::thread::sleep(Duration::from_millis(2));
     }
     assert_eq!(sink.len(), 1, "sent by the delay, no flush");
+    assert_settled(&client);
 }
 
 #[test]
@@ -237,6 +238,8 @@ fn dropping_the_last_handle_delivers_within_the_timeout() {
     // The clone's drop does not shut the client down.
     client.track(mixed(250)).unwrap();
     drop(client);
+    // No handle is left to read the counters from: the sink is the ledger
+    // (251 tracked, 251 delivered).
     assert_eq!(sink.len(), 251, "the last drop delivered everything");
 }
 
@@ -316,6 +319,7 @@ fn json_lines_sink_appends_and_rotates() {
         client.track(mixed(i)).unwrap();
     }
     client.shutdown(Duration::from_secs(10)).unwrap();
+    assert_invariant(&client.metrics());
     let mut files: Vec<_> = std::fs::read_dir(dir.join("out"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -428,6 +432,7 @@ fn catalog_enums_stdout_and_thread_safety() {
         Err(TrackError::Invalid(_))
     ));
     client.flush(Duration::from_secs(5)).unwrap();
+    assert_invariant(&client.metrics());
     assert_eq!(sink.events::<CommandExecution>(), vec![command(7)]);
 
     let mut stdout = analytics_core::StdoutSink::new();
