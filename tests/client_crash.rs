@@ -288,3 +288,52 @@ fn damaged_and_foreign_segment_files_are_handled() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// One spool record, as the format in `client/spool.rs` describes it.
+fn record(json: &[u8], id: u8) -> Vec<u8> {
+    let mut payload = vec![id; 16];
+    payload.extend_from_slice(&7u64.to_le_bytes());
+    payload.extend_from_slice(json);
+    let mut out = Vec::new();
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+#[test]
+fn a_checksummed_record_that_is_not_json_is_counted_not_delivered() {
+    let dir = temp_dir("not-json");
+    let mut json = Vec::new();
+    mixed(1).write_json(&mut json);
+    let mut segment = b"TASPOOL1".to_vec();
+    segment.extend(record(&json, 1));
+    segment.extend(record(b"{\"event_type\":", 2));
+    // A corrupt record (one flipped byte) in the middle hides nothing after it.
+    let mut corrupt = record(&json, 3);
+    corrupt[20] ^= 0xff;
+    segment.extend(corrupt);
+    segment.extend(record(&json, 4));
+    std::fs::write(dir.join("0000000001.seg"), segment).unwrap();
+
+    let sink = MemorySink::new();
+    let client = Client::builder()
+        .sink(sink.clone())
+        .spool_dir(&dir)
+        .build()
+        .unwrap();
+    client.flush(Duration::from_secs(10)).unwrap();
+    let metrics = client.metrics();
+    assert_eq!(metrics.replayed, 3, "{metrics:?}");
+    assert_eq!(metrics.delivered, 2, "{metrics:?}");
+    assert_eq!(metrics.dropped.spool_error, 1, "{metrics:?}");
+    let ids: Vec<[u8; 16]> = sink
+        .envelopes()
+        .iter()
+        .map(Envelope::message_id_bytes)
+        .collect();
+    assert_eq!(ids, [[1; 16], [4; 16]]);
+    client.shutdown(Duration::from_secs(5)).unwrap();
+    assert_invariant(&client.metrics());
+    let _ = std::fs::remove_dir_all(dir);
+}
