@@ -103,24 +103,50 @@ fn unique_schema(name: &str) -> Option<&'static EventSchema> {
     by_name.get(name).copied().flatten()
 }
 
-/// An `EventCatalog` enum seen as one event, with the schema of the event
-/// inside.
-struct CatalogEvent<'a, C> {
-    event: &'a C,
-    schema: &'static EventSchema,
+/// What `track` needs of an event, whatever its kind. `schema` is `None`
+/// only for a hand-written `EventCatalog` whose name no single type claims.
+trait Tracked {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Option<&'static EventSchema>;
+    fn validate(&self) -> Result<(), ValidationErrors>;
+    fn write(&self, out: &mut Vec<u8>);
 }
 
-impl<C: EventCatalog> Trackable for CatalogEvent<'_, C> {
-    fn event_name(&self) -> &'static str {
+/// Any [`Trackable`]: the schema is its own type's.
+struct Typed<'a, E: ?Sized>(&'a E);
+
+impl<E: Trackable + ?Sized> Tracked for Typed<'_, E> {
+    fn name(&self) -> &'static str {
+        self.0.event_name()
+    }
+    fn schema(&self) -> Option<&'static EventSchema> {
+        Some(self.0.event_schema())
+    }
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        self.0.validate_event()
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        self.0.write_envelope(out)
+    }
+}
+
+/// An `EventCatalog` enum, with the schema of the event inside.
+struct InCatalog<'a, C> {
+    event: &'a C,
+    schema: Option<&'static EventSchema>,
+}
+
+impl<C: EventCatalog> Tracked for InCatalog<'_, C> {
+    fn name(&self) -> &'static str {
         self.event.event_type()
     }
-    fn event_schema(&self) -> &'static EventSchema {
+    fn schema(&self) -> Option<&'static EventSchema> {
         self.schema
     }
-    fn validate_event(&self) -> Result<(), ValidationErrors> {
+    fn validate(&self) -> Result<(), ValidationErrors> {
         self.event.validate()
     }
-    fn write_envelope(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut Vec<u8>) {
         self.event.write_json(out)
     }
 }
@@ -232,7 +258,7 @@ impl fmt::Debug for Client {
 struct Prepared {
     json: Vec<u8>,
     message_id: Option<[u8; 16]>,
-    schema: &'static EventSchema,
+    schema: Option<&'static EventSchema>,
 }
 
 impl Client {
@@ -253,6 +279,10 @@ impl Client {
 
     /// [`track`](Client::track) by reference.
     pub fn track_ref<E: Trackable + ?Sized>(&self, event: &E) -> Result<(), TrackError> {
+        self.track_inner(&Typed(event))
+    }
+
+    fn track_inner<T: Tracked>(&self, event: &T) -> Result<(), TrackError> {
         let counters = &self.inner.shared.counters;
         counters.tracked.fetch_add(1, Ordering::AcqRel);
         let fail = |reason: DropReason, error: TrackError| {
@@ -260,9 +290,10 @@ impl Client {
             Err(error)
         };
         let checked = catch_unwind(AssertUnwindSafe(|| {
-            event
-                .validate_event()
-                .map_err(|errors| pii::redact_errors(event.event_schema(), errors))
+            event.validate().map_err(|errors| match event.schema() {
+                Some(schema) => pii::redact_errors(schema, errors),
+                None => errors,
+            })
         }));
         match checked {
             Err(_) => return fail(DropReason::Panicked, TrackError::Panicked),
@@ -317,17 +348,17 @@ impl Client {
 
     /// The envelope bytes with the PII policy applied (and the message id
     /// written in, when configured).
-    fn prepare<E: Trackable + ?Sized>(&self, event: &E) -> Prepared {
-        let schema = event.event_schema();
+    fn prepare<T: Tracked>(&self, event: &T) -> Prepared {
+        let schema = event.schema();
         let mut json = Vec::with_capacity(1024);
-        event.write_envelope(&mut json);
-        if !matches!(self.inner.pii, PiiPolicy::Keep) {
+        event.write(&mut json);
+        if let Some(schema) = schema.filter(|_| !matches!(self.inner.pii, PiiPolicy::Keep)) {
             json = self.inner.pii.apply(schema, json);
         }
         let mut message_id = None;
         if let Some(key) = self.inner.message_id_key {
             let id = fastrand::u128(..).to_le_bytes();
-            if insert_message_id(&mut json, event.event_name(), key, id) {
+            if insert_message_id(&mut json, event.name(), key, id) {
                 message_id = Some(id);
             }
         }
@@ -340,19 +371,20 @@ impl Client {
 
     /// Queues the failed-event line of an invalid event (skipped when the
     /// queue is full: the event is counted as `invalid` either way).
-    fn send_failed<E: Trackable + ?Sized>(&self, event: &E, errors: &ValidationErrors) {
+    fn send_failed<T: Tracked>(&self, event: &T, errors: &ValidationErrors) {
         let line = catch_unwind(AssertUnwindSafe(|| {
-            let schema = event.event_schema();
             let mut json = Vec::with_capacity(1024);
-            event.write_envelope(&mut json);
-            let json = self.inner.pii.apply(schema, json);
+            event.write(&mut json);
+            if let Some(schema) = event.schema() {
+                json = self.inner.pii.apply(schema, json);
+            }
             let mut line = Vec::with_capacity(json.len() + 256);
             FailedEvent::new(
                 FailureReason::RuleViolation,
                 Payload::from_bytes(&json),
                 now_ms(),
             )
-            .with_event_type(event.event_name())
+            .with_event_type(event.name())
             .with_errors(errors.iter().map(FailedCheck::from))
             .write_json_line(&mut line);
             line.pop(); // the sink writes its own line ends
@@ -377,26 +409,14 @@ impl Client {
     /// (for the PII policy) comes from the event's own type.
     pub fn track_catalog<C: EventCatalog>(&self, event: &C) -> Result<(), TrackError> {
         let name = event.event_type();
-        let Some(schema) = event.event_schema().or_else(|| unique_schema(name)) else {
-            if matches!(self.inner.pii, PiiPolicy::Keep) {
-                static NO_FIELDS: EventSchema = EventSchema {
-                    name: "",
-                    version: 1,
-                    description: "",
-                    fields: &[],
-                    rust_type: "",
-                };
-                return self.track_ref(&CatalogEvent {
-                    event,
-                    schema: &NO_FIELDS,
-                });
-            }
+        let schema = event.event_schema().or_else(|| unique_schema(name));
+        if schema.is_none() && !matches!(self.inner.pii, PiiPolicy::Keep) {
             let counters = &self.inner.shared.counters;
             counters.tracked.fetch_add(1, Ordering::AcqRel);
             counters.drop_events(DropReason::NoSchema, 1);
             return Err(TrackError::NoSchema(name));
-        };
-        self.track_ref(&CatalogEvent { event, schema })
+        }
+        self.track_inner(&InCatalog { event, schema })
     }
 
     /// Waits until every event queued before this call is delivered or

@@ -18,7 +18,7 @@ pub(crate) struct Queued {
     pub json: Vec<u8>,
     pub timestamp_ms: u64,
     pub message_id: Option<[u8; 16]>,
-    pub schema: &'static EventSchema,
+    pub schema: Option<&'static EventSchema>,
 }
 
 impl Queued {
@@ -29,7 +29,10 @@ impl Queued {
             Some(id) => Envelope::new(self.json, id, self.timestamp_ms),
             None => Envelope::derived(self.json, nonce, sequence, self.timestamp_ms),
         };
-        envelope.with_schema(self.schema)
+        match self.schema {
+            Some(schema) => envelope.with_schema(schema),
+            None => envelope,
+        }
     }
 }
 
