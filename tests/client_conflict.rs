@@ -1,6 +1,6 @@
 //! Two Rust types claiming one event name (issue 12, finding 3): the PII
 //! policy comes from each event's own type, never from a look-up by name,
-//! and the conflict is loud at `Client::build()` and in `catalog::check()`.
+//! and the conflict is loud at `Client::build()` and in `catalog::check_names()`.
 
 mod client_support;
 
@@ -60,8 +60,8 @@ fn pii_policy_comes_from_the_type_not_the_name() {
 }
 
 #[test]
-fn catalog_check_names_every_conflict() {
-    let error = catalog::check().unwrap_err();
+fn catalog_check_names_lists_every_conflict() {
+    let error = catalog::check_names().unwrap_err();
     assert!(error.contains("signup: "), "{error}");
     assert!(
         error.contains("AaSignup") && error.contains("ZzSignup"),

@@ -46,7 +46,7 @@ pub fn conflicts() -> Vec<(&'static str, Vec<&'static str>)> {
 /// (`signup: app::Signup, billing::Signup`), `Ok` in a healthy binary: the
 /// loud form of [`conflicts`], for a test or a start-up check. The client
 /// reports the same conflicts at `Client::build()`.
-pub fn check() -> Result<(), String> {
+pub fn check_names() -> Result<(), String> {
     let conflicts = conflicts();
     if conflicts.is_empty() {
         return Ok(());
