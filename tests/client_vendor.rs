@@ -589,3 +589,41 @@ fn the_format_is_reported_and_parsed() {
         assert_eq!(format.to_string().parse::<HttpFormat>(), Ok(format));
     }
 }
+
+#[test]
+fn envelope_keys_join_the_properties_and_broken_envelopes_are_refused() {
+    use analytics_core::Envelope;
+    let server = Server::start(|_, _| Reply::status(200));
+    let with_key = Envelope::new(
+        br#"{"event_type":"skill_used","skill_id":"s-1","event_params":{"n":1}}"#.to_vec(),
+        id_bytes(0),
+        TIME_MS,
+    );
+    let mut sink = HttpSink::posthog(server.url("/batch/"), "k");
+    sink.send(std::slice::from_ref(&with_key)).unwrap();
+    assert_eq!(
+        server.seen()[0].json()["batch"][0]["properties"],
+        serde_json::json!({"n": 1, "skill_id": "s-1"}),
+        "an envelope key is event data too"
+    );
+
+    // Before, the Segment format skipped such an envelope and counted it delivered.
+    let broken = Envelope::new(br#"{"not":"an event"}"#.to_vec(), id_bytes(1), TIME_MS);
+    let url = server.url("/");
+    let mut sinks = [
+        HttpSink::segment(url.as_str(), "k"),
+        HttpSink::posthog(url.as_str(), "k"),
+        HttpSink::amplitude(url.as_str(), "k"),
+        HttpSink::mixpanel(url.as_str(), "k"),
+    ];
+    for sink in &mut sinks {
+        let error = sink.send(&[with_key.clone(), broken.clone()]).unwrap_err();
+        assert_eq!(error.rejected(), [1], "{sink:?}");
+        assert!(
+            error.message().contains("not an event envelope"),
+            "{}",
+            error.message()
+        );
+    }
+    assert_eq!(server.seen().len(), 1, "nothing sent with a refused event");
+}

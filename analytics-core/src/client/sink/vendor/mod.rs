@@ -124,16 +124,11 @@ pub(crate) struct Refused(pub String);
 
 impl<'a> Event<'a> {
     /// Takes `envelope` apart; refused when it is not an event envelope
-    /// (no string `event_type`, or `event_params` not an object).
+    /// (no string `event_type`, or `event_params` not an object). Other
+    /// top-level keys (`#[analytics(envelope)]` fields) join the params, so
+    /// no data is left behind; one that is also a param name is refused.
     pub fn of(envelope: &'a Envelope, identity: Identity<'a>) -> Result<Self, Refused> {
-        let (name, params) = envelope.split().ok_or_else(|| {
-            Refused("not an event envelope (no `event_type` and `event_params`)".to_owned())
-        })?;
-        if params.first() != Some(&b'{') {
-            return Err(Refused(format!(
-                "`event_params` of `{name}` is not a JSON object"
-            )));
-        }
+        let (name, params) = take_apart(envelope.json())?;
         Ok(Event {
             name,
             params,
@@ -151,6 +146,59 @@ impl<'a> Event<'a> {
             .unwrap_or_default()
             .trim_ascii()
     }
+}
+
+/// The `event_type` and the params (with any other top-level key) of an
+/// envelope.
+fn take_apart(json: &[u8]) -> Result<(String, Vec<u8>), Refused> {
+    if let Some((name, params)) = compact_parts(json) {
+        return Ok((name.to_owned(), params.to_vec()));
+    }
+    use serde_json::Value;
+    let refuse = |why: &str| Refused(format!("not an event envelope: {why}"));
+    let value: Value =
+        serde_json::from_slice(json).map_err(|error| refuse(&format!("not JSON ({error})")))?;
+    let Value::Object(mut members) = value else {
+        return Err(refuse("not a JSON object"));
+    };
+    let Some(Value::String(name)) = members.remove("event_type") else {
+        return Err(refuse("no string `event_type`"));
+    };
+    let Some(Value::Object(mut params)) = members.remove("event_params") else {
+        return Err(Refused(format!(
+            "`event_params` of `{name}` is missing or not a JSON object"
+        )));
+    };
+    for (key, value) in members {
+        if params.contains_key(&key) {
+            return Err(Refused(format!(
+                "`{name}` has `{key}` both in the envelope and in `event_params`"
+            )));
+        }
+        params.insert(key, value);
+    }
+    let params = serde_json::to_vec(&params).map_err(|error| refuse(&error.to_string()))?;
+    Ok((name, params))
+}
+
+/// The parts of an envelope in the compact shape the client writes,
+/// `{"event_type":"NAME","event_params":{..}}`, without building it.
+fn compact_parts(json: &[u8]) -> Option<(&str, &[u8])> {
+    const HEAD: &[u8] = b"{\"event_type\":\"";
+    const MIDDLE: &[u8] = b"\",\"event_params\":";
+    let rest = json.strip_prefix(HEAD)?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+    if rest[end] != b'"' {
+        return None;
+    }
+    let name = std::str::from_utf8(&rest[..end]).ok()?;
+    let params = rest[end..].strip_prefix(MIDDLE)?.strip_suffix(b"}")?;
+    // Exactly one object: nothing after it (such as a key after `event_params`).
+    if params.first() != Some(&b'{') {
+        return None;
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(params).ok()?;
+    Some((name, params))
 }
 
 /// Writes `ms` (Unix milliseconds) as an RFC 3339 string with milliseconds,
@@ -238,6 +286,49 @@ pub(crate) fn listed_indices(body: &serde_json::Value, keys: &[&str]) -> Vec<usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn envelopes_are_taken_apart_without_losing_keys() {
+        let parts = |json: &str| {
+            take_apart(json.as_bytes())
+                .map(|(name, params)| (name, String::from_utf8(params).unwrap()))
+        };
+        let ok = |name: &str, params: &str| Ok((name.to_owned(), params.to_owned()));
+        assert_eq!(
+            parts(r#"{"event_type":"a","event_params":{"z":1,"b":[2]}}"#),
+            ok("a", r#"{"z":1,"b":[2]}"#)
+        );
+        // Envelope keys join the params (key order is serde_json's).
+        let joined = |json: &str| {
+            let (name, params) = take_apart(json.as_bytes()).unwrap();
+            (
+                name,
+                serde_json::from_slice::<serde_json::Value>(&params).unwrap(),
+            )
+        };
+        assert_eq!(
+            joined(r#"{"event_type":"a","skill_id":"s","event_params":{"n":1}}"#),
+            ("a".to_owned(), serde_json::json!({"n": 1, "skill_id": "s"}))
+        );
+        assert_eq!(
+            joined(r#"{"event_type":"a","event_params":{"n":1},"late":true}"#),
+            ("a".to_owned(), serde_json::json!({"n": 1, "late": true}))
+        );
+        assert_eq!(
+            parts(r#"{"event_params":{},"event_type":"a\u0062"}"#),
+            ok("ab", "{}")
+        );
+        for bad in [
+            "",
+            "[]",
+            r#"{"event_params":{}}"#,
+            r#"{"event_type":1,"event_params":{}}"#,
+            r#"{"event_type":"a","event_params":[1]}"#,
+            r#"{"event_type":"a","n":2,"event_params":{"n":1}}"#,
+        ] {
+            assert!(parts(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn timestamps_are_rfc3339_with_milliseconds() {
