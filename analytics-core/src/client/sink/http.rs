@@ -5,140 +5,20 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
-use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 
-use super::vendor::{Event, Identity, Refused, Vendor};
 use super::{Envelope, Sink, SinkError};
+use headers::{redact_url, set_header};
+use vendor::{Event, Identity, Refused, Vendor};
 
-/// The body an [`HttpSink`] posts (docs/vendors.md has a table of what each
-/// carries).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum HttpFormat {
-    /// The reference format: `{"events":[<envelope>,...]}`.
-    Events,
-    /// Segment's batch API, which RudderStack's HTTP API takes unchanged:
-    /// `{"batch":[{"type":"track","event":NAME,"properties":{params},
-    /// "messageId":..,"timestamp":..,"userId"|"anonymousId":..}],"sentAt":..}`,
-    /// HTTP basic auth with the write key as user and an empty password.
-    Segment,
-    /// PostHog's batch capture: `{"api_key":..,"batch":[{"event":NAME,
-    /// "properties":{params},"distinct_id":..,"timestamp":..,"uuid":..}]}`.
-    PostHog,
-    /// Amplitude's HTTP API v2: `{"api_key":..,"events":[{"event_type":NAME,
-    /// "user_id"|"device_id":..,"event_properties":{params},"time":<ms>,
-    /// "insert_id":..}]}`; a 400 drops the events it names and resends the rest.
-    Amplitude,
-    /// Mixpanel's import API: `[{"event":NAME,"properties":{"time":<ms>,
-    /// "distinct_id":..,"$insert_id":..,params..}}]`, HTTP basic auth.
-    Mixpanel,
-}
+mod format;
+mod headers;
+mod vendor;
 
-impl HttpFormat {
-    /// Every format, in the order of the table in docs/vendors.md.
-    pub const ALL: &'static [HttpFormat] = &[
-        HttpFormat::Events,
-        HttpFormat::Segment,
-        HttpFormat::PostHog,
-        HttpFormat::Amplitude,
-        HttpFormat::Mixpanel,
-    ];
-
-    /// The format's name: `events`, `segment`, `posthog`, `amplitude`, `mixpanel`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HttpFormat::Events => "events",
-            HttpFormat::Segment => "segment",
-            HttpFormat::PostHog => "posthog",
-            HttpFormat::Amplitude => "amplitude",
-            HttpFormat::Mixpanel => "mixpanel",
-        }
-    }
-}
-
-impl fmt::Display for HttpFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A format name [`HttpFormat::from_str`] does not know.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownFormat(String);
-
-impl fmt::Display for UnknownFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown HTTP format {:?}: expected events (or codex), segment (or rudderstack), \
-             posthog, amplitude or mixpanel",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for UnknownFormat {}
-
-impl FromStr for HttpFormat {
-    type Err = UnknownFormat;
-
-    /// A name from [`as_str`](HttpFormat::as_str), or `codex` (the
-    /// reference format) or `rudderstack` (the Segment format).
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        match name {
-            "events" | "codex" => Ok(HttpFormat::Events),
-            "segment" | "rudderstack" => Ok(HttpFormat::Segment),
-            "posthog" => Ok(HttpFormat::PostHog),
-            "amplitude" => Ok(HttpFormat::Amplitude),
-            "mixpanel" => Ok(HttpFormat::Mixpanel),
-            other => Err(UnknownFormat(other.to_owned())),
-        }
-    }
-}
-
-/// What a [`HeaderProvider`] is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct HeaderRequest {
-    unauthorized: bool,
-}
-
-impl HeaderRequest {
-    /// `true` when the previous attempt to send this very batch was answered
-    /// `401 Unauthorized`: a cached credential is stale, fetch a new one.
-    pub fn unauthorized(&self) -> bool {
-        self.unauthorized
-    }
-}
-
-/// Supplies headers as each request is sent, so a credential that expires
-/// is refreshed without rebuilding the client.
-///
-/// Called on the worker thread before every request. A `401` is answered
-/// by asking every provider once more (with
-/// [`unauthorized`](HeaderRequest::unauthorized) set) and resending the
-/// batch; a second `401` rejects the batch. An `Err` fails the attempt as
-/// retryable: the retry policy sends the batch again later.
-///
-/// Closures `Fn(&HeaderRequest) -> Result<Vec<(String, String)>, String>`
-/// are providers; [`HttpSink::bearer_token_fn`] covers the common case.
-pub trait HeaderProvider: Send + Sync + 'static {
-    /// The headers to send with the next request (name, value); they replace
-    /// headers of the same name set on the sink.
-    fn headers(&self, request: &HeaderRequest) -> Result<Vec<(String, String)>, String>;
-}
-
-impl<F> HeaderProvider for F
-where
-    F: Fn(&HeaderRequest) -> Result<Vec<(String, String)>, String> + Send + Sync + 'static,
-{
-    fn headers(&self, request: &HeaderRequest) -> Result<Vec<(String, String)>, String> {
-        self(request)
-    }
-}
+pub use format::{HttpFormat, UnknownFormat};
+pub use headers::{HeaderProvider, HeaderRequest};
 
 /// Posts each batch to a URL, in one of the [`HttpFormat`]s.
 ///
@@ -531,9 +411,9 @@ impl Sink for HttpSink {
             if (200..300).contains(&reply.status) {
                 return Ok(());
             }
-            if reply.status == 401 && !request.unauthorized && !self.providers.is_empty() {
+            if reply.status == 401 && !request.unauthorized() && !self.providers.is_empty() {
                 tracing::debug!(url = %self.shown_url, "HTTP 401: asking for fresh credentials");
-                request.unauthorized = true;
+                request = HeaderRequest::after_401();
                 continue;
             }
             return Err(self.classify(&reply, batch.len()));
@@ -556,13 +436,6 @@ struct Reply {
     status: u16,
     retry_after: Option<Duration>,
     body: String,
-}
-
-/// Sets `name: value` in `headers`, replacing a header of the same name
-/// (compared case-insensitively, as HTTP does).
-fn set_header(headers: &mut Vec<(String, String)>, name: String, value: String) {
-    headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(&name));
-    headers.push((name, value));
 }
 
 /// The start of a response body, for messages and logs.
@@ -626,29 +499,6 @@ fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     )
 }
 
-/// `url` with its user info and every query value replaced by `***` and
-/// its fragment dropped: what logs and `Debug` may show.
-fn redact_url(raw: &str) -> String {
-    let Ok(mut url) = url::Url::parse(raw) else {
-        return "<unparsable URL, hidden>".to_owned();
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        let _ = url.set_username("***");
-        let _ = url.set_password(None);
-    }
-    if url.query().is_some_and(|query| !query.is_empty()) {
-        let names: Vec<String> = url
-            .query_pairs()
-            .map(|(name, _)| name.into_owned())
-            .collect();
-        url.query_pairs_mut()
-            .clear()
-            .extend_pairs(names.iter().map(|name| (name.as_str(), "***")));
-    }
-    url.set_fragment(None);
-    url.into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -704,30 +554,6 @@ mod tests {
             Some(MAX_RETRY_AFTER)
         );
         assert_eq!(parse("soon"), None);
-    }
-
-    #[test]
-    fn urls_are_redacted() {
-        assert_eq!(
-            redact_url("https://user:secret@example.com/v1/batch?api_key=k1&strict=1#frag"),
-            "https://***@example.com/v1/batch?api_key=***&strict=***"
-        );
-        assert_eq!(
-            redact_url("http://127.0.0.1:8080/v1/events"),
-            "http://127.0.0.1:8080/v1/events"
-        );
-        assert_eq!(redact_url("not a url secret"), "<unparsable URL, hidden>");
-    }
-
-    #[test]
-    fn format_names_round_trip() {
-        for format in HttpFormat::ALL {
-            assert_eq!(format.as_str().parse::<HttpFormat>(), Ok(*format));
-        }
-        assert_eq!("codex".parse::<HttpFormat>(), Ok(HttpFormat::Events));
-        assert_eq!("rudderstack".parse::<HttpFormat>(), Ok(HttpFormat::Segment));
-        let error = "kafka".parse::<HttpFormat>().unwrap_err();
-        assert!(error.to_string().contains("\"kafka\""), "{error}");
     }
 
     #[test]

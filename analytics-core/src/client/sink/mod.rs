@@ -9,8 +9,6 @@ mod stdout;
 
 #[cfg(feature = "http")]
 mod http;
-#[cfg(feature = "http")]
-mod vendor;
 
 #[cfg(feature = "http")]
 pub use http::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};

@@ -9,7 +9,8 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{Envelope, HttpFormat};
+use super::HttpFormat;
+use crate::client::sink::Envelope;
 use crate::json::write_str;
 
 mod amplitude;
