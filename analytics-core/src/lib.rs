@@ -52,6 +52,8 @@ pub mod catalog;
 pub mod client;
 mod envelope;
 mod event;
+#[cfg(feature = "client")]
+pub mod failed;
 pub mod json;
 pub mod plan;
 pub mod rules;
