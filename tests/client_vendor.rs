@@ -627,3 +627,55 @@ fn envelope_keys_join_the_properties_and_broken_envelopes_are_refused() {
     }
     assert_eq!(server.seen().len(), 1, "nothing sent with a refused event");
 }
+
+#[test]
+fn vendor_dedupe_ids_survive_a_spool_replay() {
+    let dir = std::env::temp_dir().join(format!(
+        "analytics-vendor-replay-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let down = Server::start(|_, _| Reply::status(503));
+    let first_run = Client::builder()
+        .sink(HttpSink::amplitude(down.url("/2/httpapi"), "k"))
+        .max_batch_events(4)
+        .retry_policy(RetryPolicy::none())
+        .spool_dir(&dir)
+        .build()
+        .unwrap();
+    track_orders(&first_run, 4);
+    first_run.shutdown(Duration::from_secs(5)).unwrap();
+    // Sent, then tried again by the flush: the segment stays in the spool.
+    let attempted = down.seen();
+    assert!(!attempted.is_empty());
+
+    let up = Server::start(|_, _| Reply::body(200, r#"{"code":200}"#));
+    let second_run = Client::builder()
+        .sink(HttpSink::amplitude(up.url("/2/httpapi"), "k"))
+        .spool_dir(&dir)
+        .build()
+        .unwrap();
+    second_run.flush(Duration::from_secs(20)).unwrap();
+    assert_eq!(second_run.metrics().delivered, 4);
+    let ids = |request: &Request| -> Vec<String> {
+        request.json()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| event["insert_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&attempted[0]).len(), 4);
+    for request in attempted.iter().chain(&up.seen()) {
+        assert_eq!(
+            ids(request),
+            ids(&attempted[0]),
+            "same insert_id in every attempt and replay"
+        );
+    }
+    second_run.shutdown(Duration::from_secs(5)).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
