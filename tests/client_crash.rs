@@ -22,9 +22,10 @@ const CHILD_DIR: &str = "ANALYTICS_CLIENT_CRASH_CHILD_DIR";
 const CHILD_SINK: &str = "ANALYTICS_CLIENT_CRASH_CHILD_SINK";
 
 /// The bound, stated in docs/guarantees.md, between `track` returning `Ok`
-/// and the event being in a spool file (measured here on a loaded machine;
-/// on an idle one it is about one disk write, well under 10 ms).
-const WINDOW: Duration = Duration::from_millis(250);
+/// and the event being in a spool file, checked here on a machine loaded to
+/// several times its cores (on an idle one it is about one disk write, well
+/// under 10 ms).
+const WINDOW: Duration = Duration::from_millis(500);
 
 /// What the child's sink does with each batch.
 struct ChildSink {
@@ -97,7 +98,7 @@ fn crash_child() {
             writeln!(stdout, "ERR {i} {error}").unwrap();
             return;
         }
-        if i % 20 == 0 {
+        if i % 10 == 0 {
             writeln!(stdout, "{i}").unwrap();
             stdout.flush().unwrap();
             std::thread::sleep(Duration::from_millis(1));
@@ -212,21 +213,21 @@ fn first_time(seen: &[(Instant, String)]) -> Instant {
 
 #[test]
 fn spool_keeps_queued_events_across_kill_with_a_stalled_sink() {
-    for after in [300, 450, 600, 750] {
+    for after in [600, 750, 900, 1050] {
         trial("stalled", Duration::from_millis(after + fastrand_ms()));
     }
 }
 
 #[test]
 fn spool_keeps_queued_events_across_kill_with_a_slow_sink() {
-    for after in [300, 500, 700] {
+    for after in [600, 800, 1000] {
         trial("slow", Duration::from_millis(after + fastrand_ms()));
     }
 }
 
 #[test]
 fn spool_keeps_queued_events_across_kill_with_a_failing_sink() {
-    for after in [300, 500, 700] {
+    for after in [600, 800, 1000] {
         trial("failing", Duration::from_millis(after + fastrand_ms()));
     }
 }
