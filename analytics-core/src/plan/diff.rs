@@ -294,7 +294,14 @@ impl Differ<'_> {
     }
 }
 
-pub(crate) fn diff(old: &TrackingPlan, new: &TrackingPlan) -> PlanDiff {
+impl TrackingPlan {
+    /// The changes from `old` to `new`, each classified breaking or compatible.
+    pub fn diff(old: &TrackingPlan, new: &TrackingPlan) -> PlanDiff {
+        diff(old, new)
+    }
+}
+
+fn diff(old: &TrackingPlan, new: &TrackingPlan) -> PlanDiff {
     let names: BTreeSet<&str> = old
         .events
         .iter()

@@ -56,7 +56,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::plan::plan::Definitions;
+use crate::plan::definitions::Definitions;
 use crate::plan::{
     PlanEnum, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, PlanUnion, PlanVariant,
     PlanVariantShape, TrackingPlan,
