@@ -330,7 +330,7 @@ fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
             }
         },
         PlanType::Union(union) => return reference(&defs.union_key(union)),
-        PlanType::Ref(name) => match defs.object_key_by_name(name) {
+        PlanType::Ref(name) => match defs.key_by_name(name) {
             Some(key) => return reference(&key),
             // Not enclosed by its object: nothing to refer to, accept any value
             // rather than reject valid data.
