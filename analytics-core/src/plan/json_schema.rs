@@ -330,12 +330,13 @@ fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
             }
         },
         PlanType::Union(union) => return reference(&defs.union_key(union)),
-        PlanType::Ref(name) => match defs.key_by_name(name) {
-            Some(key) => return reference(&key),
-            // Not enclosed by its object: nothing to refer to, accept any value
-            // rather than reject valid data.
-            None => {}
-        },
+        PlanType::Ref(name) => {
+            // Not enclosed by its object (a plan edited by hand): nothing to
+            // refer to; any value is accepted rather than valid data rejected.
+            if let Some(key) = defs.key_by_name(name) {
+                return reference(&key);
+            }
+        }
     }
     schema
 }
