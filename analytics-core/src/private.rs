@@ -491,7 +491,7 @@ pub fn event_schema<E: AnalyticsEvent>(
     if let Some(schema) = cell.get() {
         return schema;
     }
-    let _building = building::enter(None);
+    let _building = crate::schema::building::enter(None);
     cell.get_or_init(|| {
         let mut fields = Vec::new();
         E::__field_schemas("", &mut fields);
@@ -518,7 +518,7 @@ pub fn object_type<T: FieldSet + 'static>(
     if let Some(schema) = cell.get() {
         return FieldType::Object(schema);
     }
-    if building::contains(TypeId::of::<T>()) {
+    if crate::schema::building::contains(TypeId::of::<T>()) {
         return FieldType::Ref(T::TYPE_NAME);
     }
     FieldType::Object(object_schema::<T>(cell, description))
@@ -533,7 +533,7 @@ pub fn object_schema<T: FieldSet + 'static>(
     if let Some(schema) = cell.get() {
         return schema;
     }
-    let _building = building::enter(Some(TypeId::of::<T>()));
+    let _building = crate::schema::building::enter(Some(TypeId::of::<T>()));
     let schema = cell.get_or_init(|| {
         let mut fields = Vec::new();
         T::__field_schemas("", &mut fields);
@@ -544,7 +544,7 @@ pub fn object_schema<T: FieldSet + 'static>(
             checks: &[],
         }
     });
-    building::built_object(schema);
+    crate::schema::building::built_object(schema);
     schema
 }
 
@@ -559,12 +559,12 @@ pub fn union_type<T: 'static>(
     if let Some(schema) = cell.get() {
         return FieldType::Union(schema);
     }
-    if building::contains(TypeId::of::<T>()) {
+    if crate::schema::building::contains(TypeId::of::<T>()) {
         return FieldType::Ref(name);
     }
-    let _building = building::enter(Some(TypeId::of::<T>()));
+    let _building = crate::schema::building::enter(Some(TypeId::of::<T>()));
     let schema = cell.get_or_init(build);
-    building::built_union(schema);
+    crate::schema::building::built_union(schema);
     FieldType::Union(schema)
 }
 
@@ -572,109 +572,7 @@ pub fn union_type<T: 'static>(
 /// one built, if several types share the name): what a [`FieldType::Ref`]
 /// names, for a reader that meets it outside the type it refers to.
 pub fn resolve_ref(name: &str) -> Option<FieldType> {
-    building::resolve(name)
-}
-
-/// Schema construction, one thread at a time, with the types being built.
-///
-/// A schema is built on first use inside its type's `OnceLock`. A recursive
-/// type asks for its own schema while building it; the stack of the types
-/// being built on this thread answers `Ref` before the `OnceLock` is entered
-/// again (which would deadlock). Two threads building two mutually
-/// recursive types could each wait on the other's `OnceLock`: construction
-/// holds one process-wide lock, taken by the outermost build of a thread
-/// (an already built schema is read without it).
-mod building {
-    use std::any::TypeId;
-    use std::cell::RefCell;
-    use std::sync::{Mutex, MutexGuard};
-
-    use crate::schema::{FieldType, ObjectSchema, UnionSchema};
-
-    static LOCK: Mutex<()> = Mutex::new(());
-    /// Every object and union schema built, for [`resolve`].
-    static BUILT: Mutex<Vec<FieldType>> = Mutex::new(Vec::new());
-
-    #[derive(Default)]
-    struct Stack {
-        types: Vec<Option<TypeId>>,
-        guard: Option<MutexGuard<'static, ()>>,
-    }
-
-    thread_local! {
-        static STACK: RefCell<Stack> = RefCell::new(Stack::default());
-    }
-
-    /// On the stack until dropped (panic-safe: a panicking build pops too).
-    pub(super) struct Entered(());
-
-    /// Pushes `ty` (`None` for an event, which cannot recur), taking the
-    /// process-wide lock if this is the thread's outermost build.
-    pub(super) fn enter(ty: Option<TypeId>) -> Entered {
-        let outermost = STACK.with(|stack| stack.borrow().types.is_empty());
-        // Taken outside the `RefCell` borrow: waiting must not hold it.
-        let guard = outermost.then(|| LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        STACK.with(|stack| {
-            let mut stack = stack.borrow_mut();
-            if guard.is_some() {
-                stack.guard = guard;
-            }
-            stack.types.push(ty);
-        });
-        Entered(())
-    }
-
-    impl Drop for Entered {
-        fn drop(&mut self) {
-            let guard = STACK.with(|stack| {
-                let mut stack = stack.borrow_mut();
-                stack.types.pop();
-                if stack.types.is_empty() {
-                    stack.guard.take()
-                } else {
-                    None
-                }
-            });
-            drop(guard);
-        }
-    }
-
-    pub(super) fn contains(ty: TypeId) -> bool {
-        STACK.with(|stack| stack.borrow().types.contains(&Some(ty)))
-    }
-
-    fn built(ty: FieldType) {
-        let mut built = BUILT
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let same = |known: &FieldType| match (known, &ty) {
-            (FieldType::Object(a), FieldType::Object(b)) => std::ptr::eq(*a, *b),
-            (FieldType::Union(a), FieldType::Union(b)) => std::ptr::eq(*a, *b),
-            _ => false,
-        };
-        if !built.iter().any(same) {
-            built.push(ty);
-        }
-    }
-
-    pub(super) fn built_object(schema: &'static ObjectSchema) {
-        built(FieldType::Object(schema));
-    }
-
-    pub(super) fn built_union(schema: &'static UnionSchema) {
-        built(FieldType::Union(schema));
-    }
-
-    pub(super) fn resolve(name: &str) -> Option<FieldType> {
-        let built = BUILT
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        built.iter().copied().find(|ty| match ty {
-            FieldType::Object(schema) => schema.name == name,
-            FieldType::Union(schema) => schema.name == name,
-            _ => false,
-        })
-    }
+    crate::schema::building::resolve(name)
 }
 
 // ----------------------------------------------------------------- catalog
