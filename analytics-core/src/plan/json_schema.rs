@@ -39,10 +39,16 @@
 //! | `non_empty` | `minLength: 1` / `minItems: 1` |
 //! | `pattern` | `pattern` (a search in both; the regex dialects agree on the common syntax) |
 //! | `one_of` | `enum` |
+//! | `BTreeMap<K, V>` / `HashMap<K, V>` | `"type": "object"`, `additionalProperties` of `V`; `propertyNames: {"enum": [..]}` for `AnalyticsEnum` keys |
+//! | `serde_json::Value`, `#[analytics(serde)]` | `{}` |
+//! | `#[analytics(serde, schema = f)]` | what `f()` returns |
+//! | `AnalyticsEnum` with data variants | `$ref` to a `$defs` entry with a `oneOf`, one entry per variant as serde writes it in the enum's tagging (see [`PlanUnion`](crate::plan::PlanUnion)) |
+//! | a recursive type (`FieldType::Ref`) | `$ref` to the enclosing object's `$defs` entry |
+//! | `#[analytics(envelope)]` fields | top-level properties between `event_type` and `event_params`, required when always written |
 //! | `custom`, struct-level `check` | not expressible: left out |
 //! | doc comments, `pii`, `deprecated`, version | `description`, `"x-pii": true`, `"deprecated": true`, `"x-event-version"` |
 //!
-//! Nested objects and enums are written once under `$defs` (keyed by their
+//! Nested objects, enums and unions are written once under `$defs` (keyed by their
 //! Rust name; `Name_2`... when two different types share a name) and
 //! referenced with `$ref`. [`TrackingPlan::json_schema`] puts every event's
 //! envelope under `$defs` (keyed by event name) and accepts exactly one of them
@@ -56,9 +62,13 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::plan::plan::Definitions;
+use crate::plan::definitions::Definitions;
 use crate::plan::{PlanEnum, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, TrackingPlan};
 use crate::schema::{Bound, EventSchema, IntegerKind};
+
+mod unions;
+
+use unions::union_definition;
 
 /// The `$schema` of every schema written here: JSON Schema draft 2020-12.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -158,20 +168,29 @@ fn envelope(event: &PlanEvent, defs: &mut Definitions) -> Map<String, Value> {
     }
     schema.insert("x-event-version".into(), event.version.into());
     schema.insert("type".into(), "object".into());
-    schema.insert(
-        "properties".into(),
-        json!({
-            "event_type": { "const": event.name },
-            "event_params": Value::Object(object_schema(&event.fields, defs)),
-        }),
+    // `event_type`, the envelope fields, then `event_params` (the wire order).
+    let mut properties = Map::new();
+    let mut required = vec![Value::from("event_type")];
+    properties.insert("event_type".into(), json!({ "const": event.name }));
+    for field in &event.envelope {
+        properties.insert(field.name.clone(), Value::Object(field_schema(field, defs)));
+        if field.required {
+            required.push(Value::String(field.name.clone()));
+        }
+    }
+    properties.insert(
+        "event_params".into(),
+        Value::Object(object_schema(&event.fields, defs)),
     );
-    schema.insert("required".into(), json!(["event_type", "event_params"]));
+    required.push("event_params".into());
+    schema.insert("properties".into(), Value::Object(properties));
+    schema.insert("required".into(), Value::Array(required));
     schema.insert("additionalProperties".into(), false.into());
     schema
 }
 
 /// `{"type": "object", "properties", "required", "additionalProperties": false}`.
-fn object_schema(fields: &[PlanField], defs: &mut Definitions) -> Map<String, Value> {
+pub(super) fn object_schema(fields: &[PlanField], defs: &mut Definitions) -> Map<String, Value> {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for field in fields {
@@ -197,6 +216,20 @@ fn definitions(mut defs: Definitions) -> Map<String, Value> {
         let (key, object) = defs.objects[index].clone();
         out.insert(key, Value::Object(object_definition(&object, &mut defs)));
         index += 1;
+    }
+    // Objects and unions may each meet more of both: walk until neither grows.
+    let mut union_index = 0;
+    while index < defs.objects.len() || union_index < defs.unions.len() {
+        while union_index < defs.unions.len() {
+            let (key, union) = defs.unions[union_index].clone();
+            out.insert(key, Value::Object(union_definition(&union, &mut defs)));
+            union_index += 1;
+        }
+        while index < defs.objects.len() {
+            let (key, object) = defs.objects[index].clone();
+            out.insert(key, Value::Object(object_definition(&object, &mut defs)));
+            index += 1;
+        }
     }
     for (key, schema) in &defs.enums {
         out.insert(key.clone(), Value::Object(enum_definition(schema)));
@@ -252,7 +285,7 @@ fn field_schema(field: &PlanField, defs: &mut Definitions) -> Map<String, Value>
     schema
 }
 
-fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
+pub(super) fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
     let mut schema = Map::new();
     match ty {
         PlanType::String => {
@@ -277,6 +310,40 @@ fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
             schema.insert("items".into(), Value::Object(type_schema(item, defs)));
         }
         PlanType::Nullable(inner) => return nullable(type_schema(inner, defs)),
+        PlanType::Map { keys, values } => {
+            schema.insert("type".into(), "object".into());
+            if let Some(keys) = keys {
+                let names = keys
+                    .values
+                    .iter()
+                    .map(|value| Value::String(value.name.clone()))
+                    .collect();
+                schema.insert(
+                    "propertyNames".into(),
+                    json!({ "enum": Value::Array(names) }),
+                );
+            }
+            schema.insert(
+                "additionalProperties".into(),
+                Value::Object(type_schema(values, defs)),
+            );
+        }
+        PlanType::Any => {}
+        PlanType::Json(user) => match user {
+            Value::Object(user) => return user.clone(),
+            // `true`, `false` or something else: keep it as one constraint.
+            other => {
+                schema.insert("allOf".into(), json!([other]));
+            }
+        },
+        PlanType::Union(union) => return reference(&defs.union_key(union)),
+        PlanType::Ref(name) => {
+            // Not enclosed by its object (a plan edited by hand): nothing to
+            // refer to; any value is accepted rather than valid data rejected.
+            if let Some(key) = defs.key_by_name(name) {
+                return reference(&key);
+            }
+        }
     }
     schema
 }
@@ -422,117 +489,4 @@ fn nullable(mut schema: Map<String, Value>) -> Map<String, Value> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::plan::PlanEnumValue;
-
-    fn field(name: &str, ty: PlanType) -> PlanField {
-        PlanField {
-            name: name.into(),
-            rust_path: name.into(),
-            ty,
-            required: true,
-            nullable: false,
-            description: String::new(),
-            rules: Vec::new(),
-            pii: false,
-            deprecated: None,
-        }
-    }
-
-    fn event(fields: Vec<PlanField>) -> PlanEvent {
-        PlanEvent {
-            name: "e".into(),
-            version: 1,
-            description: String::new(),
-            rust_type: "E".into(),
-            fields,
-        }
-    }
-
-    fn params(schema: &Value) -> &Value {
-        &schema["properties"]["event_params"]["properties"]
-    }
-
-    #[test]
-    fn nullable_one_of_allows_null() {
-        let mut mode = field("mode", PlanType::String);
-        mode.nullable = true;
-        mode.rules = vec![PlanRule::OneOf(vec!["a".into(), "b".into()])];
-        let schema = event(vec![mode]).json_schema();
-        assert_eq!(
-            params(&schema)["mode"],
-            json!({ "type": ["string", "null"], "enum": ["a", "b", null] })
-        );
-    }
-
-    #[test]
-    fn nullable_enum_uses_any_of_and_defs() {
-        let kind = PlanEnum {
-            name: "Kind".into(),
-            description: String::new(),
-            values: vec![PlanEnumValue {
-                name: "x".into(),
-                description: String::new(),
-            }],
-        };
-        let mut a = field("a", PlanType::Enum(kind.clone()));
-        a.nullable = true;
-        let b = field("b", PlanType::Enum(kind));
-        let schema = event(vec![a, b]).json_schema();
-        assert_eq!(
-            params(&schema)["a"],
-            json!({ "anyOf": [{ "$ref": "#/$defs/Kind" }, { "type": "null" }] })
-        );
-        assert_eq!(params(&schema)["b"], json!({ "$ref": "#/$defs/Kind" }));
-        assert_eq!(
-            schema["$defs"]["Kind"],
-            json!({ "title": "Kind", "type": "string", "enum": ["x"] })
-        );
-    }
-
-    #[test]
-    fn rules_take_the_tighter_bound() {
-        let mut code = field("code", PlanType::Integer(IntegerKind::U8));
-        code.rules = vec![PlanRule::Range {
-            min: Some(Bound::Int(-5)),
-            max: Some(Bound::Int(100)),
-        }];
-        let mut name = field("name", PlanType::String);
-        name.rules = vec![
-            PlanRule::NonEmpty,
-            PlanRule::Length {
-                min: Some(0),
-                max: Some(8),
-            },
-            PlanRule::Pattern("^a".into()),
-            PlanRule::Pattern("b$".into()),
-            PlanRule::Custom("f".into()),
-        ];
-        let mut ids = field(
-            "ids",
-            PlanType::Array(Box::new(PlanType::Integer(IntegerKind::U128))),
-        );
-        ids.rules = vec![PlanRule::NonEmpty];
-        let schema = event(vec![code, name, ids]).json_schema();
-        assert_eq!(
-            params(&schema)["code"],
-            json!({ "type": "integer", "minimum": 0, "maximum": 100 })
-        );
-        assert_eq!(
-            params(&schema)["name"],
-            json!({ "type": "string", "minLength": 1, "maxLength": 8, "pattern": "^a", "allOf": [{ "pattern": "b$" }] })
-        );
-        assert_eq!(params(&schema)["ids"]["minItems"], json!(1));
-        assert_eq!(
-            params(&schema)["ids"]["items"]["maximum"],
-            json!(u128::MAX as f64)
-        );
-    }
-
-    #[test]
-    fn empty_plan_accepts_nothing() {
-        let schema = TrackingPlan::default().json_schema();
-        assert_eq!(schema["not"], json!({}));
-    }
-}
+mod tests;
