@@ -1,0 +1,433 @@
+//! The walk over a value as it is parsed: a serde `DeserializeSeed` driven by
+//! the compiled plan, so checking an event costs one pass over its bytes and
+//! no tree of `serde_json::Value`s.
+//!
+//! The visitor accepts every JSON value: a value of the wrong type is recorded
+//! as a `type` error and skipped, never a parse error, so one event reports
+//! every problem it has. Parse errors therefore only ever mean "not JSON".
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::compile::{Check, Object, Ty};
+use crate::failed::FailedCheck;
+use crate::rules::{self, LengthValue};
+use crate::validate::{Path as RulePath, ValidationErrors};
+
+/// What checking found: every violated check, and whether one of them is a
+/// schema violation (type, required key, unknown key, enum) rather than a rule.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    pub(crate) errors: Vec<FailedCheck>,
+    pub(crate) schema: bool,
+}
+
+impl Report {
+    pub(crate) fn schema_error(&mut self, path: &Path<'_>, rule: &str, message: String) {
+        self.schema = true;
+        self.errors
+            .push(FailedCheck::new(path.render(), rule, message));
+    }
+
+    /// Moves the errors the shared rule functions reported (at the root) to `path`.
+    fn rule_errors(&mut self, at: usize, path: &Path<'_>, found: ValidationErrors) {
+        if found.is_empty() {
+            return;
+        }
+        let rendered = path.render();
+        let checks = found
+            .into_iter()
+            .map(|error| FailedCheck::new(rendered.clone(), error.rule, error.message));
+        // Rules of a value come before the errors inside it, as in `validate()`.
+        self.errors.splice(at..at, checks);
+    }
+}
+
+/// Where a value sits, in Rust field names (`base.thread_id`, `ids[2]`), built
+/// on the stack and rendered only when something fails.
+#[derive(Clone, Copy)]
+pub(crate) struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    segment: Segment<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Root,
+    Field(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    pub(crate) const ROOT: Path<'static> = Path {
+        parent: None,
+        segment: Segment::Root,
+    };
+
+    pub(crate) fn field(&'a self, name: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            segment: Segment::Field(name),
+        }
+    }
+
+    fn index(&'a self, index: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            segment: Segment::Index(index),
+        }
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out);
+        out
+    }
+
+    fn render_into(&self, out: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.render_into(out);
+        }
+        match self.segment {
+            Segment::Root => {}
+            Segment::Field(name) => {
+                if !out.is_empty() && !name.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(name);
+            }
+            Segment::Index(index) => {
+                out.push('[');
+                out.push_str(itoa::Buffer::new().format(index));
+                out.push(']');
+            }
+        }
+    }
+}
+
+/// The number of items of an array, measured by the shared `length` rule.
+struct ItemCount(usize);
+
+impl LengthValue for ItemCount {
+    fn length(&self) -> usize {
+        self.0
+    }
+    fn is_empty_value(&self) -> bool {
+        self.0 == 0
+    }
+    const UNIT: &'static str = <Vec<()> as LengthValue>::UNIT;
+}
+
+/// Checks one value against its type and rules while it is parsed.
+pub(crate) struct Value<'c, 'p> {
+    pub(crate) ty: &'c Ty,
+    pub(crate) nullable: bool,
+    pub(crate) rules: &'c [Check],
+    pub(crate) objects: &'c [Object],
+    pub(crate) path: &'p Path<'p>,
+    pub(crate) report: &'p mut Report,
+}
+
+impl<'c, 'p> Value<'c, 'p> {
+    /// The type once `Nullable` layers are peeled, and whether null is allowed.
+    fn resolved(&self) -> (&'c Ty, bool) {
+        let mut ty = self.ty;
+        let mut nullable = self.nullable;
+        while let Ty::Nullable(inner) = ty {
+            ty = inner;
+            nullable = true;
+        }
+        (ty, nullable)
+    }
+
+    fn mismatch(self, found: &dyn fmt::Display) {
+        let (ty, nullable) = self.resolved();
+        let mut expected = ty.describe(self.objects);
+        if nullable {
+            expected.push_str(" or null");
+        }
+        let message = format!("expected {expected}, got {found}");
+        self.report.schema_error(self.path, "type", message);
+    }
+
+    fn number_rules<T: rules::RangeValue>(self, value: T) {
+        if self.rules.is_empty() {
+            return;
+        }
+        let mut found = ValidationErrors::new();
+        for rule in self.rules {
+            if let Check::Range { min, max } = rule {
+                rules::range(&value, *min, *max, &RulePath::ROOT, &mut found);
+            }
+        }
+        let at = self.report.errors.len();
+        self.report.rule_errors(at, self.path, found);
+    }
+
+    fn integer(self, value: i128, display: &dyn fmt::Display) {
+        match self.resolved().0 {
+            Ty::Integer(kind) => {
+                let (min, max) = kind.bounds();
+                if value < min || value > max {
+                    return self.mismatch(display);
+                }
+                if value >= 0 {
+                    self.number_rules(value as u128)
+                } else {
+                    self.number_rules(value)
+                }
+            }
+            Ty::Number(32) => self.number_rules(value as f32),
+            Ty::Number(_) => self.number_rules(value as f64),
+            _ => self.mismatch(display),
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Value<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Value<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<(), E> {
+        if !matches!(self.resolved().0, Ty::Boolean) {
+            self.mismatch(&value);
+        }
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
+        self.integer(value.into(), &value);
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
+        self.integer(value.into(), &value);
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<(), E> {
+        match self.resolved().0 {
+            Ty::Number(32) => self.number_rules(value as f32),
+            Ty::Number(_) => self.number_rules(value),
+            _ => self.mismatch(&value),
+        }
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
+        match self.resolved().0 {
+            Ty::String => {
+                if self.rules.is_empty() {
+                    return Ok(());
+                }
+                let mut found = ValidationErrors::new();
+                for rule in self.rules {
+                    match rule {
+                        Check::Length { min, max } => {
+                            rules::length(value, *min, *max, &RulePath::ROOT, &mut found)
+                        }
+                        Check::NonEmpty => rules::non_empty(value, &RulePath::ROOT, &mut found),
+                        Check::Pattern { source, regex } => {
+                            if !regex.is_match(value) {
+                                found.push("", "pattern", rules::pattern_message(source));
+                            }
+                        }
+                        Check::OneOf(allowed) => {
+                            if !allowed.iter().any(|allowed| allowed == value) {
+                                found.push("", "one_of", rules::one_of_message(allowed, value));
+                            }
+                        }
+                        Check::Range { .. } => {}
+                    }
+                }
+                let at = self.report.errors.len();
+                self.report.rule_errors(at, self.path, found);
+            }
+            Ty::Enum(set) => {
+                if !set.values.iter().any(|allowed| allowed == value) {
+                    let message = rules::one_of_message(&set.values, value);
+                    self.report.schema_error(self.path, "enum", message);
+                }
+            }
+            _ => self.mismatch(&"a string"),
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        if !self.resolved().1 {
+            self.mismatch(&"null");
+        }
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.visit_unit()
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Ty::Array(item) = self.resolved().0 else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            self.mismatch(&"an array");
+            return Ok(());
+        };
+        let at = self.report.errors.len();
+        let mut count = 0;
+        loop {
+            let path = self.path.index(count);
+            let seed = Value {
+                ty: item,
+                nullable: false,
+                rules: &[],
+                objects: self.objects,
+                path: &path,
+                report: self.report,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                break;
+            }
+            count += 1;
+        }
+        if !self.rules.is_empty() {
+            let mut found = ValidationErrors::new();
+            let items = ItemCount(count);
+            for rule in self.rules {
+                match rule {
+                    Check::Length { min, max } => {
+                        rules::length(&items, *min, *max, &RulePath::ROOT, &mut found)
+                    }
+                    Check::NonEmpty => rules::non_empty(&items, &RulePath::ROOT, &mut found),
+                    _ => {}
+                }
+            }
+            self.report.rule_errors(at, self.path, found);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Ty::Object(index) = self.resolved().0 else {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            self.mismatch(&"an object");
+            return Ok(());
+        };
+        let fields = &self.objects[*index].fields.list;
+        let mut seen = Seen::new(fields.len());
+        while let Some(key) = map.next_key_seed(Key)? {
+            let Some(position) = self.objects[*index].fields.find(&key) else {
+                map.next_value::<IgnoredAny>()?;
+                let path = self.path.field(&key);
+                let message = format!("unknown key {:?}", &*key);
+                self.report.schema_error(&path, "unknown_key", message);
+                continue;
+            };
+            let field = &fields[position];
+            let path = self.path.field(&field.rust);
+            if !seen.insert(position) {
+                map.next_value::<IgnoredAny>()?;
+                let message = format!("the key {:?} appears twice", field.wire);
+                self.report.schema_error(&path, "duplicate_key", message);
+                continue;
+            }
+            map.next_value_seed(Value {
+                ty: &field.ty,
+                nullable: field.nullable,
+                rules: &field.rules,
+                objects: self.objects,
+                path: &path,
+                report: self.report,
+            })?;
+        }
+        for (position, field) in fields.iter().enumerate() {
+            if field.required && !seen.contains(position) {
+                let path = self.path.field(&field.rust);
+                let message = format!("missing the required key {:?}", field.wire);
+                self.report.schema_error(&path, "required", message);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The keys already read in an object (a bit set; a `Vec` past 128 fields).
+enum Seen {
+    Bits(u128),
+    Many(Vec<bool>),
+}
+
+impl Seen {
+    fn new(fields: usize) -> Seen {
+        if fields <= 128 {
+            Seen::Bits(0)
+        } else {
+            Seen::Many(vec![false; fields])
+        }
+    }
+
+    /// Marks `index`; false when it was already marked.
+    fn insert(&mut self, index: usize) -> bool {
+        match self {
+            Seen::Bits(bits) => {
+                let bit = 1u128 << index;
+                let fresh = *bits & bit == 0;
+                *bits |= bit;
+                fresh
+            }
+            Seen::Many(seen) => !std::mem::replace(&mut seen[index], true),
+        }
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        match self {
+            Seen::Bits(bits) => bits & (1u128 << index) != 0,
+            Seen::Many(seen) => seen[index],
+        }
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+pub(crate) struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(key.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(key))
+    }
+}
