@@ -19,6 +19,15 @@ pub struct EventSchema {
     pub fields: &'static [FieldSchema],
     /// The Rust type that defines the event (for docs and error messages).
     pub rust_type: &'static str,
+    /// `#[analytics(envelope)]` fields: written at the top level of the
+    /// envelope after `event_type` and before `event_params`, in this order.
+    pub envelope: &'static [FieldSchema],
+    /// The paths of the struct-level `#[analytics(check = path)]` functions, as
+    /// written (they run in `validate()`, not on arrival: a receiver without
+    /// the Rust types reports them as not checkable).
+    pub checks: &'static [&'static str],
+    /// The event has no `Deserialize` (a borrowed field, or `#[analytics(write_only)]`).
+    pub write_only: bool,
 }
 
 impl EventSchema {
@@ -75,6 +84,26 @@ pub enum FieldType {
     Array(&'static FieldType),
     /// A value that may be `null` (used for items; fields use `FieldSchema::nullable`).
     Nullable(&'static FieldType),
+    /// A JSON object with free keys (`BTreeMap<K, V>`, `HashMap<K, V>`).
+    Map {
+        /// `Some` when the key type derives `AnalyticsEnum` (keys limited to
+        /// its values), `None` for string keys.
+        keys: Option<&'static EnumSchema>,
+        /// The type of every value.
+        values: &'static FieldType,
+    },
+    /// Any JSON value: `serde_json::Value`, or an `#[analytics(serde)]` field
+    /// without `schema = path`.
+    Any,
+    /// An `#[analytics(serde, schema = path)]` field: written through its own
+    /// serde impls and described by the JSON Schema that `path()` returns.
+    Serde(&'static SerdeSchema),
+    /// An enum with data variants, in one of serde's four representations.
+    Union(&'static UnionSchema),
+    /// A recursive type: a reference to the nearest enclosing object with this
+    /// Rust type name (`Node { children: Vec<Node> }` has a field of type
+    /// `Array(Ref("Node"))`).
+    Ref(&'static str),
 }
 
 impl FieldType {
@@ -89,6 +118,14 @@ impl FieldType {
             FieldType::Object(schema) => format!("object {}", schema.name),
             FieldType::Array(item) => format!("array of {}", item.describe()),
             FieldType::Nullable(inner) => format!("{} or null", inner.describe()),
+            FieldType::Map { keys, values } => match keys {
+                Some(keys) => format!("map of enum {} to {}", keys.name, values.describe()),
+                None => format!("map of string to {}", values.describe()),
+            },
+            FieldType::Any => "any JSON".to_owned(),
+            FieldType::Serde(_) => "JSON (user schema)".to_owned(),
+            FieldType::Union(schema) => format!("union {}", schema.name),
+            FieldType::Ref(name) => format!("object {name}"),
         }
     }
 }
@@ -97,6 +134,90 @@ impl fmt::Display for FieldType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.describe())
     }
+}
+
+/// A field written through its own type's serde impls, with a user-given JSON Schema.
+#[derive(Clone, Copy)]
+pub struct SerdeSchema {
+    /// The Rust type of the field.
+    pub rust_type: &'static str,
+    /// Returns the JSON Schema of the field's values (`#[analytics(serde, schema = path)]`).
+    pub json_schema: fn() -> serde_json::Value,
+}
+
+// By hand: function pointers have no reliable equality, and their address says
+// nothing useful in `Debug`. Two serde schemas are the same when they describe
+// the same Rust type.
+impl PartialEq for SerdeSchema {
+    fn eq(&self, other: &Self) -> bool {
+        self.rust_type == other.rust_type
+    }
+}
+
+impl fmt::Debug for SerdeSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SerdeSchema")
+            .field("rust_type", &self.rust_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An enum with data variants (`AnalyticsEnum` with newtype, tuple or struct variants).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionSchema {
+    /// The Rust type name.
+    pub name: &'static str,
+    /// From the enum's doc comment.
+    pub description: &'static str,
+    /// How a variant is told apart on the wire.
+    pub tagging: Tagging,
+    /// The variants, in declaration order.
+    pub variants: &'static [UnionVariant],
+}
+
+/// serde's four enum representations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tagging {
+    /// serde's default: `{"Variant": payload}`, or `"Variant"` for a unit variant.
+    External,
+    /// `#[serde(tag = "..")]`: `{"tag": "Variant", ..fields}`.
+    Internal {
+        /// The key that holds the variant's name.
+        tag: &'static str,
+    },
+    /// `#[serde(tag = "..", content = "..")]`: `{"tag": "Variant", "content": payload}`.
+    Adjacent {
+        /// The key that holds the variant's name.
+        tag: &'static str,
+        /// The key that holds the payload.
+        content: &'static str,
+    },
+    /// `#[serde(untagged)]`: the payload alone.
+    Untagged,
+}
+
+/// One variant of a [`UnionSchema`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The wire name (after `rename` / `rename_all`).
+    pub name: &'static str,
+    /// From the variant's doc comment.
+    pub description: &'static str,
+    /// What the variant carries.
+    pub shape: VariantShape,
+}
+
+/// What a variant of a union carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VariantShape {
+    /// Nothing.
+    Unit,
+    /// One value (an `Option<T>` payload is `Nullable(&T)`).
+    Newtype(&'static FieldType),
+    /// Several values, written as a JSON array (`Option` items are `Nullable`).
+    Tuple(&'static [FieldType]),
+    /// Named fields, written like an object's.
+    Struct(&'static [FieldSchema]),
 }
 
 /// The Rust integer type behind an integer field.
@@ -195,6 +316,8 @@ pub struct ObjectSchema {
     pub description: &'static str,
     /// Its wire fields, flattened ones included.
     pub fields: &'static [FieldSchema],
+    /// The paths of its struct-level `#[analytics(check = path)]` functions.
+    pub checks: &'static [&'static str],
 }
 
 /// A validation rule as declared on a field.

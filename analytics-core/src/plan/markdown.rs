@@ -173,6 +173,18 @@ fn type_cell(ty: &PlanType, defs: &mut Definitions) -> String {
         }
         PlanType::Array(item) => format!("array of {}", type_cell(item, defs)),
         PlanType::Nullable(inner) => format!("{} or null", type_cell(inner, defs)),
+        PlanType::Map { keys, values } => match keys {
+            Some(keys) => {
+                let key = defs.enum_key(keys);
+                format!(
+                    "map of enum [`{key}`](#enum-{}) to {}",
+                    anchor(&key),
+                    type_cell(values, defs)
+                )
+            }
+            None => format!("map of string to {}", type_cell(values, defs)),
+        },
+        PlanType::Union(union) => format!("union `{}`", defs.union_key(union)),
         other => other.describe(),
     }
 }

@@ -51,5 +51,5 @@ mod plan;
 pub use diff::{ChangeKind, PlanChange, PlanDiff};
 pub use plan::{
     PlanEnum, PlanEnumValue, PlanError, PlanEvent, PlanField, PlanObject, PlanRule, PlanType,
-    TrackingPlan, PLAN_FORMAT_VERSION,
+    PlanUnion, PlanVariant, PlanVariantShape, TrackingPlan, PLAN_FORMAT_VERSION,
 };

@@ -2,11 +2,13 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::schema::{
     Bound, EnumSchema, EventSchema, FieldSchema, FieldType, IntegerKind, ObjectSchema, Rule,
+    Tagging, UnionSchema, UnionVariant, VariantShape,
 };
 
 /// The version of the JSON layout written by [`TrackingPlan::to_json`]
@@ -40,6 +42,13 @@ pub struct PlanEvent {
     pub rust_type: String,
     /// Every key of `event_params`, in wire order.
     pub fields: Vec<PlanField>,
+    /// The `#[analytics(envelope)]` fields, written at the top level of the
+    /// envelope between `event_type` and `event_params`, in this order.
+    pub envelope: Vec<PlanField>,
+    /// The struct-level `check` functions, by path (not checkable on arrival).
+    pub checks: Vec<String>,
+    /// The event has no `Deserialize`.
+    pub write_only: bool,
 }
 
 /// One key of an object on the wire (the owned twin of [`FieldSchema`]).
@@ -78,12 +87,65 @@ pub enum PlanType {
     Boolean,
     /// A string limited to a closed set of values.
     Enum(PlanEnum),
-    /// A nested object.
-    Object(PlanObject),
+    /// A nested object, shared: a plan that uses one object many times holds it once.
+    Object(Arc<PlanObject>),
     /// An array of items of one type.
     Array(Box<PlanType>),
     /// A value that may be `null` (used for items; fields use [`PlanField::nullable`]).
     Nullable(Box<PlanType>),
+    /// A JSON object with free keys.
+    Map {
+        /// The enum the keys are limited to, or `None` for any string key.
+        keys: Option<PlanEnum>,
+        /// The type of every value.
+        values: Box<PlanType>,
+    },
+    /// Any JSON value.
+    Any,
+    /// A value described by a user-given JSON Schema (an `#[analytics(serde, schema = ..)]` field).
+    Json(serde_json::Value),
+    /// An enum with data variants.
+    Union(Arc<PlanUnion>),
+    /// A reference to the nearest enclosing object with this Rust type name
+    /// (a recursive type).
+    Ref(String),
+}
+
+/// An enum with data variants (the owned twin of [`UnionSchema`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanUnion {
+    /// The Rust type name.
+    pub name: String,
+    /// From the enum's doc comment.
+    pub description: String,
+    /// How a variant is told apart on the wire.
+    pub tagging: Tagging,
+    /// The variants, in declaration order.
+    pub variants: Vec<PlanVariant>,
+}
+
+/// One variant of a [`PlanUnion`] (the owned twin of [`UnionVariant`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanVariant {
+    /// The wire name.
+    pub name: String,
+    /// From the variant's doc comment.
+    pub description: String,
+    /// What the variant carries.
+    pub shape: PlanVariantShape,
+}
+
+/// What a variant carries (the owned twin of [`VariantShape`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanVariantShape {
+    /// Nothing.
+    Unit,
+    /// One value.
+    Newtype(PlanType),
+    /// Several values, as a JSON array.
+    Tuple(Vec<PlanType>),
+    /// Named fields, as a JSON object.
+    Struct(Vec<PlanField>),
 }
 
 /// A closed set of string values (the owned twin of [`EnumSchema`]).
@@ -115,6 +177,8 @@ pub struct PlanObject {
     pub description: String,
     /// Its wire fields, in wire order.
     pub fields: Vec<PlanField>,
+    /// The struct-level `check` functions, by path (not checkable on arrival).
+    pub checks: Vec<String>,
 }
 
 /// A validation rule (the owned twin of [`Rule`]).
@@ -154,6 +218,13 @@ impl From<&EventSchema> for PlanEvent {
             description: schema.description.to_owned(),
             rust_type: schema.rust_type.to_owned(),
             fields: schema.fields.iter().map(PlanField::from).collect(),
+            envelope: schema.envelope.iter().map(PlanField::from).collect(),
+            checks: schema
+                .checks
+                .iter()
+                .map(|&check| check.to_owned())
+                .collect(),
+            write_only: schema.write_only,
         }
     }
 }
@@ -182,9 +253,17 @@ impl From<&FieldType> for PlanType {
             FieldType::Number { bits } => PlanType::Number(bits),
             FieldType::Boolean => PlanType::Boolean,
             FieldType::Enum(schema) => PlanType::Enum(PlanEnum::from(schema)),
-            FieldType::Object(schema) => PlanType::Object(PlanObject::from(schema)),
+            FieldType::Object(schema) => PlanType::Object(Arc::new(PlanObject::from(schema))),
             FieldType::Array(item) => PlanType::Array(Box::new(PlanType::from(item))),
             FieldType::Nullable(inner) => PlanType::Nullable(Box::new(PlanType::from(inner))),
+            FieldType::Map { keys, values } => PlanType::Map {
+                keys: keys.map(PlanEnum::from),
+                values: Box::new(PlanType::from(values)),
+            },
+            FieldType::Any => PlanType::Any,
+            FieldType::Serde(schema) => PlanType::Json((schema.json_schema)()),
+            FieldType::Union(schema) => PlanType::Union(Arc::new(PlanUnion::from(schema))),
+            FieldType::Ref(name) => PlanType::Ref(name.to_owned()),
         }
     }
 }
@@ -212,6 +291,41 @@ impl From<&ObjectSchema> for PlanObject {
             name: schema.name.to_owned(),
             description: schema.description.to_owned(),
             fields: schema.fields.iter().map(PlanField::from).collect(),
+            checks: schema
+                .checks
+                .iter()
+                .map(|&check| check.to_owned())
+                .collect(),
+        }
+    }
+}
+
+impl From<&UnionSchema> for PlanUnion {
+    fn from(schema: &UnionSchema) -> Self {
+        PlanUnion {
+            name: schema.name.to_owned(),
+            description: schema.description.to_owned(),
+            tagging: schema.tagging,
+            variants: schema.variants.iter().map(PlanVariant::from).collect(),
+        }
+    }
+}
+
+impl From<&UnionVariant> for PlanVariant {
+    fn from(variant: &UnionVariant) -> Self {
+        PlanVariant {
+            name: variant.name.to_owned(),
+            description: variant.description.to_owned(),
+            shape: match variant.shape {
+                VariantShape::Unit => PlanVariantShape::Unit,
+                VariantShape::Newtype(ty) => PlanVariantShape::Newtype(PlanType::from(ty)),
+                VariantShape::Tuple(items) => {
+                    PlanVariantShape::Tuple(items.iter().map(PlanType::from).collect())
+                }
+                VariantShape::Struct(fields) => {
+                    PlanVariantShape::Struct(fields.iter().map(PlanField::from).collect())
+                }
+            },
         }
     }
 }
@@ -249,6 +363,14 @@ impl PlanType {
             }
             PlanType::Array(item) => format!("array of {}", item.describe()),
             PlanType::Nullable(inner) => format!("{} or null", inner.describe()),
+            PlanType::Map { keys, values } => match keys {
+                Some(keys) => format!("map of enum {} to {}", keys.name, values.describe()),
+                None => format!("map of string to {}", values.describe()),
+            },
+            PlanType::Any => "any JSON".to_owned(),
+            PlanType::Json(_) => "JSON (user schema)".to_owned(),
+            PlanType::Union(schema) => format!("union {}", schema.name),
+            PlanType::Ref(name) => format!("object {name}"),
         }
     }
 }
@@ -368,15 +490,23 @@ impl TrackingPlan {
         while objects.len() < defs.objects.len() {
             let (key, object) = defs.objects[objects.len()].clone();
             let fields = fields_json(&object.fields, &mut defs);
-            objects.push((
-                key,
-                Json::Obj(vec![
-                    ("name".into(), Json::str(&object.name)),
-                    ("description".into(), Json::str(&object.description)),
-                    ("fields".into(), Json::Arr(fields)),
-                ]),
-            ));
+            let mut members = vec![
+                ("name".into(), Json::str(&object.name)),
+                ("description".into(), Json::str(&object.description)),
+                ("fields".into(), Json::Arr(fields)),
+            ];
+            if !object.checks.is_empty() {
+                members.push(("checks".into(), strings_json(&object.checks)));
+            }
+            objects.push((key, Json::Obj(members)));
         }
+        let mut unions: Vec<(String, Json)> = Vec::new();
+        while unions.len() < defs.unions.len() {
+            let (key, union) = defs.unions[unions.len()].clone();
+            let json = union_to_json(&union, &mut defs);
+            unions.push((key, json));
+        }
+        unions.sort_by(|a, b| a.0.cmp(&b.0));
         objects.sort_by(|a, b| a.0.cmp(&b.0));
         let mut enums: Vec<(String, Json)> = defs
             .enums
@@ -403,7 +533,7 @@ impl TrackingPlan {
             })
             .collect();
         enums.sort_by(|a, b| a.0.cmp(&b.0));
-        let root = Json::Obj(vec![
+        let mut root = vec![
             (
                 "format_version".into(),
                 Json::Raw(PLAN_FORMAT_VERSION.to_string()),
@@ -411,7 +541,11 @@ impl TrackingPlan {
             ("events".into(), Json::Arr(events)),
             ("objects".into(), Json::Obj(objects)),
             ("enums".into(), Json::Obj(enums)),
-        ]);
+        ];
+        if !unions.is_empty() {
+            root.push(("unions".into(), Json::Obj(unions)));
+        }
+        let root = Json::Obj(root);
         let mut out = String::new();
         root.write(&mut out, 0);
         out.push('\n');
@@ -446,6 +580,10 @@ impl TrackingPlan {
             },
             enums: match root.get("enums") {
                 Some(enums) => as_object(enums, "enums")?,
+                None => &empty,
+            },
+            unions: match root.get("unions") {
+                Some(unions) => as_object(unions, "unions")?,
                 None => &empty,
             },
             in_progress: std::cell::RefCell::new(Vec::new()),
@@ -520,8 +658,9 @@ impl std::error::Error for PlanError {}
 /// share a name).
 #[derive(Default)]
 pub(crate) struct Definitions {
-    pub(crate) objects: Vec<(String, PlanObject)>,
+    pub(crate) objects: Vec<(String, Arc<PlanObject>)>,
     pub(crate) enums: Vec<(String, PlanEnum)>,
+    pub(crate) unions: Vec<(String, Arc<PlanUnion>)>,
     pub(crate) taken: BTreeSet<String>,
 }
 
@@ -543,12 +682,39 @@ impl Definitions {
             .unwrap_or_else(|| name.to_owned())
     }
 
-    pub(crate) fn object_key(&mut self, object: &PlanObject) -> String {
-        if let Some((key, _)) = self.objects.iter().find(|(_, known)| known == object) {
+    pub(crate) fn object_key(&mut self, object: &Arc<PlanObject>) -> String {
+        if let Some((key, _)) = self
+            .objects
+            .iter()
+            .find(|(_, known)| Arc::ptr_eq(known, object) || known == object)
+        {
             return key.clone();
         }
         let key = self.reserve(&object.name);
-        self.objects.push((key.clone(), object.clone()));
+        self.objects.push((key.clone(), Arc::clone(object)));
+        key
+    }
+
+    /// The key of the object with this Rust name met last (what a
+    /// [`PlanType::Ref`] inside it points to).
+    pub(crate) fn object_key_by_name(&self, name: &str) -> Option<String> {
+        self.objects
+            .iter()
+            .rev()
+            .find(|(_, object)| object.name == name)
+            .map(|(key, _)| key.clone())
+    }
+
+    pub(crate) fn union_key(&mut self, union: &Arc<PlanUnion>) -> String {
+        if let Some((key, _)) = self
+            .unions
+            .iter()
+            .find(|(_, known)| Arc::ptr_eq(known, union) || known == union)
+        {
+            return key.clone();
+        }
+        let key = self.reserve(&union.name);
+        self.unions.push((key.clone(), Arc::clone(union)));
         key
     }
 
@@ -638,12 +804,78 @@ impl Json {
 }
 
 fn event_to_json(event: &PlanEvent, defs: &mut Definitions) -> Json {
-    Json::Obj(vec![
+    let mut members = vec![
         ("name".into(), Json::str(&event.name)),
         ("version".into(), Json::Raw(event.version.to_string())),
         ("description".into(), Json::str(&event.description)),
         ("rust_type".into(), Json::str(&event.rust_type)),
-        ("fields".into(), Json::Arr(fields_json(&event.fields, defs))),
+    ];
+    if !event.envelope.is_empty() {
+        members.push((
+            "envelope".into(),
+            Json::Arr(fields_json(&event.envelope, defs)),
+        ));
+    }
+    members.push(("fields".into(), Json::Arr(fields_json(&event.fields, defs))));
+    if !event.checks.is_empty() {
+        members.push(("checks".into(), strings_json(&event.checks)));
+    }
+    if event.write_only {
+        members.push(("write_only".into(), Json::Raw("true".into())));
+    }
+    Json::Obj(members)
+}
+
+fn strings_json(strings: &[String]) -> Json {
+    Json::Arr(strings.iter().map(|text| Json::str(text)).collect())
+}
+
+fn union_to_json(union: &PlanUnion, defs: &mut Definitions) -> Json {
+    let tagging = match union.tagging {
+        Tagging::External => Json::str("external"),
+        Tagging::Untagged => Json::str("untagged"),
+        Tagging::Internal { tag } => Json::Obj(vec![(
+            "internal".into(),
+            Json::Obj(vec![("tag".into(), Json::str(tag))]),
+        )]),
+        Tagging::Adjacent { tag, content } => Json::Obj(vec![(
+            "adjacent".into(),
+            Json::Obj(vec![
+                ("tag".into(), Json::str(tag)),
+                ("content".into(), Json::str(content)),
+            ]),
+        )]),
+    };
+    let variants = union
+        .variants
+        .iter()
+        .map(|variant| {
+            let shape = match &variant.shape {
+                PlanVariantShape::Unit => Json::str("unit"),
+                PlanVariantShape::Newtype(ty) => {
+                    Json::Obj(vec![("newtype".into(), type_to_json(ty, defs))])
+                }
+                PlanVariantShape::Tuple(items) => Json::Obj(vec![(
+                    "tuple".into(),
+                    Json::Arr(items.iter().map(|item| type_to_json(item, defs)).collect()),
+                )]),
+                PlanVariantShape::Struct(fields) => Json::Obj(vec![(
+                    "struct".into(),
+                    Json::Arr(fields_json(fields, defs)),
+                )]),
+            };
+            Json::Obj(vec![
+                ("name".into(), Json::str(&variant.name)),
+                ("description".into(), Json::str(&variant.description)),
+                ("shape".into(), shape),
+            ])
+        })
+        .collect();
+    Json::Obj(vec![
+        ("name".into(), Json::str(&union.name)),
+        ("description".into(), Json::str(&union.description)),
+        ("tagging".into(), tagging),
+        ("variants".into(), Json::Arr(variants)),
     ])
 }
 
@@ -694,6 +926,23 @@ fn type_to_json(ty: &PlanType, defs: &mut Definitions) -> Json {
         PlanType::Nullable(inner) => {
             Json::Obj(vec![("nullable".into(), type_to_json(inner, defs))])
         }
+        PlanType::Map { keys, values } => {
+            let mut members = Vec::new();
+            if let Some(keys) = keys {
+                members.push(("keys".into(), Json::str(&defs.enum_key(keys))));
+            }
+            members.push(("values".into(), type_to_json(values, defs)));
+            Json::Obj(vec![("map".into(), Json::Obj(members))])
+        }
+        PlanType::Any => Json::str("any"),
+        PlanType::Json(schema) => Json::Obj(vec![(
+            "json".into(),
+            Json::Raw(serde_json::to_string(schema).unwrap_or_else(|_| "{}".to_owned())),
+        )]),
+        PlanType::Union(union) => {
+            Json::Obj(vec![("union".into(), Json::str(&defs.union_key(union)))])
+        }
+        PlanType::Ref(name) => Json::Obj(vec![("ref".into(), Json::str(name))]),
     }
 }
 
@@ -840,6 +1089,7 @@ fn parse_integer_kind(name: &str) -> Option<IntegerKind> {
 struct Reader<'a> {
     objects: &'a serde_json::Map<String, Value>,
     enums: &'a serde_json::Map<String, Value>,
+    unions: &'a serde_json::Map<String, Value>,
     /// Object keys being read, to reject a cycle instead of recursing forever.
     in_progress: std::cell::RefCell<Vec<String>>,
 }
@@ -862,7 +1112,10 @@ impl Reader<'_> {
             version,
             description: opt_str(object, path, "description")?,
             rust_type: opt_str(object, path, "rust_type")?,
+            envelope: self.fields_at(object, path, "envelope")?,
             fields: self.fields(object, path)?,
+            checks: read_strings(object, path, "checks")?,
+            write_only: opt_bool(object, path, "write_only", false)?,
         })
     }
 
@@ -871,8 +1124,17 @@ impl Reader<'_> {
         object: &serde_json::Map<String, Value>,
         path: &str,
     ) -> Result<Vec<PlanField>, PlanError> {
-        let fields_path = join(path, "fields");
-        let fields = match object.get("fields") {
+        self.fields_at(object, path, "fields")
+    }
+
+    fn fields_at(
+        &self,
+        object: &serde_json::Map<String, Value>,
+        path: &str,
+        key: &str,
+    ) -> Result<Vec<PlanField>, PlanError> {
+        let fields_path = join(path, key);
+        let fields = match object.get(key) {
             None => return Ok(Vec::new()),
             Some(fields) => as_array(fields, &fields_path)?,
         };
@@ -920,6 +1182,7 @@ impl Reader<'_> {
                 "boolean" => Ok(PlanType::Boolean),
                 "f32" => Ok(PlanType::Number(32)),
                 "f64" => Ok(PlanType::Number(64)),
+                "any" => Ok(PlanType::Any),
                 _ => parse_integer_kind(name)
                     .map(PlanType::Integer)
                     .ok_or_else(|| PlanError::new(path, format!("unknown type {value}"))),
@@ -953,7 +1216,41 @@ impl Reader<'_> {
                         format!("expected an object name, found {inner}"),
                     )
                 })?;
-                self.object_def(key, &inner_path).map(PlanType::Object)
+                self.object_def(key, &inner_path)
+                    .map(|object| PlanType::Object(Arc::new(object)))
+            }
+            "union" => {
+                let key = inner.as_str().ok_or_else(|| {
+                    PlanError::new(&inner_path, format!("expected a union name, found {inner}"))
+                })?;
+                self.union_def(key, &inner_path)
+                    .map(|union| PlanType::Union(Arc::new(union)))
+            }
+            "ref" => inner
+                .as_str()
+                .map(|name| PlanType::Ref(name.to_owned()))
+                .ok_or_else(|| {
+                    PlanError::new(
+                        &inner_path,
+                        format!("expected an object name, found {inner}"),
+                    )
+                }),
+            "json" => Ok(PlanType::Json(inner.clone())),
+            "map" => {
+                let map = as_object(inner, &inner_path)?;
+                let keys = match map.get("keys") {
+                    None | Some(Value::Null) => None,
+                    Some(_) => {
+                        let key = get_str(map, &inner_path, "keys")?;
+                        Some(self.enum_def(&key, &join(&inner_path, "keys"))?)
+                    }
+                };
+                let values_path = join(&inner_path, "values");
+                let values = self.ty(get(map, &inner_path, "values")?, &values_path)?;
+                Ok(PlanType::Map {
+                    keys,
+                    values: Box::new(values),
+                })
             }
             other => Err(PlanError::new(path, format!("unknown type kind {other:?}"))),
         }
@@ -1017,10 +1314,139 @@ impl Reader<'_> {
                 },
                 description: opt_str(object, &path, "description")?,
                 fields: self.fields(object, &path)?,
+                checks: read_strings(object, &path, "checks")?,
             })
         })();
         self.in_progress.borrow_mut().pop();
         result
+    }
+}
+
+impl Reader<'_> {
+    fn union_def(&self, key: &str, from: &str) -> Result<PlanUnion, PlanError> {
+        let path = format!("unions.{key}");
+        let value = self
+            .unions
+            .get(key)
+            .ok_or_else(|| PlanError::new(from, format!("no union {key:?} under \"unions\"")))?;
+        let object = as_object(value, &path)?;
+        let tagging_path = join(&path, "tagging");
+        let tagging = get(object, &path, "tagging")?;
+        let tagging = match tagging.as_str() {
+            Some("external") => Tagging::External,
+            Some("untagged") => Tagging::Untagged,
+            Some(other) => {
+                return Err(PlanError::new(
+                    &tagging_path,
+                    format!("unknown tagging {other:?}"),
+                ))
+            }
+            None => {
+                let tagging = as_object(tagging, &tagging_path)?;
+                if let Some(internal) = tagging.get("internal") {
+                    let internal_path = join(&tagging_path, "internal");
+                    let internal = as_object(internal, &internal_path)?;
+                    Tagging::Internal {
+                        tag: intern(&get_str(internal, &internal_path, "tag")?),
+                    }
+                } else if let Some(adjacent) = tagging.get("adjacent") {
+                    let adjacent_path = join(&tagging_path, "adjacent");
+                    let adjacent = as_object(adjacent, &adjacent_path)?;
+                    Tagging::Adjacent {
+                        tag: intern(&get_str(adjacent, &adjacent_path, "tag")?),
+                        content: intern(&get_str(adjacent, &adjacent_path, "content")?),
+                    }
+                } else {
+                    return Err(PlanError::new(&tagging_path, "unknown tagging"));
+                }
+            }
+        };
+        let variants_path = join(&path, "variants");
+        let variants = as_array(get(object, &path, "variants")?, &variants_path)?
+            .iter()
+            .enumerate()
+            .map(|(index, variant)| {
+                let variant_path = format!("{variants_path}[{index}]");
+                let variant = as_object(variant, &variant_path)?;
+                let shape_path = join(&variant_path, "shape");
+                let shape = get(variant, &variant_path, "shape")?;
+                let shape = if shape.as_str() == Some("unit") {
+                    PlanVariantShape::Unit
+                } else {
+                    let shape = as_object(shape, &shape_path)?;
+                    if let Some(ty) = shape.get("newtype") {
+                        PlanVariantShape::Newtype(self.ty(ty, &join(&shape_path, "newtype"))?)
+                    } else if let Some(items) = shape.get("tuple") {
+                        let items_path = join(&shape_path, "tuple");
+                        PlanVariantShape::Tuple(
+                            as_array(items, &items_path)?
+                                .iter()
+                                .enumerate()
+                                .map(|(index, item)| {
+                                    self.ty(item, &format!("{items_path}[{index}]"))
+                                })
+                                .collect::<Result<_, _>>()?,
+                        )
+                    } else if shape.contains_key("struct") {
+                        PlanVariantShape::Struct(self.fields_at(shape, &shape_path, "struct")?)
+                    } else {
+                        return Err(PlanError::new(&shape_path, "unknown variant shape"));
+                    }
+                };
+                Ok(PlanVariant {
+                    name: get_str(variant, &variant_path, "name")?,
+                    description: opt_str(variant, &variant_path, "description")?,
+                    shape,
+                })
+            })
+            .collect::<Result<_, PlanError>>()?;
+        Ok(PlanUnion {
+            name: match object.get("name") {
+                Some(_) => get_str(object, &path, "name")?,
+                None => key.to_owned(),
+            },
+            description: opt_str(object, &path, "description")?,
+            tagging,
+            variants,
+        })
+    }
+}
+
+/// A `'static` copy of a tag name read from a plan ([`Tagging`] holds
+/// `&'static str`): each distinct name is leaked once per process.
+fn intern(text: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<BTreeSet<&'static str>> = std::sync::Mutex::new(BTreeSet::new());
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&known) = names.get(text) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+fn read_strings(
+    object: &serde_json::Map<String, Value>,
+    path: &str,
+    key: &str,
+) -> Result<Vec<String>, PlanError> {
+    let list_path = join(path, key);
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(list) => as_array(list, &list_path)?
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                item.as_str().map(str::to_owned).ok_or_else(|| {
+                    PlanError::new(
+                        &format!("{list_path}[{index}]"),
+                        format!("expected a string, found {item}"),
+                    )
+                })
+            })
+            .collect(),
     }
 }
 
@@ -1154,6 +1580,7 @@ mod tests {
             name: "Client".into(),
             description: "The client.".into(),
             fields: vec![field("id", PlanType::String, vec![PlanRule::NonEmpty])],
+            checks: Vec::new(),
         };
         let mut nullable_status = field("status", PlanType::Enum(status), vec![]);
         nullable_status.nullable = true;
@@ -1163,7 +1590,7 @@ mod tests {
             description: "A \"thing\"\nwas done.".into(),
             rust_type: "ThingDone".into(),
             fields: vec![
-                field("client", PlanType::Object(client), vec![]),
+                field("client", PlanType::Object(Arc::new(client)), vec![]),
                 nullable_status,
                 field(
                     "count",
@@ -1193,6 +1620,9 @@ mod tests {
                     ],
                 ),
             ],
+            envelope: Vec::new(),
+            checks: Vec::new(),
+            write_only: false,
         }])
     }
 
@@ -1232,7 +1662,7 @@ mod tests {
         let mut other = plan.events[0].clone();
         other.name = "other_thing".into();
         if let PlanType::Object(object) = &mut other.fields[0].ty {
-            object.description = "Another client.".into();
+            Arc::make_mut(object).description = "Another client.".into();
         }
         plan.events.push(other);
         let json = plan.to_json();
