@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::compile::{Check, Object, Ty};
+use super::compile::{Check, Compiled, Shape, Ty};
 use crate::failed::FailedCheck;
 use crate::rules::{self, LengthValue};
 use crate::validate::{Path as RulePath, ValidationErrors};
@@ -58,6 +58,7 @@ enum Segment<'a> {
     Root,
     Field(&'a str),
     Index(usize),
+    Key(&'a str),
 }
 
 impl<'a> Path<'a> {
@@ -77,6 +78,14 @@ impl<'a> Path<'a> {
         Path {
             parent: Some(self),
             segment: Segment::Index(index),
+        }
+    }
+
+    /// A value of a map: `field[key]`.
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            segment: Segment::Key(key),
         }
     }
 
@@ -103,6 +112,11 @@ impl<'a> Path<'a> {
                 out.push_str(itoa::Buffer::new().format(index));
                 out.push(']');
             }
+            Segment::Key(key) => {
+                out.push('[');
+                out.push_str(key);
+                out.push(']');
+            }
         }
     }
 }
@@ -125,7 +139,7 @@ pub(crate) struct Value<'c, 'p> {
     pub(crate) ty: &'c Ty,
     pub(crate) nullable: bool,
     pub(crate) rules: &'c [Check],
-    pub(crate) objects: &'c [Object],
+    pub(crate) plan: &'c Compiled,
     pub(crate) path: &'p Path<'p>,
     pub(crate) report: &'p mut Report,
 }
@@ -144,7 +158,7 @@ impl<'c, 'p> Value<'c, 'p> {
 
     fn mismatch(self, found: &dyn fmt::Display) {
         let (ty, nullable) = self.resolved();
-        let mut expected = ty.describe(self.objects);
+        let mut expected = ty.describe(&self.plan.objects, &self.plan.unions);
         if nullable {
             expected.push_str(" or null");
         }
@@ -164,6 +178,156 @@ impl<'c, 'p> Value<'c, 'p> {
         }
         let at = self.report.errors.len();
         self.report.rule_errors(at, self.path, found);
+    }
+
+    /// A value of a union, read whole, told apart by its tagging.
+    fn union(self, index: usize, value: &serde_json::Value) {
+        use crate::schema::Tagging;
+        use serde_json::Value as Json;
+        let union = &self.plan.unions[index];
+        let find = |name: &str| union.variants.iter().find(|variant| variant.name == name);
+        let names: Vec<&str> = union.variants.iter().map(|v| v.name.as_str()).collect();
+        let unknown = |report: &mut Report, path: &Path<'_>, name: &str| {
+            let message = rules::one_of_message(&names, name);
+            report.schema_error(path, "variant", message);
+        };
+        match union.tagging {
+            Tagging::External => match value {
+                Json::String(name) => match find(name) {
+                    Some(variant) if matches!(variant.shape, Shape::Unit) => {}
+                    Some(_) => self.mismatch(&format_args!("the bare name {name:?}")),
+                    None => unknown(self.report, self.path, name),
+                },
+                Json::Object(map) if map.len() == 1 => {
+                    let (name, payload) = map.iter().next().expect("one entry");
+                    match find(name) {
+                        Some(variant) => self.shape(&variant.shape, payload),
+                        None => unknown(self.report, self.path, name),
+                    }
+                }
+                _ => self.mismatch(&kind(value)),
+            },
+            Tagging::Internal { tag } => {
+                let Some(map) = value.as_object() else {
+                    return self.mismatch(&kind(value));
+                };
+                let Some(name) = map.get(tag).and_then(Json::as_str) else {
+                    let message = format!("missing the tag {tag:?} (a string)");
+                    return self.report.schema_error(self.path, "required", message);
+                };
+                let Some(variant) = find(name) else {
+                    return unknown(self.report, self.path, name);
+                };
+                let mut rest = map.clone();
+                rest.remove(tag);
+                match &variant.shape {
+                    Shape::Unit => {
+                        for key in rest.keys() {
+                            let path = self.path.field(key);
+                            let message = format!("unknown key {key:?}");
+                            self.report.schema_error(&path, "unknown_key", message);
+                        }
+                    }
+                    shape => self.shape(shape, &Json::Object(rest)),
+                }
+            }
+            Tagging::Adjacent { tag, content } => {
+                let Some(map) = value.as_object() else {
+                    return self.mismatch(&kind(value));
+                };
+                let Some(name) = map.get(tag).and_then(Json::as_str) else {
+                    let message = format!("missing the tag {tag:?} (a string)");
+                    return self.report.schema_error(self.path, "required", message);
+                };
+                let Some(variant) = find(name) else {
+                    return unknown(self.report, self.path, name);
+                };
+                for key in map.keys().filter(|key| *key != tag && *key != content) {
+                    let path = self.path.field(key);
+                    let message = format!("unknown key {key:?}");
+                    self.report.schema_error(&path, "unknown_key", message);
+                }
+                match (map.get(content), &variant.shape) {
+                    (None, Shape::Unit) => {}
+                    (None, _) => {
+                        let message = format!("missing the content key {content:?}");
+                        self.report.schema_error(self.path, "required", message);
+                    }
+                    (Some(payload), shape) => self.shape(shape, payload),
+                }
+            }
+            Tagging::Untagged => {
+                for variant in &union.variants {
+                    let mut trial = Report::default();
+                    Value {
+                        ty: self.ty,
+                        nullable: self.nullable,
+                        rules: self.rules,
+                        plan: self.plan,
+                        path: self.path,
+                        report: &mut trial,
+                    }
+                    .shape(&variant.shape, value);
+                    if !trial.schema {
+                        self.report.errors.append(&mut trial.errors);
+                        return;
+                    }
+                }
+                let message = format!("matches no variant of {}", union.name);
+                self.report.schema_error(self.path, "variant", message);
+            }
+        }
+    }
+
+    /// The payload of a variant.
+    fn shape(self, shape: &'c Shape, payload: &serde_json::Value) {
+        let nested = |ty: &'c Ty, path: &Path<'_>, report: &mut Report| {
+            let _ = Value {
+                ty,
+                nullable: false,
+                rules: &[],
+                plan: self.plan,
+                path,
+                report,
+            }
+            .deserialize(payload);
+        };
+        match shape {
+            Shape::Unit => {
+                if !payload.is_null() {
+                    self.report.schema_error(
+                        self.path,
+                        "type",
+                        format!("expected null, got {}", kind(payload)),
+                    );
+                }
+            }
+            Shape::Newtype(ty) | Shape::Struct(ty) => nested(ty, self.path, self.report),
+            Shape::Tuple(items) => match payload.as_array() {
+                Some(values) if values.len() == items.len() => {
+                    for (index, (ty, value)) in items.iter().zip(values).enumerate() {
+                        let path = self.path.index(index);
+                        let _ = Value {
+                            ty,
+                            nullable: false,
+                            rules: &[],
+                            plan: self.plan,
+                            path: &path,
+                            report: self.report,
+                        }
+                        .deserialize(value);
+                    }
+                }
+                _ => {
+                    let message = format!(
+                        "expected an array of {} items, got {}",
+                        items.len(),
+                        kind(payload)
+                    );
+                    self.report.schema_error(self.path, "type", message);
+                }
+            },
+        }
     }
 
     fn integer(self, value: i128, display: &dyn fmt::Display) {
@@ -190,7 +354,21 @@ impl<'de> DeserializeSeed<'de> for Value<'_, '_> {
     type Value = ();
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
+        match self.resolved().0 {
+            Ty::Any => {
+                deserializer.deserialize_ignored_any(IgnoredAny)?;
+            }
+            Ty::Union(index) => {
+                // A union is told apart by its content: read it whole first.
+                let value = <serde_json::Value as de::Deserialize>::deserialize(deserializer)?;
+                // `null` is the field's `None`, or an untagged unit variant.
+                if !(value.is_null() && self.resolved().1) {
+                    self.union(*index, &value);
+                }
+            }
+            _ => deserializer.deserialize_any(self)?,
+        }
+        Ok(())
     }
 }
 
@@ -292,7 +470,7 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
                 ty: item,
                 nullable: false,
                 rules: &[],
-                objects: self.objects,
+                plan: self.plan,
                 path: &path,
                 report: self.report,
             };
@@ -319,15 +497,35 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        if let Ty::Map { keys, values } = self.resolved().0 {
+            while let Some(key) = map.next_key_seed(Key)? {
+                let path = self.path.key(&key);
+                if let Some(set) = keys {
+                    if !set.values.iter().any(|allowed| *allowed == *key) {
+                        let message = rules::one_of_message(&set.values, &key);
+                        self.report.schema_error(&path, "enum", message);
+                    }
+                }
+                map.next_value_seed(Value {
+                    ty: values,
+                    nullable: false,
+                    rules: &[],
+                    plan: self.plan,
+                    path: &path,
+                    report: self.report,
+                })?;
+            }
+            return Ok(());
+        }
         let Ty::Object(index) = self.resolved().0 else {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             self.mismatch(&"an object");
             return Ok(());
         };
-        let fields = &self.objects[*index].fields.list;
+        let fields = &self.plan.objects[*index].fields.list;
         let mut seen = Seen::new(fields.len());
         while let Some(key) = map.next_key_seed(Key)? {
-            let Some(position) = self.objects[*index].fields.find(&key) else {
+            let Some(position) = self.plan.objects[*index].fields.find(&key) else {
                 map.next_value::<IgnoredAny>()?;
                 let path = self.path.field(&key);
                 let message = format!("unknown key {:?}", &*key);
@@ -346,7 +544,7 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
                 ty: &field.ty,
                 nullable: field.nullable,
                 rules: &field.rules,
-                objects: self.objects,
+                plan: self.plan,
                 path: &path,
                 report: self.report,
             })?;
@@ -429,5 +627,18 @@ impl<'de> Visitor<'de> for Key {
 
     fn visit_string<E: de::Error>(self, key: String) -> Result<Self::Value, E> {
         Ok(Cow::Owned(key))
+    }
+}
+
+/// A short description of a JSON value for messages.
+fn kind(value: &serde_json::Value) -> String {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => "null".to_owned(),
+        Json::Bool(value) => value.to_string(),
+        Json::Number(value) => value.to_string(),
+        Json::String(_) => "a string".to_owned(),
+        Json::Array(_) => "an array".to_owned(),
+        Json::Object(_) => "an object".to_owned(),
     }
 }

@@ -1,8 +1,10 @@
 //! The tracking plan turned into what validation walks: regexes compiled,
 //! recursive references resolved to indexes into one arena of objects.
 
-use crate::plan::{PlanEvent, PlanField, PlanObject, PlanRule, PlanType, TrackingPlan};
-use crate::schema::{Bound, IntegerKind};
+use crate::plan::{
+    PlanEvent, PlanField, PlanObject, PlanRule, PlanType, PlanUnion, PlanVariantShape, TrackingPlan,
+};
+use crate::schema::{Bound, IntegerKind, Tagging};
 
 /// A plan whose rules cannot be compiled (a `pattern` that is not a regex).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,16 +32,39 @@ pub struct NotCheckable {
     /// The Rust path of the field (`custom`) or of the struct (`check`; empty
     /// for the event itself).
     pub path: String,
-    /// `custom` or `check`.
+    /// `custom` (a field rule), `check` (a struct-level function) or
+    /// `schema` (a field described by a user-given JSON Schema: its JSON is
+    /// accepted as it is).
     pub rule: &'static str,
-    /// The function's path, as written in the source.
+    /// The function's path, as written in the source (for `schema`, the
+    /// field's Rust type).
     pub function: String,
 }
 
 pub(crate) struct Compiled {
     pub(crate) events: Vec<Event>,
     pub(crate) objects: Vec<Object>,
+    pub(crate) unions: Vec<Union>,
     pub(crate) not_checkable: Vec<NotCheckable>,
+}
+
+pub(crate) struct Union {
+    pub(crate) name: String,
+    pub(crate) tagging: Tagging,
+    pub(crate) variants: Vec<Variant>,
+}
+
+pub(crate) struct Variant {
+    pub(crate) name: String,
+    pub(crate) shape: Shape,
+}
+
+pub(crate) enum Shape {
+    Unit,
+    Newtype(Ty),
+    Tuple(Vec<Ty>),
+    /// `Ty::Object` of the variant's fields.
+    Struct(Ty),
 }
 
 pub(crate) struct Event {
@@ -47,6 +72,8 @@ pub(crate) struct Event {
     pub(crate) version: u32,
     /// `Ty::Object` of the event's `event_params`.
     pub(crate) params: Ty,
+    /// The `#[analytics(envelope)]` fields, at the top level of the envelope.
+    pub(crate) envelope: Fields,
 }
 
 pub(crate) struct Object {
@@ -85,6 +112,13 @@ pub(crate) enum Ty {
     Object(usize),
     Array(Box<Ty>),
     Nullable(Box<Ty>),
+    Map {
+        keys: Option<EnumSet>,
+        values: Box<Ty>,
+    },
+    Any,
+    /// An index into [`Compiled::unions`].
+    Union(usize),
 }
 
 pub(crate) struct EnumSet {
@@ -111,7 +145,7 @@ pub(crate) enum Check {
 
 impl Ty {
     /// The same words as [`PlanType::describe`].
-    pub(crate) fn describe(&self, objects: &[Object]) -> String {
+    pub(crate) fn describe(&self, objects: &[Object], unions: &[Union]) -> String {
         match self {
             Ty::String => "string".to_owned(),
             Ty::Integer(kind) => format!("integer ({kind})"),
@@ -120,10 +154,23 @@ impl Ty {
             Ty::Enum(set) => format!("enum {}", set.name),
             Ty::Object(index) => format!("object {}", objects[*index].name),
             Ty::Array(item) if matches!(**item, Ty::Nullable(_)) => {
-                format!("array of ({})", item.describe(objects))
+                format!("array of ({})", item.describe(objects, unions))
             }
-            Ty::Array(item) => format!("array of {}", item.describe(objects)),
-            Ty::Nullable(inner) => format!("{} or null", inner.describe(objects)),
+            Ty::Array(item) => format!("array of {}", item.describe(objects, unions)),
+            Ty::Nullable(inner) => format!("{} or null", inner.describe(objects, unions)),
+            Ty::Map { keys: None, values } => {
+                format!("map of string to {}", values.describe(objects, unions))
+            }
+            Ty::Map {
+                keys: Some(keys),
+                values,
+            } => format!(
+                "map of enum {} to {}",
+                keys.name,
+                values.describe(objects, unions)
+            ),
+            Ty::Any => "any JSON".to_owned(),
+            Ty::Union(index) => format!("union {}", unions[*index].name),
         }
     }
 }
@@ -132,6 +179,8 @@ impl Ty {
 pub(crate) fn compile(plan: &TrackingPlan) -> Result<Compiled, CompileError> {
     let mut compiler = Compiler {
         objects: Vec::new(),
+        unions: Vec::new(),
+        enclosing: Vec::new(),
         not_checkable: Vec::new(),
         event: String::new(),
     };
@@ -142,12 +191,17 @@ pub(crate) fn compile(plan: &TrackingPlan) -> Result<Compiled, CompileError> {
     Ok(Compiled {
         events,
         objects: compiler.objects,
+        unions: compiler.unions,
         not_checkable: compiler.not_checkable,
     })
 }
 
 struct Compiler {
     objects: Vec<Object>,
+    unions: Vec<Union>,
+    /// The objects being compiled, innermost last, by Rust type name: what a
+    /// `Ref` points to.
+    enclosing: Vec<(String, usize)>,
     not_checkable: Vec<NotCheckable>,
     /// The event being compiled, for error paths.
     event: String,
@@ -161,13 +215,28 @@ impl Compiler {
             name: event.rust_type.clone(),
             fields: Fields { list: Vec::new() },
         });
+        self.enclosing.push((event.rust_type.clone(), index));
         self.objects[index].fields = self.fields(&event.fields, "")?;
-        let params = Ty::Object(index);
+        self.enclosing.pop();
+        self.checks(&event.checks, "");
+        let envelope = self.fields(&event.envelope, "")?;
         Ok(Event {
             name: event.name.clone(),
             version: event.version,
-            params,
+            params: Ty::Object(index),
+            envelope,
         })
+    }
+
+    fn checks(&mut self, checks: &[String], path: &str) {
+        for function in checks {
+            self.not_checkable.push(NotCheckable {
+                event: self.event.clone(),
+                path: path.to_owned(),
+                rule: "check",
+                function: function.clone(),
+            });
+        }
     }
 
     /// `prefix` is the Rust path of the struct holding these fields, for the
@@ -239,7 +308,73 @@ impl Compiler {
             PlanType::Object(object) => Ty::Object(self.object(object, path)?),
             PlanType::Array(item) => Ty::Array(Box::new(self.ty(item, path)?)),
             PlanType::Nullable(inner) => Ty::Nullable(Box::new(self.ty(inner, path)?)),
+            PlanType::Map { keys, values } => Ty::Map {
+                keys: keys.as_ref().map(|set| EnumSet {
+                    name: set.name.clone(),
+                    values: set.values.iter().map(|value| value.name.clone()).collect(),
+                }),
+                values: Box::new(self.ty(values, path)?),
+            },
+            PlanType::Any => Ty::Any,
+            PlanType::Json(schema) => {
+                if !(schema == &serde_json::Value::Bool(true)
+                    || schema.as_object().is_some_and(|schema| schema.is_empty()))
+                {
+                    self.not_checkable.push(NotCheckable {
+                        event: self.event.clone(),
+                        path: path.to_owned(),
+                        rule: "schema",
+                        function: schema.to_string(),
+                    });
+                }
+                Ty::Any
+            }
+            PlanType::Union(union) => Ty::Union(self.union(union, path)?),
+            PlanType::Ref(name) => match self.enclosing.iter().rev().find(|(n, _)| n == name) {
+                Some((_, index)) => Ty::Object(*index),
+                None => {
+                    return Err(CompileError {
+                        path: join(&self.event, path),
+                        message: format!("a reference to {name:?}, which encloses no field here"),
+                    })
+                }
+            },
         })
+    }
+
+    fn union(&mut self, union: &PlanUnion, path: &str) -> Result<usize, CompileError> {
+        let mut variants = Vec::with_capacity(union.variants.len());
+        for variant in &union.variants {
+            let shape = match &variant.shape {
+                PlanVariantShape::Unit => Shape::Unit,
+                PlanVariantShape::Newtype(ty) => Shape::Newtype(self.ty(ty, path)?),
+                PlanVariantShape::Tuple(items) => Shape::Tuple(
+                    items
+                        .iter()
+                        .map(|ty| self.ty(ty, path))
+                        .collect::<Result<_, _>>()?,
+                ),
+                PlanVariantShape::Struct(fields) => {
+                    let index = self.objects.len();
+                    self.objects.push(Object {
+                        name: format!("{}::{}", union.name, variant.name),
+                        fields: Fields { list: Vec::new() },
+                    });
+                    self.objects[index].fields = self.fields(fields, path)?;
+                    Shape::Struct(Ty::Object(index))
+                }
+            };
+            variants.push(Variant {
+                name: variant.name.clone(),
+                shape,
+            });
+        }
+        self.unions.push(Union {
+            name: union.name.clone(),
+            tagging: union.tagging,
+            variants,
+        });
+        Ok(self.unions.len() - 1)
     }
 
     fn object(&mut self, object: &PlanObject, path: &str) -> Result<usize, CompileError> {
@@ -248,8 +383,11 @@ impl Compiler {
             name: object.name.clone(),
             fields: Fields { list: Vec::new() },
         });
-        let fields = self.fields(&object.fields, path)?;
-        self.objects[index].fields = fields;
+        self.enclosing.push((object.name.clone(), index));
+        let fields = self.fields(&object.fields, path);
+        self.enclosing.pop();
+        self.objects[index].fields = fields?;
+        self.checks(&object.checks, path);
         Ok(index)
     }
 }

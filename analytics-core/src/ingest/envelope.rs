@@ -115,7 +115,10 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
         let mut params_checked = false;
         let mut batch: Option<Vec<&'de RawValue>> = None;
         let mut version: Option<Option<u64>> = None;
-        let mut unknown: Vec<Cow<'de, str>> = Vec::new();
+        // Keys that are neither envelope keys nor known yet: checked at the end,
+        // once the event (and so its `#[analytics(envelope)]` fields) is known.
+        let mut unknown: Vec<(Cow<'de, str>, Option<&'de RawValue>)> = Vec::new();
+        let mut envelope_seen: Vec<usize> = Vec::new();
         let mut problems: Vec<String> = Vec::new();
         let mut keys = 0usize;
         while let Some(key) = map.next_key_seed(Key)? {
@@ -155,7 +158,7 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                 "event_version" => version = Some(map.next_value_seed(MaybeU64)?),
                 "messageId" => {
                     seen.message_id = map.next_value_seed(MaybeStr)?;
-                    unknown.push(key);
+                    unknown.push((key, None));
                 }
                 "type" => {
                     if let Some(kind) = map.next_value_seed(MaybeStr)? {
@@ -165,11 +168,19 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                             ));
                         }
                     }
-                    unknown.push(key);
+                    unknown.push((key, None));
                 }
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    unknown.push(key);
+                    let field = seen.event.and_then(|event| {
+                        Some((event, self.plan.events[event].envelope.find(&key)?))
+                    });
+                    match field {
+                        Some((event, position)) if !envelope_seen.contains(&position) => {
+                            envelope_seen.push(position);
+                            map.next_value_seed(self.envelope_field(event, position))?;
+                        }
+                        _ => unknown.push((key, Some(map.next_value()?))),
+                    }
                 }
             }
         }
@@ -218,14 +229,33 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                 .deserialize(&mut deserializer)
                 .map_err(de::Error::custom)?;
         }
-        for key in unknown {
+        let envelope = &self.plan.events[event].envelope;
+        for (key, raw) in unknown {
             if seen.segment && SEGMENT_KEYS.contains(&&*key) {
                 continue;
+            }
+            if let (Some(position), Some(raw)) = (envelope.find(&key), raw) {
+                if !envelope_seen.contains(&position) {
+                    envelope_seen.push(position);
+                    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+                    self.envelope_field(event, position)
+                        .deserialize(&mut deserializer)
+                        .map_err(de::Error::custom)?;
+                    continue;
+                }
             }
             let path = Path::ROOT;
             let path = path.field(&key);
             let message = format!("unknown key {:?} in the envelope", &*key);
             self.report.schema_error(&path, "unknown_key", message);
+        }
+        for (position, field) in envelope.list.iter().enumerate() {
+            if field.required && !envelope_seen.contains(&position) {
+                let path = Path::ROOT;
+                let path = path.field(&field.rust);
+                let message = format!("missing the required envelope key {:?}", field.wire);
+                self.report.schema_error(&path, "required", message);
+            }
         }
         if let Some(version) = version {
             let expected = self.plan.events[event].version;
@@ -248,7 +278,7 @@ impl<'c> TopLevel<'c, '_> {
             ty: root,
             nullable: false,
             rules: &[],
-            objects: &self.plan.objects,
+            plan: self.plan,
             path: &ROOT,
             report: self.report,
         }
@@ -256,6 +286,39 @@ impl<'c> TopLevel<'c, '_> {
 }
 
 static ROOT: Path<'static> = Path::ROOT;
+
+impl<'c> TopLevel<'c, '_> {
+    fn envelope_field<'s>(&'s mut self, event: usize, position: usize) -> EnvelopeField<'c, 's> {
+        EnvelopeField {
+            field: &self.plan.events[event].envelope.list[position],
+            plan: self.plan,
+            report: self.report,
+        }
+    }
+}
+
+/// An `#[analytics(envelope)]` field: checked like a field of `event_params`.
+struct EnvelopeField<'c, 's> {
+    field: &'c super::compile::Field,
+    plan: &'c Compiled,
+    report: &'s mut Report,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeField<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let path = ROOT.field(&self.field.rust);
+        Value {
+            ty: &self.field.ty,
+            nullable: self.field.nullable,
+            rules: &self.field.rules,
+            plan: self.plan,
+            path: &path,
+            report: self.report,
+        }
+        .deserialize(deserializer)
+    }
+}
 
 /// A string value, or `None` (skipped) for any other value.
 struct MaybeStr;

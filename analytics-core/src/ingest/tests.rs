@@ -1,6 +1,11 @@
 use super::*;
-use crate::plan::{PlanEnum, PlanEnumValue, PlanEvent, PlanField, PlanObject, PlanRule, PlanType};
+use crate::plan::{
+    PlanEnum, PlanEnumValue, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, PlanUnion,
+    PlanVariant, PlanVariantShape,
+};
+use crate::schema::Tagging;
 use crate::schema::{Bound, IntegerKind};
+use std::sync::Arc;
 
 fn field(name: &str, ty: PlanType, rules: Vec<PlanRule>) -> PlanField {
     PlanField {
@@ -30,6 +35,7 @@ fn plan() -> TrackingPlan {
             PlanType::String,
             vec![PlanRule::Pattern("^[a-z]+$".to_owned())],
         )],
+        checks: vec![],
     };
     let color = PlanEnum {
         name: "Color".to_owned(),
@@ -46,6 +52,9 @@ fn plan() -> TrackingPlan {
         version: 2,
         description: String::new(),
         rust_type: "Thing".to_owned(),
+        envelope: vec![],
+        checks: vec!["checks::thing".to_owned()],
+        write_only: false,
         fields: vec![
             base_id,
             field(
@@ -180,12 +189,20 @@ fn custom_rules_are_listed_as_not_checkable() {
     let validator = PlanValidator::new(&plan()).unwrap();
     assert_eq!(
         validator.not_checkable(),
-        [NotCheckable {
-            event: "thing".to_owned(),
-            path: "note".to_owned(),
-            rule: "custom",
-            function: "checks::note".to_owned(),
-        }]
+        [
+            NotCheckable {
+                event: "thing".to_owned(),
+                path: "note".to_owned(),
+                rule: "custom",
+                function: "checks::note".to_owned(),
+            },
+            NotCheckable {
+                event: "thing".to_owned(),
+                path: String::new(),
+                rule: "check",
+                function: "checks::thing".to_owned(),
+            },
+        ]
     );
 }
 
@@ -202,4 +219,169 @@ fn batches_split_into_raw_items() {
     assert_eq!(failed.reason, FailureReason::NotEnvelope);
     let failed = validator.split_batch(&[0xff, 0xfe], 0).unwrap_err();
     assert_eq!(failed.reason, FailureReason::NotJson);
+}
+
+fn variant(name: &str, shape: PlanVariantShape) -> PlanVariant {
+    PlanVariant {
+        name: name.to_owned(),
+        description: String::new(),
+        shape,
+    }
+}
+
+/// A plan with the richer types: maps, unions in each tagging, a recursive
+/// object and an envelope field.
+fn rich_plan(tagging: Tagging) -> TrackingPlan {
+    let union = PlanUnion {
+        name: "Shape".to_owned(),
+        description: String::new(),
+        tagging,
+        variants: vec![
+            variant("none", PlanVariantShape::Unit),
+            variant(
+                "circle",
+                PlanVariantShape::Struct(vec![field(
+                    "radius",
+                    PlanType::Number(64),
+                    vec![PlanRule::Range {
+                        min: Some(Bound::Int(0)),
+                        max: None,
+                    }],
+                )]),
+            ),
+        ],
+    };
+    let node = PlanObject {
+        name: "Node".to_owned(),
+        description: String::new(),
+        fields: vec![
+            field("label", PlanType::String, vec![PlanRule::NonEmpty]),
+            field(
+                "children",
+                PlanType::Array(Box::new(PlanType::Ref("Node".to_owned()))),
+                vec![],
+            ),
+        ],
+        checks: vec![],
+    };
+    TrackingPlan::from_plan_events(vec![PlanEvent {
+        name: "rich".to_owned(),
+        version: 1,
+        description: String::new(),
+        rust_type: "Rich".to_owned(),
+        envelope: vec![field(
+            "skill_id",
+            PlanType::String,
+            vec![PlanRule::NonEmpty],
+        )],
+        checks: vec![],
+        write_only: false,
+        fields: vec![
+            field(
+                "counts",
+                PlanType::Map {
+                    keys: None,
+                    values: Box::new(PlanType::Integer(IntegerKind::U8)),
+                },
+                vec![],
+            ),
+            field("shape", PlanType::Union(Arc::new(union)), vec![]),
+            field("tree", PlanType::Object(Arc::new(node)), vec![]),
+            field("extra", PlanType::Any, vec![]),
+        ],
+    }])
+}
+
+fn rich_errors(tagging: Tagging, shape: &str, rest: &str) -> Vec<(String, String)> {
+    let validator = PlanValidator::new(&rich_plan(tagging)).unwrap();
+    let json = format!(
+        r#"{{"event_type":"rich","skill_id":"s","event_params":{{"counts":{{"a":1}},"shape":{shape},"tree":{{"label":"r","children":[]}},"extra":[1,{{}}]{rest}}}}}"#
+    );
+    match validator.check_event(json.as_bytes(), 0) {
+        Ok(_) => vec![],
+        Err(failed) => failed
+            .errors
+            .iter()
+            .map(|error| (error.path.clone(), error.rule.clone()))
+            .collect(),
+    }
+}
+
+#[test]
+fn unions_are_told_apart_by_each_tagging() {
+    let cases: [(Tagging, &str, &str, &str); 4] = [
+        (
+            Tagging::External,
+            r#""none""#,
+            r#"{"circle":{"radius":-1}}"#,
+            r#"{"square":{}}"#,
+        ),
+        (
+            Tagging::Internal { tag: "kind" },
+            r#"{"kind":"none"}"#,
+            r#"{"kind":"circle","radius":-1}"#,
+            r#"{"kind":"square"}"#,
+        ),
+        (
+            Tagging::Adjacent {
+                tag: "t",
+                content: "c",
+            },
+            r#"{"t":"none"}"#,
+            r#"{"t":"circle","c":{"radius":-1}}"#,
+            r#"{"t":"square","c":1}"#,
+        ),
+        (
+            Tagging::Untagged,
+            "null",
+            r#"{"radius":-1}"#,
+            r#"{"side":1}"#,
+        ),
+    ];
+    for (tagging, unit, broken, unknown) in cases {
+        assert_eq!(rich_errors(tagging, unit, ""), vec![], "{tagging:?}");
+        assert_eq!(
+            rich_errors(tagging, broken, ""),
+            pairs(&[("shape.radius", "range")]),
+            "{tagging:?}"
+        );
+        assert_eq!(
+            rich_errors(tagging, unknown, ""),
+            pairs(&[("shape", "variant")]),
+            "{tagging:?}"
+        );
+    }
+}
+
+#[test]
+fn maps_recursion_any_and_envelope_fields_are_checked() {
+    let validator = PlanValidator::new(&rich_plan(Tagging::External)).unwrap();
+    let json = r#"{"event_type":"rich","event_params":{"counts":{"a":300,"b":null},"shape":"none","tree":{"label":"r","children":[{"label":"","children":[]}]},"extra":null}}"#;
+    let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
+    let found: Vec<(String, String)> = failed
+        .errors
+        .iter()
+        .map(|error| (error.path.clone(), error.rule.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        pairs(&[
+            ("counts[a]", "type"),
+            ("counts[b]", "type"),
+            ("tree.children[0].label", "non_empty"),
+            ("skill_id", "required"),
+        ])
+    );
+    let json = r#"{"skill_id":"","event_type":"rich","event_params":{"counts":{},"shape":"none","tree":{"label":"r","children":[]},"extra":{"deep":[[[]]]}}}"#;
+    let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.reason, FailureReason::RuleViolation);
+    assert_eq!(failed.errors[0].path, "skill_id");
+}
+
+#[test]
+fn a_dangling_reference_is_a_compile_error() {
+    let mut plan = rich_plan(Tagging::External);
+    plan.events[0].fields[0].ty = PlanType::Ref("Missing".to_owned());
+    let error = PlanValidator::new(&plan).err().unwrap();
+    assert_eq!(error.path, "rich.counts");
 }
