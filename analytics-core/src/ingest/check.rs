@@ -524,14 +524,21 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
         };
         let fields = &self.plan.objects[*index].fields.list;
         let mut seen = Seen::new(fields.len());
+        // Producers write keys in declaration order: try the next one first.
+        let mut expected = 0;
         while let Some(key) = map.next_key_seed(Key)? {
-            let Some(position) = self.plan.objects[*index].fields.find(&key) else {
+            let position = match fields.get(expected) {
+                Some(field) if field.wire == *key => Some(expected),
+                _ => self.plan.objects[*index].fields.find(&key),
+            };
+            let Some(position) = position else {
                 map.next_value::<IgnoredAny>()?;
                 let path = self.path.field(&key);
                 let message = format!("unknown key {:?}", &*key);
                 self.report.schema_error(&path, "unknown_key", message);
                 continue;
             };
+            expected = position + 1;
             let field = &fields[position];
             let path = self.path.field(&field.rust);
             if !seen.insert(position) {
@@ -548,6 +555,9 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
                 path: &path,
                 report: self.report,
             })?;
+        }
+        if seen.has_all(&self.plan.objects[*index].fields.required) {
+            return Ok(());
         }
         for (position, field) in fields.iter().enumerate() {
             if field.required && !seen.contains(position) {
@@ -585,6 +595,15 @@ impl Seen {
                 fresh
             }
             Seen::Many(seen) => !std::mem::replace(&mut seen[index], true),
+        }
+    }
+
+    /// Every index of `required` (a bit set of the first 128 fields) is
+    /// marked; false when unsure (more than 128 fields).
+    fn has_all(&self, required: &Option<u128>) -> bool {
+        match (self, required) {
+            (Seen::Bits(bits), Some(required)) => bits & required == *required,
+            _ => false,
         }
     }
 

@@ -83,6 +83,20 @@ pub(crate) struct Object {
 
 pub(crate) struct Fields {
     pub(crate) list: Vec<Field>,
+    /// The required fields as a bit set, when there are at most 128 fields.
+    pub(crate) required: Option<u128>,
+}
+
+impl Fields {
+    fn new(list: Vec<Field>) -> Fields {
+        let required = (list.len() <= 128).then(|| {
+            list.iter()
+                .enumerate()
+                .filter(|(_, field)| field.required)
+                .fold(0u128, |bits, (index, _)| bits | 1 << index)
+        });
+        Fields { list, required }
+    }
 }
 
 impl Fields {
@@ -213,7 +227,7 @@ impl Compiler {
         let index = self.objects.len();
         self.objects.push(Object {
             name: event.rust_type.clone(),
-            fields: Fields { list: Vec::new() },
+            fields: Fields::new(Vec::new()),
         });
         self.enclosing.push((event.rust_type.clone(), index));
         self.objects[index].fields = self.fields(&event.fields, "")?;
@@ -261,7 +275,7 @@ impl Compiler {
                 rules,
             });
         }
-        Ok(Fields { list })
+        Ok(Fields::new(list))
     }
 
     fn rule(&mut self, rule: &PlanRule, path: &str) -> Result<Option<Check>, CompileError> {
@@ -358,7 +372,7 @@ impl Compiler {
                     let index = self.objects.len();
                     self.objects.push(Object {
                         name: format!("{}::{}", union.name, variant.name),
-                        fields: Fields { list: Vec::new() },
+                        fields: Fields::new(Vec::new()),
                     });
                     self.objects[index].fields = self.fields(fields, path)?;
                     Shape::Struct(Ty::Object(index))
@@ -381,7 +395,7 @@ impl Compiler {
         let index = self.objects.len();
         self.objects.push(Object {
             name: object.name.clone(),
-            fields: Fields { list: Vec::new() },
+            fields: Fields::new(Vec::new()),
         });
         self.enclosing.push((object.name.clone(), index));
         let fields = self.fields(&object.fields, path);

@@ -166,7 +166,7 @@ impl PlanValidator {
         let mut report = Report::default();
         let shape = match self.read(bytes, &mut report) {
             Ok(shape) => shape,
-            Err(error) => return Line::Event(Err(not_json(bytes, received_at_ms, &error))),
+            Err(message) => return Line::Event(Err(not_json(bytes, received_at_ms, message))),
         };
         match shape {
             Shape::Batch(items) => Line::Batch(items),
@@ -187,7 +187,7 @@ impl PlanValidator {
     ) -> Result<Vec<&'b RawValue>, FailedEvent> {
         let mut report = Report::default();
         match self.read(body, &mut report) {
-            Err(error) => Err(not_json(body, received_at_ms, &error)),
+            Err(message) => Err(not_json(body, received_at_ms, message)),
             Ok(Shape::Batch(items)) => Ok(items),
             Ok(Shape::Event(_)) => Err(not_envelope(
                 body,
@@ -198,14 +198,19 @@ impl PlanValidator {
         }
     }
 
-    fn read<'b>(&self, bytes: &'b [u8], report: &mut Report) -> serde_json::Result<Shape<'b>> {
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    /// Reads one top-level value; `Err` is why it is not JSON.
+    fn read<'b>(&self, bytes: &'b [u8], report: &mut Report) -> Result<Shape<'b>, String> {
+        // One pass over the whole input for UTF-8, so the parser need not
+        // check each string again (`from_str` trusts its input).
+        let text = std::str::from_utf8(bytes).map_err(|error| format!("not UTF-8: {error}"))?;
+        let mut deserializer = serde_json::Deserializer::from_str(text);
         let shape = TopLevel {
             plan: &self.plan,
             report,
         }
-        .deserialize(&mut deserializer)?;
-        deserializer.end()?;
+        .deserialize(&mut deserializer)
+        .map_err(|error| error.to_string())?;
+        deserializer.end().map_err(|error| error.to_string())?;
         Ok(shape)
     }
 
@@ -257,11 +262,7 @@ impl PlanValidator {
     }
 }
 
-fn not_json(bytes: &[u8], received_at_ms: u64, error: &serde_json::Error) -> FailedEvent {
-    let message = match std::str::from_utf8(bytes) {
-        Err(utf8) => format!("not UTF-8: {utf8}"),
-        Ok(_) => error.to_string(),
-    };
+fn not_json(bytes: &[u8], received_at_ms: u64, message: String) -> FailedEvent {
     FailedEvent::new(
         FailureReason::NotJson,
         Payload::from_bytes(bytes),
