@@ -99,26 +99,47 @@ fn sigkill_mid_stream_loses_nothing_with_the_client_spool() {
         .build()
         .unwrap();
     let total = 3_000u64;
-    for seq in 0..total {
-        client
-            .track(Probe {
-                id: format!("probe-{seq}"),
-                seq,
-            })
-            .unwrap();
-        if seq % 100 == 99 {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        if seq == 1_500 {
-            // Mid-stream: the client is sending batches right now.
-            collector.kill().unwrap();
-            collector.wait().unwrap();
-            collector = serve(&dir, port);
-        }
+    let client = std::sync::Arc::new(client);
+    let producer = {
+        let client = std::sync::Arc::clone(&client);
+        std::thread::spawn(move || {
+            for seq in 0..total {
+                client
+                    .track(Probe {
+                        id: format!("probe-{seq}"),
+                        seq,
+                    })
+                    .unwrap();
+                if seq % 10 == 9 {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        })
+    };
+    // Mid-stream: events are being delivered, more are coming.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.metrics().delivered < 1_000 {
+        assert!(Instant::now() < deadline, "{:?}", client.metrics());
+        std::thread::sleep(Duration::from_millis(1));
     }
+    collector.kill().unwrap();
+    collector.wait().unwrap();
+    let at_kill = client.metrics();
+    assert!(
+        at_kill.delivered < total,
+        "the kill came too late: {at_kill:?}"
+    );
+    // Down for a while: the client meets refused connections and retries.
+    std::thread::sleep(Duration::from_millis(300));
+    collector = serve(&dir, port);
+    producer.join().unwrap();
     client.flush(Duration::from_secs(120)).unwrap();
     let metrics = client.metrics();
     assert_eq!(metrics.dropped.total(), 0, "{metrics:?}");
+    assert!(
+        metrics.retried > 0,
+        "the client never met the outage: {metrics:?}"
+    );
     client.shutdown(Duration::from_secs(10)).unwrap();
 
     // SIGTERM: drains and exits cleanly.
