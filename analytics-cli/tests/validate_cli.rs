@@ -17,6 +17,7 @@ pub struct PageOpened {
     pub referrer: String,
 }
 
+#[allow(clippy::ptr_arg)] // the rule receives `&T` for a `T` field
 fn check_referrer(referrer: &String) -> Result<(), String> {
     if referrer.starts_with("http") {
         Ok(())
