@@ -16,11 +16,11 @@
 //! `GET /metrics` (Prometheus text format) and `GET /healthz` (503 while the
 //! output is failing) come with it.
 
+mod http;
 mod metrics;
 mod writer;
 
 use std::future::Future;
-use std::io::Read as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -353,7 +353,7 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
         return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer")],
-            error_json("a valid bearer token is required"),
+            http::error_json("a valid bearer token is required"),
         )
             .into_response();
     }
@@ -366,17 +366,17 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
             Err(_) => {
                 return (
                     StatusCode::REQUEST_TIMEOUT,
-                    error_json("the body did not arrive in time"),
+                    http::error_json("the body did not arrive in time"),
                 )
                     .into_response()
             }
             Ok(Err(error)) => {
-                return if is_length_limit(&error) {
-                    too_large(limit)
+                return if http::is_length_limit(&error) {
+                    http::too_large(limit)
                 } else {
                     (
                         StatusCode::BAD_REQUEST,
-                        error_json(&format!("cannot read the body: {error}")),
+                        http::error_json(&format!("cannot read the body: {error}")),
                     )
                         .into_response()
                 }
@@ -388,9 +388,9 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
         .map(|value| value.to_str().unwrap_or("?").trim().to_ascii_lowercase());
     let body = match encoding.as_deref() {
         None | Some("identity") => raw.to_vec(),
-        Some("gzip") | Some("x-gzip") => match gunzip(&raw, limit) {
+        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw, limit) {
             Ok(Some(body)) => body,
-            Ok(None) => return too_large(limit),
+            Ok(None) => return http::too_large(limit),
             Err(error) => {
                 // Not even the bytes of a batch: keep them as they came.
                 let failed = FailedEvent::new(
@@ -409,7 +409,7 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
         Some(other) => {
             return (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                error_json(&format!(
+                http::error_json(&format!(
                     "unsupported Content-Encoding {other:?} (gzip or none)"
                 )),
             )
@@ -430,8 +430,8 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
         let bytes = item.get().as_bytes();
         match state.validator.check_event(bytes, received_at) {
             Ok(accepted) => {
-                let id = message_id(accepted.message_id.as_deref(), bytes);
-                job_events.push(Envelope::new(one_line(bytes), id, received_at));
+                let id = http::message_id(accepted.message_id.as_deref(), bytes);
+                job_events.push(Envelope::new(http::one_line(bytes), id, received_at));
                 accepted_types.push(accepted.event_type.to_owned());
             }
             Err(failed) => {
@@ -467,31 +467,7 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
 
 impl Shared {
     fn authorized(&self, headers: &HeaderMap) -> bool {
-        if self.tokens.is_empty() {
-            return true;
-        }
-        let Some(value) = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-        else {
-            return false;
-        };
-        let (scheme, credentials) = value.trim().split_once(' ').unwrap_or((value, ""));
-        let credentials = credentials.trim();
-        if scheme.eq_ignore_ascii_case("bearer") {
-            return self.tokens.iter().any(|token| token == credentials);
-        }
-        if scheme.eq_ignore_ascii_case("basic") {
-            // Segment clients send their write key as the Basic user name.
-            use base64::Engine as _;
-            let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credentials) else {
-                return false;
-            };
-            let decoded = String::from_utf8_lossy(&decoded);
-            let user = decoded.split_once(':').map_or(&*decoded, |(user, _)| user);
-            return self.tokens.iter().any(|token| token == user);
-        }
-        false
+        http::authorized(&self.tokens, headers)
     }
 
     fn unavailable(&self, why: &str) -> Response {
@@ -502,7 +478,7 @@ impl Shared {
                 header::RETRY_AFTER,
                 HeaderValue::from_str(&seconds.to_string()).expect("digits"),
             )],
-            error_json(why),
+            http::error_json(why),
         )
             .into_response()
     }
@@ -561,82 +537,4 @@ impl Shared {
         )
             .into_response()
     }
-}
-
-fn error_json(message: &str) -> String {
-    format!(
-        "{{\"error\":{}}}",
-        serde_json::Value::String(message.to_owned())
-    )
-}
-
-fn too_large(limit: usize) -> Response {
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        error_json(&format!(
-            "the body is over the limit of {limit} bytes: send smaller batches"
-        )),
-    )
-        .into_response()
-}
-
-fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(error) = source {
-        if error.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = error.source();
-    }
-    false
-}
-
-/// The decoded body, `None` over `limit` bytes (a gzip bomb stops there).
-fn gunzip(raw: &[u8], limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut body = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
-    flate2::read::MultiGzDecoder::new(raw)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut body)?;
-    Ok((body.len() <= limit).then_some(body))
-}
-
-/// The event's bytes as one JSON Lines line: as received, except that line
-/// breaks (which JSON only allows as white space between tokens) become spaces.
-fn one_line(bytes: &[u8]) -> Vec<u8> {
-    bytes
-        .iter()
-        .map(|&byte| {
-            if byte == b'\n' || byte == b'\r' {
-                b' '
-            } else {
-                byte
-            }
-        })
-        .collect()
-}
-
-/// The Segment `messageId` when it is a UUID; otherwise an id derived from
-/// the event's bytes, so that a retried event keeps its id.
-fn message_id(given: Option<&str>, bytes: &[u8]) -> [u8; 16] {
-    if let Some(id) = given.and_then(parse_uuid) {
-        return id;
-    }
-    use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(bytes);
-    let mut id = [0u8; 16];
-    id.copy_from_slice(&digest[..16]);
-    id
-}
-
-fn parse_uuid(text: &str) -> Option<[u8; 16]> {
-    let hex: Vec<u8> = text.bytes().filter(|byte| *byte != b'-').collect();
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut id = [0u8; 16];
-    for (index, pair) in hex.chunks(2).enumerate() {
-        let pair = std::str::from_utf8(pair).ok()?;
-        id[index] = u8::from_str_radix(pair, 16).ok()?;
-    }
-    Some(id)
 }

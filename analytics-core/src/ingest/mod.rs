@@ -47,6 +47,7 @@
 mod check;
 mod compile;
 mod envelope;
+mod report;
 
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
