@@ -6,6 +6,11 @@
 
 use std::fmt;
 
+pub(crate) mod building;
+mod words;
+
+pub(crate) use words::{describe, describe_with, HasTypeShape, RuleShape, TypeShape};
+
 /// An event: its wire name, version, description and every wire field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventSchema {
@@ -107,25 +112,33 @@ pub enum FieldType {
 }
 
 impl FieldType {
-    /// A short human name: `string`, `integer (u64)`, `enum RpcTransport`, `array of string`...
+    /// A short human name: `string`, `integer (u64)`, `enum RpcTransport`,
+    /// `array of (string or null)`... (the same words as
+    /// [`PlanType::describe`](crate::plan::PlanType::describe)).
     pub fn describe(&self) -> String {
-        match self {
-            FieldType::String => "string".to_owned(),
-            FieldType::Integer(kind) => format!("integer ({kind})"),
-            FieldType::Number { bits } => format!("number (f{bits})"),
-            FieldType::Boolean => "boolean".to_owned(),
-            FieldType::Enum(schema) => format!("enum {}", schema.name),
-            FieldType::Object(schema) => format!("object {}", schema.name),
-            FieldType::Array(item) => format!("array of {}", item.describe()),
-            FieldType::Nullable(inner) => format!("{} or null", inner.describe()),
-            FieldType::Map { keys, values } => match keys {
-                Some(keys) => format!("map of enum {} to {}", keys.name, values.describe()),
-                None => format!("map of string to {}", values.describe()),
+        describe(self)
+    }
+}
+
+impl HasTypeShape for FieldType {
+    fn type_shape(&self) -> TypeShape<'_, Self> {
+        match *self {
+            FieldType::String => TypeShape::String,
+            FieldType::Integer(kind) => TypeShape::Integer(kind),
+            FieldType::Number { bits } => TypeShape::Number(bits),
+            FieldType::Boolean => TypeShape::Boolean,
+            FieldType::Enum(schema) => TypeShape::Enum(schema.name),
+            FieldType::Object(schema) => TypeShape::Object(schema.name),
+            FieldType::Array(item) => TypeShape::Array(item),
+            FieldType::Nullable(inner) => TypeShape::Nullable(inner),
+            FieldType::Map { keys, values } => TypeShape::Map {
+                keys: keys.map(|keys| keys.name),
+                values,
             },
-            FieldType::Any => "any JSON".to_owned(),
-            FieldType::Serde(_) => "JSON (user schema)".to_owned(),
-            FieldType::Union(schema) => format!("union {}", schema.name),
-            FieldType::Ref(name) => format!("object {name}"),
+            FieldType::Any => TypeShape::Any,
+            FieldType::Serde(_) => TypeShape::Json,
+            FieldType::Union(schema) => TypeShape::Union(schema.name),
+            FieldType::Ref(name) => TypeShape::Ref(name),
         }
     }
 }
@@ -350,42 +363,26 @@ pub enum Rule {
 impl Rule {
     /// The rule's name as it appears in `ValidationError::rule`.
     pub const fn name(&self) -> &'static str {
-        match self {
-            Rule::Range { .. } => "range",
-            Rule::Length { .. } => "length",
-            Rule::NonEmpty => "non_empty",
-            Rule::Pattern(_) => "pattern",
-            Rule::OneOf(_) => "one_of",
-            Rule::Custom(_) => "custom",
+        self.shape().name()
+    }
+
+    pub(crate) const fn shape(&self) -> RuleShape<'static, &'static str> {
+        match *self {
+            Rule::Range { min, max } => RuleShape::Range { min, max },
+            Rule::Length { min, max } => RuleShape::Length { min, max },
+            Rule::NonEmpty => RuleShape::NonEmpty,
+            Rule::Pattern(pattern) => RuleShape::Pattern(pattern),
+            Rule::OneOf(values) => RuleShape::OneOf(values),
+            Rule::Custom(path) => RuleShape::Custom(path),
         }
     }
 }
 
 impl fmt::Display for Rule {
+    /// The attribute spelling: `range(min = -1, max = 255)`, `non_empty`,
+    /// `pattern = "^a"`, `one_of = ["a", "b"]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn bounds<T: fmt::Display>(
-            f: &mut fmt::Formatter<'_>,
-            name: &str,
-            min: Option<T>,
-            max: Option<T>,
-        ) -> fmt::Result {
-            write!(f, "{name}(")?;
-            match (min, max) {
-                (Some(min), Some(max)) => write!(f, "min = {min}, max = {max}")?,
-                (Some(min), None) => write!(f, "min = {min}")?,
-                (None, Some(max)) => write!(f, "max = {max}")?,
-                (None, None) => {}
-            }
-            f.write_str(")")
-        }
-        match *self {
-            Rule::Range { min, max } => bounds(f, "range", min, max),
-            Rule::Length { min, max } => bounds(f, "length", min, max),
-            Rule::NonEmpty => f.write_str("non_empty"),
-            Rule::Pattern(pattern) => write!(f, "pattern = {pattern:?}"),
-            Rule::OneOf(values) => write!(f, "one_of = {values:?}"),
-            Rule::Custom(path) => write!(f, "custom = {path}"),
-        }
+        self.shape().fmt(f)
     }
 }
 
