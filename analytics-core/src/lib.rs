@@ -52,8 +52,10 @@ pub mod catalog;
 pub mod client;
 mod envelope;
 mod event;
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "ingest"))]
 pub mod failed;
+#[cfg(feature = "ingest")]
+pub mod ingest;
 pub mod json;
 pub mod plan;
 pub mod rules;
