@@ -1,23 +1,34 @@
-//! Parsing of `#[analytics(...)]` and of the `#[serde(...)]` keys we honour,
-//! with darling (unknown keys get a "did you mean" hint).
+//! The first step: the attributes of the user's item, parsed once.
+//!
+//! `#[analytics(...)]` is read with darling (its "did you mean" for unknown
+//! keys); the `#[serde(...)]` keys are read by hand against the constants of
+//! `symbol.rs`, so that a serde attribute the derives do not honour is an
+//! error that names it. Duplicated keys are reported here with a pointer to
+//! the first one. This module knows nothing of the model or of codegen.
 
-use darling::util::Override;
-use darling::{FromDeriveInput, FromField, FromMeta, FromVariant};
+use darling::ast::NestedMeta;
+use darling::FromMeta;
 use proc_macro2::Span;
-use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprArray, Lit, LitStr, Meta, Token};
+use syn::{Attribute, Expr, ExprArray, Lit, LitStr, Meta};
 
-use crate::symbol::ANALYTICS;
+use crate::symbol::{self, Symbol};
+
+/// Collects every error of one derive (see `darling::error::Accumulator`).
+pub type Errors = darling::error::Accumulator;
+
+fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error {
+    darling::Error::custom(message).with_span(&span.span())
+}
 
 /// `#[analytics(...)]` on an event struct.
-#[derive(FromDeriveInput)]
-#[darling(attributes(analytics))]
+#[derive(FromMeta, Default)]
+#[darling(default)]
 pub struct EventAttrs {
     /// The wire name; default: the struct name in snake_case.
     pub name: Option<Str>,
     /// The event version; default 1.
-    pub version: Option<darling::util::SpannedValue<u32>>,
+    pub version: Option<Int>,
     /// Accept any non-empty name (skip the `[a-z][a-z0-9_]*` rule).
     pub any_name: Switch,
     /// Path to the runtime crate, for crates that re-export it.
@@ -29,8 +40,8 @@ pub struct EventAttrs {
 }
 
 /// `#[analytics(...)]` on an `AnalyticsFields` struct.
-#[derive(FromDeriveInput)]
-#[darling(attributes(analytics))]
+#[derive(FromMeta, Default)]
+#[darling(default)]
 pub struct FieldsAttrs {
     #[darling(rename = "crate")]
     pub krate: Option<syn::Path>,
@@ -39,25 +50,16 @@ pub struct FieldsAttrs {
 }
 
 /// `#[analytics(...)]` on an `AnalyticsEnum` or an `EventCatalog`.
-#[derive(FromDeriveInput)]
-#[darling(attributes(analytics))]
+#[derive(FromMeta, Default)]
+#[darling(default)]
 pub struct EnumAttrs {
     #[darling(rename = "crate")]
     pub krate: Option<syn::Path>,
 }
 
-/// `#[serde(...)]` on a struct or an enum: the keys that change the wire.
-#[derive(FromDeriveInput, Default)]
-#[darling(attributes(serde), default)]
-pub struct SerdeContainerAttrs {
-    pub rename_all: Option<LitStr>,
-    /// The Rust-side name of the type; does not change the JSON.
-    pub rename: Option<LitStr>,
-}
-
 /// `#[analytics(...)]` on a field.
-#[derive(FromField, Default)]
-#[darling(attributes(analytics), default)]
+#[derive(FromMeta, Default)]
+#[darling(default)]
 pub struct FieldAttrs {
     pub flatten: Switch,
     pub rename: Option<Str>,
@@ -71,22 +73,316 @@ pub struct FieldAttrs {
     pub custom: Option<syn::Path>,
 }
 
-/// `#[serde(...)]` on a field: the keys that change the wire.
-#[derive(FromField, Default)]
-#[darling(attributes(serde), default)]
-pub struct SerdeFieldAttrs {
-    pub rename: Option<LitStr>,
-    pub flatten: Switch,
-    pub skip_serializing_if: Option<LitStr>,
-    pub default: Option<Override<LitStr>>,
+/// `#[serde(...)]` or `#[analytics(...)]` on an enum variant.
+#[derive(FromMeta, Default)]
+#[darling(default)]
+pub struct VariantAttrs {
+    pub rename: Option<Str>,
 }
 
-/// `#[serde(...)]` / `#[analytics(...)]` on an enum variant.
-#[derive(FromVariant, Default)]
-#[darling(attributes(serde, analytics), default)]
-pub struct VariantAttrs {
+/// One key of an attribute (`range`, `name`...), with the span of the key.
+#[derive(Clone)]
+pub struct Key {
+    pub name: String,
+    pub span: Span,
+}
+
+/// What `#[analytics(...)]` of one item says: the darling struct (its
+/// defaults when a key did not parse: the error is collected) and the keys in
+/// the order written, for the spans of rules.
+pub struct Analytics<T> {
+    pub attrs: T,
+    pub keys: Vec<Key>,
+    /// Every key parsed: the item's model is meaningful.
+    pub ok: bool,
+}
+
+/// Reads every `#[analytics(...)]` of an item once, as one list of keys.
+pub fn analytics<T: FromMeta + Default>(attrs: &[Attribute], errors: &mut Errors) -> Analytics<T> {
+    let mut keys: Vec<Key> = Vec::new();
+    let mut kept = Vec::new();
+    let mut ok = true;
+    for attr in attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident(symbol::ANALYTICS.0))
+    {
+        let Some(items) = nested(attr, symbol::ANALYTICS, errors) else {
+            ok = false;
+            continue;
+        };
+        for item in items {
+            let NestedMeta::Meta(meta) = &item else {
+                kept.push(item);
+                continue;
+            };
+            let name = key_name(meta.path());
+            let span = meta.path().span();
+            let repeatable = symbol::REPEATABLE_KEYS.contains(&name.as_str());
+            if let Some(first) = keys.iter().find(|key| key.name == name && !repeatable) {
+                duplicate_key(&name, first.span, span, errors);
+                continue;
+            }
+            keys.push(Key { name, span });
+            kept.push(item);
+        }
+    }
+    let attrs = match T::from_list(&kept) {
+        Ok(attrs) => attrs,
+        Err(error) => {
+            errors.push(error);
+            ok = false;
+            T::default()
+        }
+    };
+    Analytics { attrs, keys, ok }
+}
+
+/// The items of `#[name(...)]`; `None` (with the error on the attribute)
+/// when it is not a list of keys.
+fn nested(attr: &Attribute, name: Symbol, errors: &mut Errors) -> Option<Vec<NestedMeta>> {
+    let list = match &attr.meta {
+        Meta::List(list) => list,
+        other => {
+            errors.push(error(
+                other,
+                format!("expected a list of keys: `#[{}(...)]`", name.0),
+            ));
+            return None;
+        }
+    };
+    match NestedMeta::parse_meta_list(list.tokens.clone()) {
+        Ok(items) => Some(items),
+        Err(problem) => {
+            errors.push(problem.into());
+            None
+        }
+    }
+}
+
+fn key_name(path: &syn::Path) -> String {
+    match path.get_ident() {
+        Some(ident) => ident.to_string(),
+        None => quote::ToTokens::to_token_stream(path)
+            .to_string()
+            .replace(' ', ""),
+    }
+}
+
+/// A key written twice: an error on the second, and one on the first
+/// ("first one here"), since a derive cannot emit notes.
+fn duplicate_key(name: &str, first: Span, second: Span, errors: &mut Errors) {
+    let what = if name == symbol::RANGE.0 || name == symbol::LENGTH.0 {
+        format!(
+            "duplicate `{name}` rule on this field; write both bounds in one `{name}(min = .., max = ..)`"
+        )
+    } else if symbol::RULE_KEYS.iter().any(|rule| rule.0 == name) {
+        format!("duplicate `{name}` rule on this field; remove one")
+    } else {
+        format!("duplicate `{name}` key; write it once")
+    };
+    errors.push(error(second, what));
+    errors.push(error(first, format!("first `{name}` here")));
+}
+
+// ------------------------------------------------------------------ serde
+
+/// `#[serde(...)]` on a struct or an enum: the keys that change the wire.
+#[derive(Default)]
+pub struct SerdeContainer {
+    pub rename_all: Option<LitStr>,
+}
+
+/// `#[serde(...)]` on a field: the keys that change the wire.
+#[derive(Default)]
+pub struct SerdeField {
+    pub rename: Option<LitStr>,
+    pub flatten: Option<Span>,
+    pub skip_serializing_if: Option<LitStr>,
+    /// `default` (`None` inside) or `default = "path"`.
+    pub default: Option<(Span, Option<LitStr>)>,
+}
+
+/// `#[serde(...)]` on an enum variant.
+#[derive(Default)]
+pub struct SerdeVariant {
     pub rename: Option<LitStr>,
 }
+
+/// Reads `#[serde(...)]` of a struct or an enum.
+pub fn serde_container(attrs: &[Attribute], derive: &str, errors: &mut Errors) -> SerdeContainer {
+    let mut out = SerdeContainer::default();
+    serde_keys(attrs, derive, errors, |key, meta, errors| {
+        if key == symbol::RENAME_ALL {
+            set(
+                &mut out.rename_all,
+                string(meta)?,
+                meta.path.span(),
+                key,
+                errors,
+            );
+        } else if key == symbol::RENAME {
+            // The Rust-side name of the type: it does not change the JSON.
+            string(meta)?;
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    });
+    out
+}
+
+/// Reads `#[serde(...)]` of a field.
+pub fn serde_field(attrs: &[Attribute], derive: &str, errors: &mut Errors) -> SerdeField {
+    let mut out = SerdeField::default();
+    serde_keys(attrs, derive, errors, |key, meta, errors| {
+        if key == symbol::RENAME {
+            set(
+                &mut out.rename,
+                string(meta)?,
+                meta.path.span(),
+                key,
+                errors,
+            );
+        } else if key == symbol::FLATTEN {
+            set(
+                &mut out.flatten,
+                meta.path.span(),
+                meta.path.span(),
+                key,
+                errors,
+            );
+        } else if key == symbol::SKIP_SERIALIZING_IF {
+            set(
+                &mut out.skip_serializing_if,
+                string(meta)?,
+                meta.path.span(),
+                key,
+                errors,
+            );
+        } else if key == symbol::DEFAULT {
+            let path = if meta.input.peek(syn::Token![=]) {
+                Some(string(meta)?)
+            } else {
+                None
+            };
+            set(
+                &mut out.default,
+                (meta.path.span(), path),
+                meta.path.span(),
+                key,
+                errors,
+            );
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    });
+    out
+}
+
+/// Reads `#[serde(...)]` of an enum variant.
+pub fn serde_variant(attrs: &[Attribute], derive: &str, errors: &mut Errors) -> SerdeVariant {
+    let mut out = SerdeVariant::default();
+    serde_keys(attrs, derive, errors, |key, meta, errors| {
+        if key == symbol::RENAME {
+            set(
+                &mut out.rename,
+                string(meta)?,
+                meta.path.span(),
+                key,
+                errors,
+            );
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    });
+    out
+}
+
+/// Calls `accept` on every key of every `#[serde(...)]`; a key it does not
+/// take (`Ok(false)`) is an error naming it. A key that does not parse stops
+/// that attribute, with the error on the token at fault.
+fn serde_keys(
+    attrs: &[Attribute],
+    derive: &str,
+    errors: &mut Errors,
+    mut accept: impl FnMut(Symbol, &syn::meta::ParseNestedMeta<'_>, &mut Errors) -> syn::Result<bool>,
+) {
+    for attr in attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident(symbol::SERDE.0))
+    {
+        if !matches!(attr.meta, Meta::List(_)) {
+            errors.push(error(
+                &attr.meta,
+                "expected a list of keys: `#[serde(...)]`",
+            ));
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            let name = key_name(&meta.path);
+            let known = symbol::SERDE_KEYS.iter().find(|key| key.0 == name);
+            let taken = match known {
+                Some(key) => accept(*key, &meta, errors)?,
+                None => false,
+            };
+            if !taken {
+                errors.push(error(
+                    &meta.path,
+                    format!("`#[serde({name})]` is not supported by `{derive}` here; remove it (the derives write the JSON themselves and would not honour it)"),
+                ));
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(problem) = result {
+            errors.push(problem.into());
+        }
+    }
+}
+
+/// Consumes `= value` or `(...)` after a key that is reported, so that the
+/// next keys are still read.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| skip_value(&inner))?;
+    }
+    Ok(())
+}
+
+/// `key = "string"`, with the error on the value when it is not one.
+fn string(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    let key = key_name(&meta.path);
+    let value = meta.value()?;
+    let expr: Expr = value.parse()?;
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => Ok(text),
+        other => Err(syn::Error::new_spanned(
+            &other,
+            format!("`{key}` takes a string literal: `{key} = \"...\"`"),
+        )),
+    }
+}
+
+/// Stores a serde key's value; a second one is an error.
+fn set<T>(slot: &mut Option<T>, value: T, span: Span, key: Symbol, errors: &mut Errors) {
+    if slot.is_some() {
+        errors.push(error(
+            span,
+            format!("duplicate `{}` in `#[serde(...)]`; write it once", key.0),
+        ));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+// ------------------------------------------------------------ value types
 
 /// A string literal argument (`name = "..."`), whose error names the key and
 /// shows the value quoted (darling's own says "Unexpected type `path`").
@@ -94,7 +390,7 @@ pub struct Str(pub LitStr);
 
 impl FromMeta for Str {
     fn from_meta(item: &Meta) -> darling::Result<Self> {
-        let key = quote::ToTokens::to_token_stream(item.path()).to_string();
+        let key = key_name(item.path());
         match item {
             Meta::NameValue(meta) => match &meta.value {
                 Expr::Lit(syn::ExprLit {
@@ -104,16 +400,50 @@ impl FromMeta for Str {
                 other => {
                     let text = quote::ToTokens::to_token_stream(other).to_string();
                     let text = text.trim_matches('\'');
-                    Err(darling::Error::custom(format!(
-                        "`{key}` takes a string literal: `{key} = \"{text}\"`"
+                    Err(error(
+                        other,
+                        format!("`{key}` takes a string literal: `{key} = \"{text}\"`"),
                     ))
-                    .with_span(other))
                 }
             },
-            _ => Err(darling::Error::custom(format!(
-                "`{key}` takes a string literal: `{key} = \"...\"`"
-            ))
-            .with_span(item)),
+            _ => Err(error(
+                item,
+                format!("`{key}` takes a string literal: `{key} = \"...\"`"),
+            )),
+        }
+    }
+}
+
+/// An integer literal argument (`version = 2`): darling's own would accept
+/// the string `"2"` too.
+pub struct Int {
+    pub value: u32,
+}
+
+impl FromMeta for Int {
+    fn from_meta(item: &Meta) -> darling::Result<Self> {
+        let key = key_name(item.path());
+        let hint = |span: &dyn quote::ToTokens, shown: String| {
+            error(
+                span.to_token_stream(),
+                format!("`{key}` takes an integer literal: `{key} = {shown}`"),
+            )
+        };
+        let Meta::NameValue(meta) = item else {
+            return Err(hint(item, "1".to_owned()));
+        };
+        match &meta.value {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(int), ..
+            }) => int
+                .base10_parse::<u32>()
+                .map(|value| Int { value })
+                .map_err(|problem| error(int, format!("invalid `{key}`: {problem}"))),
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(text),
+                ..
+            }) => Err(hint(text, text.value())),
+            other => Err(hint(other, "1".to_owned())),
         }
     }
 }
@@ -142,11 +472,11 @@ impl FromMeta for Switch {
         match item {
             Meta::Path(path) => Ok(Switch(Some(path.span()))),
             other => {
-                let key = quote::ToTokens::to_token_stream(other.path()).to_string();
-                Err(
-                    darling::Error::custom(format!("`{key}` takes no value: write `{key}` alone"))
-                        .with_span(other),
-                )
+                let key = key_name(other.path());
+                Err(error(
+                    other,
+                    format!("`{key}` takes no value: write `{key}` alone"),
+                ))
             }
         }
     }
@@ -177,11 +507,11 @@ impl FromMeta for BoundsAttr {
                 })
             }
             other => {
-                let key = quote::ToTokens::to_token_stream(other.path()).to_string();
-                Err(darling::Error::custom(format!(
-                    "`{key}` takes its bounds in parentheses: `{key}(min = 1, max = 10)`, or one of them"
+                let key = key_name(other.path());
+                Err(error(
+                    other.path(),
+                    format!("`{key}` takes its bounds in parentheses: `{key}(min = 1, max = 10)`, or one of them"),
                 ))
-                .with_span(other))
             }
         }
     }
@@ -200,16 +530,16 @@ impl FromMeta for RawExpr {
 /// `["a", "b"]` (or `("a", "b")`) of `one_of`.
 pub struct StrList {
     pub values: Vec<LitStr>,
-    pub span: proc_macro2::Span,
+    pub span: Span,
 }
 
 impl FromMeta for StrList {
     fn from_expr(expr: &Expr) -> darling::Result<Self> {
         let Expr::Array(ExprArray { elems, .. }) = expr else {
-            return Err(darling::Error::custom(
+            return Err(error(
+                expr,
                 "expected a list of strings: `one_of = [\"a\", \"b\"]`",
-            )
-            .with_span(expr));
+            ));
         };
         let mut errors = darling::Error::accumulator();
         let mut values = Vec::new();
@@ -219,33 +549,33 @@ impl FromMeta for StrList {
                     lit: Lit::Str(value),
                     ..
                 }) => values.push(value.clone()),
-                other => errors
-                    .push(darling::Error::custom("expected a string literal").with_span(other)),
+                other => errors.push(error(other, "expected a string literal")),
             }
         }
         errors.finish_with(StrList {
             values,
-            span: syn::spanned::Spanned::span(expr),
+            span: expr.span(),
         })
     }
 
-    fn from_list(items: &[darling::ast::NestedMeta]) -> darling::Result<Self> {
+    fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
         let mut errors = darling::Error::accumulator();
         let mut values = Vec::new();
         for item in items {
             match item {
-                darling::ast::NestedMeta::Lit(Lit::Str(value)) => values.push(value.clone()),
-                other => errors
-                    .push(darling::Error::custom("expected a string literal").with_span(other)),
+                NestedMeta::Lit(Lit::Str(value)) => values.push(value.clone()),
+                other => errors.push(error(other, "expected a string literal")),
             }
         }
         let span = items
             .first()
-            .map(syn::spanned::Spanned::span)
-            .unwrap_or_else(proc_macro2::Span::call_site);
+            .map(Spanned::span)
+            .unwrap_or_else(Span::call_site);
         errors.finish_with(StrList { values, span })
     }
 }
+
+// ------------------------------------------------------------ doc comments
 
 /// The text of the doc comments, one line each, trimmed.
 pub fn doc_comment(attrs: &[Attribute]) -> String {
@@ -254,7 +584,7 @@ pub fn doc_comment(attrs: &[Attribute]) -> String {
         if !attr.path().is_ident("doc") {
             continue;
         }
-        if let syn::Meta::NameValue(meta) = &attr.meta {
+        if let Meta::NameValue(meta) = &attr.meta {
             if let Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(text),
                 ..
@@ -279,15 +609,15 @@ pub fn deprecation(attrs: &[Attribute]) -> Option<String> {
         .iter()
         .find(|attr| attr.path().is_ident("deprecated"))?;
     let note = match &attr.meta {
-        syn::Meta::Path(_) => String::new(),
-        syn::Meta::NameValue(meta) => match &meta.value {
+        Meta::Path(_) => String::new(),
+        Meta::NameValue(meta) => match &meta.value {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(text),
                 ..
             }) => text.value(),
             _ => String::new(),
         },
-        syn::Meta::List(_) => {
+        Meta::List(_) => {
             let mut note = String::new();
             let _ = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("note") {
@@ -303,228 +633,63 @@ pub fn deprecation(attrs: &[Attribute]) -> Option<String> {
     Some(note)
 }
 
-/// One key of an `#[analytics(...)]` attribute (`range`, `name`...), with the
-/// span of the key itself.
-#[derive(Clone)]
-pub struct Key {
-    pub name: String,
-    pub span: Span,
-}
-
-/// A key that the attribute does not have, with the closest known key.
-pub struct UnknownKey {
-    pub name: String,
-    pub span: Span,
-    pub suggestion: Option<&'static str>,
-    pub known: &'static [&'static str],
-}
-
-/// A key written twice.
-pub struct DuplicateKey {
-    pub name: String,
-    pub first: Span,
-    pub second: Span,
-}
-
-/// The keys of every `#[analytics(...)]` attribute of an item, in order,
-/// the keys of a repeated key, and the attributes with each repeated key
-/// removed (so that darling parses the first one and does not report the
-/// repetition a second time, without the "first one here").
-///
-/// `multiple` lists the keys that may repeat (`check`). An attribute that does
-/// not parse as a list of metas is kept as is: darling reports it.
-pub struct ScannedAttrs {
-    pub keys: Vec<Key>,
-    pub duplicates: Vec<DuplicateKey>,
-    pub unknown: Vec<UnknownKey>,
-    /// `Some` when a duplicate was removed: the attributes to give darling.
-    pub deduplicated: Option<Vec<Attribute>>,
-}
-
-impl ScannedAttrs {
-    /// The span of the first `name` key, if written.
-    pub fn span_of(&self, name: &str) -> Option<Span> {
-        self.keys
-            .iter()
-            .find(|key| key.name == name)
-            .map(|key| key.span)
-    }
-}
-
-/// Scans the `#[analytics(...)]` attributes (see [`ScannedAttrs`]); `known`
-/// lists the keys the attribute takes there.
-pub fn scan(
-    attrs: &[Attribute],
-    known: &'static [&'static str],
-    multiple: &[&str],
-) -> ScannedAttrs {
-    let mut keys: Vec<Key> = Vec::new();
-    let mut duplicates = Vec::new();
-    let mut unknown = Vec::new();
-    let mut rebuilt = Vec::with_capacity(attrs.len());
-    for attr in attrs {
-        if !attr.path().is_ident(ANALYTICS) {
-            rebuilt.push(attr.clone());
-            continue;
-        }
-        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
-        else {
-            rebuilt.push(attr.clone());
-            continue;
-        };
-        let mut kept: Punctuated<Meta, Token![,]> = Punctuated::new();
-        for meta in metas {
-            let path = meta.path();
-            let name = match path.get_ident() {
-                Some(ident) => ident.to_string(),
-                None => quote::ToTokens::to_token_stream(path).to_string(),
-            };
-            let span = path.span();
-            if !known.contains(&name.as_str()) {
-                unknown.push(UnknownKey {
-                    suggestion: did_you_mean(&name, known),
-                    name,
-                    span,
-                    known,
-                });
-                continue;
-            }
-            let repeated =
-                !multiple.contains(&name.as_str()) && keys.iter().any(|key| key.name == name);
-            if repeated {
-                let first = keys
-                    .iter()
-                    .find(|key| key.name == name)
-                    .map(|key| key.span)
-                    .unwrap_or(span);
-                duplicates.push(DuplicateKey {
-                    name,
-                    first,
-                    second: span,
-                });
-                continue;
-            }
-            keys.push(Key { name, span });
-            kept.push(meta);
-        }
-        let mut attr = attr.clone();
-        if let Meta::List(list) = &mut attr.meta {
-            list.tokens = quote::ToTokens::to_token_stream(&kept);
-        }
-        rebuilt.push(attr);
-    }
-    let deduplicated = (!duplicates.is_empty() || !unknown.is_empty()).then_some(rebuilt);
-    ScannedAttrs {
-        keys,
-        duplicates,
-        unknown,
-        deduplicated,
-    }
-}
-
-/// Parses the container's `#[analytics(...)]` with darling, after the
-/// duplicate-key scan (duplicates are reported by `check::duplicate_keys`).
-pub fn parse_container<T: FromDeriveInput>(
-    input: &syn::DeriveInput,
-    known: &'static [&'static str],
-    errors: &mut crate::model::Errors,
-) -> Option<T> {
-    let scanned = scan(&input.attrs, known, crate::symbol::REPEATABLE_KEYS);
-    crate::check::unknown_keys(&scanned.unknown, errors);
-    crate::check::duplicate_keys(&scanned.duplicates, errors);
-    match scanned.deduplicated {
-        None => errors.handle(T::from_derive_input(input)),
-        Some(attrs) => {
-            let mut input = input.clone();
-            input.attrs = attrs;
-            errors.handle(T::from_derive_input(&input))
-        }
-    }
-}
-
-/// The known key closest to `name`, if one is close (darling's rule: Jaro
-/// similarity above 0.8).
-fn did_you_mean(name: &str, known: &[&'static str]) -> Option<&'static str> {
-    known
-        .iter()
-        .map(|candidate| (strsim::jaro(name, candidate), *candidate))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| candidate)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::symbol::{ENUM_KEYS, EVENT_KEYS, FIELDS_KEYS, FIELD_KEYS};
 
-    /// The key lists of `symbol.rs` (used for unknown-key errors) are exactly
-    /// what darling accepts: every listed key parses.
     #[test]
-    fn key_lists_match_the_darling_structs() {
+    fn every_field_key_parses_once() {
         let field: syn::Field = syn::parse_quote! {
             #[analytics(flatten, rename = "x", pii, deprecated = "d", range(min = 1),
                 length(max = 2), non_empty, pattern = "a", one_of = ["a"], custom = f)]
             x: String
         };
-        assert!(FieldAttrs::from_field(&field).is_ok());
-        assert_eq!(
-            scan(&field.attrs, FIELD_KEYS, &[]).keys.len(),
-            FIELD_KEYS.len()
-        );
-
-        let event: syn::DeriveInput = syn::parse_quote! {
-            #[analytics(name = "n", version = 2, any_name, crate = krate, check = c, check = d)]
-            struct E { x: u8 }
-        };
-        assert!(EventAttrs::from_derive_input(&event).is_ok());
-        let scanned = scan(&event.attrs, EVENT_KEYS, crate::symbol::REPEATABLE_KEYS);
-        assert!(scanned.unknown.is_empty() && scanned.duplicates.is_empty());
-
-        let fields: syn::DeriveInput = syn::parse_quote!(
-            #[analytics(crate = krate, check = c)]
-            struct F {
-                x: u8,
-            }
-        );
-        assert!(FieldsAttrs::from_derive_input(&fields).is_ok());
-        assert_eq!(
-            scan(&fields.attrs, FIELDS_KEYS, &[]).keys.len(),
-            FIELDS_KEYS.len()
-        );
-
-        let enumeration: syn::DeriveInput = syn::parse_quote!(
-            #[analytics(crate = krate)]
-            enum G {
-                A,
-            }
-        );
-        assert!(EnumAttrs::from_derive_input(&enumeration).is_ok());
-        assert_eq!(
-            scan(&enumeration.attrs, ENUM_KEYS, &[]).keys.len(),
-            ENUM_KEYS.len()
-        );
+        let mut errors = darling::Error::accumulator();
+        let parsed: Analytics<FieldAttrs> = analytics(&field.attrs, &mut errors);
+        assert!(errors.finish().is_ok());
+        assert!(parsed.ok);
+        assert_eq!(parsed.keys.len(), 10);
     }
 
     #[test]
-    fn unknown_and_duplicate_keys() {
+    fn duplicates_are_dropped_and_reported() {
         let field: syn::Field = syn::parse_quote! {
-            #[analytics(rnage(min = 1), non_empty)]
-            #[analytics(non_empty, zzz)]
+            #[analytics(non_empty)]
+            #[analytics(non_empty, check = a, check = b)]
             x: String
         };
-        let scanned = scan(&field.attrs, FIELD_KEYS, &[]);
-        let unknown: Vec<_> = scanned
-            .unknown
-            .iter()
-            .map(|key| (key.name.as_str(), key.suggestion))
+        let mut errors = darling::Error::accumulator();
+        let parsed: Analytics<EventAttrs> = analytics(&field.attrs, &mut errors);
+        // `non_empty` twice (2 errors: the duplicate and "first here"), then
+        // darling: `non_empty` is not an event key.
+        let messages: Vec<String> = errors
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|error| error.to_string())
             .collect();
-        assert_eq!(unknown, [("rnage", Some("range")), ("zzz", None)]);
-        assert_eq!(scanned.duplicates.len(), 1);
-        assert_eq!(scanned.duplicates[0].name, "non_empty");
-        // Darling parses what is left without complaint.
-        let mut deduplicated = field.clone();
-        deduplicated.attrs = scanned.deduplicated.unwrap();
-        assert!(FieldAttrs::from_field(&deduplicated).is_ok());
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(messages[0].starts_with("duplicate `non_empty` rule"));
+        assert_eq!(parsed.keys.len(), 3);
+    }
+
+    #[test]
+    fn serde_keys_not_honoured_are_named() {
+        let field: syn::Field = syn::parse_quote! {
+            #[serde(rename = "y", borrow, with = "m", default)]
+            x: String
+        };
+        let mut errors = darling::Error::accumulator();
+        let serde = serde_field(&field.attrs, "AnalyticsEvent", &mut errors);
+        assert_eq!(serde.rename.unwrap().value(), "y");
+        assert!(serde.default.is_some());
+        let messages: Vec<String> = errors
+            .finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|error| error.to_string())
+            .collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].starts_with("`#[serde(borrow)]` is not supported"));
     }
 }

@@ -1,18 +1,25 @@
-//! The derive's view of the user's type, built from the parsed attributes:
-//! wire names resolved, rules parsed into numbers. Knows nothing of codegen.
+//! The second step: the derive's view of the user's type, built from the
+//! parsed attributes: wire names resolved, rules parsed into numbers. Knows
+//! nothing of codegen.
 
-use darling::{FromDeriveInput, FromField, FromVariant};
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Expr, Ident, Lit, LitStr, Type};
 
-use crate::attr::{self, FieldAttrs, SerdeContainerAttrs, SerdeFieldAttrs, VariantAttrs};
+use crate::attr::{self, Errors, FieldAttrs, VariantAttrs};
 use crate::case::Rename;
+use crate::shape;
 
-/// Collects every error of one derive (see `darling::error::Accumulator`).
-pub type Errors = darling::error::Accumulator;
+/// What the first two steps give the driver: the runtime crate path, the
+/// model when the input could be read, and for an event its name as far as
+/// it is known (for the stub emitted on error).
+pub struct Built<M> {
+    pub krate: TokenStream,
+    pub model: Option<M>,
+    pub event_name: String,
+}
 
 /// A struct deriving `AnalyticsEvent` or `AnalyticsFields`.
 pub struct Struct<'a> {
@@ -20,6 +27,12 @@ pub struct Struct<'a> {
     pub description: String,
     pub fields: Vec<Field<'a>>,
     pub checks: Vec<syn::Path>,
+}
+
+/// A struct deriving `AnalyticsEvent`: its fields and its name.
+pub struct Event<'a> {
+    pub fields: Struct<'a>,
+    pub info: EventInfo,
 }
 
 /// What `AnalyticsEvent` adds to a struct.
@@ -149,10 +162,8 @@ pub fn runtime_crate(krate: Option<&syn::Path>) -> TokenStream {
     }
 }
 
-fn rename_all(input: &DeriveInput, errors: &mut Errors) -> Rename {
-    let serde = errors
-        .handle(SerdeContainerAttrs::from_derive_input(input))
-        .unwrap_or_default();
+fn rename_all(input: &DeriveInput, derive: &str, errors: &mut Errors) -> Rename {
+    let serde = attr::serde_container(&input.attrs, derive, errors);
     match serde.rename_all {
         None => Rename::NONE,
         Some(value) => match Rename::parse(&value.value()) {
@@ -165,19 +176,66 @@ fn rename_all(input: &DeriveInput, errors: &mut Errors) -> Rename {
     }
 }
 
+impl<'a> Event<'a> {
+    /// Reads an `AnalyticsEvent` struct.
+    pub fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Event<'a>> {
+        let derive = crate::symbol::DERIVE_EVENT;
+        let parsed = attr::analytics::<attr::EventAttrs>(&input.attrs, errors);
+        let attrs = parsed.attrs;
+        let krate = runtime_crate(attrs.krate.as_ref());
+        let fields = shape::struct_shape(input, derive, errors);
+        shape::no_generics(input, derive, errors);
+        let info = EventInfo::from_attrs(
+            input,
+            attrs.name.map(|name| name.0),
+            attrs.version.map(|version| version.value),
+            attrs.any_name.is_present(),
+        );
+        let event_name = info.name.clone();
+        let model = fields.filter(|_| parsed.ok).map(|fields| Event {
+            fields: Struct::from_input(input, derive, fields, attrs.check, errors),
+            info,
+        });
+        Built {
+            krate,
+            model,
+            event_name,
+        }
+    }
+}
+
 impl<'a> Struct<'a> {
-    /// Builds the model of a struct with named fields (the shape was checked before).
-    pub fn from_input(
+    /// Reads an `AnalyticsFields` struct.
+    pub fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Struct<'a>> {
+        let derive = crate::symbol::DERIVE_FIELDS;
+        let parsed = attr::analytics::<attr::FieldsAttrs>(&input.attrs, errors);
+        let krate = runtime_crate(parsed.attrs.krate.as_ref());
+        let fields = shape::struct_shape(input, derive, errors);
+        shape::no_generics(input, derive, errors);
+        let checks = parsed.attrs.check;
+        let model = fields
+            .filter(|_| parsed.ok)
+            .map(|fields| Struct::from_input(input, derive, fields, checks, errors));
+        Built {
+            krate,
+            model,
+            event_name: String::new(),
+        }
+    }
+
+    /// Builds the model of a struct with named fields.
+    fn from_input(
         input: &'a DeriveInput,
+        derive: &str,
         fields: &'a syn::FieldsNamed,
         checks: Vec<syn::Path>,
         errors: &mut Errors,
     ) -> Struct<'a> {
-        let rename = rename_all(input, errors);
+        let rename = rename_all(input, derive, errors);
         let fields = fields
             .named
             .iter()
-            .map(|field| Field::from_syn(field, rename, errors))
+            .map(|field| Field::from_syn(field, derive, rename, errors))
             .collect();
         Struct {
             ident: &input.ident,
@@ -189,29 +247,27 @@ impl<'a> Struct<'a> {
 }
 
 impl<'a> Field<'a> {
-    fn from_syn(field: &'a syn::Field, rename: Rename, errors: &mut Errors) -> Field<'a> {
+    fn from_syn(
+        field: &'a syn::Field,
+        derive: &str,
+        rename: Rename,
+        errors: &mut Errors,
+    ) -> Field<'a> {
         let member = field
             .ident
             .as_ref()
             .expect("the shape check admits named fields only");
-        let scanned = attr::scan(&field.attrs, crate::symbol::FIELD_KEYS, &[]);
-        crate::check::unknown_keys(&scanned.unknown, errors);
-        crate::check::duplicate_keys(&scanned.duplicates, errors);
-        let ours = match &scanned.deduplicated {
-            None => errors.handle(FieldAttrs::from_field(field)),
-            Some(attrs) => {
-                let mut field = field.clone();
-                field.attrs = attrs.clone();
-                errors.handle(FieldAttrs::from_field(&field))
-            }
-        }
-        .unwrap_or_default();
+        let parsed = attr::analytics::<FieldAttrs>(&field.attrs, errors);
         // The span of a rule is its key (`range`, `non_empty`...): where a
         // rule on the wrong type is reported.
-        let key_span = |name: &str, fallback: Span| scanned.span_of(name).unwrap_or(fallback);
-        let serde = errors
-            .handle(SerdeFieldAttrs::from_field(field))
-            .unwrap_or_default();
+        let keys = parsed.keys;
+        let key_span = |name: &str, fallback: Span| {
+            keys.iter()
+                .find(|key| key.name == name)
+                .map_or(fallback, |key| key.span)
+        };
+        let ours = parsed.attrs;
+        let serde = attr::serde_field(&field.attrs, derive, errors);
         let rust_name = member.unraw().to_string();
 
         let (wire_name, wire_span) = match (ours.rename.map(|name| name.0), serde.rename) {
@@ -228,10 +284,9 @@ impl<'a> Field<'a> {
             (None, None) => (rename.field(&rust_name), member.span()),
         };
 
-        let flatten = match (ours.flatten.is_present(), serde.flatten.is_present()) {
-            (true, _) => Some(ours.flatten.span()),
-            (false, true) => Some(serde.flatten.span()),
-            (false, false) => None,
+        let flatten = match ours.flatten.is_present() {
+            true => Some(ours.flatten.span()),
+            false => serde.flatten,
         };
 
         let skip_if = serde.skip_serializing_if.and_then(|path| {
@@ -242,9 +297,9 @@ impl<'a> Field<'a> {
                 .with_span(&path)
             }))
         });
-        let default = serde.default.and_then(|default| match default {
-            darling::util::Override::Inherit => Some(FieldDefault::Trait),
-            darling::util::Override::Explicit(path) => errors
+        let default = serde.default.and_then(|(_, default)| match default {
+            None => Some(FieldDefault::Trait),
+            Some(path) => errors
                 .handle(path.parse::<syn::ExprPath>().map_err(|error| {
                     darling::Error::custom(format!("`default` must name a function: {error}"))
                         .with_span(&path)
@@ -434,7 +489,7 @@ impl EventInfo {
     pub fn from_attrs(
         input: &DeriveInput,
         name: Option<LitStr>,
-        version: Option<darling::util::SpannedValue<u32>>,
+        version: Option<u32>,
         any_name: bool,
     ) -> EventInfo {
         let (name, name_span, name_given) = match name {
@@ -450,26 +505,55 @@ impl EventInfo {
             name_span,
             name_given,
             any_name,
-            version: version.map(|version| *version).unwrap_or(1),
+            version: version.unwrap_or(1),
         }
     }
 }
 
 impl<'a> Enum<'a> {
-    pub fn from_input(
+    /// Reads an `AnalyticsEnum`.
+    pub fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Enum<'a>> {
+        let derive = crate::symbol::DERIVE_ENUM;
+        let parsed = attr::analytics::<attr::EnumAttrs>(&input.attrs, errors);
+        let krate = runtime_crate(parsed.attrs.krate.as_ref());
+        let data = shape::enum_shape(input, derive, false, errors);
+        shape::no_generics(input, derive, errors);
+        let model = data
+            .filter(|_| parsed.ok)
+            .map(|data| Enum::from_input(input, derive, data, errors));
+        Built {
+            krate,
+            model,
+            event_name: String::new(),
+        }
+    }
+
+    fn from_input(
         input: &'a DeriveInput,
+        derive: &str,
         data: &'a syn::DataEnum,
         errors: &mut Errors,
     ) -> Enum<'a> {
-        let rename = rename_all(input, errors);
+        let rename = rename_all(input, derive, errors);
         let variants = data
             .variants
             .iter()
             .map(|variant| {
-                let attrs = errors
-                    .handle(VariantAttrs::from_variant(variant))
-                    .unwrap_or_default();
-                let (wire_name, wire_span) = match attrs.rename {
+                let ours = attr::analytics::<VariantAttrs>(&variant.attrs, errors).attrs;
+                let serde = attr::serde_variant(&variant.attrs, derive, errors);
+                let renamed = match (ours.rename.map(|name| name.0), serde.rename) {
+                    (Some(first), Some(second)) => {
+                        errors.push(
+                            darling::Error::custom(
+                                "the variant is renamed twice (`analytics` and `serde`); keep one",
+                            )
+                            .with_span(&second),
+                        );
+                        Some(first)
+                    }
+                    (one, other) => one.or(other),
+                };
+                let (wire_name, wire_span) = match renamed {
                     Some(name) => (name.value(), name.span()),
                     None => (
                         rename.variant(&variant.ident.unraw().to_string()),
@@ -493,8 +577,25 @@ impl<'a> Enum<'a> {
 }
 
 impl<'a> Catalog<'a> {
-    /// The variants must be newtypes (checked before).
-    pub fn from_input(input: &'a DeriveInput, data: &'a syn::DataEnum) -> Catalog<'a> {
+    /// Reads an `EventCatalog`.
+    pub fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Catalog<'a>> {
+        let derive = crate::symbol::DERIVE_CATALOG;
+        let parsed = attr::analytics::<attr::EnumAttrs>(&input.attrs, errors);
+        let krate = runtime_crate(parsed.attrs.krate.as_ref());
+        let data = shape::enum_shape(input, derive, true, errors);
+        shape::no_generics(input, derive, errors);
+        let model = data
+            .filter(|_| parsed.ok)
+            .map(|data| Catalog::from_input(input, data));
+        Built {
+            krate,
+            model,
+            event_name: String::new(),
+        }
+    }
+
+    /// The variants are newtypes (checked by the shape).
+    fn from_input(input: &'a DeriveInput, data: &'a syn::DataEnum) -> Catalog<'a> {
         let variants = data
             .variants
             .iter()

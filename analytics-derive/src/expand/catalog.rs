@@ -5,31 +5,24 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
 
-use super::{emit, fallback};
-use crate::attr::EnumAttrs;
-use crate::check;
-use crate::model::{runtime_crate, Catalog};
-use crate::symbol::DERIVE_CATALOG;
+use super::{fallback, Derive};
+use crate::attr::Errors;
+use crate::model::{Built, Catalog};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let attrs: Option<EnumAttrs> =
-        crate::attr::parse_container(input, crate::symbol::ENUM_KEYS, &mut errors);
-    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
-    let data = check::enum_shape(input, DERIVE_CATALOG, true, &mut errors);
-    check::no_generics(input, DERIVE_CATALOG, &mut errors);
-    let model = match (data, attrs) {
-        (Some(data), Some(_)) => Some(Catalog::from_input(input, data)),
-        _ => None,
-    };
-    emit(
-        errors,
-        model,
-        &krate,
-        input,
-        |model| expand(&model),
-        || fallback::catalog(&input.ident),
-    )
+impl<'a> Derive<'a> for Catalog<'a> {
+    fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
+        Catalog::build(input, errors)
+    }
+
+    fn check(&self, _: &mut Errors) {}
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn stub(input: &DeriveInput, _: &str) -> TokenStream {
+        fallback::catalog(&input.ident)
+    }
 }
 
 fn expand(model: &Catalog<'_>) -> TokenStream {

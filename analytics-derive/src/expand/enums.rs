@@ -4,34 +4,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{bytes, emit, fallback, json_escape};
-use crate::attr::EnumAttrs;
+use super::{bytes, fallback, json_escape, Derive};
+use crate::attr::Errors;
 use crate::check;
-use crate::model::{runtime_crate, Enum};
-use crate::symbol::DERIVE_ENUM;
+use crate::model::{Built, Enum};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let attrs: Option<EnumAttrs> =
-        crate::attr::parse_container(input, crate::symbol::ENUM_KEYS, &mut errors);
-    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
-    let data = check::enum_shape(input, DERIVE_ENUM, false, &mut errors);
-    check::no_generics(input, DERIVE_ENUM, &mut errors);
-    let model = match (data, attrs) {
-        (Some(data), Some(_)) => Some(Enum::from_input(input, data, &mut errors)),
-        _ => None,
-    };
-    if let Some(model) = &model {
-        check::duplicate_variant_names(&model.variants, &mut errors);
+impl<'a> Derive<'a> for Enum<'a> {
+    fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
+        Enum::build(input, errors)
     }
-    emit(
-        errors,
-        model,
-        &krate,
-        input,
-        |model| expand(&model),
-        || fallback::enumeration(&input.ident),
-    )
+
+    fn check(&self, errors: &mut Errors) {
+        check::duplicate_variant_names(&self.variants, errors);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn stub(input: &DeriveInput, _: &str) -> TokenStream {
+        fallback::enumeration(&input.ident)
+    }
 }
 
 fn expand(model: &Enum<'_>) -> TokenStream {

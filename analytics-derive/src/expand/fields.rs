@@ -4,36 +4,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{emit, fallback, field_set};
-use crate::attr::FieldsAttrs;
+use super::{fallback, field_set, Derive};
+use crate::attr::Errors;
 use crate::check;
-use crate::model::{runtime_crate, Struct};
-use crate::symbol::DERIVE_FIELDS;
+use crate::model::{Built, Struct};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let attrs: Option<FieldsAttrs> =
-        crate::attr::parse_container(input, crate::symbol::FIELDS_KEYS, &mut errors);
-    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
-    let fields = check::struct_shape(input, DERIVE_FIELDS, &mut errors);
-    check::no_generics(input, DERIVE_FIELDS, &mut errors);
-    let model = match (fields, attrs) {
-        (Some(fields), Some(attrs)) => {
-            Some(Struct::from_input(input, fields, attrs.check, &mut errors))
-        }
-        _ => None,
-    };
-    if let Some(model) = &model {
-        check::fields(&model.fields, &mut errors);
+impl<'a> Derive<'a> for Struct<'a> {
+    fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
+        Struct::build(input, errors)
     }
-    emit(
-        errors,
-        model,
-        &krate,
-        input,
-        |model| expand(&model),
-        || fallback::fields(&input.ident),
-    )
+
+    fn check(&self, errors: &mut Errors) {
+        check::fields(&self.fields, errors);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn stub(input: &DeriveInput, _: &str) -> TokenStream {
+        fallback::fields(&input.ident)
+    }
 }
 
 fn expand(model: &Struct<'_>) -> TokenStream {
