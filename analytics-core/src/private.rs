@@ -351,6 +351,22 @@ pub fn deserialize_catalog<'de, C: CatalogDispatch, D: Deserializer<'de>>(
     deserializer.deserialize_map(CatalogVisitor::<C>(PhantomData))
 }
 
+/// The longest input text an error message quotes whole.
+const QUOTED_MAX: usize = 128;
+
+/// `text`, or its start and its length when it is longer than [`QUOTED_MAX`]
+/// (an error must not echo megabytes of input).
+fn quoted(text: &str) -> Cow<'_, str> {
+    if text.len() <= QUOTED_MAX {
+        return Cow::Borrowed(text);
+    }
+    let mut end = QUOTED_MAX / 2;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}… ({} bytes)", &text[..end], text.len()))
+}
+
 /// The error for an `event_type` no variant has.
 pub fn unknown_event_type<E: de::Error>(name: &str, known: &[&str]) -> E {
     let known = known
@@ -359,8 +375,102 @@ pub fn unknown_event_type<E: de::Error>(name: &str, known: &[&str]) -> E {
         .collect::<Vec<_>>()
         .join(", ");
     E::custom(format_args!(
-        "unknown event type `{name}`, expected one of {known}"
+        "unknown event type `{}`, expected one of {known}",
+        quoted(name)
     ))
+}
+
+/// `Deserialize` for an `AnalyticsEnum`: its wire value; anything else is
+/// an error that lists the values allowed.
+pub fn deserialize_enum<'de, T: AnalyticsEnum, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    struct EnumVisitor<T>(PhantomData<T>);
+    impl<T: AnalyticsEnum> Visitor<'_> for EnumVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("one of ")?;
+            for (i, value) in T::VALUES.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "`{value}`")?;
+            }
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+            T::from_wire(value).ok_or_else(|| E::unknown_variant(&quoted(value), T::VALUES))
+        }
+    }
+    deserializer.deserialize_identifier(EnumVisitor::<T>(PhantomData))
+}
+
+/// A JSON value read with every object checked for a key written twice
+/// (serde_json's `Value` keeps the last one): what a buffered
+/// `event_params` is read into, so that both envelope key orders reject a
+/// duplicate alike.
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> de::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        struct UniqueVisitor;
+        impl<'de> Visitor<'de> for UniqueVisitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Null))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<UniqueKeys, D::Error> {
+                de::Deserialize::deserialize(d)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+                let mut items = Vec::new();
+                while let Some(UniqueKeys(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(UniqueKeys(Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+                let mut object = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if object.contains_key(&key) {
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate field `{}`",
+                            quoted(&key)
+                        )));
+                    }
+                    let UniqueKeys(value) = map.next_value()?;
+                    object.insert(key, value);
+                }
+                Ok(UniqueKeys(Value::Object(object)))
+            }
+        }
+        deserializer.deserialize_any(UniqueVisitor)
+    }
 }
 
 struct CatalogVisitor<C>(PhantomData<C>);
@@ -418,7 +528,7 @@ impl<'de, C: CatalogDispatch> Visitor<'de> for CatalogVisitor<C> {
                                 marker: PhantomData,
                             })?);
                         }
-                        None => buffered = Some(map.next_value()?),
+                        None => buffered = Some(map.next_value::<UniqueKeys>()?.0),
                     }
                 }
                 _ => {

@@ -94,14 +94,7 @@ fn expand(model: &Enum<'_>) -> TokenStream {
         #[automatically_derived]
         impl<'de> _ap::serde::Deserialize<'de> for #ident {
             fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                let __key = <_ap::Key<'de> as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
-                match <Self as _ap::AnalyticsEnum>::from_wire(__key.as_str()) {
-                    _ap::Option::Some(__value) => _ap::Result::Ok(__value),
-                    _ap::Option::None => _ap::Result::Err(<__D::Error as _ap::serde::de::Error>::unknown_variant(
-                        __key.as_str(),
-                        <Self as _ap::AnalyticsEnum>::VALUES,
-                    )),
-                }
+                _ap::deserialize_enum::<Self, __D>(__deserializer)
             }
         }
     }
