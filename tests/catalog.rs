@@ -327,3 +327,40 @@ fn finding_12_11_huge_unknown_event_type_is_truncated_in_the_error() {
         assert!(error.contains("1048576 bytes"), "{}", &error[..200]);
     }
 }
+
+/// A catalog whose large events are boxed, as the reference boxes five of its
+/// events (issue 11 item 8).
+#[derive(analytics_core::EventCatalog, Debug, PartialEq)]
+enum BoxedCatalog {
+    Command(Box<CommandExecution>),
+    FileChange(std::boxed::Box<FileChange>),
+    WebSearch(WebSearch),
+}
+
+#[test]
+fn boxed_catalog_variants_write_and_read_the_same_envelope() {
+    let mut session = Session::new(11);
+    let mut seen = 0;
+    for _ in 0..200 {
+        let event = session.next_event();
+        let boxed = match event.clone() {
+            ToolItemEvent::CommandExecution(event) => BoxedCatalog::from(event),
+            ToolItemEvent::FileChange(event) => BoxedCatalog::from(Box::new(event)),
+            ToolItemEvent::WebSearch(event) => BoxedCatalog::from(event),
+            _ => continue,
+        };
+        seen += 1;
+        let expected = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::to_string(&boxed).unwrap(), expected);
+        let mut fast = Vec::new();
+        boxed.write_json(&mut fast);
+        assert_eq!(String::from_utf8(fast).unwrap(), expected);
+        assert_eq!(boxed.event_type(), event.event_type());
+        boxed.validate().unwrap();
+        let back: BoxedCatalog = serde_json::from_str(&expected).unwrap();
+        assert_eq!(back, boxed);
+        let request = analytics_core::TrackEventRequest::from(boxed);
+        assert_eq!(serde_json::to_string(&request).unwrap(), expected);
+    }
+    assert!(seen > 20, "{seen}");
+}

@@ -151,7 +151,10 @@ pub struct Catalog<'a> {
 
 pub struct CatalogVariant<'a> {
     pub ident: &'a Ident,
+    /// The event type (inside the `Box` of a boxed variant).
     pub ty: &'a Type,
+    /// The variant holds `Box<Event>` (large events, as the reference does).
+    pub boxed: bool,
 }
 
 /// The path to the runtime crate: `::analytics_core` or `#[analytics(crate = path)]`.
@@ -600,10 +603,15 @@ impl<'a> Catalog<'a> {
             .variants
             .iter()
             .filter_map(|variant| match &variant.fields {
-                syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => Some(CatalogVariant {
-                    ident: &variant.ident,
-                    ty: &fields.unnamed[0].ty,
-                }),
+                syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+                    let ty = &fields.unnamed[0].ty;
+                    let inner = boxed(ty);
+                    Some(CatalogVariant {
+                        ident: &variant.ident,
+                        ty: inner.unwrap_or(ty),
+                        boxed: inner.is_some(),
+                    })
+                }
                 _ => None,
             })
             .collect();
@@ -611,5 +619,33 @@ impl<'a> Catalog<'a> {
             ident: &input.ident,
             variants,
         }
+    }
+}
+
+/// `T` of `Box<T>` (also spelled `std::boxed::Box<T>`, `alloc::boxed::Box<T>`).
+fn boxed(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segments = &path.path.segments;
+    let last = segments.last()?;
+    let prefix_ok = match segments.len() {
+        1 => true,
+        3 => {
+            let first = segments[0].ident.to_string();
+            matches!(first.as_str(), "std" | "alloc") && segments[1].ident == "boxed"
+        }
+        _ => false,
+    };
+    if !prefix_ok || last.ident != "Box" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
+        _ => None,
     }
 }

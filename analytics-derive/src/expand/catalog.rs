@@ -30,6 +30,34 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
     let type_name = ident.to_string();
     let variants: Vec<_> = model.variants.iter().map(|variant| variant.ident).collect();
     let types: Vec<_> = model.variants.iter().map(|variant| variant.ty).collect();
+    // A boxed variant holds `Box<Event>`: built with `Box::new`, moved out with `*`.
+    let wrap: Vec<TokenStream> = model
+        .variants
+        .iter()
+        .map(|variant| match variant.boxed {
+            true => quote!(_ap::Box::new),
+            false => quote!(),
+        })
+        .collect();
+    let unwrap: Vec<TokenStream> = model
+        .variants
+        .iter()
+        .map(|variant| match variant.boxed {
+            true => quote!(*),
+            false => quote!(),
+        })
+        .collect();
+    let boxed_from = model.variants.iter().filter(|v| v.boxed).map(|variant| {
+        let (ty, name) = (variant.ty, variant.ident);
+        quote! {
+            #[automatically_derived]
+            impl _ap::core::convert::From<_ap::Box<#ty>> for #ident {
+                fn from(__event: _ap::Box<#ty>) -> Self {
+                    #ident::#name(__event)
+                }
+            }
+        }
+    });
     // Every use of a variant's type is `<Type as AnalyticsEvent>::item`,
     // spanned on the type: a type that is not an event is one diagnostic,
     // reported once (see `field_set.rs`).
@@ -109,7 +137,7 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
                 #(
                     if __name == #events::NAME {
                         return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
-                            #events::__deserialize_params(__params)?,
+                            #wrap(#events::__deserialize_params(__params)?),
                         )));
                     }
                 )*
@@ -138,16 +166,18 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
             #[automatically_derived]
             impl _ap::core::convert::From<#types> for #ident {
                 fn from(__event: #types) -> Self {
-                    #ident::#variants(__event)
+                    #ident::#variants(#wrap(__event))
                 }
             }
         )*
+
+        #(#boxed_from)*
 
         #[automatically_derived]
         impl _ap::core::convert::From<#ident> for _ap::TrackEventRequest {
             fn from(__catalog: #ident) -> Self {
                 match __catalog {
-                    #(#ident::#variants(__event) => #events::into_request(__event),)*
+                    #(#ident::#variants(__event) => #events::into_request(#unwrap __event),)*
                 }
             }
         }
