@@ -30,6 +30,9 @@ pub use ::core::{
     result::Result,
 };
 pub use ::std::{boxed::Box, string::String, vec::Vec};
+// Primitive types by path: generated code compiles when the user's crate has
+// its own types named `u8`, `str`, `bool`... in scope.
+pub use ::core::primitive::{bool, str, u32, u8, usize};
 
 /// The machinery shared by events and groups of fields: what a derive needs
 /// from the types it flattens, nests or dispatches to.
@@ -48,6 +51,9 @@ pub trait FieldSet: Sized {
     /// The wire names this type writes (its own and its flattened bases'), for
     /// the compile-time collision check.
     const NAMES: NameSet;
+
+    /// `#[serde(deny_unknown_fields)]`: a key no field takes is an error.
+    const DENY_UNKNOWN_FIELDS: bool = false;
 
     /// Partial state while deserializing: one slot per field.
     type Slots: Default;
@@ -260,6 +266,45 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Reads the value of a field written through serde (`#[analytics(serde)]`,
+/// `deserialize_with`) into its slot; a second value for the same key is
+/// serde's `duplicate field` error.
+#[inline]
+pub fn next_serde_member<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
+    slot: &mut Option<T>,
+    key: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(key));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// The value of a `deserialize_with` field that was not in the input:
+/// serde's `missing field` error, `Option` or not (serde's own rule).
+pub fn missing_with_member<T, E: de::Error>(slot: Option<T>, key: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| de::Error::missing_field(key))
+}
+
+/// Rule `serde` of a field written through serde: its `Serialize` must
+/// succeed as JSON (a map with non-string keys fails), since `write_json`
+/// cannot report an error.
+pub fn check_serializable<T: serde::Serialize + ?Sized>(
+    value: &T,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if let Err(problem) = serde_json::to_writer(std::io::sink(), value) {
+        errors.push(
+            path.render(),
+            "serde",
+            format!("cannot be written as JSON: {problem}"),
+        );
+    }
+}
+
 /// Reads a member's value into its slot; a second value for the same key is serde's `duplicate field` error.
 #[inline]
 pub fn next_member<'de, A: MapAccess<'de>, T: AnalyticsValue>(
@@ -276,7 +321,7 @@ pub fn next_member<'de, A: MapAccess<'de>, T: AnalyticsValue>(
 
 /// The value of a member that was not in the input: `None` for an `Option`,
 /// serde's `missing field` error otherwise (serde's own rule).
-pub fn missing_member<T: AnalyticsValue, E: de::Error>(
+pub fn missing_member<T: de::DeserializeOwned, E: de::Error>(
     slot: Option<T>,
     key: &'static str,
 ) -> Result<T, E> {
@@ -323,6 +368,12 @@ impl<'de, T: FieldSet> Visitor<'de> for FieldSetVisitor<T> {
         let mut slots = T::Slots::default();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             if !T::__accept(&mut slots, key.as_str(), &mut map)? {
+                if T::DENY_UNKNOWN_FIELDS {
+                    return Err(de::Error::unknown_field(
+                        &quoted(key.as_str()),
+                        T::NAMES.own,
+                    ));
+                }
                 map.next_value::<IgnoredAny>()?;
             }
         }
@@ -579,6 +630,37 @@ pub fn field_schema<T: AnalyticsValue>(
         rules,
         pii,
         deprecated,
+    }
+}
+
+/// Builds the schema of a field written through serde (`#[analytics(serde)]`,
+/// `with`): its type is `Any`, or `Serde` with the user's JSON Schema.
+#[allow(clippy::too_many_arguments)]
+pub fn serde_field_schema(
+    name: &'static str,
+    prefix: &str,
+    rust_name: &'static str,
+    required: bool,
+    description: &'static str,
+    rules: &'static [Rule],
+    pii: bool,
+    deprecated: Option<&'static str>,
+    ty: FieldType,
+    nullable: bool,
+) -> FieldSchema {
+    FieldSchema {
+        ty,
+        nullable,
+        ..field_schema::<bool>(
+            name,
+            prefix,
+            rust_name,
+            required,
+            description,
+            rules,
+            pii,
+            deprecated,
+        )
     }
 }
 

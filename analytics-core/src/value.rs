@@ -15,7 +15,8 @@ use crate::validate::{Path, ValidationErrors};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of an analytics field",
     label = "not an analytics value",
-    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, or a type that derives `AnalyticsEnum` or `AnalyticsFields`"
+    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
+    note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field"
 )]
 pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
     /// Appends the value as compact JSON.

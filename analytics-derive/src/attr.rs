@@ -71,6 +71,10 @@ pub struct FieldAttrs {
     pub pattern: Option<Str>,
     pub one_of: Option<StrList>,
     pub custom: Option<syn::Path>,
+    /// Written and read through the field type's own serde impls.
+    pub serde: Switch,
+    /// With `serde`: a `fn() -> serde_json::Value` giving the JSON Schema.
+    pub schema: Option<syn::Path>,
 }
 
 /// `#[serde(...)]` or `#[analytics(...)]` on an enum variant.
@@ -190,6 +194,7 @@ fn duplicate_key(name: &str, first: Span, second: Span, errors: &mut Errors) {
 #[derive(Default)]
 pub struct SerdeContainer {
     pub rename_all: Option<LitStr>,
+    pub deny_unknown_fields: Option<Span>,
 }
 
 /// `#[serde(...)]` on a field: the keys that change the wire.
@@ -200,6 +205,14 @@ pub struct SerdeField {
     pub skip_serializing_if: Option<LitStr>,
     /// `default` (`None` inside) or `default = "path"`.
     pub default: Option<(Span, Option<LitStr>)>,
+    pub skip: Option<Span>,
+    pub skip_serializing: Option<Span>,
+    pub skip_deserializing: Option<Span>,
+    /// Other names accepted when reading.
+    pub alias: Vec<LitStr>,
+    pub with: Option<LitStr>,
+    pub serialize_with: Option<LitStr>,
+    pub deserialize_with: Option<LitStr>,
 }
 
 /// `#[serde(...)]` on an enum variant.
@@ -223,6 +236,9 @@ pub fn serde_container(attrs: &[Attribute], derive: &str, errors: &mut Errors) -
         } else if key == symbol::RENAME {
             // The Rust-side name of the type: it does not change the JSON.
             string(meta)?;
+        } else if key == symbol::DENY_UNKNOWN_FIELDS {
+            let span = meta.path.span();
+            set(&mut out.deny_unknown_fields, span, span, key, errors);
         } else {
             return Ok(false);
         }
@@ -272,6 +288,26 @@ pub fn serde_field(attrs: &[Attribute], derive: &str, errors: &mut Errors) -> Se
                 key,
                 errors,
             );
+        } else if key == symbol::SKIP {
+            let span = meta.path.span();
+            set(&mut out.skip, span, span, key, errors);
+        } else if key == symbol::SKIP_SERIALIZING {
+            let span = meta.path.span();
+            set(&mut out.skip_serializing, span, span, key, errors);
+        } else if key == symbol::SKIP_DESERIALIZING {
+            let span = meta.path.span();
+            set(&mut out.skip_deserializing, span, span, key, errors);
+        } else if key == symbol::ALIAS {
+            out.alias.push(string(meta)?);
+        } else if key == symbol::WITH {
+            let span = meta.path.span();
+            set(&mut out.with, string(meta)?, span, key, errors);
+        } else if key == symbol::SERIALIZE_WITH {
+            let span = meta.path.span();
+            set(&mut out.serialize_with, string(meta)?, span, key, errors);
+        } else if key == symbol::DESERIALIZE_WITH {
+            let span = meta.path.span();
+            set(&mut out.deserialize_with, string(meta)?, span, key, errors);
         } else {
             return Ok(false);
         }
@@ -357,7 +393,11 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
 fn string(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     let key = key_name(&meta.path);
     let value = meta.value()?;
-    let expr: Expr = value.parse()?;
+    let mut expr: Expr = value.parse()?;
+    // A literal passed through a `macro_rules!` fragment comes in a group.
+    while let Expr::Group(group) = expr {
+        expr = *group.expr;
+    }
     match expr {
         Expr::Lit(syn::ExprLit {
             lit: Lit::Str(text),
@@ -649,6 +689,13 @@ mod tests {
         assert!(errors.finish().is_ok());
         assert!(parsed.ok);
         assert_eq!(parsed.keys.len(), 10);
+        let mut errors = darling::Error::accumulator();
+        let field: syn::Field = syn::parse_quote! {
+            #[analytics(serde, schema = s)]
+            x: String
+        };
+        let parsed: Analytics<FieldAttrs> = analytics(&field.attrs, &mut errors);
+        assert!(parsed.ok && parsed.attrs.serde.is_present() && parsed.attrs.schema.is_some());
     }
 
     #[test]
@@ -676,13 +723,14 @@ mod tests {
     #[test]
     fn serde_keys_not_honoured_are_named() {
         let field: syn::Field = syn::parse_quote! {
-            #[serde(rename = "y", borrow, with = "m", default)]
+            #[serde(rename = "y", borrow, with = "m", default, bound = "T: X")]
             x: String
         };
         let mut errors = darling::Error::accumulator();
         let serde = serde_field(&field.attrs, "AnalyticsEvent", &mut errors);
         assert_eq!(serde.rename.unwrap().value(), "y");
         assert!(serde.default.is_some());
+        assert!(serde.with.is_some());
         let messages: Vec<String> = errors
             .finish()
             .unwrap_err()
@@ -691,5 +739,6 @@ mod tests {
             .collect();
         assert_eq!(messages.len(), 2, "{messages:?}");
         assert!(messages[0].starts_with("`#[serde(borrow)]` is not supported"));
+        assert!(messages[1].starts_with("`#[serde(bound)]` is not supported"));
     }
 }

@@ -63,7 +63,7 @@ pub fn event_name(info: &EventInfo, errors: &mut Errors) {
 
 /// `event_type` and `event_params` belong to the envelope.
 pub fn reserved_field_names(fields: &[Field<'_>], errors: &mut Errors) {
-    for field in fields.iter().filter(|field| field.flatten.is_none()) {
+    for field in fields.iter().filter(|f| f.flatten.is_none() && f.written()) {
         if RESERVED_FIELD_NAMES.contains(&field.wire_name.as_str()) {
             errors.push(error(
                 field.wire_span,
@@ -79,7 +79,7 @@ pub fn reserved_field_names(fields: &[Field<'_>], errors: &mut Errors) {
 /// Two fields of one struct with the same wire name.
 pub fn duplicate_wire_names(fields: &[Field<'_>], errors: &mut Errors) {
     let mut seen: HashMap<&str, &Field<'_>> = HashMap::new();
-    for field in fields.iter().filter(|field| field.flatten.is_none()) {
+    for field in fields.iter().filter(|f| f.flatten.is_none() && f.written()) {
         if let Some(first) = seen.get(field.wire_name.as_str()) {
             errors.push(error(
                 field.wire_span,
@@ -107,16 +107,61 @@ pub fn flatten_alone(field: &Field<'_>, errors: &mut Errors) {
             format!("`{}` cannot apply to a flattened field; put rules on the fields of the flattened type", rule.kind.name()),
         ));
     }
-    if field.skip_if.is_some() || field.default.is_some() {
+    if field.skip_if.is_some()
+        || field.default.is_some()
+        || field.skip_serializing.is_some()
+        || field.skip_deserializing.is_some()
+    {
         errors.push(error(
             flatten,
             "a flattened field cannot be skipped or defaulted",
+        ));
+    }
+    if let Some(alias) = field.aliases.first() {
+        errors.push(error(
+            alias,
+            "a flattened field has no key of its own to alias; put `alias` on the fields of the flattened type",
+        ));
+    }
+    if let Some(codec) = &field.codec {
+        errors.push(error(
+            codec.span,
+            "a flattened field is written by its own derive, not through serde: remove `serde` / `with`, or `flatten`",
         ));
     }
     if field.pii {
         errors.push(error(
             flatten,
             "mark the fields of the flattened type with `pii`, not the flattened field",
+        ));
+    }
+}
+
+/// A field that is never written (`skip`, `skip_serializing`) has no wire
+/// value to check or classify.
+pub fn skipped_alone(field: &Field<'_>, errors: &mut Errors) {
+    let Some(skip) = field.skip_serializing else {
+        return;
+    };
+    for rule in &field.rules {
+        errors.push(error(
+            rule.span,
+            format!(
+                "`{}` cannot apply to a field that is never written (`skip` / `skip_serializing`)",
+                rule.kind.name()
+            ),
+        ));
+    }
+    if field.pii {
+        errors.push(error(
+            skip,
+            "a field that is never written carries no personal data on the wire: remove `pii` or the skip",
+        ));
+    }
+    if field.skip_if.is_some() {
+        errors.push(error(
+            skip,
+            "`skip_serializing_if` has no effect on a field that is never written; keep one of the two",
         ));
     }
 }
@@ -321,6 +366,7 @@ pub fn fields(fields: &[Field<'_>], errors: &mut Errors) {
     duplicate_wire_names(fields, errors);
     for field in fields {
         flatten_alone(field, errors);
+        skipped_alone(field, errors);
         bounds_kinds(field, errors);
         bounds_order(field, errors);
         range_fits_type(field, errors);

@@ -27,6 +27,8 @@ pub struct Struct<'a> {
     pub description: String,
     pub fields: Vec<Field<'a>>,
     pub checks: Vec<syn::Path>,
+    /// `#[serde(deny_unknown_fields)]`: an unknown key is an error when reading.
+    pub deny_unknown_fields: bool,
 }
 
 /// A struct deriving `AnalyticsEvent`: its fields and its name.
@@ -64,6 +66,32 @@ pub struct Field<'a> {
     pub deprecated: Option<String>,
     /// The type is spelled `Option<..>` (serde's rule, syntactic): rules apply to `Some`.
     pub is_option: bool,
+    /// `skip` or `skip_serializing`: never written, not in the schema.
+    pub skip_serializing: Option<Span>,
+    /// `skip` or `skip_deserializing`: never read, its default instead.
+    pub skip_deserializing: Option<Span>,
+    /// `#[serde(alias = "..")]`: other keys read into this field.
+    pub aliases: Vec<LitStr>,
+    /// Written and read through serde rather than `AnalyticsValue`.
+    pub codec: Option<SerdeCodec>,
+}
+
+/// `#[analytics(serde)]`, or serde's `with` / `serialize_with` / `deserialize_with`.
+pub struct SerdeCodec {
+    pub span: Span,
+    /// `serialize_with` (or `with`'s `serialize`); `None`: the type's own `Serialize`.
+    pub serialize: Option<syn::ExprPath>,
+    /// `deserialize_with` (or `with`'s `deserialize`); `None`: the type's own `Deserialize`.
+    pub deserialize: Option<syn::ExprPath>,
+    /// `schema = path`: a `fn() -> serde_json::Value`.
+    pub schema: Option<syn::Path>,
+}
+
+impl Field<'_> {
+    /// The field is on the wire when writing.
+    pub fn written(&self) -> bool {
+        self.skip_serializing.is_none()
+    }
 }
 
 /// `#[serde(default)]` or `#[serde(default = "path")]` on a field.
@@ -167,6 +195,10 @@ pub fn runtime_crate(krate: Option<&syn::Path>) -> TokenStream {
 
 fn rename_all(input: &DeriveInput, derive: &str, errors: &mut Errors) -> Rename {
     let serde = attr::serde_container(&input.attrs, derive, errors);
+    rename_rule(serde, errors)
+}
+
+fn rename_rule(serde: attr::SerdeContainer, errors: &mut Errors) -> Rename {
     match serde.rename_all {
         None => Rename::NONE,
         Some(value) => match Rename::parse(&value.value()) {
@@ -234,7 +266,9 @@ impl<'a> Struct<'a> {
         checks: Vec<syn::Path>,
         errors: &mut Errors,
     ) -> Struct<'a> {
-        let rename = rename_all(input, derive, errors);
+        let serde = attr::serde_container(&input.attrs, derive, errors);
+        let deny_unknown_fields = serde.deny_unknown_fields.is_some();
+        let rename = rename_rule(serde, errors);
         let fields = fields
             .named
             .iter()
@@ -245,6 +279,7 @@ impl<'a> Struct<'a> {
             description: attr::doc_comment(&input.attrs),
             fields,
             checks,
+            deny_unknown_fields,
         }
     }
 }
@@ -292,6 +327,58 @@ impl<'a> Field<'a> {
             false => serde.flatten,
         };
 
+        let path_of = |text: &LitStr, key: &str, errors: &mut Errors| {
+            errors.handle(text.parse::<syn::ExprPath>().map_err(|error| {
+                darling::Error::custom(format!("`{key}` must name a function: {error}"))
+                    .with_span(text)
+            }))
+        };
+        let mut codec = None;
+        if ours.serde.is_present()
+            || serde.with.is_some()
+            || serde.serialize_with.is_some()
+            || serde.deserialize_with.is_some()
+        {
+            let (mut serialize, mut deserialize) = (None, None);
+            if let Some(module) = &serde.with {
+                if let Some(path) = path_of(module, "with", errors) {
+                    let (mut ser, mut de) = (path.clone(), path);
+                    ser.path
+                        .segments
+                        .push(syn::Ident::new("serialize", module.span()).into());
+                    de.path
+                        .segments
+                        .push(syn::Ident::new("deserialize", module.span()).into());
+                    serialize = Some(ser);
+                    deserialize = Some(de);
+                }
+            }
+            if let Some(text) = &serde.serialize_with {
+                serialize = path_of(text, "serialize_with", errors).or(serialize);
+            }
+            if let Some(text) = &serde.deserialize_with {
+                deserialize = path_of(text, "deserialize_with", errors).or(deserialize);
+            }
+            let span = match ours.serde.is_present() {
+                true => ours.serde.span(),
+                false => field.ty.span(),
+            };
+            codec = Some(SerdeCodec {
+                span,
+                serialize,
+                deserialize,
+                schema: ours.schema.clone(),
+            });
+        } else if let Some(schema) = &ours.schema {
+            errors.push(
+                darling::Error::custom(
+                    "`schema` describes an `#[analytics(serde)]` field: add `serde`",
+                )
+                .with_span(schema),
+            );
+        }
+        let skip_serializing = serde.skip.or(serde.skip_serializing);
+        let skip_deserializing = serde.skip.or(serde.skip_deserializing);
         let skip_if = serde.skip_serializing_if.and_then(|path| {
             errors.handle(path.parse::<syn::ExprPath>().map_err(|error| {
                 darling::Error::custom(format!(
@@ -373,6 +460,10 @@ impl<'a> Field<'a> {
             pii: ours.pii.is_present(),
             deprecated,
             is_option: is_option(&field.ty),
+            skip_serializing,
+            skip_deserializing,
+            aliases: serde.alias,
+            codec,
         }
     }
 }

@@ -41,7 +41,29 @@ pub const RENAME_ALL: Symbol = Symbol("rename_all");
 pub const FLATTEN: Symbol = Symbol("flatten");
 pub const SKIP_SERIALIZING_IF: Symbol = Symbol("skip_serializing_if");
 pub const DEFAULT: Symbol = Symbol("default");
+pub const SKIP: Symbol = Symbol("skip");
+pub const SKIP_SERIALIZING: Symbol = Symbol("skip_serializing");
+pub const SKIP_DESERIALIZING: Symbol = Symbol("skip_deserializing");
+pub const ALIAS: Symbol = Symbol("alias");
+pub const WITH: Symbol = Symbol("with");
+pub const SERIALIZE_WITH: Symbol = Symbol("serialize_with");
+pub const DESERIALIZE_WITH: Symbol = Symbol("deserialize_with");
+pub const DENY_UNKNOWN_FIELDS: Symbol = Symbol("deny_unknown_fields");
 
 /// Every serde key some item honours; where an item does not take one, the
 /// error names it.
-pub const SERDE_KEYS: &[Symbol] = &[RENAME, RENAME_ALL, FLATTEN, SKIP_SERIALIZING_IF, DEFAULT];
+pub const SERDE_KEYS: &[Symbol] = &[
+    RENAME,
+    RENAME_ALL,
+    FLATTEN,
+    SKIP_SERIALIZING_IF,
+    DEFAULT,
+    SKIP,
+    SKIP_SERIALIZING,
+    SKIP_DESERIALIZING,
+    ALIAS,
+    WITH,
+    SERIALIZE_WITH,
+    DESERIALIZE_WITH,
+    DENY_UNKNOWN_FIELDS,
+];

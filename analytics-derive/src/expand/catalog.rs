@@ -87,10 +87,10 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
         #[automatically_derived]
         impl #ident {
             #[doc = "Every event name of the catalog, in declaration order."]
-            pub const NAMES: &'static [&'static str] = &[#(#events::NAME),*];
+            pub const NAMES: &'static [&'static _ap::str] = &[#(#events::NAME),*];
 
             /// The wire name of the event inside.
-            pub fn event_type(&self) -> &'static str {
+            pub fn event_type(&self) -> &'static _ap::str {
                 match self {
                     #(#ident::#variants(_) => #events::NAME,)*
                 }
@@ -104,7 +104,7 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
             }
 
             /// Appends the compact envelope of the event inside.
-            pub fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+            pub fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 match self {
                     #(#ident::#variants(__event) => #events::write_json(__event, __out),)*
                 }
@@ -113,25 +113,25 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl _ap::EventCatalog for #ident {
-            const NAMES: &'static [&'static str] = #ident::NAMES;
-            fn event_type(&self) -> &'static str {
+            const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
+            fn event_type(&self) -> &'static _ap::str {
                 #ident::event_type(self)
             }
             fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
                 #ident::validate(self)
             }
-            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+            fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 #ident::write_json(self, __out)
             }
         }
 
         #[automatically_derived]
         impl _ap::CatalogDispatch for #ident {
-            const NAMES: &'static [&'static str] = #ident::NAMES;
-            const TYPE_NAME: &'static str = #type_name;
+            const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
+            const TYPE_NAME: &'static _ap::str = #type_name;
 
             fn deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
-                __name: &str,
+                __name: &_ap::str,
                 __params: __D,
             ) -> _ap::Result<_ap::Option<Self>, __D::Error> {
                 #(

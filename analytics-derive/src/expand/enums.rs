@@ -46,16 +46,16 @@ fn expand(model: &Enum<'_>) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl _ap::AnalyticsEnum for #ident {
-            const VALUES: &'static [&'static str] = &[#(#names),*];
+            const VALUES: &'static [&'static _ap::str] = &[#(#names),*];
 
             #[inline]
-            fn as_str(&self) -> &'static str {
+            fn as_str(&self) -> &'static _ap::str {
                 match self {
                     #(#ident::#variants => #names,)*
                 }
             }
 
-            fn from_wire(__value: &str) -> _ap::Option<Self> {
+            fn from_wire(__value: &_ap::str) -> _ap::Option<Self> {
                 match __value {
                     #(#names => _ap::Option::Some(#ident::#variants),)*
                     _ => _ap::Option::None,
@@ -66,7 +66,7 @@ fn expand(model: &Enum<'_>) -> TokenStream {
         #[automatically_derived]
         impl _ap::AnalyticsValue for #ident {
             #[inline]
-            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+            fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 __out.extend_from_slice(match self {
                     #(#ident::#variants => #quoted,)*
                 });

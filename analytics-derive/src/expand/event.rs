@@ -46,14 +46,14 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         #[automatically_derived]
         impl #ident {
             #[doc = #doc]
-            pub const EVENT_NAME: &'static str = #name;
+            pub const EVENT_NAME: &'static _ap::str = #name;
         }
 
         #[automatically_derived]
         impl _ap::AnalyticsEvent for #ident {
-            const NAME: &'static str = #name;
-            const VERSION: u32 = #version;
-            const __ENVELOPE_PREFIX: &'static [u8] = #prefix;
+            const NAME: &'static _ap::str = #name;
+            const VERSION: _ap::u32 = #version;
+            const __ENVELOPE_PREFIX: &'static [_ap::u8] = #prefix;
 
             fn schema() -> &'static _ap::EventSchema {
                 static SCHEMA: _ap::OnceLock<_ap::EventSchema> = _ap::OnceLock::new();

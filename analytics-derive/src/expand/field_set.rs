@@ -17,7 +17,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let own_names: Vec<&String> = model
         .fields
         .iter()
-        .filter(|f| f.flatten.is_none())
+        .filter(|f| f.flatten.is_none() && f.written())
         .map(|f| &f.wire_name)
         .collect();
     let own_hashes = own_names.iter().map(|name| name_hash(name));
@@ -31,6 +31,8 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         });
 
     let collisions = collisions(model);
+    let codecs = model.fields.iter().map(codec_wrappers);
+    let deny_unknown_fields = model.deny_unknown_fields;
     let slot_fields = model.fields.iter().map(slot_field);
     let slot_defaults = model.fields.iter().map(|field| {
         let member = slot_member(field);
@@ -57,6 +59,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 
     quote! {
         #(#collisions)*
+        #(#codecs)*
 
         #[doc(hidden)]
         pub struct #slots {
@@ -74,12 +77,13 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl _ap::FieldSet for #ident {
-            const TYPE_NAME: &'static str = #type_name;
+            const TYPE_NAME: &'static _ap::str = #type_name;
             const NAMES: _ap::NameSet = _ap::NameSet {
                 own: &[#(#own_names),*],
                 hashes: &[#(#own_hashes),*],
                 flattened: &[#(#flattened_names),*],
             };
+            const DENY_UNKNOWN_FIELDS: _ap::bool = #deny_unknown_fields;
             type Slots = #slots;
 
             #[inline]
@@ -89,7 +93,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             }
 
             #[inline]
-            fn __write_members(&self, __out: &mut _ap::Vec<u8>) {
+            fn __write_members(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 #(#writes)*
             }
 
@@ -99,19 +103,19 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             }
 
             #[inline]
-            fn __member_count(&self) -> usize {
+            fn __member_count(&self) -> _ap::usize {
                 #count
             }
 
-            fn __field_schemas(__prefix: &str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
+            fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
                 #(#schemas)*
             }
 
             fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
                 __slots: &mut #slots,
-                __key: &str,
+                __key: &_ap::str,
                 __map: &mut __A,
-            ) -> _ap::Result<bool, __A::Error> {
+            ) -> _ap::Result<_ap::bool, __A::Error> {
                 match __key {
                     #(#accept_own)*
                     _ => {}
@@ -172,7 +176,7 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     let own: Vec<&Field<'_>> = model
         .fields
         .iter()
-        .filter(|f| f.flatten.is_none())
+        .filter(|f| f.flatten.is_none() && f.written())
         .collect();
     let mut out = Vec::new();
     if !flattened.is_empty() && !own.is_empty() {
@@ -184,7 +188,7 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
         });
         let count = own.len();
         out.push(quote! {
-            const __COLLISIONS: [bool; #count] =
+            const __COLLISIONS: [_ap::bool; #count] =
                 _ap::collisions([#(#names),*], [#(#hashes),*], &[#(#bases),*]);
         });
         let base_names = flattened
@@ -248,6 +252,9 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
             <#ty as _ap::FieldSet>::__validate_into(&self.#member, &__path.field(#rust_name), __errors);
         };
     }
+    if !field.written() {
+        return quote!();
+    }
     let rules: Vec<TokenStream> = field.rules.iter().map(rule_call).collect();
     let rules = if rules.is_empty() {
         quote!()
@@ -263,8 +270,14 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
             #(#rules)*
         }
     };
-    let nested = quote_spanned! {ty.span()=>
-        <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
+    let nested = match &field.codec {
+        Some(_) => {
+            let value = serde_value(field);
+            quote!(_ap::check_serializable(#value, __path, __errors);)
+        }
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
+        },
     };
     quote! {
         {
@@ -362,10 +375,22 @@ fn write_field(field: &Field<'_>) -> TokenStream {
     if field.flatten.is_some() {
         return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__write_members(&self.#member, __out););
     }
+    if !field.written() {
+        return quote!();
+    }
     let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
-    let write = quote_spanned! {ty.span()=>
-        __out.extend_from_slice(#key);
-        <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+    let write = match &field.codec {
+        Some(_) => {
+            let value = serde_value(field);
+            quote! {
+                __out.extend_from_slice(#key);
+                _ap::json::write_serde(__out, #value);
+            }
+        }
+        None => quote_spanned! {ty.span()=>
+            __out.extend_from_slice(#key);
+            <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+        },
     };
     match &field.skip_if {
         Some(skip) => quote!(if !#skip(&self.#member) { #write }),
@@ -379,9 +404,18 @@ fn serialize_field(field: &Field<'_>) -> TokenStream {
     if field.flatten.is_some() {
         return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map)?;);
     }
+    if !field.written() {
+        return quote!();
+    }
     let name = &field.wire_name;
-    let serialize = quote_spanned! {ty.span()=>
-        <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name)?;
+    let serialize = match &field.codec {
+        Some(_) => {
+            let value = serde_value(field);
+            quote!(_ap::serde::ser::SerializeMap::serialize_entry(__map, #name, #value)?;)
+        }
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name)?;
+        },
     };
     match &field.skip_if {
         Some(skip) => quote!(if !#skip(&self.#member) { #serialize }),
@@ -392,9 +426,9 @@ fn serialize_field(field: &Field<'_>) -> TokenStream {
 fn member_count(fields: &[Field<'_>]) -> TokenStream {
     let always = fields
         .iter()
-        .filter(|f| f.flatten.is_none() && f.skip_if.is_none())
+        .filter(|f| f.flatten.is_none() && f.written() && f.skip_if.is_none())
         .count();
-    let parts = fields.iter().filter_map(|field| {
+    let parts = fields.iter().filter(|f| f.written()).filter_map(|field| {
         let member = field.member;
         let ty = field.ty;
         if field.flatten.is_some() {
@@ -405,7 +439,7 @@ fn member_count(fields: &[Field<'_>]) -> TokenStream {
             field
                 .skip_if
                 .as_ref()
-                .map(|skip| quote!(+ (!#skip(&self.#member)) as usize))
+                .map(|skip| quote!(+ (!#skip(&self.#member)) as _ap::usize))
         }
     });
     quote!(#always #(#parts)*)
@@ -421,6 +455,9 @@ fn schema_field(field: &Field<'_>) -> TokenStream {
         };
     }
     let _ = member;
+    if !field.written() {
+        return quote!();
+    }
     let name = &field.wire_name;
     let required = field.skip_if.is_none();
     let description = &field.description;
@@ -430,8 +467,84 @@ fn schema_field(field: &Field<'_>) -> TokenStream {
         Some(note) => quote!(_ap::Option::Some(#note)),
         None => quote!(_ap::Option::None),
     };
+    if let Some(codec) = &field.codec {
+        let field_type = match &codec.schema {
+            Some(schema) => {
+                let rust_type = ty.to_token_stream().to_string().replace(' ', "");
+                quote! {{
+                    static __SCHEMA: _ap::SerdeSchema = _ap::SerdeSchema {
+                        rust_type: #rust_type,
+                        json_schema: #schema,
+                    };
+                    _ap::FieldType::Serde(&__SCHEMA)
+                }}
+            }
+            None => quote!(_ap::FieldType::Any),
+        };
+        let nullable = field.is_option;
+        return quote! {
+            __out.push(_ap::serde_field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated, #field_type, #nullable));
+        };
+    }
     quote_spanned! {ty.span()=>
         __out.push(<#ty as _ap::AnalyticsValue>::__field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated));
+    }
+}
+
+/// The names of the serde wrappers of a field with `serialize_with` /
+/// `deserialize_with` (or `with`); they live in the derive's own `const _`.
+fn wrapper_names(field: &Field<'_>) -> (syn::Ident, syn::Ident) {
+    (
+        format_ident!("__AnalyticsSer_{}", field.rust_name),
+        format_ident!("__AnalyticsDe_{}", field.rust_name),
+    )
+}
+
+/// For a field written through serde with a user function, a wrapper type
+/// whose `Serialize` / `Deserialize` calls it (what serde_derive does).
+fn codec_wrappers(field: &Field<'_>) -> TokenStream {
+    let Some(codec) = &field.codec else {
+        return quote!();
+    };
+    let ty = field.ty;
+    let (ser, de) = wrapper_names(field);
+    let mut out = TokenStream::new();
+    if let Some(path) = &codec.serialize {
+        out.extend(quote_spanned! {path.span()=>
+            struct #ser<'__a>(&'__a #ty);
+            impl _ap::serde::Serialize for #ser<'_> {
+                fn serialize<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+                    #path(self.0, __serializer)
+                }
+            }
+        });
+    }
+    if let Some(path) = &codec.deserialize {
+        out.extend(quote_spanned! {path.span()=>
+            struct #de(#ty);
+            impl<'de> _ap::serde::Deserialize<'de> for #de {
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    _ap::Result::map(#path(__deserializer), #de)
+                }
+            }
+        });
+    }
+    out
+}
+
+/// `&impl Serialize` of a field written through serde.
+fn serde_value(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    match field
+        .codec
+        .as_ref()
+        .and_then(|codec| codec.serialize.as_ref())
+    {
+        Some(_) => {
+            let (ser, _) = wrapper_names(field);
+            quote!(&#ser(&self.#member))
+        }
+        None => quote_spanned!(field.ty.span()=> &self.#member),
     }
 }
 
@@ -447,11 +560,44 @@ fn accept(fields: &[Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
                     return _ap::Result::Ok(true);
                 }
             });
-        } else {
+        } else if field.skip_deserializing.is_none() {
             let name = &field.wire_name;
-            own.push(quote_spanned! {ty.span()=>
-                #name => {
+            let aliases = &field.aliases;
+            let read = match &field.codec {
+                Some(codec) => match &codec.deserialize {
+                    Some(_) => {
+                        let (_, de) = wrapper_names(field);
+                        quote! {
+                            let mut __wrapped: _ap::Option<#de> = _ap::Option::None;
+                            _ap::next_serde_member(&mut __wrapped, #name, __map)?;
+                            __slots.#slot = _ap::Option::map(__wrapped, |__value| __value.0);
+                        }
+                    }
+                    None => quote_spanned! {ty.span()=>
+                        _ap::next_serde_member::<__A, #ty>(&mut __slots.#slot, #name, __map)?;
+                    },
+                },
+                None => quote_spanned! {ty.span()=>
                     <#ty as _ap::AnalyticsValue>::__next_member(&mut __slots.#slot, #name, __map)?;
+                },
+            };
+            let guard = match field
+                .codec
+                .as_ref()
+                .map(|codec| codec.deserialize.is_some())
+            {
+                // The wrapper slot is fresh: a second key is caught here.
+                Some(true) => quote! {
+                    if _ap::Option::is_some(&__slots.#slot) {
+                        return _ap::Result::Err(_ap::serde::de::Error::duplicate_field(#name));
+                    }
+                },
+                _ => quote!(),
+            };
+            own.push(quote! {
+                #name #(| #aliases)* => {
+                    #guard
+                    #read
                     return _ap::Result::Ok(true);
                 }
             });
@@ -468,9 +614,27 @@ fn finish_field(field: &Field<'_>) -> TokenStream {
         return quote_spanned!(ty.span()=> #member: <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#slot)?);
     }
     let name = &field.wire_name;
+    if field.skip_deserializing.is_some() {
+        return match &field.default {
+            Some(FieldDefault::Path(path)) => quote!(#member: #path()),
+            _ => quote_spanned!(ty.span()=> #member: <#ty as _ap::Default>::default()),
+        };
+    }
     match &field.default {
-        None => quote_spanned! {ty.span()=>
-            #member: <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)?
+        None => match field
+            .codec
+            .as_ref()
+            .map(|codec| codec.deserialize.is_some())
+        {
+            Some(true) => quote! {
+                #member: _ap::missing_with_member::<_, __E>(__slots.#slot, #name)?
+            },
+            Some(false) => quote_spanned! {ty.span()=>
+                #member: _ap::missing_member::<#ty, __E>(__slots.#slot, #name)?
+            },
+            None => quote_spanned! {ty.span()=>
+                #member: <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)?
+            },
         },
         Some(FieldDefault::Trait) => quote_spanned! {ty.span()=>
             #member: _ap::Option::unwrap_or_default(__slots.#slot)

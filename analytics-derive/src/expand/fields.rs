@@ -40,7 +40,7 @@ fn expand(model: &Struct<'_>) -> TokenStream {
         #[automatically_derived]
         impl _ap::AnalyticsValue for #ident {
             #[inline]
-            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+            fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 _ap::json::write_object(__out, |__out| <Self as _ap::FieldSet>::__write_members(self, __out));
             }
 
