@@ -52,18 +52,8 @@ pub trait FieldSet: Sized {
     /// the compile-time collision check.
     const NAMES: NameSet;
 
-    /// `#[serde(deny_unknown_fields)]`: a key no field takes is an error.
-    const DENY_UNKNOWN_FIELDS: bool = false;
-
-    /// Partial state while deserializing: one slot per field.
-    type Slots: Default;
-
-    /// Empty slots (generated code calls this rather than `Default::default`,
-    /// so a flattened type that is not a `FieldSet` is one diagnostic).
-    #[inline]
-    fn __new_slots() -> Self::Slots {
-        Default::default()
-    }
+    /// The paths of its struct-level `#[analytics(check = path)]` functions.
+    const CHECKS: &'static [&'static str] = &[];
 
     /// Validates into `errors`, with paths below `path`.
     fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors);
@@ -80,6 +70,24 @@ pub trait FieldSet: Sized {
     /// Appends the schema of every wire field; `prefix` is the Rust path of the
     /// flattened field this type sits in (empty at the top).
     fn __field_schemas(prefix: &str, out: &mut Vec<FieldSchema>);
+
+    /// `false` for a write-only struct (a borrowed field, or
+    /// `#[analytics(write_only)]`): its reading items below are errors, and a
+    /// readable struct that flattens it does not compile.
+    const __READABLE: bool = true;
+
+    /// `#[serde(deny_unknown_fields)]`: a key no field takes is an error.
+    const DENY_UNKNOWN_FIELDS: bool = false;
+
+    /// Partial state while deserializing: one slot per field.
+    type Slots: Default;
+
+    /// Empty slots (generated code calls this rather than `Default::default`,
+    /// so a flattened type that is not a `FieldSet` is one diagnostic).
+    #[inline]
+    fn __new_slots() -> Self::Slots {
+        Default::default()
+    }
 
     /// Deserializes the value for `key` into its slot; `false` if the key is not ours.
     fn __accept<'de, A: MapAccess<'de>>(
@@ -191,6 +199,35 @@ pub const fn collision(collides: bool, message: &'static str) {
     if collides {
         panic!("{}", message);
     }
+}
+
+/// Fails compilation when an `EventCatalog` (which reads its events back)
+/// holds a write-only event; `reason` names the event and its field.
+#[track_caller]
+pub const fn readable_in_catalog(reason: &'static str) {
+    if !reason.is_empty() {
+        panic!("{}", reason);
+    }
+}
+
+/// What a borrowed or write-only value "reads": nothing, ever. Its
+/// `Deserialize` fails; no struct that reads is built over it.
+pub enum Unreadable {}
+
+impl<'de> de::Deserialize<'de> for Unreadable {
+    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(de::Error::custom(
+            "a borrowed or write-only value cannot be read back",
+        ))
+    }
+}
+
+/// The reading items of a write-only struct: unreachable (nothing that
+/// reads compiles over it), an error if called anyway.
+pub fn write_only<T, E: de::Error>(name: &str) -> Result<T, E> {
+    Err(E::custom(format_args!(
+        "`{name}` is write-only: it cannot be read back"
+    )))
 }
 
 /// `a == b`, usable in `const` assertions.
@@ -307,7 +344,7 @@ pub fn check_serializable<T: serde::Serialize + ?Sized>(
 
 /// Reads a member's value into its slot; a second value for the same key is serde's `duplicate field` error.
 #[inline]
-pub fn next_member<'de, A: MapAccess<'de>, T: AnalyticsValue>(
+pub fn next_member<'de, A: MapAccess<'de>, T: de::DeserializeOwned>(
     slot: &mut Option<T>,
     key: &'static str,
     map: &mut A,
@@ -689,8 +726,8 @@ pub fn event_schema<E: AnalyticsEvent>(
             fields: Box::leak(fields.into_boxed_slice()),
             rust_type,
             envelope: &[],
-            checks: &[],
-            write_only: false,
+            checks: E::CHECKS,
+            write_only: !E::__WRITE_ONLY.is_empty(),
         }
     })
 }
@@ -707,7 +744,7 @@ pub fn object_schema<T: FieldSet>(
             name: T::TYPE_NAME,
             description,
             fields: Box::leak(fields.into_boxed_slice()),
-            checks: &[],
+            checks: T::CHECKS,
         }
     })
 }

@@ -10,15 +10,32 @@ use crate::validate::{Path, ValidationErrors};
 /// schema and writes itself as JSON (identically to serde_json).
 ///
 /// Implemented for `bool`, every integer, `f32`, `f64`, `String`,
-/// `Cow<'static, str>`, `Box<str>`, `Option<T>`, `Vec<T>`, `Box<T>`, and by the
+/// `&'static str`, `Cow<'static, str>`, `Box<str>`, `Option<T>`, `Vec<T>`, `Box<T>`, and by the
 /// derives for `AnalyticsEnum` and `AnalyticsFields` types.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of an analytics field",
     label = "not an analytics value",
-    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
+    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, &'static str, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
     note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field"
 )]
-pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
+///
+/// Reading a value back (`Deserialize`) is asked for only where a struct is
+/// read: an event with a borrowed field (`&'static str`) is write-only.
+pub trait AnalyticsValue: serde::Serialize {
+    /// What is read to build the value: the value itself for an owned type;
+    /// for a borrowed one (`&'static str`), a type whose `Deserialize` always
+    /// fails (a struct with such a field is write-only and never reads it).
+    /// Reading through it keeps "not an analytics value" the one diagnostic
+    /// for a field of the wrong type.
+    #[doc(hidden)]
+    type __Read: serde::de::DeserializeOwned;
+
+    /// The value from what was read.
+    #[doc(hidden)]
+    fn __from_read(read: Self::__Read) -> Self
+    where
+        Self: Sized;
+
     /// Appends the value as compact JSON.
     fn write_json(&self, out: &mut Vec<u8>);
 
@@ -63,7 +80,11 @@ pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
     where
         Self: Sized,
     {
-        crate::__private::next_member(slot, key, map)
+        if slot.is_some() {
+            return Err(serde::de::Error::duplicate_field(key));
+        }
+        *slot = Some(Self::__from_read(map.next_value::<Self::__Read>()?));
+        Ok(())
     }
 
     /// The value of a member once the input is read (`None` for a missing
@@ -77,7 +98,11 @@ pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
     where
         Self: Sized,
     {
-        crate::__private::missing_member(slot, key)
+        match slot {
+            Some(value) => Ok(value),
+            None => crate::__private::missing_member::<Self::__Read, E>(None, key)
+                .map(Self::__from_read),
+        }
     }
 
     /// The schema of a field of this type.
@@ -117,6 +142,11 @@ fn leak(ty: FieldType) -> &'static FieldType {
 macro_rules! integers {
     ($($ty:ident => $kind:ident),* $(,)?) => {$(
         impl AnalyticsValue for $ty {
+            type __Read = Self;
+            #[inline]
+            fn __from_read(read: Self) -> Self {
+                read
+            }
             #[inline]
             fn write_json(&self, out: &mut Vec<u8>) {
                 json::write_int(out, *self);
@@ -134,6 +164,11 @@ integers! {
 }
 
 impl AnalyticsValue for f64 {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_f64(out, *self);
@@ -144,6 +179,11 @@ impl AnalyticsValue for f64 {
 }
 
 impl AnalyticsValue for f32 {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_f32(out, *self);
@@ -154,6 +194,11 @@ impl AnalyticsValue for f32 {
 }
 
 impl AnalyticsValue for bool {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_bool(out, *self);
@@ -164,6 +209,11 @@ impl AnalyticsValue for bool {
 }
 
 impl AnalyticsValue for String {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_str(out, self);
@@ -174,6 +224,27 @@ impl AnalyticsValue for String {
 }
 
 impl AnalyticsValue for Box<str> {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_str(out, self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::String
+    }
+}
+
+/// A borrowed string (`sandbox_policy: Option<&'static str>`): an event with
+/// one is write-only (it has no `Deserialize`).
+impl AnalyticsValue for &'static str {
+    type __Read = crate::__private::Unreadable;
+    fn __from_read(read: Self::__Read) -> Self {
+        match read {}
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_str(out, self);
@@ -184,6 +255,11 @@ impl AnalyticsValue for Box<str> {
 }
 
 impl AnalyticsValue for Cow<'static, str> {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_str(out, self);
@@ -194,6 +270,11 @@ impl AnalyticsValue for Cow<'static, str> {
 }
 
 impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
+    type __Read = Option<T::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        read.map(T::__from_read)
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         match self {
@@ -220,6 +301,12 @@ impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
 }
 
 impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
+    type __Read = Vec<T::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        // In place when `T::__Read` is `T` (the same layout).
+        read.into_iter().map(T::__from_read).collect()
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'[');
@@ -248,6 +335,11 @@ impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
 }
 
 impl<T: AnalyticsValue> AnalyticsValue for Box<T> {
+    type __Read = Box<T::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        Box::new(T::__from_read(*read))
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         (**self).write_json(out);

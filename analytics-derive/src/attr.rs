@@ -37,6 +37,8 @@ pub struct EventAttrs {
     /// Struct-level checks, `fn(&Self) -> Result<(), impl Display>`.
     #[darling(multiple)]
     pub check: Vec<syn::Path>,
+    /// No `Deserialize` (faster compiles; implied by a borrowed field).
+    pub write_only: Switch,
 }
 
 /// `#[analytics(...)]` on an `AnalyticsFields` struct.
@@ -47,14 +49,25 @@ pub struct FieldsAttrs {
     pub krate: Option<syn::Path>,
     #[darling(multiple)]
     pub check: Vec<syn::Path>,
+    pub write_only: Switch,
 }
 
-/// `#[analytics(...)]` on an `AnalyticsEnum` or an `EventCatalog`.
+/// `#[analytics(...)]` on an `AnalyticsEnum`.
 #[derive(FromMeta, Default)]
 #[darling(default)]
 pub struct EnumAttrs {
     #[darling(rename = "crate")]
     pub krate: Option<syn::Path>,
+}
+
+/// `#[analytics(...)]` on an `EventCatalog`.
+#[derive(FromMeta, Default)]
+#[darling(default)]
+pub struct CatalogAttrs {
+    #[darling(rename = "crate")]
+    pub krate: Option<syn::Path>,
+    /// No `Deserialize`: the catalog may hold write-only events.
+    pub write_only: Switch,
 }
 
 /// `#[analytics(...)]` on a field.

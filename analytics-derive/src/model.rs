@@ -29,6 +29,16 @@ pub struct Struct<'a> {
     pub checks: Vec<syn::Path>,
     /// `#[serde(deny_unknown_fields)]`: an unknown key is an error when reading.
     pub deny_unknown_fields: bool,
+    /// Why the struct has no `Deserialize` (`None`: it has one).
+    pub write_only: Option<WriteOnly>,
+}
+
+/// Why a struct is write-only.
+pub enum WriteOnly {
+    /// `#[analytics(write_only)]`.
+    Asked,
+    /// A field whose type borrows (`&'static str`): its name and type.
+    Borrowed { field: String, ty: String },
 }
 
 /// A struct deriving `AnalyticsEvent`: its fields and its name.
@@ -175,6 +185,8 @@ pub struct Variant<'a> {
 pub struct Catalog<'a> {
     pub ident: &'a Ident,
     pub variants: Vec<CatalogVariant<'a>>,
+    /// `#[analytics(write_only)]`: no `Deserialize`, write-only events allowed.
+    pub write_only: bool,
 }
 
 pub struct CatalogVariant<'a> {
@@ -227,8 +239,9 @@ impl<'a> Event<'a> {
             attrs.any_name.is_present(),
         );
         let event_name = info.name.clone();
+        let write_only = attrs.write_only.is_present();
         let model = fields.filter(|_| parsed.ok).map(|fields| Event {
-            fields: Struct::from_input(input, derive, fields, attrs.check, errors),
+            fields: Struct::from_input(input, derive, fields, attrs.check, write_only, errors),
             info,
         });
         Built {
@@ -248,9 +261,10 @@ impl<'a> Struct<'a> {
         let fields = shape::struct_shape(input, derive, errors);
         shape::no_generics(input, derive, errors);
         let checks = parsed.attrs.check;
+        let write_only = parsed.attrs.write_only.is_present();
         let model = fields
             .filter(|_| parsed.ok)
-            .map(|fields| Struct::from_input(input, derive, fields, checks, errors));
+            .map(|fields| Struct::from_input(input, derive, fields, checks, write_only, errors));
         Built {
             krate,
             model,
@@ -264,22 +278,39 @@ impl<'a> Struct<'a> {
         derive: &str,
         fields: &'a syn::FieldsNamed,
         checks: Vec<syn::Path>,
+        write_only: bool,
         errors: &mut Errors,
     ) -> Struct<'a> {
         let serde = attr::serde_container(&input.attrs, derive, errors);
         let deny_unknown_fields = serde.deny_unknown_fields.is_some();
         let rename = rename_rule(serde, errors);
-        let fields = fields
+        let fields: Vec<Field<'a>> = fields
             .named
             .iter()
             .map(|field| Field::from_syn(field, derive, rename, errors))
             .collect();
+        let borrowed = fields
+            .iter()
+            .find(|field| field.skip_deserializing.is_none() && borrows(field.ty));
+        let write_only = match (write_only, borrowed) {
+            (true, _) => Some(WriteOnly::Asked),
+            (false, Some(field)) => Some(WriteOnly::Borrowed {
+                field: field.rust_name.clone(),
+                ty: quote::ToTokens::to_token_stream(field.ty)
+                    .to_string()
+                    .replace(" < ", "<")
+                    .replace(" >", ">")
+                    .replace("& '", "&'"),
+            }),
+            (false, None) => None,
+        };
         Struct {
             ident: &input.ident,
             description: attr::doc_comment(&input.attrs),
             fields,
             checks,
             deny_unknown_fields,
+            write_only,
         }
     }
 }
@@ -674,13 +705,14 @@ impl<'a> Catalog<'a> {
     /// Reads an `EventCatalog`.
     pub fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Catalog<'a>> {
         let derive = crate::symbol::DERIVE_CATALOG;
-        let parsed = attr::analytics::<attr::EnumAttrs>(&input.attrs, errors);
+        let parsed = attr::analytics::<attr::CatalogAttrs>(&input.attrs, errors);
         let krate = runtime_crate(parsed.attrs.krate.as_ref());
         let data = shape::enum_shape(input, derive, true, errors);
         shape::no_generics(input, derive, errors);
+        let write_only = parsed.attrs.write_only.is_present();
         let model = data
             .filter(|_| parsed.ok)
-            .map(|data| Catalog::from_input(input, data));
+            .map(|data| Catalog::from_input(input, data, write_only));
         Built {
             krate,
             model,
@@ -689,7 +721,11 @@ impl<'a> Catalog<'a> {
     }
 
     /// The variants are newtypes (checked by the shape).
-    fn from_input(input: &'a DeriveInput, data: &'a syn::DataEnum) -> Catalog<'a> {
+    fn from_input(
+        input: &'a DeriveInput,
+        data: &'a syn::DataEnum,
+        write_only: bool,
+    ) -> Catalog<'a> {
         let variants = data
             .variants
             .iter()
@@ -709,6 +745,7 @@ impl<'a> Catalog<'a> {
         Catalog {
             ident: &input.ident,
             variants,
+            write_only,
         }
     }
 }
@@ -738,5 +775,23 @@ fn boxed(ty: &Type) -> Option<&Type> {
     match args.args.first() {
         Some(syn::GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
         _ => None,
+    }
+}
+
+/// The type holds a reference somewhere (`&'static str`, `Option<&'static str>`,
+/// `Vec<&'static str>`): it cannot be read back from owned input.
+fn borrows(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) => true,
+        Type::Paren(inner) => borrows(&inner.elem),
+        Type::Group(inner) => borrows(&inner.elem),
+        Type::Array(inner) => borrows(&inner.elem),
+        Type::Slice(inner) => borrows(&inner.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().any(borrows),
+        Type::Path(path) => path.path.segments.iter().any(|segment| {
+            matches!(&segment.arguments, syn::PathArguments::AngleBracketed(args)
+                if args.args.iter().any(|arg| matches!(arg, syn::GenericArgument::Type(ty) if borrows(ty))))
+        }),
+        _ => false,
     }
 }

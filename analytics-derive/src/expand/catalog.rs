@@ -1,7 +1,7 @@
 //! `#[derive(EventCatalog)]`.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
 
@@ -81,8 +81,88 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
         }
     }
 
+    let read_trait = (!model.write_only).then(|| {
+        quote! {
+        #[automatically_derived]
+            impl _ap::EventCatalog for #ident {
+                const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
+                fn event_type(&self) -> &'static _ap::str {
+                    #ident::event_type(self)
+                }
+                fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
+                    #ident::validate(self)
+                }
+                fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
+                    #ident::write_json(self, __out)
+                }
+            }
+
+            #[automatically_derived]
+            impl _ap::CatalogDispatch for #ident {
+                const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
+                const TYPE_NAME: &'static _ap::str = #type_name;
+
+                fn deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
+                    __name: &_ap::str,
+                    __params: __D,
+                ) -> _ap::Result<_ap::Option<Self>, __D::Error> {
+                    #(
+                        if __name == #events::NAME {
+                            return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
+                                #wrap(#events::__deserialize_params(__params)?),
+                            )));
+                        }
+                    )*
+                    let _ = __params;
+                    _ap::Result::Ok(_ap::Option::None)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> _ap::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    _ap::deserialize_catalog::<Self, __D>(__deserializer)
+                }
+            }
+
+
+        }
+    });
+    // An event that cannot be read back stops a readable catalog with one
+    // error naming the event and its field, on the variant's type.
+    let readable = types
+        .iter()
+        .zip(&events)
+        .filter(|_| !model.write_only)
+        .map(|(ty, event)| {
+            quote_spanned! {ty.span()=>
+                const _: () = _ap::readable_in_catalog(#event::__WRITE_ONLY);
+            }
+        });
+    // One `From` per distinct type: two variants of one type are the
+    // duplicate-name error above, not a second "conflicting implementations".
+    let mut seen = Vec::new();
+    let mut from = Vec::new();
+    for ((variant, ty), wrap) in model.variants.iter().zip(&types).zip(&wrap) {
+        let key = ty.to_token_stream().to_string();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let name = variant.ident;
+        from.push(quote! {
+            #[automatically_derived]
+            impl _ap::core::convert::From<#ty> for #ident {
+                fn from(__event: #ty) -> Self {
+                    #ident::#name(#wrap(__event))
+                }
+            }
+        });
+    }
+
     quote! {
         #(#duplicates)*
+        #(#readable)*
 
         #[automatically_derived]
         impl #ident {
@@ -111,40 +191,7 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
             }
         }
 
-        #[automatically_derived]
-        impl _ap::EventCatalog for #ident {
-            const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
-            fn event_type(&self) -> &'static _ap::str {
-                #ident::event_type(self)
-            }
-            fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
-                #ident::validate(self)
-            }
-            fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
-                #ident::write_json(self, __out)
-            }
-        }
-
-        #[automatically_derived]
-        impl _ap::CatalogDispatch for #ident {
-            const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
-            const TYPE_NAME: &'static _ap::str = #type_name;
-
-            fn deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
-                __name: &_ap::str,
-                __params: __D,
-            ) -> _ap::Result<_ap::Option<Self>, __D::Error> {
-                #(
-                    if __name == #events::NAME {
-                        return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
-                            #wrap(#events::__deserialize_params(__params)?),
-                        )));
-                    }
-                )*
-                let _ = __params;
-                _ap::Result::Ok(_ap::Option::None)
-            }
-        }
+        #read_trait
 
         #[automatically_derived]
         impl _ap::serde::Serialize for #ident {
@@ -155,21 +202,7 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
             }
         }
 
-        #[automatically_derived]
-        impl<'de> _ap::serde::Deserialize<'de> for #ident {
-            fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                _ap::deserialize_catalog::<Self, __D>(__deserializer)
-            }
-        }
-
-        #(
-            #[automatically_derived]
-            impl _ap::core::convert::From<#types> for #ident {
-                fn from(__event: #types) -> Self {
-                    #ident::#variants(#wrap(__event))
-                }
-            }
-        )*
+        #(#from)*
 
         #(#boxed_from)*
 

@@ -65,6 +65,12 @@ fn expand(model: &Enum<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl _ap::AnalyticsValue for #ident {
+            type __Read = Self;
+            #[inline]
+            fn __from_read(__read: Self) -> Self {
+                __read
+            }
+
             #[inline]
             fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 __out.extend_from_slice(match self {

@@ -7,7 +7,7 @@ use syn::DeriveInput;
 use super::{bytes, fallback, field_set, json_escape, Derive};
 use crate::attr::Errors;
 use crate::check;
-use crate::model::{Built, Event, EventInfo, Struct};
+use crate::model::{Built, Event, EventInfo, Struct, WriteOnly};
 
 impl<'a> Derive<'a> for Event<'a> {
     fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
@@ -39,6 +39,19 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
     ));
     let description = &model.description;
     let rust_type = ident.to_string();
+    let write_only = match &model.write_only {
+        None => String::new(),
+        Some(WriteOnly::Asked) => format!(
+            "`{ident}` is `#[analytics(write_only)]`, and an `EventCatalog` reads its events back: mark the catalog `#[analytics(write_only)]` too"
+        ),
+        Some(WriteOnly::Borrowed { field, ty }) => format!(
+            "`{ident}` is write-only: its field `{field}` borrows (`{ty}`), and an `EventCatalog` reads its events back; make the field owned (`String`, `Cow<'static, str>`) or mark the catalog `#[analytics(write_only)]`"
+        ),
+    };
+    let deserialize_params = match &model.write_only {
+        None => quote!(_ap::deserialize_field_set(__deserializer)),
+        Some(_) => quote!(_ap::write_only(#name)),
+    };
     let doc = format!("The wire name of this event: `{name}`.");
     quote! {
         #field_set
@@ -54,6 +67,13 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
             const NAME: &'static _ap::str = #name;
             const VERSION: _ap::u32 = #version;
             const __ENVELOPE_PREFIX: &'static [_ap::u8] = #prefix;
+            const __WRITE_ONLY: &'static _ap::str = #write_only;
+
+            fn __deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
+                __deserializer: __D,
+            ) -> _ap::Result<Self, __D::Error> {
+                #deserialize_params
+            }
 
             fn schema() -> &'static _ap::EventSchema {
                 static SCHEMA: _ap::OnceLock<_ap::EventSchema> = _ap::OnceLock::new();

@@ -12,13 +12,13 @@ fn field_set(ident: &Ident) -> TokenStream {
             const TYPE_NAME: &'static _ap::str = "";
             const NAMES: _ap::NameSet = _ap::NameSet { own: &[], hashes: &[], flattened: &[] };
             type Slots = ();
+            fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &_ap::str, _: &mut A) -> _ap::Result<_ap::bool, A::Error> { _ap::core::unimplemented!() }
+            fn __finish<E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, E> { _ap::core::unimplemented!() }
             fn __validate_into(&self, _: &_ap::Path<'_>, _: &mut _ap::ValidationErrors) { _ap::core::unimplemented!() }
             fn __write_members(&self, _: &mut _ap::Vec<_ap::u8>) { _ap::core::unimplemented!() }
             fn __serialize_members<M: _ap::serde::ser::SerializeMap>(&self, _: &mut M) -> _ap::Result<(), M::Error> { _ap::core::unimplemented!() }
             fn __member_count(&self) -> _ap::usize { _ap::core::unimplemented!() }
             fn __field_schemas(_: &_ap::str, _: &mut _ap::Vec<_ap::FieldSchema>) { _ap::core::unimplemented!() }
-            fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &_ap::str, _: &mut A) -> _ap::Result<_ap::bool, A::Error> { _ap::core::unimplemented!() }
-            fn __finish<E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, E> { _ap::core::unimplemented!() }
         }
         impl _ap::serde::Serialize for #ident {
             fn serialize<S: _ap::serde::Serializer>(&self, _: S) -> _ap::Result<S::Ok, S::Error> { _ap::core::unimplemented!() }
@@ -42,6 +42,7 @@ pub fn event(ident: &Ident, name: &str) -> TokenStream {
             const NAME: &'static _ap::str = #name;
             const VERSION: _ap::u32 = 1;
             const __ENVELOPE_PREFIX: &'static [_ap::u8] = b"";
+            fn __deserialize_params<'de, D: _ap::serde::Deserializer<'de>>(_: D) -> _ap::Result<Self, D::Error> { _ap::core::unimplemented!() }
             fn schema() -> &'static _ap::EventSchema { _ap::core::unimplemented!() }
         }
     }
@@ -54,6 +55,8 @@ pub fn fields(ident: &Ident) -> TokenStream {
         #field_set
         impl _ap::AnalyticsFields for #ident {}
         impl _ap::AnalyticsValue for #ident {
+            type __Read = _ap::Unreadable;
+            fn __from_read(__read: _ap::Unreadable) -> Self { match __read {} }
             fn write_json(&self, _: &mut _ap::Vec<_ap::u8>) { _ap::core::unimplemented!() }
             fn field_type() -> _ap::FieldType { _ap::core::unimplemented!() }
         }
@@ -69,6 +72,8 @@ pub fn enumeration(ident: &Ident) -> TokenStream {
             fn from_wire(_: &_ap::str) -> _ap::Option<Self> { _ap::core::unimplemented!() }
         }
         impl _ap::AnalyticsValue for #ident {
+            type __Read = _ap::Unreadable;
+            fn __from_read(__read: _ap::Unreadable) -> Self { match __read {} }
             fn write_json(&self, _: &mut _ap::Vec<_ap::u8>) { _ap::core::unimplemented!() }
             fn field_type() -> _ap::FieldType { _ap::core::unimplemented!() }
         }

@@ -57,23 +57,96 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let (accept_own, accept_flattened) = accept(&model.fields);
     let finish = model.fields.iter().map(finish_field);
 
+    let check_paths = model
+        .checks
+        .iter()
+        .map(|check| check.to_token_stream().to_string().replace(' ', ""));
+    let readable = model.write_only.is_none();
+    // The reading half: real for a readable struct; for a write-only one,
+    // errors that nothing reaches (no `Deserialize`, and a readable struct
+    // that flattens it fails the check below).
+    let (slots_type, read_items) = if readable {
+        let items = quote! {
+            fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
+                __slots: &mut #slots,
+                __key: &_ap::str,
+                __map: &mut __A,
+            ) -> _ap::Result<_ap::bool, __A::Error> {
+                match __key {
+                    #(#accept_own)*
+                    _ => {}
+                }
+                #(#accept_flattened)*
+                _ap::Result::Ok(false)
+            }
+
+            fn __finish<__E: _ap::serde::de::Error>(__slots: #slots) -> _ap::Result<Self, __E> {
+                _ap::Result::Ok(#ident {
+                    #(#finish,)*
+                })
+            }
+        };
+        (quote!(#slots), items)
+    } else {
+        let items = quote! {
+            fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
+                _: &mut (),
+                _: &_ap::str,
+                _: &mut __A,
+            ) -> _ap::Result<_ap::bool, __A::Error> {
+                _ap::write_only(#type_name)
+            }
+
+            fn __finish<__E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, __E> {
+                _ap::write_only(#type_name)
+            }
+        };
+        (quote!(()), items)
+    };
+    let read = readable.then(|| {
+        let flattened_readable = model.fields.iter().filter(|f| f.flatten.is_some()).map(|field| {
+            let ty = field.ty;
+            let message = format!(
+                "the flattened field `{}` (`{}`) is write-only (a borrowed field, or `#[analytics(write_only)]`), but `{ident}` reads its fields back: mark `{ident}` `#[analytics(write_only)]` too, or make the borrowed field owned (`String`)",
+                field.rust_name,
+                ty.to_token_stream().to_string().replace(' ', "")
+            );
+            let readable = quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__READABLE);
+            quote_spanned! {field.member.span()=>
+                const _: () = if !#readable {
+                    _ap::core::panic!(#message)
+                };
+            }
+        });
+        quote! {
+            #(#flattened_readable)*
+
+            #[doc(hidden)]
+            pub struct #slots {
+                #(#slot_fields,)*
+                // Last, so the struct is `Sized` even when a flattened type is
+                // not a `FieldSet` (its slots type is then an error, reported once).
+                __sized: (),
+            }
+
+            impl _ap::Default for #slots {
+                fn default() -> Self {
+                    #slots { #(#slot_defaults,)* __sized: () }
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> _ap::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    _ap::deserialize_field_set(__deserializer)
+                }
+            }
+        }
+    });
+
     quote! {
         #(#collisions)*
         #(#codecs)*
-
-        #[doc(hidden)]
-        pub struct #slots {
-            #(#slot_fields,)*
-            // Last, so the struct is `Sized` even when a flattened type is
-            // not a `FieldSet` (its slots type is then an error, reported once).
-            __sized: (),
-        }
-
-        impl _ap::Default for #slots {
-            fn default() -> Self {
-                #slots { #(#slot_defaults,)* __sized: () }
-            }
-        }
 
         #[automatically_derived]
         impl _ap::FieldSet for #ident {
@@ -83,8 +156,12 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 hashes: &[#(#own_hashes),*],
                 flattened: &[#(#flattened_names),*],
             };
+            const CHECKS: &'static [&'static _ap::str] = &[#(#check_paths),*];
+            const __READABLE: _ap::bool = #readable;
             const DENY_UNKNOWN_FIELDS: _ap::bool = #deny_unknown_fields;
-            type Slots = #slots;
+            type Slots = #slots_type;
+
+            #read_items
 
             #[inline]
             fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
@@ -110,25 +187,6 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
                 #(#schemas)*
             }
-
-            fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
-                __slots: &mut #slots,
-                __key: &_ap::str,
-                __map: &mut __A,
-            ) -> _ap::Result<_ap::bool, __A::Error> {
-                match __key {
-                    #(#accept_own)*
-                    _ => {}
-                }
-                #(#accept_flattened)*
-                _ap::Result::Ok(false)
-            }
-
-            fn __finish<__E: _ap::serde::de::Error>(__slots: #slots) -> _ap::Result<Self, __E> {
-                _ap::Result::Ok(#ident {
-                    #(#finish,)*
-                })
-            }
         }
 
         #[automatically_derived]
@@ -138,12 +196,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             }
         }
 
-        #[automatically_derived]
-        impl<'de> _ap::serde::Deserialize<'de> for #ident {
-            fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                _ap::deserialize_field_set(__deserializer)
-            }
-        }
+        #read
     }
 }
 
@@ -393,7 +446,10 @@ fn write_field(field: &Field<'_>) -> TokenStream {
         },
     };
     match &field.skip_if {
-        Some(skip) => quote!(if !#skip(&self.#member) { #write }),
+        Some(skip) => {
+            let call = quote_spanned!(skip.span()=> #skip(&self.#member));
+            quote!(if !#call { #write })
+        }
         None => write,
     }
 }
@@ -418,7 +474,10 @@ fn serialize_field(field: &Field<'_>) -> TokenStream {
         },
     };
     match &field.skip_if {
-        Some(skip) => quote!(if !#skip(&self.#member) { #serialize }),
+        Some(skip) => {
+            let call = quote_spanned!(skip.span()=> #skip(&self.#member));
+            quote!(if !#call { #serialize })
+        }
         None => serialize,
     }
 }
@@ -436,10 +495,10 @@ fn member_count(fields: &[Field<'_>]) -> TokenStream {
                 quote_spanned!(ty.span()=> + <#ty as _ap::FieldSet>::__member_count(&self.#member)),
             )
         } else {
-            field
-                .skip_if
-                .as_ref()
-                .map(|skip| quote!(+ (!#skip(&self.#member)) as _ap::usize))
+            field.skip_if.as_ref().map(|skip| {
+                let call = quote_spanned!(skip.span()=> #skip(&self.#member));
+                quote!(+ (!#call) as _ap::usize)
+            })
         }
     });
     quote!(#always #(#parts)*)
@@ -616,7 +675,7 @@ fn finish_field(field: &Field<'_>) -> TokenStream {
     let name = &field.wire_name;
     if field.skip_deserializing.is_some() {
         return match &field.default {
-            Some(FieldDefault::Path(path)) => quote!(#member: #path()),
+            Some(FieldDefault::Path(path)) => quote_spanned!(path.span()=> #member: #path()),
             _ => quote_spanned!(ty.span()=> #member: <#ty as _ap::Default>::default()),
         };
     }
@@ -639,11 +698,14 @@ fn finish_field(field: &Field<'_>) -> TokenStream {
         Some(FieldDefault::Trait) => quote_spanned! {ty.span()=>
             #member: _ap::Option::unwrap_or_default(__slots.#slot)
         },
-        Some(FieldDefault::Path(path)) => quote! {
+        Some(FieldDefault::Path(path)) => {
+            let call = quote_spanned!(path.span()=> #path());
+            quote! {
             #member: match __slots.#slot {
                 _ap::Option::Some(__value) => __value,
-                _ap::Option::None => #path(),
+                _ap::Option::None => #call,
             }
-        },
+            }
+        }
     }
 }

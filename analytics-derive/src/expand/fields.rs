@@ -31,6 +31,21 @@ fn expand(model: &Struct<'_>) -> TokenStream {
     let ident = model.ident;
     let field_set = field_set::expand(model);
     let description = &model.description;
+    let read = match model.write_only {
+        None => quote! {
+            type __Read = Self;
+            #[inline]
+            fn __from_read(__read: Self) -> Self {
+                __read
+            }
+        },
+        Some(_) => quote! {
+            type __Read = _ap::Unreadable;
+            fn __from_read(__read: _ap::Unreadable) -> Self {
+                match __read {}
+            }
+        },
+    };
     quote! {
         #field_set
 
@@ -39,6 +54,8 @@ fn expand(model: &Struct<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl _ap::AnalyticsValue for #ident {
+            #read
+
             #[inline]
             fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 _ap::json::write_object(__out, |__out| <Self as _ap::FieldSet>::__write_members(self, __out));

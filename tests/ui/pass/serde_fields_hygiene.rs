@@ -1,5 +1,5 @@
 //! The serde field attributes, `#[analytics(serde)]` with a foreign type and
-//! a boxed catalog variant, generated under `#![no_implicit_prelude]` and
+//! a boxed catalog variant, write-only events and catalogs, generated under `#![no_implicit_prelude]` and
 //! `#![deny(warnings)]`, with user types named like the primitives in scope
 //! (finding 12.7).
 #![no_implicit_prelude]
@@ -66,8 +66,29 @@ mod events {
     pub enum Events {
         Review(::std::boxed::Box<Review>),
     }
+
+    #[derive(AnalyticsEvent)]
+    #[analytics(name = "turn_started")]
+    pub struct Turn {
+        pub sandbox_policy: ::core::option::Option<&'static ::core::primitive::str>,
+    }
+
+    #[derive(AnalyticsEvent)]
+    #[analytics(name = "note_taken", write_only)]
+    pub struct Note {
+        pub text: ::std::string::String,
+    }
+
+    #[derive(EventCatalog)]
+    #[analytics(write_only)]
+    pub enum Outgoing {
+        Turn(Turn),
+        Note(::std::boxed::Box<Note>),
+        Review(Review),
+    }
 }
 
 fn main() {
     let _ = events::Events::NAMES;
+    let _ = events::Outgoing::NAMES;
 }
