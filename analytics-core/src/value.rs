@@ -1,21 +1,25 @@
 //! The field-value trait: what a field of an event may hold.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
 
+use crate::event::AnalyticsEnum;
 use crate::json;
-use crate::schema::{FieldType, IntegerKind};
+use crate::schema::{EnumSchema, FieldType, IntegerKind};
 use crate::validate::{Path, ValidationErrors};
 
 /// A value that can sit in a field of an event: it knows its wire type for the
 /// schema and writes itself as JSON (identically to serde_json).
 ///
 /// Implemented for `bool`, every integer, `f32`, `f64`, `String`,
-/// `&'static str`, `Cow<'static, str>`, `Box<str>`, `Option<T>`, `Vec<T>`, `Box<T>`, and by the
+/// `&'static str`, `Cow<'static, str>`, `Box<str>`, `Option<T>`, `Vec<T>`, `Box<T>`,
+/// `BTreeMap<K, V>` and `HashMap<K, V>` (keys: [`AnalyticsKey`]), `serde_json::Value`, and by the
 /// derives for `AnalyticsEnum` and `AnalyticsFields` types.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of an analytics field",
     label = "not an analytics value",
-    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, &'static str, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
+    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, &'static str, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, BTreeMap<K, V>, HashMap<K, V>, serde_json::Value, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
     note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field"
 )]
 ///
@@ -353,5 +357,153 @@ impl<T: AnalyticsValue> AnalyticsValue for Box<T> {
     #[inline]
     fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
         (**self).__validate_nested(path, errors);
+    }
+}
+
+/// A key of a map field (`BTreeMap<K, V>`, `HashMap<K, V>`): a JSON object's
+/// key, so a string or an `AnalyticsEnum` (keys limited to its values).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the key of an analytics map",
+    label = "not a map key",
+    note = "a map key can be: String, Cow<'static, str>, Box<str>, or a type that derives `AnalyticsEnum` (a JSON object's keys are strings)"
+)]
+pub trait AnalyticsKey: serde::Serialize + serde::de::DeserializeOwned {
+    /// The key's text on the wire.
+    fn key_str(&self) -> &str;
+
+    /// The enum the keys come from, for the schema (`None`: free strings).
+    fn key_schema() -> Option<&'static EnumSchema>;
+}
+
+macro_rules! string_keys {
+    ($($ty:ty),*) => {$(
+        impl AnalyticsKey for $ty {
+            #[inline]
+            fn key_str(&self) -> &str {
+                self
+            }
+            fn key_schema() -> Option<&'static EnumSchema> {
+                None
+            }
+        }
+    )*};
+}
+string_keys!(String, Box<str>, Cow<'static, str>);
+
+impl<T> AnalyticsKey for T
+where
+    T: AnalyticsEnum + AnalyticsValue + serde::de::DeserializeOwned,
+{
+    #[inline]
+    fn key_str(&self) -> &str {
+        self.as_str()
+    }
+    fn key_schema() -> Option<&'static EnumSchema> {
+        match T::field_type() {
+            FieldType::Enum(schema) => Some(schema),
+            _ => None,
+        }
+    }
+}
+
+/// The schema type of a map's values (`Nullable` for `Option` values).
+fn map_type<K: AnalyticsKey, V: AnalyticsValue>() -> FieldType {
+    let values = if V::nullable() {
+        FieldType::Nullable(leak(V::field_type()))
+    } else {
+        V::field_type()
+    };
+    FieldType::Map {
+        keys: K::key_schema(),
+        values: leak(values),
+    }
+}
+
+/// Appends `{"key":value,..}` in the map's iteration order (serde's).
+fn write_map<'m, K, V>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'m K, &'m V)>)
+where
+    K: AnalyticsKey + 'm,
+    V: AnalyticsValue + 'm,
+{
+    out.push(b'{');
+    for (i, (key, value)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json::write_str(out, key.key_str());
+        out.push(b':');
+        value.write_json(out);
+    }
+    out.push(b'}');
+}
+
+impl<K, V> AnalyticsValue for BTreeMap<K, V>
+where
+    K: AnalyticsKey + Ord,
+    V: AnalyticsValue,
+{
+    type __Read = BTreeMap<K, V::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        read.into_iter()
+            .map(|(key, value)| (key, V::__from_read(value)))
+            .collect()
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_map(out, self.iter());
+    }
+    fn field_type() -> FieldType {
+        map_type::<K, V>()
+    }
+    #[inline]
+    fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        for (key, value) in self {
+            value.__validate_nested(&path.key(key.key_str()), errors);
+        }
+    }
+}
+
+impl<K, V, S> AnalyticsValue for HashMap<K, V, S>
+where
+    K: AnalyticsKey + Eq + Hash,
+    V: AnalyticsValue,
+    S: BuildHasher + Default,
+{
+    type __Read = HashMap<K, V::__Read, S>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        read.into_iter()
+            .map(|(key, value)| (key, V::__from_read(value)))
+            .collect()
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_map(out, self.iter());
+    }
+    fn field_type() -> FieldType {
+        map_type::<K, V>()
+    }
+    #[inline]
+    fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        for (key, value) in self {
+            value.__validate_nested(&path.key(key.key_str()), errors);
+        }
+    }
+}
+
+/// Any JSON (`serde_json::Value`): schema `{}`.
+impl AnalyticsValue for serde_json::Value {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_serde(out, self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::Any
     }
 }
