@@ -2,6 +2,11 @@
 //!
 //! Generated code reaches the runtime only through `::analytics_core::__private`
 //! (or `<crate = path>::__private`), so it compiles in any user crate.
+//!
+//! Over 600 lines on purpose: this is the one list of what generated code may
+//! call (the traits, serialize, deserialize, schema and catalog helpers, in
+//! that order of sections), kept in one file so that a change to the derive's
+//! contract is one diff; its schema builders are shared with the plan code.
 
 use std::borrow::Cow;
 use std::fmt;

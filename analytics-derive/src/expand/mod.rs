@@ -7,6 +7,7 @@ mod event;
 mod fallback;
 mod field_set;
 mod fields;
+mod read;
 
 use proc_macro2::TokenStream;
 use quote::quote;
