@@ -52,6 +52,8 @@ pub mod catalog;
 pub mod client;
 mod envelope;
 mod event;
+#[cfg(feature = "client")]
+pub mod failed;
 pub mod json;
 pub mod plan;
 pub mod rules;
@@ -81,7 +83,7 @@ pub use client::{
     PiiPolicy, RetryPolicy, Sink, SinkError, SinkErrorKind, StdoutSink, Timeout, TrackError,
 };
 #[cfg(feature = "http")]
-pub use client::{HttpFormat, HttpSink};
+pub use client::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
 /// `#[derive(AnalyticsEvent)]`: see the crate documentation.
 #[cfg(feature = "derive")]
