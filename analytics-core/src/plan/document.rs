@@ -374,7 +374,7 @@ impl TrackingPlan {
     pub fn from_json(json: &str) -> Result<TrackingPlan, PlanError> {
         // The version first: a newer layout may not parse as this one.
         if let Some(version) = parse::<Version>(json)?.0 {
-            if !version.as_u64().is_some_and(|v| v <= PLAN_FORMAT_VERSION) {
+            if version.as_u64().is_none_or(|v| v > PLAN_FORMAT_VERSION) {
                 return Err(PlanError::new(
                     "format_version",
                     format!(
