@@ -519,6 +519,7 @@ mod tests {
             x: String
         };
         let parsed: Analytics<FieldAttrs> = analytics(&field.attrs, &mut errors);
+        assert!(errors.finish().is_ok());
         assert!(parsed.ok && parsed.attrs.serde.is_present() && parsed.attrs.schema.is_some());
     }
 
