@@ -39,10 +39,16 @@
 //! | `non_empty` | `minLength: 1` / `minItems: 1` |
 //! | `pattern` | `pattern` (a search in both; the regex dialects agree on the common syntax) |
 //! | `one_of` | `enum` |
+//! | `BTreeMap<K, V>` / `HashMap<K, V>` | `"type": "object"`, `additionalProperties` of `V`; `propertyNames: {"enum": [..]}` for `AnalyticsEnum` keys |
+//! | `serde_json::Value`, `#[analytics(serde)]` | `{}` |
+//! | `#[analytics(serde, schema = f)]` | what `f()` returns |
+//! | `AnalyticsEnum` with data variants | `$ref` to a `$defs` entry with a `oneOf`, one entry per variant as serde writes it in the enum's tagging (see [`PlanUnion`](crate::plan::PlanUnion)) |
+//! | a recursive type (`FieldType::Ref`) | `$ref` to the enclosing object's `$defs` entry |
+//! | `#[analytics(envelope)]` fields | top-level properties between `event_type` and `event_params`, required when always written |
 //! | `custom`, struct-level `check` | not expressible: left out |
 //! | doc comments, `pii`, `deprecated`, version | `description`, `"x-pii": true`, `"deprecated": true`, `"x-event-version"` |
 //!
-//! Nested objects and enums are written once under `$defs` (keyed by their
+//! Nested objects, enums and unions are written once under `$defs` (keyed by their
 //! Rust name; `Name_2`... when two different types share a name) and
 //! referenced with `$ref`. [`TrackingPlan::json_schema`] puts every event's
 //! envelope under `$defs` (keyed by event name) and accepts exactly one of them
