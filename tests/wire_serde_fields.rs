@@ -398,3 +398,61 @@ fn json_schema_validates_generated_reviews() {
         );
     }
 }
+
+/// Issue 11 item 6: inside `event_params`, `event_type` and `event_params`
+/// are ordinary field names (the reference has such a field); only the
+/// envelope's own keys are reserved.
+#[derive(AnalyticsEvent, Debug, PartialEq)]
+#[analytics(name = "nested_names")]
+struct NestedNames {
+    event_type: String,
+    #[serde(rename = "event_params")]
+    params: Option<u32>,
+}
+
+#[derive(EventCatalog, Debug, PartialEq)]
+enum NestedCatalog {
+    NestedNames(NestedNames),
+}
+
+#[test]
+fn params_fields_may_be_named_like_the_envelope_keys() {
+    #[derive(serde::Serialize)]
+    struct Twin<'a> {
+        event_type: &'a str,
+        event_params: Option<u32>,
+    }
+    let event = NestedNames {
+        event_type: "inner".into(),
+        params: Some(3),
+    };
+    let twin = Twin {
+        event_type: "inner",
+        event_params: Some(3),
+    };
+    assert_eq!(
+        serde_json::to_string(&event).unwrap(),
+        serde_json::to_string(&twin).unwrap()
+    );
+    let envelope = serde_json::to_string(&TrackEventRequest::from(NestedNames {
+        event_type: "inner".into(),
+        params: Some(3),
+    }))
+    .unwrap();
+    assert_eq!(
+        envelope,
+        r#"{"event_type":"nested_names","event_params":{"event_type":"inner","event_params":3}}"#
+    );
+    let reordered =
+        r#"{"event_params":{"event_type":"inner","event_params":3},"event_type":"nested_names"}"#;
+    for text in [envelope.as_str(), reordered] {
+        let back: NestedCatalog = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            back,
+            NestedCatalog::NestedNames(NestedNames {
+                event_type: "inner".into(),
+                params: Some(3)
+            })
+        );
+    }
+}

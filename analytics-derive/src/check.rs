@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 
 use crate::attr::Errors;
 use crate::model::{EventInfo, Field, Number, NumberValue, RuleKind, Variant};
-use crate::symbol::{MAX_EVENT_NAME_LEN, RESERVED_FIELD_NAMES};
+use crate::symbol::MAX_EVENT_NAME_LEN;
 
 fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error {
     darling::Error::custom(message).with_span(&span.span())
@@ -58,21 +58,6 @@ pub fn event_name(info: &EventInfo, errors: &mut Errors) {
                 "invalid event name {name:?}: {why}; an event name matches `[a-z][a-z0-9_]*`{hint}"
             ),
         ));
-    }
-}
-
-/// `event_type` and `event_params` belong to the envelope.
-pub fn reserved_field_names(fields: &[Field<'_>], errors: &mut Errors) {
-    for field in fields.iter().filter(|f| f.flatten.is_none() && f.written()) {
-        if RESERVED_FIELD_NAMES.contains(&field.wire_name.as_str()) {
-            errors.push(error(
-                field.wire_span,
-                format!(
-                    "`{}` is reserved for the event envelope; rename the field",
-                    field.wire_name
-                ),
-            ));
-        }
     }
 }
 
@@ -362,7 +347,6 @@ pub fn duplicate_variant_names(variants: &[Variant<'_>], errors: &mut Errors) {
 
 /// Every field-level check, in order.
 pub fn fields(fields: &[Field<'_>], errors: &mut Errors) {
-    reserved_field_names(fields, errors);
     duplicate_wire_names(fields, errors);
     for field in fields {
         flatten_alone(field, errors);

@@ -29,9 +29,6 @@ pub const REPEATABLE_KEYS: &[&str] = &[CHECK.0];
 /// The field rules, by key.
 pub const RULE_KEYS: &[Symbol] = &[RANGE, LENGTH, NON_EMPTY, PATTERN, ONE_OF, CUSTOM];
 
-/// Field names that the envelope owns.
-pub const RESERVED_FIELD_NAMES: &[&str] = &["event_type", "event_params"];
-
 /// The longest event name accepted.
 pub const MAX_EVENT_NAME_LEN: usize = 128;
 
