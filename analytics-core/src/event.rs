@@ -68,16 +68,19 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
         crate::__private::serialize_envelope(self, serializer)
     }
 
+    /// Why the event cannot be read back (it names the borrowed field, or
+    /// `#[analytics(write_only)]`); empty when it can. An `EventCatalog` over
+    /// a write-only event is a compile error with this text.
+    #[doc(hidden)]
+    const __WRITE_ONLY: &'static str = "";
+
     /// Deserializes `event_params` into this event (for `EventCatalog`).
     #[doc(hidden)]
     fn __deserialize_params<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error>
     where
-        Self: Sized,
-    {
-        crate::__private::deserialize_field_set(deserializer)
-    }
+        Self: Sized;
 
     /// Wraps the event in the dynamic [`TrackEventRequest`].
     fn into_request(self) -> TrackEventRequest

@@ -77,7 +77,7 @@ pub use schema::{
 };
 pub use schema::{SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape};
 pub use validate::{Path, ValidationError, ValidationErrors};
-pub use value::AnalyticsValue;
+pub use value::{AnalyticsKey, AnalyticsValue};
 
 #[cfg(feature = "client")]
 pub use client::{
