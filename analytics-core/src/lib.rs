@@ -48,6 +48,8 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+#[cfg(feature = "clickhouse")]
+pub mod clickhouse;
 #[cfg(feature = "client")]
 pub mod client;
 mod envelope;
@@ -76,6 +78,8 @@ pub use schema::{
 pub use validate::{Path, ValidationError, ValidationErrors};
 pub use value::AnalyticsValue;
 
+#[cfg(feature = "clickhouse")]
+pub use clickhouse::ClickHouseSink;
 #[cfg(feature = "client")]
 pub use client::{
     Client, ClientBuilder, DropCounts, DropReason, Envelope, JsonLinesSink, MemorySink, Metrics,
