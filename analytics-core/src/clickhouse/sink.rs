@@ -29,7 +29,8 @@ use super::table::{ident, DdlError, Layout, Table};
 /// the server's message.
 pub struct ClickHouseSink {
     connection: Connection,
-    plan: TrackingPlan,
+    /// `None`: the process catalog's plan, built on first use.
+    plan: Option<TrackingPlan>,
     prefix: String,
     cluster: Option<String>,
     gzip: bool,
@@ -48,7 +49,10 @@ impl std::fmt::Debug for ClickHouseSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClickHouseSink")
             .field("connection", &self.connection)
-            .field("events", &self.plan.events().len())
+            .field(
+                "events",
+                &self.plan.as_ref().map(|plan| plan.events().len()),
+            )
             .field("prefix", &self.prefix)
             .field("cluster", &self.cluster)
             .field("gzip", &self.gzip)
@@ -62,7 +66,7 @@ impl ClickHouseSink {
     pub fn new(url: impl Into<String>) -> Self {
         ClickHouseSink {
             connection: Connection::new(url),
-            plan: TrackingPlan::from_catalog(),
+            plan: None,
             prefix: String::new(),
             cluster: None,
             gzip: false,
@@ -105,7 +109,7 @@ impl ClickHouseSink {
 
     /// The tables of this plan instead of the process catalog's.
     pub fn plan(mut self, plan: TrackingPlan) -> Self {
-        self.plan = plan;
+        self.plan = Some(plan);
         self.prepared = None;
         self
     }
@@ -184,7 +188,8 @@ impl ClickHouseSink {
             }
             let mut tables = Vec::new();
             let mut by_event = HashMap::new();
-            for table in layout.tables(&self.plan)? {
+            let plan = self.plan.get_or_insert_with(TrackingPlan::from_catalog);
+            for table in layout.tables(plan)? {
                 let writer = RowWriter::new(&table);
                 let insert = format!(
                     "INSERT INTO {} FORMAT JSONEachRow",
