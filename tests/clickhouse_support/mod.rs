@@ -30,7 +30,106 @@ static DATABASES: AtomicUsize = AtomicUsize::new(0);
 /// The shared server, started on first use; `None` (after a printed notice)
 /// when no `clickhouse-server` is installed and none is required.
 pub fn server() -> Option<&'static ClickHouse> {
-    SERVER.get_or_init(start).as_ref()
+    SERVER.get_or_init(|| start(None)).as_ref()
+}
+
+/// The shared server with a ZooKeeper of its own (for `ON CLUSTER` DDL and
+/// replicated tables); `None` when either is not installed and none is required.
+pub fn server_with_zookeeper() -> Option<&'static ClickHouse> {
+    SERVER
+        .get_or_init(|| {
+            let zookeeper = start_zookeeper()?;
+            start(Some(zookeeper))
+        })
+        .as_ref()
+}
+
+fn required() -> bool {
+    std::env::var("ANALYTICS_REQUIRE_CLICKHOUSE").is_ok_and(|value| value == "1")
+}
+
+/// Debian's `zookeeper` package, run in the foreground on a free port with
+/// its data in the target dir; returns the port once it answers `srvr`.
+fn start_zookeeper() -> Option<u16> {
+    let jar = Path::new("/usr/share/java/zookeeper.jar");
+    let java = ["/usr/bin/java", "/usr/local/bin/java"]
+        .into_iter()
+        .map(Path::new)
+        .find(|path| path.is_file());
+    let Some(java) = java.filter(|_| jar.is_file()) else {
+        assert!(
+            !required(),
+            "ANALYTICS_REQUIRE_CLICKHOUSE=1 but ZooKeeper is not installed \
+             (apt-get install -y zookeeper)"
+        );
+        eprintln!(
+            "SKIPPED: no ZooKeeper (/usr/share/java/zookeeper.jar and java); install it with \
+             `apt-get install -y zookeeper` to run the ClickHouse cluster tests"
+        );
+        return None;
+    };
+    let dir = work_dir("zookeeper");
+    let port = free_port();
+    let log = std::fs::File::create(dir.join("zookeeper.log")).unwrap();
+    let mut command = Command::new(java);
+    command
+        .arg("-Xmx256m")
+        .arg("-cp")
+        .arg(jar)
+        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+        .arg(port.to_string())
+        .arg(dir.join("data"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
+    let child = spawn_owned(command);
+    std::mem::forget(child); // dies with the test process (PR_SET_PDEATHSIG)
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if four_letter(port, "srvr").is_some_and(|answer| answer.contains("Mode: standalone")) {
+            return Some(port);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "ZooKeeper did not start within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn four_letter(port: u16, word: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    stream.write_all(word.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    Some(answer)
+}
+
+/// Spawns `command` so that it dies with the test process, even when a test
+/// panics: statics are never dropped, so no `Drop` could stop it.
+fn spawn_owned(mut command: Command) -> Child {
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    // PR_SET_PDEATHSIG fires when the spawning *thread* ends: spawn from a
+    // thread that lives as long as the process.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let program = command.get_program().to_owned();
+    std::thread::spawn(move || {
+        let _ = sender.send(command.spawn());
+        loop {
+            std::thread::park();
+        }
+    });
+    receiver
+        .recv()
+        .unwrap()
+        .unwrap_or_else(|error| panic!("cannot start {}: {error}", program.to_string_lossy()))
 }
 
 /// The binary that runs a server: `clickhouse-server`, or `clickhouse server`.
@@ -52,11 +151,10 @@ fn find_binary() -> Option<(PathBuf, Vec<String>)> {
     None
 }
 
-fn start() -> Option<ClickHouse> {
-    let required = std::env::var("ANALYTICS_REQUIRE_CLICKHOUSE").is_ok_and(|value| value == "1");
+fn start(zookeeper: Option<u16>) -> Option<ClickHouse> {
     let Some(binary) = find_binary() else {
         assert!(
-            !required,
+            !required(),
             "ANALYTICS_REQUIRE_CLICKHOUSE=1 but no clickhouse-server is installed \
              (apt-get install -y clickhouse-server)"
         );
@@ -66,11 +164,11 @@ fn start() -> Option<ClickHouse> {
         );
         return None;
     };
-    let dir = work_dir();
+    let dir = work_dir("clickhouse");
     let http = free_port();
     let tcp = free_port();
     let interserver = free_port();
-    write_config(&dir, http, tcp, interserver, None);
+    write_config(&dir, http, tcp, interserver, zookeeper);
     let server = ClickHouse {
         url: format!("http://127.0.0.1:{http}"),
         dir,
@@ -81,13 +179,13 @@ fn start() -> Option<ClickHouse> {
     Some(server)
 }
 
-/// `target/tmp/clickhouse-<test binary>-<pid>`, after removing the ones of
+/// `target/tmp/<what>-<test binary>-<pid>`, after removing the ones of
 /// earlier runs whose process is gone.
-fn work_dir() -> PathBuf {
+fn work_dir(what: &str) -> PathBuf {
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let exe = std::env::current_exe().unwrap();
     let name = exe.file_stem().unwrap().to_string_lossy().into_owned();
-    let prefix = format!("clickhouse-{name}-");
+    let prefix = format!("{what}-{name}-");
     if let Ok(entries) = std::fs::read_dir(&base) {
         for entry in entries.flatten() {
             let file_name = entry.file_name().to_string_lossy().into_owned();
@@ -213,28 +311,7 @@ impl ClickHouse {
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
-        // The server dies with the test process, even when a test panics:
-        // statics are never dropped, so no Drop could stop it.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        // PR_SET_PDEATHSIG fires when the spawning *thread* ends: spawn from
-        // a thread that lives as long as the process.
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = sender.send(command.spawn());
-            loop {
-                std::thread::park();
-            }
-        });
-        let process = receiver
-            .recv()
-            .unwrap()
-            .unwrap_or_else(|error| panic!("cannot start {}: {error}", self.binary.0.display()));
-        *self.child.lock().unwrap() = Some(process);
+        *self.child.lock().unwrap() = Some(spawn_owned(command));
         self.wait_ready(Duration::from_secs(60));
     }
 

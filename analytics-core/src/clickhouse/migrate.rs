@@ -87,6 +87,33 @@ impl Layout {
         Ok(statements)
     }
 
+    /// A `Distributed` table takes its columns from the local table when it
+    /// is created, and servers before 20.x refuse `ALTER .. ON CLUSTER` on a
+    /// non-replicated table of a cluster with internal replication: so it is
+    /// created again beside the old one and swapped in by one `RENAME`. It
+    /// holds no rows (the sink inserts synchronously), so nothing is lost.
+    fn replace_distributed(&self, table: &Table, statements: &mut Vec<String>) {
+        let next = format!("{}__migrating", table.name);
+        let old = format!("{}__replaced", table.name);
+        let mut swap = table.clone();
+        swap.name = next.clone();
+        let create = self.distributed_table(&swap, &self.storage_name(table));
+        statements.push(create);
+        statements.push(format!(
+            "RENAME TABLE {} TO {}, {} TO {}{}",
+            self.qualified(&table.name),
+            self.qualified(&old),
+            self.qualified(&next),
+            self.qualified(&table.name),
+            self.on_cluster()
+        ));
+        statements.push(format!(
+            "DROP TABLE IF EXISTS {}{}",
+            self.qualified(&old),
+            self.on_cluster()
+        ));
+    }
+
     fn alter(
         &self,
         old: &Table,
@@ -101,11 +128,7 @@ impl Layout {
                 });
             }
         }
-        // The tables to alter: on a cluster, the local tables and the Distributed one.
-        let mut targets = vec![self.storage_name(new)];
-        if self.cluster.is_some() {
-            targets.push(new.name.clone());
-        }
+        let before = statements.len();
         let mut previous: Option<&str> = None;
         for column in &new.columns {
             let change = match old.columns.iter().find(|other| other.name == column.name) {
@@ -134,15 +157,16 @@ impl Layout {
                 Some(_) => None,
             };
             if let Some(change) = change {
-                for target in &targets {
-                    statements.push(format!(
-                        "ALTER TABLE {}{} {change}",
-                        self.qualified(target),
-                        self.on_cluster()
-                    ));
-                }
+                statements.push(format!(
+                    "ALTER TABLE {}{} {change}",
+                    self.qualified(&self.storage_name(new)),
+                    self.on_cluster()
+                ));
             }
             previous = Some(&column.name);
+        }
+        if self.cluster.is_some() && statements.len() > before {
+            self.replace_distributed(new, statements);
         }
         Ok(())
     }

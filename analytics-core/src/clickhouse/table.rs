@@ -226,22 +226,29 @@ impl Layout {
             self.on_cluster(),
             columns.join(",\n"),
         )];
-        if let Some(cluster) = &self.cluster {
-            let database = match &self.database {
-                Some(database) => quote(database),
-                None => "currentDatabase()".to_owned(),
-            };
-            statements.push(format!(
-                "CREATE TABLE IF NOT EXISTS {}{} AS {}\n\
-                 ENGINE = Distributed({}, {database}, {}, cityHash64({MESSAGE_ID_COLUMN}))",
-                self.qualified(&table.name),
-                self.on_cluster(),
-                self.qualified(&storage),
-                quote(cluster),
-                quote(&storage),
-            ));
+        if self.cluster.is_some() {
+            statements.push(self.distributed_table(table, &storage));
         }
         statements
+    }
+
+    /// The `Distributed` table `table.name` over the local tables `storage`,
+    /// sharded by the message id (both copies of a retried event land on
+    /// one shard, where they deduplicate).
+    pub(crate) fn distributed_table(&self, table: &Table, storage: &str) -> String {
+        let database = match &self.database {
+            Some(database) => quote(database),
+            None => "currentDatabase()".to_owned(),
+        };
+        format!(
+            "CREATE TABLE IF NOT EXISTS {}{} AS {}\n\
+             ENGINE = Distributed({}, {database}, {}, cityHash64({MESSAGE_ID_COLUMN}))",
+            self.qualified(&table.name),
+            self.on_cluster(),
+            self.qualified(storage),
+            quote(self.cluster.as_deref().unwrap_or_default()),
+            quote(storage),
+        )
     }
 
     /// Every `CREATE TABLE` statement of the plan.
