@@ -97,7 +97,9 @@ fn nested_field_removed_is_breaking_everywhere_the_object_is_used() {
         for event in &mut plan.events {
             if let PlanType::Object(object) = &mut event.field_mut("app_server_client").unwrap().ty
             {
-                object.fields.retain(|field| field.name != "client_name");
+                std::sync::Arc::make_mut(object)
+                    .fields
+                    .retain(|field| field.name != "client_name");
             }
         }
     });
@@ -275,7 +277,7 @@ fn enum_value_removed_is_breaking_and_added_is_not() {
 fn enum_value_in_a_nested_object() {
     let diff = edit(|plan| {
         if let PlanType::Object(object) = &mut field(plan, COMMAND, "app_server_client").ty {
-            if let PlanType::Enum(schema) = &mut object.fields[3].ty {
+            if let PlanType::Enum(schema) = &mut std::sync::Arc::make_mut(object).fields[3].ty {
                 schema.values.retain(|value| value.name != "stdio");
             }
         }

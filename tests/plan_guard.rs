@@ -54,6 +54,9 @@ static THING_V1: EventSchema = EventSchema {
     description: "A thing happened.",
     fields: &V1_FIELDS,
     rust_type: "ThingHappened",
+    envelope: &[],
+    checks: &[],
+    write_only: false,
 };
 
 /// A breaking change, version not raised.
@@ -87,6 +90,9 @@ static OTHER: EventSchema = EventSchema {
     description: "",
     fields: &ONLY_COUNT,
     rust_type: "OtherHappened",
+    envelope: &[],
+    checks: &[],
+    write_only: false,
 };
 
 fn plan(events: &[&EventSchema]) -> TrackingPlan {

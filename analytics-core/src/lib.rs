@@ -75,6 +75,7 @@ pub use schema::{
     Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, IntegerKind, ObjectSchema,
     Rule,
 };
+pub use schema::{SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape};
 pub use validate::{Path, ValidationError, ValidationErrors};
 pub use value::AnalyticsValue;
 

@@ -15,6 +15,7 @@ pub use crate::json;
 pub use crate::rules;
 pub use crate::schema::{
     Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, ObjectSchema, Rule,
+    SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape,
 };
 pub use crate::validate::{Path, ValidationErrors};
 pub use crate::value::AnalyticsValue;
@@ -495,6 +496,9 @@ pub fn event_schema<E: AnalyticsEvent>(
             description,
             fields: Box::leak(fields.into_boxed_slice()),
             rust_type,
+            envelope: &[],
+            checks: &[],
+            write_only: false,
         }
     })
 }
@@ -511,6 +515,7 @@ pub fn object_schema<T: FieldSet>(
             name: T::TYPE_NAME,
             description,
             fields: Box::leak(fields.into_boxed_slice()),
+            checks: &[],
         }
     })
 }

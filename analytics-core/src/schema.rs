@@ -6,6 +6,10 @@
 
 use std::fmt;
 
+mod words;
+
+pub(crate) use words::{describe, describe_with, HasTypeShape, RuleShape, TypeShape};
+
 /// An event: its wire name, version, description and every wire field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventSchema {
@@ -19,6 +23,15 @@ pub struct EventSchema {
     pub fields: &'static [FieldSchema],
     /// The Rust type that defines the event (for docs and error messages).
     pub rust_type: &'static str,
+    /// `#[analytics(envelope)]` fields: written at the top level of the
+    /// envelope after `event_type` and before `event_params`, in this order.
+    pub envelope: &'static [FieldSchema],
+    /// The paths of the struct-level `#[analytics(check = path)]` functions, as
+    /// written (they run in `validate()`, not on arrival: a receiver without
+    /// the Rust types reports them as not checkable).
+    pub checks: &'static [&'static str],
+    /// The event has no `Deserialize` (a borrowed field, or `#[analytics(write_only)]`).
+    pub write_only: bool,
 }
 
 impl EventSchema {
@@ -75,20 +88,56 @@ pub enum FieldType {
     Array(&'static FieldType),
     /// A value that may be `null` (used for items; fields use `FieldSchema::nullable`).
     Nullable(&'static FieldType),
+    /// A JSON object with free keys (`BTreeMap<K, V>`, `HashMap<K, V>`).
+    Map {
+        /// `Some` when the key type derives `AnalyticsEnum` (keys limited to
+        /// its values), `None` for string keys.
+        keys: Option<&'static EnumSchema>,
+        /// The type of every value.
+        values: &'static FieldType,
+    },
+    /// Any JSON value: `serde_json::Value`, or an `#[analytics(serde)]` field
+    /// without `schema = path`.
+    Any,
+    /// An `#[analytics(serde, schema = path)]` field: written through its own
+    /// serde impls and described by the JSON Schema that `path()` returns.
+    Serde(&'static SerdeSchema),
+    /// An enum with data variants, in one of serde's four representations.
+    Union(&'static UnionSchema),
+    /// A recursive type: a reference to the nearest enclosing object with this
+    /// Rust type name (`Node { children: Vec<Node> }` has a field of type
+    /// `Array(Ref("Node"))`).
+    Ref(&'static str),
 }
 
 impl FieldType {
-    /// A short human name: `string`, `integer (u64)`, `enum RpcTransport`, `array of string`...
+    /// A short human name: `string`, `integer (u64)`, `enum RpcTransport`,
+    /// `array of (string or null)`... (the same words as
+    /// [`PlanType::describe`](crate::plan::PlanType::describe)).
     pub fn describe(&self) -> String {
-        match self {
-            FieldType::String => "string".to_owned(),
-            FieldType::Integer(kind) => format!("integer ({kind})"),
-            FieldType::Number { bits } => format!("number (f{bits})"),
-            FieldType::Boolean => "boolean".to_owned(),
-            FieldType::Enum(schema) => format!("enum {}", schema.name),
-            FieldType::Object(schema) => format!("object {}", schema.name),
-            FieldType::Array(item) => format!("array of {}", item.describe()),
-            FieldType::Nullable(inner) => format!("{} or null", inner.describe()),
+        describe(self)
+    }
+}
+
+impl HasTypeShape for FieldType {
+    fn type_shape(&self) -> TypeShape<'_, Self> {
+        match *self {
+            FieldType::String => TypeShape::String,
+            FieldType::Integer(kind) => TypeShape::Integer(kind),
+            FieldType::Number { bits } => TypeShape::Number(bits),
+            FieldType::Boolean => TypeShape::Boolean,
+            FieldType::Enum(schema) => TypeShape::Enum(schema.name),
+            FieldType::Object(schema) => TypeShape::Object(schema.name),
+            FieldType::Array(item) => TypeShape::Array(item),
+            FieldType::Nullable(inner) => TypeShape::Nullable(inner),
+            FieldType::Map { keys, values } => TypeShape::Map {
+                keys: keys.map(|keys| keys.name),
+                values,
+            },
+            FieldType::Any => TypeShape::Any,
+            FieldType::Serde(_) => TypeShape::Json,
+            FieldType::Union(schema) => TypeShape::Union(schema.name),
+            FieldType::Ref(name) => TypeShape::Ref(name),
         }
     }
 }
@@ -97,6 +146,90 @@ impl fmt::Display for FieldType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.describe())
     }
+}
+
+/// A field written through its own type's serde impls, with a user-given JSON Schema.
+#[derive(Clone, Copy)]
+pub struct SerdeSchema {
+    /// The Rust type of the field.
+    pub rust_type: &'static str,
+    /// Returns the JSON Schema of the field's values (`#[analytics(serde, schema = path)]`).
+    pub json_schema: fn() -> serde_json::Value,
+}
+
+// By hand: function pointers have no reliable equality, and their address says
+// nothing useful in `Debug`. Two serde schemas are the same when they describe
+// the same Rust type.
+impl PartialEq for SerdeSchema {
+    fn eq(&self, other: &Self) -> bool {
+        self.rust_type == other.rust_type
+    }
+}
+
+impl fmt::Debug for SerdeSchema {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SerdeSchema")
+            .field("rust_type", &self.rust_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An enum with data variants (`AnalyticsEnum` with newtype, tuple or struct variants).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionSchema {
+    /// The Rust type name.
+    pub name: &'static str,
+    /// From the enum's doc comment.
+    pub description: &'static str,
+    /// How a variant is told apart on the wire.
+    pub tagging: Tagging,
+    /// The variants, in declaration order.
+    pub variants: &'static [UnionVariant],
+}
+
+/// serde's four enum representations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tagging {
+    /// serde's default: `{"Variant": payload}`, or `"Variant"` for a unit variant.
+    External,
+    /// `#[serde(tag = "..")]`: `{"tag": "Variant", ..fields}`.
+    Internal {
+        /// The key that holds the variant's name.
+        tag: &'static str,
+    },
+    /// `#[serde(tag = "..", content = "..")]`: `{"tag": "Variant", "content": payload}`.
+    Adjacent {
+        /// The key that holds the variant's name.
+        tag: &'static str,
+        /// The key that holds the payload.
+        content: &'static str,
+    },
+    /// `#[serde(untagged)]`: the payload alone.
+    Untagged,
+}
+
+/// One variant of a [`UnionSchema`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The wire name (after `rename` / `rename_all`).
+    pub name: &'static str,
+    /// From the variant's doc comment.
+    pub description: &'static str,
+    /// What the variant carries.
+    pub shape: VariantShape,
+}
+
+/// What a variant of a union carries.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VariantShape {
+    /// Nothing.
+    Unit,
+    /// One value (an `Option<T>` payload is `Nullable(&T)`).
+    Newtype(&'static FieldType),
+    /// Several values, written as a JSON array (`Option` items are `Nullable`).
+    Tuple(&'static [FieldType]),
+    /// Named fields, written like an object's.
+    Struct(&'static [FieldSchema]),
 }
 
 /// The Rust integer type behind an integer field.
@@ -195,6 +328,8 @@ pub struct ObjectSchema {
     pub description: &'static str,
     /// Its wire fields, flattened ones included.
     pub fields: &'static [FieldSchema],
+    /// The paths of its struct-level `#[analytics(check = path)]` functions.
+    pub checks: &'static [&'static str],
 }
 
 /// A validation rule as declared on a field.
@@ -227,42 +362,26 @@ pub enum Rule {
 impl Rule {
     /// The rule's name as it appears in `ValidationError::rule`.
     pub const fn name(&self) -> &'static str {
-        match self {
-            Rule::Range { .. } => "range",
-            Rule::Length { .. } => "length",
-            Rule::NonEmpty => "non_empty",
-            Rule::Pattern(_) => "pattern",
-            Rule::OneOf(_) => "one_of",
-            Rule::Custom(_) => "custom",
+        self.shape().name()
+    }
+
+    pub(crate) const fn shape(&self) -> RuleShape<'static, &'static str> {
+        match *self {
+            Rule::Range { min, max } => RuleShape::Range { min, max },
+            Rule::Length { min, max } => RuleShape::Length { min, max },
+            Rule::NonEmpty => RuleShape::NonEmpty,
+            Rule::Pattern(pattern) => RuleShape::Pattern(pattern),
+            Rule::OneOf(values) => RuleShape::OneOf(values),
+            Rule::Custom(path) => RuleShape::Custom(path),
         }
     }
 }
 
 impl fmt::Display for Rule {
+    /// The attribute spelling: `range(min = -1, max = 255)`, `non_empty`,
+    /// `pattern = "^a"`, `one_of = ["a", "b"]`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn bounds<T: fmt::Display>(
-            f: &mut fmt::Formatter<'_>,
-            name: &str,
-            min: Option<T>,
-            max: Option<T>,
-        ) -> fmt::Result {
-            write!(f, "{name}(")?;
-            match (min, max) {
-                (Some(min), Some(max)) => write!(f, "min = {min}, max = {max}")?,
-                (Some(min), None) => write!(f, "min = {min}")?,
-                (None, Some(max)) => write!(f, "max = {max}")?,
-                (None, None) => {}
-            }
-            f.write_str(")")
-        }
-        match *self {
-            Rule::Range { min, max } => bounds(f, "range", min, max),
-            Rule::Length { min, max } => bounds(f, "length", min, max),
-            Rule::NonEmpty => f.write_str("non_empty"),
-            Rule::Pattern(pattern) => write!(f, "pattern = {pattern:?}"),
-            Rule::OneOf(values) => write!(f, "one_of = {values:?}"),
-            Rule::Custom(path) => write!(f, "custom = {path}"),
-        }
+        self.shape().fmt(f)
     }
 }
 

@@ -19,6 +19,7 @@ use analytics_core::clickhouse::Connection;
 /// The running server of this test binary.
 pub struct ClickHouse {
     url: String,
+    zookeeper: bool,
     dir: PathBuf,
     binary: (PathBuf, Vec<String>),
     child: Mutex<Option<Child>>,
@@ -74,6 +75,7 @@ fn start_zookeeper() -> Option<u16> {
     let mut command = Command::new(java);
     command
         .arg("-Xmx256m")
+        .arg("-Dzookeeper.admin.enableServer=false")
         .arg("-cp")
         .arg(jar)
         .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
@@ -171,6 +173,7 @@ fn start(zookeeper: Option<u16>) -> Option<ClickHouse> {
     write_config(&dir, http, tcp, interserver, zookeeper);
     let server = ClickHouse {
         url: format!("http://127.0.0.1:{http}"),
+        zookeeper: zookeeper.is_some(),
         dir,
         binary,
         child: Mutex::new(None),
@@ -333,10 +336,18 @@ impl ClickHouse {
             && response.ends_with("Ok.\n")
     }
 
+    /// The server's DDL worker has made its queue in ZooKeeper: 18.16 can
+    /// crash on an `ON CLUSTER` query that arrives before.
+    fn ddl_queue_ready(&self) -> bool {
+        self.connection()
+            .query("SELECT name FROM system.zookeeper WHERE path = '/clickhouse/task_queue'")
+            .is_ok_and(|names| names.lines().any(|name| name == "ddl"))
+    }
+
     fn wait_ready(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
         loop {
-            if self.ping() {
+            if self.ping() && (!self.zookeeper || self.ddl_queue_ready()) {
                 return;
             }
             if let Some(status) = self

@@ -17,6 +17,9 @@ use super::table::{Column, Encoding, Table, MESSAGE_ID_COLUMN, TIMESTAMP_COLUMN,
 pub(crate) struct RowWriter {
     /// `{"_event_version":N,` pre-rendered.
     version: Vec<u8>,
+    /// The `#[analytics(envelope)]` keys.
+    envelope: Vec<Node>,
+    /// The keys of `event_params`.
     nodes: Vec<Node>,
 }
 
@@ -39,22 +42,31 @@ enum Node {
 impl RowWriter {
     pub(crate) fn new(table: &Table) -> RowWriter {
         let mut nodes = Vec::new();
+        let mut envelope = Vec::new();
         for column in table
             .columns
             .iter()
             .filter(|column| !column.path.is_empty())
         {
-            insert_node(&mut nodes, column, &column.path);
+            let nodes = if column.in_envelope {
+                &mut envelope
+            } else {
+                &mut nodes
+            };
+            insert_node(nodes, column, &column.path);
         }
         RowWriter {
             version: format!("\"{VERSION_COLUMN}\":{},", table.version).into_bytes(),
+            envelope,
             nodes,
         }
     }
 
-    /// Appends the row of one event (its `event_params` JSON) and `\n` to `out`.
+    /// Appends the row of one event and `\n` to `out`: `envelope` holds the
+    /// envelope's members other than `event_type` and `event_params`.
     pub(crate) fn write(
         &self,
+        envelope: &[Member<'_>],
         params: &RawValue,
         message_id: &str,
         timestamp_ms: u64,
@@ -70,6 +82,7 @@ impl RowWriter {
         out.extend_from_slice(TIMESTAMP_COLUMN.as_bytes());
         out.extend_from_slice(b"\":");
         out.extend_from_slice(itoa::Buffer::new().format(timestamp_ms).as_bytes());
+        write_members(&self.envelope, envelope, "", "the envelope", out)?;
         write_object(&self.nodes, params, "", out)?;
         out.extend_from_slice(b"}\n");
         Ok(())
@@ -124,6 +137,18 @@ fn write_object(
         };
         format!("{at} is not a JSON object: {error}")
     })?;
+    write_members(nodes, &fields, path, "the table", out)
+}
+
+/// Writes the leaves under `nodes` from the members of one object; a member
+/// no node names is an error (the event does not match the plan).
+fn write_members(
+    nodes: &[Node],
+    fields: &[Member<'_>],
+    path: &str,
+    owner: &str,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     let mut used = vec![false; fields.len()];
     // Fields usually arrive in wire order: search from where the last one was.
     let mut cursor = 0;
@@ -187,14 +212,17 @@ fn write_object(
             format!("{path}.{key}")
         };
         return Err(format!(
-            "`{at}` is not a field of the table (the event does not match the plan)"
+            "`{at}` is not a field of {owner} (the event does not match the plan)"
         ));
     }
     Ok(())
 }
 
-/// An object's members in order, values unparsed, keys borrowed when unescaped.
-struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// One member of a JSON object: its key (borrowed when unescaped) and its unparsed value.
+pub(crate) type Member<'a> = (Cow<'a, str>, &'a RawValue);
+
+/// An object's members in order.
+struct Fields<'a>(Vec<Member<'a>>);
 
 impl<'de> Deserialize<'de> for Fields<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -237,13 +265,22 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// The `event_type` and `event_params` of an envelope, params unparsed.
-pub(crate) fn split_envelope(json: &[u8]) -> Result<(Cow<'_, str>, &RawValue), String> {
+/// An envelope taken apart: its `event_type`, its `event_params` (unparsed)
+/// and its other members (the `#[analytics(envelope)]` keys).
+pub(crate) struct Parts<'a> {
+    pub(crate) event_type: Cow<'a, str>,
+    pub(crate) params: &'a RawValue,
+    pub(crate) others: Vec<Member<'a>>,
+}
+
+/// Takes an envelope apart.
+pub(crate) fn split_envelope(json: &[u8]) -> Result<Parts<'_>, String> {
     let text = std::str::from_utf8(json).map_err(|error| format!("not UTF-8: {error}"))?;
     let Fields(fields) =
         serde_json::from_str(text).map_err(|error| format!("not a JSON object: {error}"))?;
     let mut event_type = None;
     let mut params = None;
+    let mut others = Vec::new();
     for (key, value) in fields {
         match &*key {
             "event_type" => {
@@ -252,11 +289,15 @@ pub(crate) fn split_envelope(json: &[u8]) -> Result<(Cow<'_, str>, &RawValue), S
                 event_type = Some(name);
             }
             "event_params" => params = Some(value),
-            _ => {}
+            _ => others.push((key, value)),
         }
     }
     match (event_type, params) {
-        (Some(name), Some(params)) => Ok((name, params)),
+        (Some(event_type), Some(params)) => Ok(Parts {
+            event_type,
+            params,
+            others,
+        }),
         (None, _) => Err("the envelope has no `event_type`".to_owned()),
         (Some(_), None) => Err("the envelope has no `event_params`".to_owned()),
     }
@@ -268,8 +309,33 @@ impl Table {
     /// JSON text parsed, `UInt8` booleans made `true`/`false`, quoted 64-bit
     /// integers made numbers. The envelope columns are left out.
     pub fn params_from_row(&self, row: &Map<String, Value>) -> Result<Value, String> {
+        self.object_from_row(row, false)
+    }
+
+    /// The whole envelope of the event a row holds: `event_type`, the
+    /// `#[analytics(envelope)]` keys, then `event_params` (see
+    /// [`params_from_row`](Table::params_from_row)).
+    pub fn envelope_from_row(&self, row: &Map<String, Value>) -> Result<Value, String> {
+        let mut envelope = Map::new();
+        envelope.insert("event_type".to_owned(), Value::String(self.event.clone()));
+        if let Value::Object(keys) = self.object_from_row(row, true)? {
+            envelope.extend(keys);
+        }
+        envelope.insert("event_params".to_owned(), self.params_from_row(row)?);
+        Ok(Value::Object(envelope))
+    }
+
+    fn object_from_row(
+        &self,
+        row: &Map<String, Value>,
+        in_envelope: bool,
+    ) -> Result<Value, String> {
         let mut params = Map::new();
-        for column in self.columns.iter().filter(|column| !column.path.is_empty()) {
+        let columns = self
+            .columns
+            .iter()
+            .filter(|column| !column.path.is_empty() && column.in_envelope == in_envelope);
+        for column in columns {
             let value = row
                 .get(&column.name)
                 .ok_or_else(|| format!("the row has no column `{}`", column.name))?;

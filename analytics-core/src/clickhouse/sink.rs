@@ -256,10 +256,11 @@ impl Sink for ClickHouseSink {
         bodies.resize_with(prepared.tables.len(), Vec::new);
         bodies.iter_mut().for_each(Vec::clear);
         for envelope in batch {
-            let (event_type, params) = split_envelope(envelope.json()).map_err(|error| {
+            let parts = split_envelope(envelope.json()).map_err(|error| {
                 SinkError::permanent(format!("an envelope is invalid: {error}"))
             })?;
-            let &index = prepared.by_event.get(&*event_type).ok_or_else(|| {
+            let event_type = &parts.event_type;
+            let &index = prepared.by_event.get(&**event_type).ok_or_else(|| {
                 SinkError::permanent(format!(
                     "no ClickHouse table for event type `{event_type}`: it is not in the plan"
                 ))
@@ -267,7 +268,8 @@ impl Sink for ClickHouseSink {
             let (_, writer, _) = &prepared.tables[index];
             writer
                 .write(
-                    params,
+                    &parts.others,
+                    parts.params,
                     &envelope.message_id(),
                     envelope.timestamp_ms(),
                     &mut bodies[index],

@@ -41,9 +41,13 @@ pub struct Column {
     pub name: String,
     /// The ClickHouse type (`Nullable(String)`, `Enum8('a' = 1)`...).
     pub ty: String,
-    /// The wire keys leading to the value, from `event_params` (empty for
-    /// the envelope columns).
+    /// The wire keys leading to the value, from `event_params` (or from the
+    /// envelope for an `#[analytics(envelope)]` key); empty for the message
+    /// id, version and time.
     pub path: Vec<String>,
+    /// The value is a key of the envelope (`#[analytics(envelope)]`), not of
+    /// `event_params`.
+    pub in_envelope: bool,
     /// How the value is written.
     pub encoding: Encoding,
     /// The plan type of the value, to read rows back into events.
@@ -169,7 +173,11 @@ impl Layout {
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
+            in_envelope: false,
         };
+        builder.in_envelope = true;
+        builder.fields(&event.envelope, &[])?;
+        builder.in_envelope = false;
         builder.fields(&event.fields, &[])?;
         Ok(Table {
             event: event.name.clone(),
@@ -266,6 +274,7 @@ fn envelope_column(name: &str, ty: &str) -> Column {
         name: name.to_owned(),
         ty: ty.to_owned(),
         path: Vec::new(),
+        in_envelope: false,
         encoding: Encoding::Json,
         plan_type: None,
     }
@@ -276,6 +285,7 @@ struct TableBuilder<'a> {
     event: &'a str,
     columns: Vec<Column>,
     names: BTreeSet<String>,
+    in_envelope: bool,
 }
 
 impl TableBuilder<'_> {
@@ -294,6 +304,7 @@ impl TableBuilder<'_> {
                         name,
                         ty: column_type,
                         path,
+                        in_envelope: self.in_envelope,
                         encoding,
                         plan_type: Some(ty.clone()),
                     })?;
@@ -322,15 +333,16 @@ impl TableBuilder<'_> {
         nullable: bool,
         column: &str,
     ) -> Result<(String, Encoding), DdlError> {
-        if !typed(ty) {
+        if !self.typed(ty) {
             // Objects, nullable arrays and anything holding them: JSON text.
             return Ok((
                 wrap_nullable("String".to_owned(), nullable),
                 Encoding::JsonText,
             ));
         }
-        if nullable && matches!(ty, PlanType::Array(_)) {
-            // ClickHouse has no Nullable(Array(..)): the JSON text keeps `null` apart from `[]`.
+        if nullable && matches!(ty, PlanType::Array(_) | PlanType::Map { .. }) {
+            // ClickHouse has no Nullable(Array(..)) or Nullable(Map(..)): the
+            // JSON text keeps `null` apart from `[]` and `{}`.
             return Ok(("Nullable(String)".to_owned(), Encoding::JsonText));
         }
         let scalar = self.scalar(ty, column)?;
@@ -374,25 +386,48 @@ impl TableBuilder<'_> {
             ),
             PlanType::Array(item) => format!("Array({})", self.scalar(item, column)?),
             PlanType::Nullable(inner) => wrap_nullable(self.scalar(inner, column)?, true),
+            // String keys: enum keys are strings on the wire too.
+            PlanType::Map { values, .. } => {
+                format!("Map(String, {})", self.scalar(values, column)?)
+            }
             // `typed` sends these to JSON text before we get here.
-            PlanType::Object(_) => "String".to_owned(),
+            PlanType::Object(_)
+            | PlanType::Any
+            | PlanType::Json(_)
+            | PlanType::Union(_)
+            | PlanType::Ref(_) => "String".to_owned(),
         })
     }
-}
 
-/// Values stored in typed columns; everything else is JSON text. Arrays are
-/// typed when their items are (an array inside `Nullable` is not: ClickHouse
-/// cannot express it).
-fn typed(ty: &PlanType) -> bool {
-    match ty {
-        PlanType::String
-        | PlanType::Integer(_)
-        | PlanType::Number(_)
-        | PlanType::Boolean
-        | PlanType::Enum(_) => true,
-        PlanType::Object(_) => false,
-        PlanType::Array(item) => typed(item),
-        PlanType::Nullable(inner) => !matches!(**inner, PlanType::Array(_)) && typed(inner),
+    /// Values stored in typed columns; everything else is JSON text. Arrays
+    /// are typed when their items are (an array inside `Nullable` is not:
+    /// ClickHouse cannot express it); maps are `Map(String, V)` on servers
+    /// that have it, when their values are scalars.
+    fn typed(&self, ty: &PlanType) -> bool {
+        match ty {
+            PlanType::String
+            | PlanType::Integer(_)
+            | PlanType::Number(_)
+            | PlanType::Boolean
+            | PlanType::Enum(_) => true,
+            PlanType::Array(item) => self.typed(item),
+            PlanType::Nullable(inner) => {
+                !matches!(**inner, PlanType::Array(_) | PlanType::Map { .. }) && self.typed(inner)
+            }
+            PlanType::Map { values, .. } => {
+                self.layout.version.has_map()
+                    && !matches!(**values, PlanType::Array(_) | PlanType::Map { .. })
+                    && self.typed(values)
+            }
+            // Free JSON, data enums and recursive types have no fixed
+            // columns: JSON text (ClickHouse's `JSON` type is experimental
+            // before 25.3, so it is not used).
+            PlanType::Object(_)
+            | PlanType::Any
+            | PlanType::Json(_)
+            | PlanType::Union(_)
+            | PlanType::Ref(_) => false,
+        }
     }
 }
 

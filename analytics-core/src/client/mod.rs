@@ -77,6 +77,9 @@ static UNKNOWN_SCHEMA: EventSchema = EventSchema {
     description: "",
     fields: &[],
     rust_type: "",
+    envelope: &[],
+    checks: &[],
+    write_only: false,
 };
 
 impl<C: EventCatalog> Trackable for CatalogEvent<'_, C> {

@@ -56,9 +56,12 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::plan::plan::Definitions;
-use crate::plan::{PlanEnum, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, TrackingPlan};
-use crate::schema::{Bound, EventSchema, IntegerKind};
+use crate::plan::definitions::Definitions;
+use crate::plan::{
+    PlanEnum, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, PlanUnion, PlanVariant,
+    PlanVariantShape, TrackingPlan,
+};
+use crate::schema::{Bound, EventSchema, IntegerKind, Tagging};
 
 /// The `$schema` of every schema written here: JSON Schema draft 2020-12.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -158,14 +161,23 @@ fn envelope(event: &PlanEvent, defs: &mut Definitions) -> Map<String, Value> {
     }
     schema.insert("x-event-version".into(), event.version.into());
     schema.insert("type".into(), "object".into());
-    schema.insert(
-        "properties".into(),
-        json!({
-            "event_type": { "const": event.name },
-            "event_params": Value::Object(object_schema(&event.fields, defs)),
-        }),
+    // `event_type`, the envelope fields, then `event_params` (the wire order).
+    let mut properties = Map::new();
+    let mut required = vec![Value::from("event_type")];
+    properties.insert("event_type".into(), json!({ "const": event.name }));
+    for field in &event.envelope {
+        properties.insert(field.name.clone(), Value::Object(field_schema(field, defs)));
+        if field.required {
+            required.push(Value::String(field.name.clone()));
+        }
+    }
+    properties.insert(
+        "event_params".into(),
+        Value::Object(object_schema(&event.fields, defs)),
     );
-    schema.insert("required".into(), json!(["event_type", "event_params"]));
+    required.push("event_params".into());
+    schema.insert("properties".into(), Value::Object(properties));
+    schema.insert("required".into(), Value::Array(required));
     schema.insert("additionalProperties".into(), false.into());
     schema
 }
@@ -197,6 +209,20 @@ fn definitions(mut defs: Definitions) -> Map<String, Value> {
         let (key, object) = defs.objects[index].clone();
         out.insert(key, Value::Object(object_definition(&object, &mut defs)));
         index += 1;
+    }
+    // Objects and unions may each meet more of both: walk until neither grows.
+    let mut union_index = 0;
+    while index < defs.objects.len() || union_index < defs.unions.len() {
+        while union_index < defs.unions.len() {
+            let (key, union) = defs.unions[union_index].clone();
+            out.insert(key, Value::Object(union_definition(&union, &mut defs)));
+            union_index += 1;
+        }
+        while index < defs.objects.len() {
+            let (key, object) = defs.objects[index].clone();
+            out.insert(key, Value::Object(object_definition(&object, &mut defs)));
+            index += 1;
+        }
     }
     for (key, schema) in &defs.enums {
         out.insert(key.clone(), Value::Object(enum_definition(schema)));
@@ -277,6 +303,181 @@ fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
             schema.insert("items".into(), Value::Object(type_schema(item, defs)));
         }
         PlanType::Nullable(inner) => return nullable(type_schema(inner, defs)),
+        PlanType::Map { keys, values } => {
+            schema.insert("type".into(), "object".into());
+            if let Some(keys) = keys {
+                let names = keys
+                    .values
+                    .iter()
+                    .map(|value| Value::String(value.name.clone()))
+                    .collect();
+                schema.insert(
+                    "propertyNames".into(),
+                    json!({ "enum": Value::Array(names) }),
+                );
+            }
+            schema.insert(
+                "additionalProperties".into(),
+                Value::Object(type_schema(values, defs)),
+            );
+        }
+        PlanType::Any => {}
+        PlanType::Json(user) => match user {
+            Value::Object(user) => return user.clone(),
+            // `true`, `false` or something else: keep it as one constraint.
+            other => {
+                schema.insert("allOf".into(), json!([other]));
+            }
+        },
+        PlanType::Union(union) => return reference(&defs.union_key(union)),
+        PlanType::Ref(name) => match defs.object_key_by_name(name) {
+            Some(key) => return reference(&key),
+            // Not enclosed by its object: nothing to refer to, accept any value
+            // rather than reject valid data.
+            None => {}
+        },
+    }
+    schema
+}
+
+/// The `$defs` entry of a union: one schema per variant, as serde writes it.
+fn union_definition(union: &PlanUnion, defs: &mut Definitions) -> Map<String, Value> {
+    let variants = union
+        .variants
+        .iter()
+        .map(|variant| Value::Object(variant_schema(union.tagging, variant, defs)))
+        .collect();
+    let mut out = Map::new();
+    out.insert("title".into(), union.name.clone().into());
+    if !union.description.is_empty() {
+        out.insert("description".into(), union.description.clone().into());
+    }
+    out.insert("oneOf".into(), Value::Array(variants));
+    out
+}
+
+/// The payload of a variant (what serde writes for it, untagged).
+fn payload_schema(shape: &PlanVariantShape, defs: &mut Definitions) -> Map<String, Value> {
+    match shape {
+        PlanVariantShape::Unit => {
+            let mut schema = Map::new();
+            schema.insert("type".into(), "null".into());
+            schema
+        }
+        PlanVariantShape::Newtype(ty) => type_schema(ty, defs),
+        PlanVariantShape::Tuple(items) => {
+            let items: Vec<Value> = items
+                .iter()
+                .map(|item| Value::Object(type_schema(item, defs)))
+                .collect();
+            let mut schema = Map::new();
+            schema.insert("type".into(), "array".into());
+            schema.insert("minItems".into(), items.len().into());
+            schema.insert("maxItems".into(), items.len().into());
+            schema.insert("prefixItems".into(), Value::Array(items));
+            schema
+        }
+        PlanVariantShape::Struct(fields) => object_schema(fields, defs),
+    }
+}
+
+/// `{"type": "object", "properties": {tag: {"const": name}}, "required": [tag]}`.
+fn tag_object(tag: &str, name: &str) -> Map<String, Value> {
+    let mut properties = Map::new();
+    properties.insert(tag.to_owned(), json!({ "const": name }));
+    let mut schema = Map::new();
+    schema.insert("type".into(), "object".into());
+    schema.insert("properties".into(), Value::Object(properties));
+    schema.insert("required".into(), json!([tag]));
+    schema
+}
+
+fn variant_schema(
+    tagging: Tagging,
+    variant: &PlanVariant,
+    defs: &mut Definitions,
+) -> Map<String, Value> {
+    let name = variant.name.as_str();
+    let mut schema = match (tagging, &variant.shape) {
+        (Tagging::External, PlanVariantShape::Unit) => {
+            let mut schema = Map::new();
+            schema.insert("const".into(), name.into());
+            schema
+        }
+        (Tagging::External, shape) => {
+            let mut properties = Map::new();
+            properties.insert(name.to_owned(), Value::Object(payload_schema(shape, defs)));
+            let mut schema = Map::new();
+            schema.insert("type".into(), "object".into());
+            schema.insert("properties".into(), Value::Object(properties));
+            schema.insert("required".into(), json!([name]));
+            schema.insert("additionalProperties".into(), false.into());
+            schema
+        }
+        (Tagging::Internal { tag }, PlanVariantShape::Unit) => {
+            let mut schema = tag_object(tag, name);
+            schema.insert("additionalProperties".into(), false.into());
+            schema
+        }
+        (Tagging::Internal { tag }, PlanVariantShape::Struct(fields)) => {
+            internal_object(tag, name, fields, defs)
+        }
+        (Tagging::Internal { tag }, PlanVariantShape::Newtype(PlanType::Object(object))) => {
+            internal_object(tag, name, &object.fields, defs)
+        }
+        // A newtype of a map or of any value: the tag sits beside its keys.
+        (Tagging::Internal { tag }, shape) => {
+            let mut schema = Map::new();
+            schema.insert(
+                "allOf".into(),
+                json!([
+                    Value::Object(tag_object(tag, name)),
+                    Value::Object(payload_schema(shape, defs)),
+                ]),
+            );
+            schema
+        }
+        (Tagging::Adjacent { tag, .. }, PlanVariantShape::Unit) => {
+            let mut schema = tag_object(tag, name);
+            schema.insert("additionalProperties".into(), false.into());
+            schema
+        }
+        (Tagging::Adjacent { tag, content }, shape) => {
+            let mut schema = tag_object(tag, name);
+            if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+                properties.insert(
+                    content.to_owned(),
+                    Value::Object(payload_schema(shape, defs)),
+                );
+            }
+            schema.insert("required".into(), json!([tag, content]));
+            schema.insert("additionalProperties".into(), false.into());
+            schema
+        }
+        (Tagging::Untagged, shape) => payload_schema(shape, defs),
+    };
+    if !variant.description.is_empty() {
+        schema.insert("description".into(), variant.description.clone().into());
+    }
+    schema
+}
+
+/// An internally tagged variant with named fields: the tag, then the fields.
+fn internal_object(
+    tag: &str,
+    name: &str,
+    fields: &[PlanField],
+    defs: &mut Definitions,
+) -> Map<String, Value> {
+    let mut schema = object_schema(fields, defs);
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        let mut with_tag = Map::new();
+        with_tag.insert(tag.to_owned(), json!({ "const": name }));
+        with_tag.extend(std::mem::take(properties));
+        *properties = with_tag;
+    }
+    if let Some(Value::Array(required)) = schema.get_mut("required") {
+        required.insert(0, Value::String(tag.to_owned()));
     }
     schema
 }
@@ -447,6 +648,9 @@ mod tests {
             description: String::new(),
             rust_type: "E".into(),
             fields,
+            envelope: Vec::new(),
+            checks: Vec::new(),
+            write_only: false,
         }
     }
 

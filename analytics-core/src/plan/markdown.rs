@@ -7,10 +7,19 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::plan::Definitions;
+use crate::plan::definitions::Definitions;
 use crate::plan::{PlanEnum, PlanField, PlanType, TrackingPlan};
+use crate::schema::describe_with;
 
-pub(crate) fn render(plan: &TrackingPlan) -> String {
+impl TrackingPlan {
+    /// The Markdown rendering: an index of events, then a table per event
+    /// (field, type, required, rules, PII, description), then the enums.
+    pub fn to_markdown(&self) -> String {
+        render(self)
+    }
+}
+
+fn render(plan: &TrackingPlan) -> String {
     let mut defs = Definitions::default();
     let mut out = String::new();
     out.push_str("# Tracking plan\n\n");
@@ -161,20 +170,28 @@ fn field_rows(out: &mut String, prefix: &str, field: &PlanField, defs: &mut Defi
     }
 }
 
+/// The type's words ([`PlanType::describe`]), enums linked to their section
+/// and definitions named by their key.
 fn type_cell(ty: &PlanType, defs: &mut Definitions) -> String {
-    match ty {
-        PlanType::Enum(schema) => {
-            let key = defs.enum_key(schema);
-            format!("enum [`{key}`](#enum-{})", anchor(&key))
+    describe_with(ty, &mut |node| match node {
+        PlanType::Enum(schema) => Some(enum_link(&defs.enum_key(schema))),
+        PlanType::Object(object) => Some(format!("object `{}`", defs.object_key(object))),
+        PlanType::Union(union) => Some(format!("union `{}`", defs.union_key(union))),
+        PlanType::Map {
+            keys: Some(keys), ..
+        } => {
+            let keys = enum_link(&defs.enum_key(keys));
+            let PlanType::Map { values, .. } = node else {
+                return None;
+            };
+            Some(format!("map of {keys} to {}", type_cell(values, defs)))
         }
-        PlanType::Object(object) => format!("object `{}`", defs.object_key(object)),
-        PlanType::Array(item) if matches!(**item, PlanType::Nullable(_)) => {
-            format!("array of ({})", type_cell(item, defs))
-        }
-        PlanType::Array(item) => format!("array of {}", type_cell(item, defs)),
-        PlanType::Nullable(inner) => format!("{} or null", type_cell(inner, defs)),
-        other => other.describe(),
-    }
+        _ => None,
+    })
+}
+
+fn enum_link(key: &str) -> String {
+    format!("enum [`{key}`](#enum-{})", anchor(key))
 }
 
 /// GitHub's heading anchor: lowercase, spaces to `-`, punctuation other than

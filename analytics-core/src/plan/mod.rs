@@ -42,14 +42,23 @@
 //! [`EventSchema`]: crate::EventSchema
 //! [`EventSchema::json_schema`]: crate::EventSchema::json_schema
 
-pub mod diff;
+mod definitions;
+mod diff;
+mod document;
+mod error;
+mod from_schema;
 pub mod json_schema;
 mod markdown;
-#[allow(clippy::module_inception)]
-mod plan;
+mod model;
+mod pretty;
+mod read;
+#[cfg(test)]
+mod tests;
 
 pub use diff::{ChangeKind, PlanChange, PlanDiff};
-pub use plan::{
-    PlanEnum, PlanEnumValue, PlanError, PlanEvent, PlanField, PlanObject, PlanRule, PlanType,
-    TrackingPlan, PLAN_FORMAT_VERSION,
+pub use error::PlanError;
+pub use model::{
+    PlanEnum, PlanEnumValue, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, PlanUnion,
+    PlanVariant, PlanVariantShape, TrackingPlan, PLAN_FORMAT_VERSION,
 };
+pub use read::{MAX_EXPANDED_FIELDS, MAX_NESTING};
