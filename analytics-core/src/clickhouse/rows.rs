@@ -68,14 +68,14 @@ impl RowWriter {
         &self,
         envelope: &[Member<'_>],
         params: &RawValue,
-        message_id: &str,
+        message_id: &[u8; 16],
         timestamp_ms: u64,
         out: &mut Vec<u8>,
     ) -> Result<(), String> {
         out.extend_from_slice(b"{\"");
         out.extend_from_slice(MESSAGE_ID_COLUMN.as_bytes());
         out.extend_from_slice(b"\":\"");
-        out.extend_from_slice(message_id.as_bytes());
+        write_uuid(message_id, out);
         out.extend_from_slice(b"\",");
         out.extend_from_slice(&self.version);
         out.push(b'"');
@@ -86,6 +86,18 @@ impl RowWriter {
         write_object(&self.nodes, params, "", out)?;
         out.extend_from_slice(b"}\n");
         Ok(())
+    }
+}
+
+/// `8-4-4-4-12` lowercase hex, as `Envelope::message_id` formats it.
+fn write_uuid(id: &[u8; 16], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (i, byte) in id.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push(b'-');
+        }
+        out.push(HEX[usize::from(byte >> 4)]);
+        out.push(HEX[usize::from(byte & 15)]);
     }
 }
 
@@ -159,10 +171,13 @@ fn write_members(
         let found = (0..fields.len())
             .map(|step| (cursor + step) % fields.len())
             .find(|&i| !used[i] && fields[i].0 == key);
-        let child_path = if path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{path}.{key}")
+        // Only errors and nested objects need the path: build it then.
+        let child_path = || {
+            if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            }
         };
         match (node, found) {
             (
@@ -195,12 +210,12 @@ fn write_members(
                 None,
             ) => {}
             (Node::Leaf { required: true, .. } | Node::Object { .. }, None) => {
-                return Err(format!("`{child_path}` is missing"));
+                return Err(format!("`{}` is missing", child_path()));
             }
             (Node::Object { children, .. }, Some(i)) => {
                 used[i] = true;
                 cursor = i + 1;
-                write_object(children, fields[i].1, &child_path, out)?;
+                write_object(children, fields[i].1, &child_path(), out)?;
             }
         }
     }
@@ -380,5 +395,23 @@ fn decode(ty: &PlanType, value: &Value) -> Value {
         }
         (PlanType::Nullable(inner), value) => decode(inner, value),
         _ => value.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_written_like_envelope_message_ids() {
+        let id = [
+            0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x10, 0x32, 0x54, 0x76, 0x98, 0xba,
+            0xdc, 0xfe,
+        ];
+        let mut out = Vec::new();
+        write_uuid(&id, &mut out);
+        let envelope = crate::client::Envelope::new(b"{}".to_vec(), id, 0);
+        assert_eq!(String::from_utf8(out).unwrap(), envelope.message_id());
+        assert_eq!(envelope.message_id(), "01234567-89ab-cdef-1032-547698badcfe");
     }
 }

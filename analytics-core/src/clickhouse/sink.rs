@@ -248,11 +248,30 @@ fn cluster_clause(cluster: &Option<String>) -> String {
     }
 }
 
-impl Sink for ClickHouseSink {
-    fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+impl ClickHouseSink {
+    /// The requests [`send`](Sink::send) would make for `batch`, without
+    /// making them: for each table in the batch, its `INSERT` query and the
+    /// `JSONEachRow` rows (to inspect, or to load by other means).
+    pub fn insert_requests(
+        &mut self,
+        batch: &[Envelope],
+    ) -> Result<Vec<(String, Vec<u8>)>, SinkError> {
+        self.render(batch)?;
+        let prepared = self.prepared.as_ref().expect("rendered above");
+        Ok(self
+            .bodies
+            .iter()
+            .enumerate()
+            .filter(|(_, body)| !body.is_empty())
+            .map(|(index, body)| (prepared.tables[index].2.clone(), body.clone()))
+            .collect())
+    }
+
+    /// Fills `self.bodies` (one per table, in table order) with the rows of `batch`.
+    fn render(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
         self.prepare().map_err(ClickHouseError::into_sink_error)?;
         let prepared = self.prepared.as_ref().expect("prepared above");
-        let mut bodies = std::mem::take(&mut self.bodies);
+        let bodies = &mut self.bodies;
         bodies.resize_with(prepared.tables.len(), Vec::new);
         bodies.iter_mut().for_each(Vec::clear);
         for envelope in batch {
@@ -270,12 +289,21 @@ impl Sink for ClickHouseSink {
                 .write(
                     &parts.others,
                     parts.params,
-                    &envelope.message_id(),
+                    &envelope.message_id_bytes(),
                     envelope.timestamp_ms(),
                     &mut bodies[index],
                 )
                 .map_err(|error| SinkError::permanent(format!("{event_type}: {error}")))?;
         }
+        Ok(())
+    }
+}
+
+impl Sink for ClickHouseSink {
+    fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+        self.render(batch)?;
+        let prepared = self.prepared.as_ref().expect("rendered above");
+        let bodies = std::mem::take(&mut self.bodies);
         let mut outcome = Ok(());
         for (index, body) in bodies.iter().enumerate() {
             if body.is_empty() {
