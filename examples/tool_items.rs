@@ -1,13 +1,18 @@
 //! The main job: simulate an agent session, validate every Codex tool-item
 //! event, and deliver them through a `Client`: to a JSON Lines file (the
-//! embedded default sink), or over HTTP in the reference or Segment format.
+//! embedded default sink), or over HTTP in the reference format or a
+//! vendor's (Segment/RudderStack, PostHog, Amplitude, Mixpanel).
 //!
 //! ```text
 //! cargo run --release --example tool_items -- [--count N] [--seed S] [--out PATH]
-//!     [--endpoint URL [--format codex|segment] [--write-key KEY] [--token TOKEN]]
+//!     [--endpoint URL [--format codex|segment|posthog|amplitude|mixpanel]
+//!      [--api-key KEY] [--token TOKEN]]
 //! ```
 //!
-//! Defaults: 300 events, seed 42, `target/analytics/tool_items.jsonl`. With
+//! Defaults: 300 events, seed 42, `target/analytics/tool_items.jsonl`.
+//! `--api-key` is the vendor's key (Segment write key, PostHog or Amplitude
+//! API key, Mixpanel project token; `--write-key` is a synonym) and defaults
+//! to a placeholder for loopback demos; `--token` adds a bearer token. With
 //! `--endpoint`, watch the whole path in two terminals:
 //! `cargo run --example collector -- --port 8080` and
 //! `cargo run --example tool_items -- --endpoint http://127.0.0.1:8080/v1/events`.
@@ -17,27 +22,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use analytics_core::{Client, HttpSink, JsonLinesSink, Metrics};
+use analytics_core::{Client, HttpFormat, HttpSink, JsonLinesSink, Metrics};
 use codex_analytics::simulate::Session;
-
-#[derive(Clone, Copy, PartialEq)]
-enum Format {
-    Codex,
-    Segment,
-}
 
 struct Options {
     count: usize,
     seed: u64,
     out: PathBuf,
     endpoint: Option<String>,
-    format: Format,
-    write_key: String,
+    format: HttpFormat,
+    api_key: String,
     token: Option<String>,
 }
 
 const USAGE: &str = "usage: tool_items [--count N] [--seed S] [--out PATH] \
-    [--endpoint URL [--format codex|segment] [--write-key KEY] [--token TOKEN]]";
+    [--endpoint URL [--format codex|segment|posthog|amplitude|mixpanel] \
+    [--api-key KEY] [--token TOKEN]]";
 
 fn parse_options() -> Result<Options, String> {
     let mut options = Options {
@@ -45,8 +45,8 @@ fn parse_options() -> Result<Options, String> {
         seed: 42,
         out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/analytics/tool_items.jsonl"),
         endpoint: None,
-        format: Format::Codex,
-        write_key: "tool-items-example".to_owned(),
+        format: HttpFormat::Events,
+        api_key: "tool-items-example".to_owned(),
         token: None,
     };
     let mut args = std::env::args().skip(1);
@@ -66,17 +66,11 @@ fn parse_options() -> Result<Options, String> {
             "--out" => options.out = PathBuf::from(value("--out")?),
             "--endpoint" => options.endpoint = Some(value("--endpoint")?),
             "--format" => {
-                options.format = match value("--format")?.as_str() {
-                    "codex" => Format::Codex,
-                    "segment" => Format::Segment,
-                    other => {
-                        return Err(format!(
-                            "--format: expected codex or segment, got {other:?}"
-                        ))
-                    }
-                }
+                options.format = value("--format")?
+                    .parse()
+                    .map_err(|e| format!("--format: {e}"))?
             }
-            "--write-key" => options.write_key = value("--write-key")?,
+            "--api-key" | "--write-key" => options.api_key = value(&arg)?,
             "--token" => options.token = Some(value("--token")?),
             "--help" | "-h" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
@@ -100,9 +94,18 @@ fn build_client(options: &Options) -> std::io::Result<(Client, String)> {
             Ok((client, options.out.display().to_string()))
         }
         Some(url) => {
+            let key = options.api_key.as_str();
             let sink = match options.format {
-                Format::Codex => HttpSink::new(url.as_str()),
-                Format::Segment => HttpSink::segment(url.as_str(), options.write_key.as_str()),
+                HttpFormat::Events => HttpSink::new(url.as_str()),
+                HttpFormat::Segment => HttpSink::segment(url.as_str(), key),
+                HttpFormat::PostHog => HttpSink::posthog(url.as_str(), key),
+                HttpFormat::Amplitude => HttpSink::amplitude(url.as_str(), key),
+                HttpFormat::Mixpanel => HttpSink::mixpanel(url.as_str(), key),
+                other => {
+                    return Err(std::io::Error::other(format!(
+                        "--format {other} is not supported by this example"
+                    )))
+                }
             };
             let sink = match &options.token {
                 Some(token) => sink.bearer_token(token),

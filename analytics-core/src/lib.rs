@@ -87,7 +87,7 @@ pub use client::{
     PiiPolicy, RetryPolicy, Sink, SinkError, SinkErrorKind, StdoutSink, Timeout, TrackError,
 };
 #[cfg(feature = "http")]
-pub use client::{HttpFormat, HttpSink};
+pub use client::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
 /// `#[derive(AnalyticsEvent)]`: see the crate documentation.
 #[cfg(feature = "derive")]

@@ -55,7 +55,7 @@ pub use pii::PiiPolicy;
 pub use retry::RetryPolicy;
 pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKind, StdoutSink};
 #[cfg(feature = "http")]
-pub use sink::{HttpFormat, HttpSink};
+pub use sink::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
 use worker::{Msg, Queued, Shared};
 

@@ -41,7 +41,9 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Never retry.
+    /// Never retry: each batch is sent once, as the reference client does. A
+    /// batch that fails is dropped as `retries_exhausted` (or, with a spool,
+    /// kept on disk for the next run); 413 still splits the batch.
     pub fn none() -> Self {
         RetryPolicy {
             max_retries: 0,
@@ -117,6 +119,19 @@ mod tests {
                 assert!(policy.delay(attempt, None) <= policy.backoff_cap(attempt));
             }
         }
+    }
+
+    #[test]
+    fn none_sends_once_and_keeps_the_other_defaults() {
+        let policy = RetryPolicy::none();
+        assert_eq!(policy.max_retries, 0);
+        assert_eq!(
+            policy,
+            RetryPolicy {
+                max_retries: 0,
+                ..RetryPolicy::default()
+            }
+        );
     }
 
     #[test]

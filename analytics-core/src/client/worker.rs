@@ -400,6 +400,24 @@ impl Worker {
             };
             match error.kind() {
                 SinkErrorKind::Permanent => {
+                    let refused = error.rejected();
+                    let refused = &refused[..refused.partition_point(|&i| i < batch.len())];
+                    if !refused.is_empty() && refused.len() < batch.len() {
+                        tracing::error!(
+                            sink = self.sink.name(),
+                            events = refused.len(),
+                            error = error.message(),
+                            "events rejected; sending the rest of the batch again"
+                        );
+                        counters.drop_events(DropReason::Rejected, refused.len() as u64);
+                        let rest: Vec<Envelope> = batch
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| refused.binary_search(i).is_err())
+                            .map(|(_, envelope)| envelope.clone())
+                            .collect();
+                        return self.deliver(&rest, unsent, reason);
+                    }
                     tracing::error!(
                         sink = self.sink.name(),
                         events = batch.len(),

@@ -1,57 +1,65 @@
-//! HTTP delivery (feature `http`): the reference `{"events":[..]}` format and
-//! a Segment-compatible batch format, over ureq with rustls.
+//! HTTP delivery (feature `http`) over ureq with rustls: the reference
+//! `{"events":[..]}` format and the vendor formats of [`HttpFormat`], with
+//! fixed or per-request credentials ([`HeaderProvider`]).
 
+use std::borrow::Cow;
+use std::fmt;
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
 
 use super::{Envelope, Sink, SinkError};
+use headers::{redact_url, set_header};
+use vendor::{Event, Identity, Refused, Vendor};
 
-/// The body an [`HttpSink`] posts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum HttpFormat {
-    /// The reference format: `{"events":[<envelope>,...]}`.
-    Events,
-    /// Segment's batch API: `{"batch":[{"type":"track","event":NAME,
-    /// "properties":{params},"messageId":..,"timestamp":..,"anonymousId":..}]}`,
-    /// authenticated with HTTP basic auth (write key as user, empty password).
-    Segment {
-        /// The source's write key.
-        write_key: String,
-        /// `anonymousId` of every event (Segment needs a user or anonymous id).
-        anonymous_id: String,
-    },
-}
+mod format;
+mod headers;
+mod vendor;
 
-/// Posts each batch to a URL.
+pub use format::{HttpFormat, UnknownFormat};
+pub use headers::{HeaderProvider, HeaderRequest};
+
+/// Posts each batch to a URL, in one of the [`HttpFormat`]s.
 ///
 /// Status handling: 2xx is success; 408, 429 and 5xx are retryable (with
-/// `Retry-After` in seconds honoured); 413 asks the worker to split the
-/// batch; any other status is permanent (the response body is logged).
-/// Connection errors and timeouts are retryable.
+/// `Retry-After` honoured, in seconds or as an HTTP date); 413 asks the
+/// worker to split the batch; 401 asks the [`HeaderProvider`]s again once;
+/// an Amplitude or Mixpanel 400 that names events drops those and resends
+/// the rest; any other status is permanent (the response body is logged).
+/// Connection errors and timeouts are retryable. Redirects are not followed.
+///
+/// Credentials in the URL (user info, query values) are shown as `***` in
+/// `Debug` and in every log line and error message.
 pub struct HttpSink {
     url: String,
+    /// `url` redacted: what logs and `Debug` show.
+    shown_url: String,
     format: HttpFormat,
+    /// The key PostHog and Amplitude take in the body.
+    api_key: String,
+    /// A precomputed `Authorization: Basic ..` value.
+    basic_auth: Option<String>,
+    user_id: Option<String>,
+    anonymous_id: String,
     agent: ureq::Agent,
     timeout: Duration,
     headers: Vec<(String, String)>,
+    providers: Vec<Box<dyn HeaderProvider>>,
     gzip: bool,
     body: Vec<u8>,
 }
 
-impl std::fmt::Debug for HttpSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for HttpSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
         f.debug_struct("HttpSink")
-            .field("url", &self.url)
-            .field(
-                "format",
-                &match self.format {
-                    HttpFormat::Events => "events",
-                    HttpFormat::Segment { .. } => "segment",
-                },
-            )
+            .field("url", &self.shown_url)
+            .field("format", &self.format)
             .field("timeout", &self.timeout)
             .field("gzip", &self.gzip)
+            .field("headers", &header_names)
+            .field("header_providers", &self.providers.len())
             .finish_non_exhaustive()
     }
 }
@@ -59,37 +67,101 @@ impl std::fmt::Debug for HttpSink {
 impl HttpSink {
     /// Posts `{"events":[...]}` to `url` (the reference format); 10 s timeout.
     pub fn new(url: impl Into<String>) -> Self {
+        let url = url.into();
         HttpSink {
-            url: url.into(),
+            shown_url: redact_url(&url),
+            url,
             format: HttpFormat::Events,
+            api_key: String::new(),
+            basic_auth: None,
+            user_id: None,
+            anonymous_id: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
             // No redirects: a 3xx is an error to fix in the configuration,
             // never a silent success.
             agent: ureq::AgentBuilder::new().redirects(0).build(),
             timeout: Duration::from_secs(10),
             headers: Vec::new(),
+            providers: Vec::new(),
             gzip: false,
             body: Vec::new(),
         }
     }
 
-    /// Posts Segment batches to `url` (such as `https://api.segment.io/v1/batch`)
-    /// with `write_key` as basic-auth user. `anonymousId` defaults to a random
-    /// id per sink; set it with [`anonymous_id`](HttpSink::anonymous_id).
-    pub fn segment(url: impl Into<String>, write_key: impl Into<String>) -> Self {
-        let anonymous_id = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-        let mut sink = HttpSink::new(url);
-        sink.format = HttpFormat::Segment {
-            write_key: write_key.into(),
-            anonymous_id,
-        };
+    fn with_format(url: impl Into<String>, format: HttpFormat) -> Self {
+        HttpSink {
+            format,
+            ..HttpSink::new(url)
+        }
+    }
+
+    /// Posts Segment batches to `url` (`https://api.segment.io/v1/batch`, or
+    /// a RudderStack data plane's `/v1/batch`) with `write_key` as basic-auth
+    /// user. Identity: see [`user_id`](HttpSink::user_id).
+    pub fn segment(url: impl Into<String>, write_key: impl AsRef<str>) -> Self {
+        HttpSink::with_format(url, HttpFormat::Segment).basic_auth(write_key, "")
+    }
+
+    /// Posts PostHog batches to `url` (`https://us.i.posthog.com/batch/`)
+    /// with the project API key in the body.
+    pub fn posthog(url: impl Into<String>, api_key: impl Into<String>) -> Self {
+        let mut sink = HttpSink::with_format(url, HttpFormat::PostHog);
+        sink.api_key = api_key.into();
         sink
     }
 
-    /// The `anonymousId` sent with Segment events (no effect on the events format).
+    /// Posts Amplitude HTTP API v2 batches to `url`
+    /// (`https://api2.amplitude.com/2/httpapi`) with the API key in the body.
+    pub fn amplitude(url: impl Into<String>, api_key: impl Into<String>) -> Self {
+        let mut sink = HttpSink::with_format(url, HttpFormat::Amplitude);
+        sink.api_key = api_key.into();
+        sink
+    }
+
+    /// Posts Mixpanel imports to `url` (`https://api.mixpanel.com/import`),
+    /// authenticated with the project token as basic-auth user. `strict=1`
+    /// is added to the query unless `url` sets `strict`, so Mixpanel names
+    /// the events it refuses. For a service account, add
+    /// `project_id=..` to the URL and call [`basic_auth`](HttpSink::basic_auth).
+    pub fn mixpanel(url: impl Into<String>, project_token: impl AsRef<str>) -> Self {
+        let url = url.into();
+        let url = match url::Url::parse(&url) {
+            Ok(mut parsed) if !parsed.query_pairs().any(|(name, _)| name == "strict") => {
+                parsed.query_pairs_mut().append_pair("strict", "1");
+                parsed.to_string()
+            }
+            _ => url,
+        };
+        HttpSink::with_format(url, HttpFormat::Mixpanel).basic_auth(project_token, "")
+    }
+
+    /// Sends `Authorization: Basic base64(user:password)` (replacing the
+    /// write key or project token of [`segment`](HttpSink::segment) and
+    /// [`mixpanel`](HttpSink::mixpanel)).
+    pub fn basic_auth(mut self, user: impl AsRef<str>, password: impl AsRef<str>) -> Self {
+        let credentials = format!("{}:{}", user.as_ref(), password.as_ref());
+        self.basic_auth = Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(credentials)
+        ));
+        self
+    }
+
+    /// The id of the user every event is about (for a process that serves
+    /// one user, such as a CLI): Segment's `userId`, PostHog's and Mixpanel's
+    /// `distinct_id`, Amplitude's `user_id` (at least 5 characters there).
+    /// Without it, events are anonymous and carry the
+    /// [`anonymous_id`](HttpSink::anonymous_id).
+    pub fn user_id(mut self, id: impl Into<String>) -> Self {
+        self.user_id = Some(id.into());
+        self
+    }
+
+    /// The id of anonymous events: Segment's `anonymousId`, PostHog's and
+    /// Mixpanel's `distinct_id`, Amplitude's `device_id`. Defaults to a
+    /// random id per sink; set a stable installation or device id so the
+    /// vendor sees one visitor across runs.
     pub fn anonymous_id(mut self, id: impl Into<String>) -> Self {
-        if let HttpFormat::Segment { anonymous_id, .. } = &mut self.format {
-            *anonymous_id = id.into();
-        }
+        self.anonymous_id = id.into();
         self
     }
 
@@ -99,9 +171,27 @@ impl HttpSink {
         self.header("Authorization", value)
     }
 
-    /// Adds a request header.
+    /// Sends `Authorization: Bearer <token()>`, calling `token` before every
+    /// request (and once more after a 401), so a token can be refreshed
+    /// without rebuilding the client.
+    pub fn bearer_token_fn(self, token: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        self.header_provider(move |_: &HeaderRequest| {
+            Ok(vec![(
+                "Authorization".to_owned(),
+                format!("Bearer {}", token()),
+            )])
+        })
+    }
+
+    /// Adds a provider of headers asked before every request.
+    pub fn header_provider(mut self, provider: impl HeaderProvider) -> Self {
+        self.providers.push(Box::new(provider));
+        self
+    }
+
+    /// Adds a request header (replacing one of the same name).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        set_header(&mut self.headers, name.into(), value.into());
         self
     }
 
@@ -118,133 +208,260 @@ impl HttpSink {
         self
     }
 
-    /// The URL posted to.
+    /// The URL posted to, as given (credentials included).
     pub fn url(&self) -> &str {
         &self.url
     }
 
-    fn build_body(&mut self, batch: &[Envelope]) {
-        let body = &mut self.body;
-        body.clear();
-        match &self.format {
-            HttpFormat::Events => {
-                body.extend_from_slice(b"{\"events\":[");
-                for (i, envelope) in batch.iter().enumerate() {
-                    if i > 0 {
-                        body.push(b',');
-                    }
-                    body.extend_from_slice(envelope.json());
-                }
-                body.extend_from_slice(b"]}");
-            }
-            HttpFormat::Segment { anonymous_id, .. } => {
-                body.extend_from_slice(b"{\"batch\":[");
-                let mut first = true;
-                for envelope in batch {
-                    let Some((name, params)) = envelope.split() else {
-                        tracing::warn!("skipping an envelope that is not an event");
-                        continue;
-                    };
-                    if !first {
-                        body.push(b',');
-                    }
-                    first = false;
-                    body.extend_from_slice(b"{\"type\":\"track\",\"event\":");
-                    crate::json::write_str(body, &name);
-                    body.extend_from_slice(b",\"properties\":");
-                    body.extend_from_slice(&params);
-                    body.extend_from_slice(b",\"messageId\":");
-                    crate::json::write_str(body, &envelope.message_id());
-                    body.extend_from_slice(b",\"timestamp\":");
-                    crate::json::write_str(body, &rfc3339_ms(envelope.timestamp_ms()));
-                    body.extend_from_slice(b",\"anonymousId\":");
-                    crate::json::write_str(body, anonymous_id);
-                    body.push(b'}');
-                }
-                body.extend_from_slice(b"],\"sentAt\":");
-                crate::json::write_str(body, &rfc3339_ms(super::super::now_ms()));
-                body.push(b'}');
-            }
+    /// The body format.
+    pub fn format(&self) -> HttpFormat {
+        self.format
+    }
+
+    /// Who `envelope` is about. The sink-level ids for now; a per-event
+    /// user id read from the envelope will take precedence over `user_id`.
+    fn identity<'a>(&'a self, _envelope: &'a Envelope) -> Identity<'a> {
+        Identity {
+            user_id: self.user_id.as_deref(),
+            anonymous_id: &self.anonymous_id,
         }
     }
 
-    #[cfg(feature = "gzip")]
-    fn compress(&self) -> Result<Vec<u8>, SinkError> {
-        use std::io::Write;
-        let mut encoder = flate2::write::GzEncoder::new(
-            Vec::with_capacity(self.body.len() / 4),
-            flate2::Compression::fast(),
+    /// Writes the body of `batch` into `self.body`; refuses (before any
+    /// request) the events the format cannot express.
+    fn build_body(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+        let mut body = std::mem::take(&mut self.body);
+        body.clear();
+        let result = self.write_body(batch, &mut body);
+        self.body = body;
+        result
+    }
+
+    fn write_body(&self, batch: &[Envelope], out: &mut Vec<u8>) -> Result<(), SinkError> {
+        let Some(vendor) = Vendor::of(self.format) else {
+            out.extend_from_slice(b"{\"events\":[");
+            for (i, envelope) in batch.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(envelope.json());
+            }
+            out.extend_from_slice(b"]}");
+            return Ok(());
+        };
+        vendor.open(out, &self.api_key);
+        let mut refused = Vec::new();
+        let mut first_reason = String::new();
+        let mut written = 0usize;
+        for (index, envelope) in batch.iter().enumerate() {
+            let event = Event::of(envelope, self.identity(envelope))
+                .and_then(|event| vendor.check(&event).map(|()| event));
+            match event {
+                Ok(event) => {
+                    if written > 0 {
+                        out.push(b',');
+                    }
+                    written += 1;
+                    vendor.event(out, &event);
+                }
+                Err(Refused(reason)) => {
+                    if refused.is_empty() {
+                        first_reason = reason;
+                    }
+                    refused.push(index);
+                }
+            }
+        }
+        vendor.close(out);
+        if refused.is_empty() {
+            return Ok(());
+        }
+        Err(SinkError::rejected_events(
+            format!(
+                "{} event(s) cannot be written in the {} format; the first: {first_reason}",
+                refused.len(),
+                self.format
+            ),
+            refused,
+        ))
+    }
+
+    /// The request body, compressed when asked.
+    fn payload(&self) -> Result<Cow<'_, [u8]>, SinkError> {
+        #[cfg(feature = "gzip")]
+        if self.gzip {
+            use std::io::Write;
+            let mut encoder = flate2::write::GzEncoder::new(
+                Vec::with_capacity(self.body.len() / 4),
+                flate2::Compression::fast(),
+            );
+            encoder.write_all(&self.body)?;
+            return Ok(Cow::Owned(encoder.finish()?));
+        }
+        Ok(Cow::Borrowed(&self.body))
+    }
+
+    /// The headers of one request: basic auth, then the sink's headers, then
+    /// the providers' (a later header replaces an earlier one of its name).
+    fn request_headers(&self, request: &HeaderRequest) -> Result<Vec<(String, String)>, SinkError> {
+        let mut headers = Vec::with_capacity(self.headers.len() + 3);
+        set_header(
+            &mut headers,
+            "Content-Type".into(),
+            "application/json".into(),
         );
-        encoder.write_all(&self.body)?;
-        Ok(encoder.finish()?)
+        if let Some(value) = &self.basic_auth {
+            set_header(&mut headers, "Authorization".into(), value.clone());
+        }
+        for (name, value) in &self.headers {
+            set_header(&mut headers, name.clone(), value.clone());
+        }
+        for provider in &self.providers {
+            let provided = provider.headers(request).map_err(|error| {
+                SinkError::retryable(format!("a header provider failed: {error}"))
+            })?;
+            for (name, value) in provided {
+                set_header(&mut headers, name, value);
+            }
+        }
+        if self.gzip {
+            set_header(&mut headers, "Content-Encoding".into(), "gzip".into());
+        }
+        Ok(headers)
+    }
+
+    /// One POST of `payload`.
+    fn post(&self, payload: &[u8], request: &HeaderRequest) -> Result<Reply, SinkError> {
+        let mut call = self.agent.post(&self.url).timeout(self.timeout);
+        for (name, value) in self.request_headers(request)? {
+            call = call.set(&name, &value);
+        }
+        let (status, retry_after, response) = match call.send_bytes(payload) {
+            Ok(response) => (response.status(), None, response),
+            Err(ureq::Error::Status(status, response)) => {
+                let retry_after = response
+                    .header("Retry-After")
+                    .and_then(|value| parse_retry_after(value, SystemTime::now()));
+                (status, retry_after, response)
+            }
+            Err(ureq::Error::Transport(error)) => {
+                let message = self.scrub(transport_message(&error));
+                tracing::debug!(url = %self.shown_url, error = %message, "analytics request failed");
+                return Err(SinkError::retryable(message));
+            }
+        };
+        // Read the body (bounded) so the connection can be reused and a
+        // vendor's error body can be interpreted.
+        let mut body = String::new();
+        let _ = response
+            .into_reader()
+            .take(MAX_RESPONSE_BODY)
+            .read_to_string(&mut body);
+        Ok(Reply {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Maps an answer that is not a success to the worker's classification.
+    fn classify(&self, reply: &Reply, batch_len: usize) -> SinkError {
+        if reply.status == 400 {
+            let refused = Vendor::of(self.format)
+                .map(|vendor| vendor.refused_events(&reply.body))
+                .unwrap_or_default();
+            if !refused.is_empty() && refused.len() < batch_len {
+                tracing::warn!(
+                    url = %self.shown_url,
+                    events = refused.len(),
+                    body = snippet(&reply.body),
+                    "analytics endpoint refused some events of a batch"
+                );
+                return SinkError::rejected_events(
+                    format!("HTTP 400: {}", snippet(&reply.body)),
+                    refused,
+                );
+            }
+        }
+        classify_status(
+            reply.status,
+            reply.retry_after,
+            snippet(&reply.body),
+            &self.shown_url,
+        )
+    }
+
+    /// `text` with the raw URL replaced by its redacted form.
+    fn scrub(&self, text: String) -> String {
+        let mut text = text;
+        if let Ok(parsed) = url::Url::parse(&self.url) {
+            text = text.replace(parsed.as_str(), &self.shown_url);
+        }
+        text.replace(&self.url, &self.shown_url)
     }
 }
 
 impl Sink for HttpSink {
     fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
-        self.build_body(batch);
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .timeout(self.timeout)
-            .set("Content-Type", "application/json");
-        for (name, value) in &self.headers {
-            request = request.set(name, value);
-        }
-        if let HttpFormat::Segment { write_key, .. } = &self.format {
-            request = request.set(
-                "Authorization",
-                &format!("Basic {}", base64(format!("{write_key}:").as_bytes())),
-            );
-        }
-        let result = {
-            #[cfg(feature = "gzip")]
-            {
-                if self.gzip {
-                    let compressed = self.compress()?;
-                    request
-                        .set("Content-Encoding", "gzip")
-                        .send_bytes(&compressed)
-                } else {
-                    request.send_bytes(&self.body)
-                }
+        self.build_body(batch)?;
+        let payload = self.payload()?;
+        let mut request = HeaderRequest::default();
+        loop {
+            let reply = self.post(&payload, &request)?;
+            if (200..300).contains(&reply.status) {
+                return Ok(());
             }
-            #[cfg(not(feature = "gzip"))]
-            {
-                request.send_bytes(&self.body)
+            if reply.status == 401 && !request.unauthorized() && !self.providers.is_empty() {
+                tracing::debug!(url = %self.shown_url, "HTTP 401: asking for fresh credentials");
+                request = HeaderRequest::after_401();
+                continue;
             }
-        };
-        match result {
-            Ok(response) => {
-                let status = response.status();
-                // Read the body so the connection can be reused.
-                let mut text = String::new();
-                let _ = response
-                    .into_reader()
-                    .take(64 * 1024)
-                    .read_to_string(&mut text);
-                if (200..300).contains(&status) {
-                    Ok(())
-                } else {
-                    Err(classify_status(status, None, &text, &self.url))
-                }
-            }
-            Err(ureq::Error::Status(status, response)) => {
-                let retry_after = response.header("Retry-After").and_then(parse_retry_after);
-                let mut text = String::new();
-                let _ = response.into_reader().take(4096).read_to_string(&mut text);
-                Err(classify_status(status, retry_after, &text, &self.url))
-            }
-            Err(ureq::Error::Transport(error)) => {
-                tracing::debug!(url = %self.url, %error, "analytics request failed");
-                Err(SinkError::retryable(format!("transport error: {error}")))
-            }
+            return Err(self.classify(&reply, batch.len()));
         }
     }
 
     fn name(&self) -> &str {
         "http"
     }
+}
+
+/// How much of a response body is read.
+const MAX_RESPONSE_BODY: u64 = 64 * 1024;
+
+/// The longest `Retry-After` taken from a server (the policy caps it further).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+/// An answer with a status.
+struct Reply {
+    status: u16,
+    retry_after: Option<Duration>,
+    body: String,
+}
+
+/// The start of a response body, for messages and logs.
+fn snippet(body: &str) -> &str {
+    const MAX: usize = 512;
+    if body.len() <= MAX {
+        return body;
+    }
+    let mut end = MAX;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    &body[..end]
+}
+
+/// A transport error without the URL ureq puts in front of it.
+fn transport_message(error: &ureq::Transport) -> String {
+    let mut message = format!("transport error: {}", error.kind());
+    if let Some(detail) = error.message() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    if let Some(source) = std::error::Error::source(error) {
+        message.push_str(&format!(": {source}"));
+    }
+    message
 }
 
 /// Maps an HTTP error status to the worker's classification.
@@ -266,65 +483,20 @@ fn classify_status(status: u16, retry_after: Option<Duration>, body: &str, url: 
     }
 }
 
-/// `Retry-After` as delta-seconds (integer or decimal); HTTP dates are ignored.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let seconds: f64 = value.trim().parse().ok()?;
-    if seconds.is_finite() && seconds >= 0.0 {
-        Some(Duration::from_secs_f64(seconds.min(86_400.0)))
-    } else {
-        None
+/// `Retry-After` as delta-seconds (integer or decimal) or as an HTTP date
+/// (a date in the past means now).
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64())));
     }
-}
-
-/// `2026-11-25T13:05:00.123Z` from Unix milliseconds.
-pub(crate) fn rfc3339_ms(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms % 1000
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
     )
-}
-
-/// Standard base64 with padding (for basic auth).
-fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(ALPHABET[(n >> 18) as usize & 63] as char);
-        out.push(ALPHABET[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            ALPHABET[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            ALPHABET[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
 }
 
 #[cfg(test)]
@@ -332,12 +504,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_base64() {
-        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_ms(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
-        assert_eq!(base64(b"key:"), "a2V5Og==");
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b"abc"), "YWJj");
+    fn basic_auth_is_standard_base64() {
+        // RudderStack's documented example: write key `1Xk5DChfJAol3xtW7qNnK1apo5p`.
+        let sink = HttpSink::segment("http://127.0.0.1/v1/batch", "1Xk5DChfJAol3xtW7qNnK1apo5p");
+        assert_eq!(
+            sink.basic_auth.as_deref(),
+            Some("Basic MVhrNURDaGZKQW9sM3h0VzdxTm5LMWFwbzVwOg==")
+        );
+        let sink = HttpSink::new("http://127.0.0.1/").basic_auth("ab", "c");
+        assert_eq!(sink.basic_auth.as_deref(), Some("Basic YWI6Yw=="));
     }
 
     #[test]
@@ -349,8 +524,43 @@ mod tests {
         assert_eq!(kind(503), Retryable);
         assert_eq!(kind(413), TooLarge);
         assert_eq!(kind(400), Permanent);
+        assert_eq!(kind(401), Permanent);
         assert_eq!(kind(404), Permanent);
-        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        let parse = |value| parse_retry_after(value, now);
+        assert_eq!(parse(" 2 "), Some(Duration::from_secs(2)));
+        assert_eq!(parse("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse("-1"), None);
+        assert_eq!(
+            parse("Wed, 21 Oct 2015 07:28:30 GMT"),
+            Some(Duration::from_secs(30))
+        );
+        // The obsolete RFC 850 and asctime forms are HTTP dates too.
+        assert_eq!(
+            parse("Wednesday, 21-Oct-15 07:29:00 GMT"),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse("Wed Oct 21 07:28:05 2015"),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(parse("Tue, 20 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse("Fri, 21 Oct 2095 07:28:00 GMT"),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(parse("soon"), None);
+    }
+
+    #[test]
+    fn mixpanel_urls_get_strict_mode() {
+        let sink = HttpSink::mixpanel("https://api.mixpanel.com/import", "token");
+        assert_eq!(sink.url(), "https://api.mixpanel.com/import?strict=1");
+        let sink = HttpSink::mixpanel("https://api.mixpanel.com/import?strict=0", "token");
+        assert_eq!(sink.url(), "https://api.mixpanel.com/import?strict=0");
     }
 }

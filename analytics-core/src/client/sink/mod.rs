@@ -11,7 +11,7 @@ mod stdout;
 mod http;
 
 #[cfg(feature = "http")]
-pub use http::{HttpFormat, HttpSink};
+pub use http::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 pub use jsonl::JsonLinesSink;
 pub use memory::MemorySink;
 pub use stdout::StdoutSink;
@@ -182,6 +182,8 @@ pub struct SinkError {
     kind: SinkErrorKind,
     message: String,
     retry_after: Option<Duration>,
+    /// Indices (sorted, unique) of the events refused one by one.
+    rejected: Vec<usize>,
 }
 
 impl SinkError {
@@ -191,6 +193,7 @@ impl SinkError {
             kind: SinkErrorKind::Retryable,
             message: message.into(),
             retry_after: None,
+            rejected: Vec::new(),
         }
     }
 
@@ -200,6 +203,7 @@ impl SinkError {
             kind: SinkErrorKind::Permanent,
             message: message.into(),
             retry_after: None,
+            rejected: Vec::new(),
         }
     }
 
@@ -209,7 +213,32 @@ impl SinkError {
             kind: SinkErrorKind::TooLarge,
             message: message.into(),
             retry_after: None,
+            rejected: Vec::new(),
         }
+    }
+
+    /// Some events of the batch are refused for good, named by their index
+    /// in the batch (a vendor's per-event validation, such as Amplitude's 400
+    /// body): the worker drops them as `rejected` and sends the others again
+    /// at once (a resend, not a retry). Naming no event, or every event,
+    /// rejects the whole batch; indices past the batch are ignored.
+    pub fn rejected_events(
+        message: impl Into<String>,
+        indices: impl IntoIterator<Item = usize>,
+    ) -> Self {
+        let mut rejected: Vec<usize> = indices.into_iter().collect();
+        rejected.sort_unstable();
+        rejected.dedup();
+        SinkError {
+            rejected,
+            ..SinkError::permanent(message)
+        }
+    }
+
+    /// The indices given to [`rejected_events`](SinkError::rejected_events),
+    /// sorted; empty when the error is about the whole batch.
+    pub fn rejected(&self) -> &[usize] {
+        &self.rejected
     }
 
     /// Asks the worker to wait this long before the retry (`Retry-After`).
