@@ -136,7 +136,10 @@ mod tests {
         let sql = ddl(&["--plan", path.to_str().unwrap(), "--database", "a"])
             .unwrap()
             .unwrap();
-        assert_eq!(sql.matches("CREATE TABLE IF NOT EXISTS").count(), plan.events.len());
+        assert_eq!(
+            sql.matches("CREATE TABLE IF NOT EXISTS").count(),
+            plan.events.len()
+        );
         assert!(sql.contains("CREATE TABLE IF NOT EXISTS `a`.`codex_command_execution_event`\n("));
         assert!(sql.contains("    `app_server_client__rpc_transport` Enum8('stdio' = 1, 'websocket' = 2, 'in_process' = 3),\n"));
         assert!(sql.contains("    `exit_code` Nullable(Int32),\n"));
@@ -150,8 +153,15 @@ mod tests {
         let sql = ddl(&["--plan", path.to_str().unwrap(), "--cluster", "main"])
             .unwrap()
             .unwrap();
-        assert_eq!(sql.matches(" ON CLUSTER `main`").count(), 2 * plan.events.len());
-        assert_eq!(sql.matches("ENGINE = Distributed('main', currentDatabase(), ").count(), plan.events.len());
+        assert_eq!(
+            sql.matches(" ON CLUSTER `main`").count(),
+            2 * plan.events.len()
+        );
+        assert_eq!(
+            sql.matches("ENGINE = Distributed('main', currentDatabase(), ")
+                .count(),
+            plan.events.len()
+        );
     }
 
     #[test]
@@ -164,31 +174,52 @@ mod tests {
         new.events[0].fields.push(added);
         let old_path = plan_file("old.json", &old);
         let new_path = plan_file("new.json", &new);
-        let sql = ddl(&["--plan", new_path.to_str().unwrap(), "--from", old_path.to_str().unwrap()])
-            .unwrap()
-            .unwrap();
+        let sql = ddl(&[
+            "--plan",
+            new_path.to_str().unwrap(),
+            "--from",
+            old_path.to_str().unwrap(),
+        ])
+        .unwrap()
+        .unwrap();
         let event = &new.events[0].name;
         assert_eq!(
             sql,
             format!("ALTER TABLE `{event}` ADD COLUMN `new_note` Nullable(String) AFTER `failed_agent_count`;\n\n")
         );
-        let same = ddl(&["--plan", old_path.to_str().unwrap(), "--from", old_path.to_str().unwrap()])
-            .unwrap()
-            .unwrap();
+        let same = ddl(&[
+            "--plan",
+            old_path.to_str().unwrap(),
+            "--from",
+            old_path.to_str().unwrap(),
+        ])
+        .unwrap()
+        .unwrap();
         assert_eq!(same, "-- no changes\n");
         // Back again: the field is removed, which is breaking.
-        let refusal = ddl(&["--plan", old_path.to_str().unwrap(), "--from", new_path.to_str().unwrap()])
-            .unwrap()
-            .unwrap_err();
+        let refusal = ddl(&[
+            "--plan",
+            old_path.to_str().unwrap(),
+            "--from",
+            new_path.to_str().unwrap(),
+        ])
+        .unwrap()
+        .unwrap_err();
         assert!(refusal.contains("refusing to migrate"), "{refusal}");
-        assert!(refusal.contains(&format!("[breaking] {event}.new_note: field removed")), "{refusal}");
+        assert!(
+            refusal.contains(&format!("[breaking] {event}.new_note: field removed")),
+            "{refusal}"
+        );
     }
 
     #[test]
     fn an_unknown_dialect_is_an_error() {
         let path = plan_file("d.json", &codex_plan());
         let error = ddl(&["--plan", path.to_str().unwrap(), "--dialect", "postgres"]).unwrap_err();
-        assert_eq!(error.to_string(), "unknown dialect \"postgres\": the dialects are: clickhouse");
+        assert_eq!(
+            error.to_string(),
+            "unknown dialect \"postgres\": the dialects are: clickhouse"
+        );
         assert!(ddl(&["--plan", path.to_str().unwrap(), "--server-version", "new"]).is_err());
     }
 }

@@ -412,6 +412,9 @@ mod tests {
         write_uuid(&id, &mut out);
         let envelope = crate::client::Envelope::new(b"{}".to_vec(), id, 0);
         assert_eq!(String::from_utf8(out).unwrap(), envelope.message_id());
-        assert_eq!(envelope.message_id(), "01234567-89ab-cdef-1032-547698badcfe");
+        assert_eq!(
+            envelope.message_id(),
+            "01234567-89ab-cdef-1032-547698badcfe"
+        );
     }
 }
