@@ -45,6 +45,13 @@ pub fn server_with_zookeeper() -> Option<&'static ClickHouse> {
         .as_ref()
 }
 
+/// Prints past the test harness's capture (which hides a passing test's
+/// output), once per test binary.
+fn notice(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
 fn required() -> bool {
     std::env::var("ANALYTICS_REQUIRE_CLICKHOUSE").is_ok_and(|value| value == "1")
 }
@@ -63,9 +70,9 @@ fn start_zookeeper() -> Option<u16> {
             "ANALYTICS_REQUIRE_CLICKHOUSE=1 but ZooKeeper is not installed \
              (apt-get install -y zookeeper)"
         );
-        eprintln!(
+        notice(
             "SKIPPED: no ZooKeeper (/usr/share/java/zookeeper.jar and java); install it with \
-             `apt-get install -y zookeeper` to run the ClickHouse cluster tests"
+             `apt-get install -y zookeeper` to run the ClickHouse cluster tests",
         );
         return None;
     };
@@ -136,8 +143,11 @@ fn spawn_owned(mut command: Command) -> Child {
 
 /// The binary that runs a server: `clickhouse-server`, or `clickhouse server`.
 fn find_binary() -> Option<(PathBuf, Vec<String>)> {
+    // An explicit binary (`clickhouse-server`, or a path that does not exist
+    // to see the skip without uninstalling).
     if let Some(path) = std::env::var_os("ANALYTICS_CLICKHOUSE_SERVER") {
-        return Some((PathBuf::from(path), Vec::new()));
+        let path = PathBuf::from(path);
+        return path.is_file().then_some((path, Vec::new()));
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
@@ -160,9 +170,9 @@ fn start(zookeeper: Option<u16>) -> Option<ClickHouse> {
             "ANALYTICS_REQUIRE_CLICKHOUSE=1 but no clickhouse-server is installed \
              (apt-get install -y clickhouse-server)"
         );
-        eprintln!(
+        notice(
             "SKIPPED: no clickhouse-server found (PATH, /usr/sbin); install it with \
-             `apt-get install -y clickhouse-server` to run the ClickHouse tests"
+             `apt-get install -y clickhouse-server` to run the ClickHouse tests",
         );
         return None;
     };
