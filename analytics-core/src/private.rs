@@ -3,6 +3,7 @@
 //! Generated code reaches the runtime only through `::analytics_core::__private`
 //! (or `<crate = path>::__private`), so it compiles in any user crate.
 
+use std::any::TypeId;
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
@@ -487,6 +488,10 @@ pub fn event_schema<E: AnalyticsEvent>(
     description: &'static str,
     rust_type: &'static str,
 ) -> &'static EventSchema {
+    if let Some(schema) = cell.get() {
+        return schema;
+    }
+    let _building = crate::schema::building::enter(None);
     cell.get_or_init(|| {
         let mut fields = Vec::new();
         E::__field_schemas("", &mut fields);
@@ -503,12 +508,33 @@ pub fn event_schema<E: AnalyticsEvent>(
     })
 }
 
-/// Builds (once) and leaks the schema of a nested object.
-pub fn object_schema<T: FieldSet>(
+/// The type of a field holding a nested object `T`: `FieldType::Object` of
+/// its schema (built once), or `FieldType::Ref` of its name when asked while
+/// that schema is being built on this thread (a recursive type).
+pub fn object_type<T: FieldSet + 'static>(
+    cell: &'static OnceLock<ObjectSchema>,
+    description: &'static str,
+) -> FieldType {
+    if let Some(schema) = cell.get() {
+        return FieldType::Object(schema);
+    }
+    if crate::schema::building::contains(TypeId::of::<T>()) {
+        return FieldType::Ref(T::TYPE_NAME);
+    }
+    FieldType::Object(object_schema::<T>(cell, description))
+}
+
+/// Builds (once) and leaks the schema of a nested object (see [`object_type`]
+/// for a field's type, which handles recursive types).
+pub fn object_schema<T: FieldSet + 'static>(
     cell: &'static OnceLock<ObjectSchema>,
     description: &'static str,
 ) -> &'static ObjectSchema {
-    cell.get_or_init(|| {
+    if let Some(schema) = cell.get() {
+        return schema;
+    }
+    let _building = crate::schema::building::enter(Some(TypeId::of::<T>()));
+    let schema = cell.get_or_init(|| {
         let mut fields = Vec::new();
         T::__field_schemas("", &mut fields);
         ObjectSchema {
@@ -517,7 +543,36 @@ pub fn object_schema<T: FieldSet>(
             fields: Box::leak(fields.into_boxed_slice()),
             checks: &[],
         }
-    })
+    });
+    crate::schema::building::built_object(schema);
+    schema
+}
+
+/// The type of a field holding an enum with data variants `T`: `Union` of its
+/// schema (`build` runs once), or `Ref` of `name` when asked while that schema
+/// is being built on this thread (a recursive enum).
+pub fn union_type<T: 'static>(
+    cell: &'static OnceLock<UnionSchema>,
+    name: &'static str,
+    build: fn() -> UnionSchema,
+) -> FieldType {
+    if let Some(schema) = cell.get() {
+        return FieldType::Union(schema);
+    }
+    if crate::schema::building::contains(TypeId::of::<T>()) {
+        return FieldType::Ref(name);
+    }
+    let _building = crate::schema::building::enter(Some(TypeId::of::<T>()));
+    let schema = cell.get_or_init(build);
+    crate::schema::building::built_union(schema);
+    FieldType::Union(schema)
+}
+
+/// The object or union built in this process with this Rust name (the first
+/// one built, if several types share the name): what a [`FieldType::Ref`]
+/// names, for a reader that meets it outside the type it refers to.
+pub fn resolve_ref(name: &str) -> Option<FieldType> {
+    crate::schema::building::resolve(name)
 }
 
 // ----------------------------------------------------------------- catalog

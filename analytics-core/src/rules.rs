@@ -298,19 +298,6 @@ pub fn one_of<T: TextValue + ?Sized>(
     }
 }
 
-/// Records the error a `custom` function or a struct-level `check` returned.
-#[inline]
-pub fn user_rule<E: std::fmt::Display>(
-    result: Result<(), E>,
-    rule: &'static str,
-    path: &Path<'_>,
-    errors: &mut ValidationErrors,
-) {
-    if let Err(error) = result {
-        errors.push(path.render(), rule, error.to_string());
-    }
-}
-
 /// What a `custom` rule or a struct-level `check` returns: `Result<(), E>`
 /// with `E: Display` (a `String`, an error type...).
 #[diagnostic::on_unimplemented(

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+pub(crate) mod building;
 mod words;
 
 pub(crate) use words::{describe, describe_with, HasTypeShape, RuleShape, TypeShape};

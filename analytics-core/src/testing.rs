@@ -17,7 +17,7 @@
 //! binary: reference your events so they are linked in) with the committed
 //! snapshot, and:
 //!
-//! - **fails** on a breaking change (see [`crate::plan::diff`]) in an event
+//! - **fails** on a breaking change (see [`crate::plan::PlanDiff`]) in an event
 //!   whose `version` was not raised, printing the diff report;
 //! - **passes** otherwise. When the plan changed (compatible changes, or
 //!   breaking ones with a raised version) it rewrites the snapshot so that the

@@ -47,14 +47,23 @@ impl Definitions {
         key
     }
 
-    /// The key of the object with this Rust name met last (what a
-    /// [`PlanType::Ref`] inside it points to).
-    pub(crate) fn object_key_by_name(&self, name: &str) -> Option<String> {
-        self.objects
+    /// The key of the object or union with this Rust name met last (what a
+    /// [`PlanType::Ref`](crate::plan::PlanType::Ref) inside it points to).
+    pub(crate) fn key_by_name(&self, name: &str) -> Option<String> {
+        let object = self
+            .objects
             .iter()
             .rev()
-            .find(|(_, object)| object.name == name)
-            .map(|(key, _)| key.clone())
+            .find(|(_, object)| object.name == name);
+        let union = self
+            .unions
+            .iter()
+            .rev()
+            .find(|(_, union)| union.name == name);
+        object
+            .map(|(key, _)| key)
+            .or(union.map(|(key, _)| key))
+            .cloned()
     }
 
     pub(crate) fn union_key(&mut self, union: &Arc<PlanUnion>) -> String {

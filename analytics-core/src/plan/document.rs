@@ -1,28 +1,7 @@
 //! The plan's JSON document: its layout as serde types, written by
 //! [`TrackingPlan::to_json`] and read by [`TrackingPlan::from_json`].
 //!
-//! ```json
-//! {
-//!   "format_version": 1,
-//!   "events": [{"name": "..", "version": 1, "description": "..", "rust_type": "..",
-//!               "envelope": [..], "fields": [<field>, ..], "checks": [..], "write_only": true}],
-//!   "objects": {"Key": {"name": "..", "description": "..", "fields": [..], "checks": [..]}},
-//!   "enums": {"Key": {"name": "..", "description": "..", "values": [{"name": "..", "description": ".."}]}},
-//!   "unions": {"Key": {"name": "..", "description": "..", "tagging": "external", "variants": [..]}}
-//! }
-//! ```
-//!
-//! A field is `{"name", "rust_path", "type", "required", "nullable",
-//! "description", "rules", "pii", "deprecated"}`; a type is a name (`"string"`,
-//! `"u64"`, `"f64"`, `"boolean"`, `"any"`) or an object with one key
-//! (`{"array": <type>}`, `{"nullable": <type>}`, `{"enum": "Key"}`,
-//! `{"object": "Key"}`, `{"union": "Key"}`, `{"ref": "RustName"}`,
-//! `{"map": {"keys": "EnumKey", "values": <type>}}`, `{"json": <JSON Schema>}`);
-//! a rule is `"non_empty"` or `{"range": {"min", "max"}}`, `{"length": ..}`,
-//! `{"pattern": ".."}`, `{"one_of": [..]}`, `{"custom": "path"}`. Keys that
-//! would be empty (`envelope`, `checks`, `rules`, `unions`) or false (`pii`,
-//! `write_only`) are left out, so that a plan without them is written as
-//! before they existed.
+//! The layout is documented at [`PLAN_FORMAT_VERSION`](crate::plan::PLAN_FORMAT_VERSION).
 //!
 //! Objects, enums and unions are written once under their key and referenced
 //! by it; reading shares each definition (`Arc`), so a document that refers to
@@ -323,7 +302,8 @@ impl TrackingPlan {
     /// The JSON rendering: pretty, keys and events in a fixed order, nested
     /// objects, enums and unions written once under `"objects"`, `"enums"` and
     /// `"unions"`, so that a committed file diffs cleanly.
-    /// [`TrackingPlan::from_json`] reads it back. See [the layout](self).
+    /// [`TrackingPlan::from_json`] reads it back. The layout is described
+    /// at [`PLAN_FORMAT_VERSION`].
     pub fn to_json(&self) -> String {
         let mut writer = Writer::default();
         let events = self
@@ -374,7 +354,7 @@ impl TrackingPlan {
     pub fn from_json(json: &str) -> Result<TrackingPlan, PlanError> {
         // The version first: a newer layout may not parse as this one.
         if let Some(version) = parse::<Version>(json)?.0 {
-            if !version.as_u64().is_some_and(|v| v <= PLAN_FORMAT_VERSION) {
+            if version.as_u64().is_none_or(|v| v > PLAN_FORMAT_VERSION) {
                 return Err(PlanError::new(
                     "format_version",
                     format!(

@@ -39,10 +39,16 @@
 //! | `non_empty` | `minLength: 1` / `minItems: 1` |
 //! | `pattern` | `pattern` (a search in both; the regex dialects agree on the common syntax) |
 //! | `one_of` | `enum` |
+//! | `BTreeMap<K, V>` / `HashMap<K, V>` | `"type": "object"`, `additionalProperties` of `V`; `propertyNames: {"enum": [..]}` for `AnalyticsEnum` keys |
+//! | `serde_json::Value`, `#[analytics(serde)]` | `{}` |
+//! | `#[analytics(serde, schema = f)]` | what `f()` returns |
+//! | `AnalyticsEnum` with data variants | `$ref` to a `$defs` entry with a `oneOf`, one entry per variant as serde writes it in the enum's tagging (see [`PlanUnion`](crate::plan::PlanUnion)) |
+//! | a recursive type (`FieldType::Ref`) | `$ref` to the enclosing object's `$defs` entry |
+//! | `#[analytics(envelope)]` fields | top-level properties between `event_type` and `event_params`, required when always written |
 //! | `custom`, struct-level `check` | not expressible: left out |
 //! | doc comments, `pii`, `deprecated`, version | `description`, `"x-pii": true`, `"deprecated": true`, `"x-event-version"` |
 //!
-//! Nested objects and enums are written once under `$defs` (keyed by their
+//! Nested objects, enums and unions are written once under `$defs` (keyed by their
 //! Rust name; `Name_2`... when two different types share a name) and
 //! referenced with `$ref`. [`TrackingPlan::json_schema`] puts every event's
 //! envelope under `$defs` (keyed by event name) and accepts exactly one of them
@@ -57,11 +63,12 @@
 use serde_json::{json, Map, Value};
 
 use crate::plan::definitions::Definitions;
-use crate::plan::{
-    PlanEnum, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, PlanUnion, PlanVariant,
-    PlanVariantShape, TrackingPlan,
-};
-use crate::schema::{Bound, EventSchema, IntegerKind, Tagging};
+use crate::plan::{PlanEnum, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, TrackingPlan};
+use crate::schema::{Bound, EventSchema, IntegerKind};
+
+mod unions;
+
+use unions::union_definition;
 
 /// The `$schema` of every schema written here: JSON Schema draft 2020-12.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -183,7 +190,7 @@ fn envelope(event: &PlanEvent, defs: &mut Definitions) -> Map<String, Value> {
 }
 
 /// `{"type": "object", "properties", "required", "additionalProperties": false}`.
-fn object_schema(fields: &[PlanField], defs: &mut Definitions) -> Map<String, Value> {
+pub(super) fn object_schema(fields: &[PlanField], defs: &mut Definitions) -> Map<String, Value> {
     let mut properties = Map::new();
     let mut required = Vec::new();
     for field in fields {
@@ -278,7 +285,7 @@ fn field_schema(field: &PlanField, defs: &mut Definitions) -> Map<String, Value>
     schema
 }
 
-fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
+pub(super) fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
     let mut schema = Map::new();
     match ty {
         PlanType::String => {
@@ -330,154 +337,13 @@ fn type_schema(ty: &PlanType, defs: &mut Definitions) -> Map<String, Value> {
             }
         },
         PlanType::Union(union) => return reference(&defs.union_key(union)),
-        PlanType::Ref(name) => match defs.object_key_by_name(name) {
-            Some(key) => return reference(&key),
-            // Not enclosed by its object: nothing to refer to, accept any value
-            // rather than reject valid data.
-            None => {}
-        },
-    }
-    schema
-}
-
-/// The `$defs` entry of a union: one schema per variant, as serde writes it.
-fn union_definition(union: &PlanUnion, defs: &mut Definitions) -> Map<String, Value> {
-    let variants = union
-        .variants
-        .iter()
-        .map(|variant| Value::Object(variant_schema(union.tagging, variant, defs)))
-        .collect();
-    let mut out = Map::new();
-    out.insert("title".into(), union.name.clone().into());
-    if !union.description.is_empty() {
-        out.insert("description".into(), union.description.clone().into());
-    }
-    out.insert("oneOf".into(), Value::Array(variants));
-    out
-}
-
-/// The payload of a variant (what serde writes for it, untagged).
-fn payload_schema(shape: &PlanVariantShape, defs: &mut Definitions) -> Map<String, Value> {
-    match shape {
-        PlanVariantShape::Unit => {
-            let mut schema = Map::new();
-            schema.insert("type".into(), "null".into());
-            schema
-        }
-        PlanVariantShape::Newtype(ty) => type_schema(ty, defs),
-        PlanVariantShape::Tuple(items) => {
-            let items: Vec<Value> = items
-                .iter()
-                .map(|item| Value::Object(type_schema(item, defs)))
-                .collect();
-            let mut schema = Map::new();
-            schema.insert("type".into(), "array".into());
-            schema.insert("minItems".into(), items.len().into());
-            schema.insert("maxItems".into(), items.len().into());
-            schema.insert("prefixItems".into(), Value::Array(items));
-            schema
-        }
-        PlanVariantShape::Struct(fields) => object_schema(fields, defs),
-    }
-}
-
-/// `{"type": "object", "properties": {tag: {"const": name}}, "required": [tag]}`.
-fn tag_object(tag: &str, name: &str) -> Map<String, Value> {
-    let mut properties = Map::new();
-    properties.insert(tag.to_owned(), json!({ "const": name }));
-    let mut schema = Map::new();
-    schema.insert("type".into(), "object".into());
-    schema.insert("properties".into(), Value::Object(properties));
-    schema.insert("required".into(), json!([tag]));
-    schema
-}
-
-fn variant_schema(
-    tagging: Tagging,
-    variant: &PlanVariant,
-    defs: &mut Definitions,
-) -> Map<String, Value> {
-    let name = variant.name.as_str();
-    let mut schema = match (tagging, &variant.shape) {
-        (Tagging::External, PlanVariantShape::Unit) => {
-            let mut schema = Map::new();
-            schema.insert("const".into(), name.into());
-            schema
-        }
-        (Tagging::External, shape) => {
-            let mut properties = Map::new();
-            properties.insert(name.to_owned(), Value::Object(payload_schema(shape, defs)));
-            let mut schema = Map::new();
-            schema.insert("type".into(), "object".into());
-            schema.insert("properties".into(), Value::Object(properties));
-            schema.insert("required".into(), json!([name]));
-            schema.insert("additionalProperties".into(), false.into());
-            schema
-        }
-        (Tagging::Internal { tag }, PlanVariantShape::Unit) => {
-            let mut schema = tag_object(tag, name);
-            schema.insert("additionalProperties".into(), false.into());
-            schema
-        }
-        (Tagging::Internal { tag }, PlanVariantShape::Struct(fields)) => {
-            internal_object(tag, name, fields, defs)
-        }
-        (Tagging::Internal { tag }, PlanVariantShape::Newtype(PlanType::Object(object))) => {
-            internal_object(tag, name, &object.fields, defs)
-        }
-        // A newtype of a map or of any value: the tag sits beside its keys.
-        (Tagging::Internal { tag }, shape) => {
-            let mut schema = Map::new();
-            schema.insert(
-                "allOf".into(),
-                json!([
-                    Value::Object(tag_object(tag, name)),
-                    Value::Object(payload_schema(shape, defs)),
-                ]),
-            );
-            schema
-        }
-        (Tagging::Adjacent { tag, .. }, PlanVariantShape::Unit) => {
-            let mut schema = tag_object(tag, name);
-            schema.insert("additionalProperties".into(), false.into());
-            schema
-        }
-        (Tagging::Adjacent { tag, content }, shape) => {
-            let mut schema = tag_object(tag, name);
-            if let Some(Value::Object(properties)) = schema.get_mut("properties") {
-                properties.insert(
-                    content.to_owned(),
-                    Value::Object(payload_schema(shape, defs)),
-                );
+        PlanType::Ref(name) => {
+            // Not enclosed by its object (a plan edited by hand): nothing to
+            // refer to; any value is accepted rather than valid data rejected.
+            if let Some(key) = defs.key_by_name(name) {
+                return reference(&key);
             }
-            schema.insert("required".into(), json!([tag, content]));
-            schema.insert("additionalProperties".into(), false.into());
-            schema
         }
-        (Tagging::Untagged, shape) => payload_schema(shape, defs),
-    };
-    if !variant.description.is_empty() {
-        schema.insert("description".into(), variant.description.clone().into());
-    }
-    schema
-}
-
-/// An internally tagged variant with named fields: the tag, then the fields.
-fn internal_object(
-    tag: &str,
-    name: &str,
-    fields: &[PlanField],
-    defs: &mut Definitions,
-) -> Map<String, Value> {
-    let mut schema = object_schema(fields, defs);
-    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
-        let mut with_tag = Map::new();
-        with_tag.insert(tag.to_owned(), json!({ "const": name }));
-        with_tag.extend(std::mem::take(properties));
-        *properties = with_tag;
-    }
-    if let Some(Value::Array(required)) = schema.get_mut("required") {
-        required.insert(0, Value::String(tag.to_owned()));
     }
     schema
 }
@@ -623,120 +489,4 @@ fn nullable(mut schema: Map<String, Value>) -> Map<String, Value> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::plan::PlanEnumValue;
-
-    fn field(name: &str, ty: PlanType) -> PlanField {
-        PlanField {
-            name: name.into(),
-            rust_path: name.into(),
-            ty,
-            required: true,
-            nullable: false,
-            description: String::new(),
-            rules: Vec::new(),
-            pii: false,
-            deprecated: None,
-        }
-    }
-
-    fn event(fields: Vec<PlanField>) -> PlanEvent {
-        PlanEvent {
-            name: "e".into(),
-            version: 1,
-            description: String::new(),
-            rust_type: "E".into(),
-            fields,
-            envelope: Vec::new(),
-            checks: Vec::new(),
-            write_only: false,
-        }
-    }
-
-    fn params(schema: &Value) -> &Value {
-        &schema["properties"]["event_params"]["properties"]
-    }
-
-    #[test]
-    fn nullable_one_of_allows_null() {
-        let mut mode = field("mode", PlanType::String);
-        mode.nullable = true;
-        mode.rules = vec![PlanRule::OneOf(vec!["a".into(), "b".into()])];
-        let schema = event(vec![mode]).json_schema();
-        assert_eq!(
-            params(&schema)["mode"],
-            json!({ "type": ["string", "null"], "enum": ["a", "b", null] })
-        );
-    }
-
-    #[test]
-    fn nullable_enum_uses_any_of_and_defs() {
-        let kind = PlanEnum {
-            name: "Kind".into(),
-            description: String::new(),
-            values: vec![PlanEnumValue {
-                name: "x".into(),
-                description: String::new(),
-            }],
-        };
-        let mut a = field("a", PlanType::Enum(kind.clone()));
-        a.nullable = true;
-        let b = field("b", PlanType::Enum(kind));
-        let schema = event(vec![a, b]).json_schema();
-        assert_eq!(
-            params(&schema)["a"],
-            json!({ "anyOf": [{ "$ref": "#/$defs/Kind" }, { "type": "null" }] })
-        );
-        assert_eq!(params(&schema)["b"], json!({ "$ref": "#/$defs/Kind" }));
-        assert_eq!(
-            schema["$defs"]["Kind"],
-            json!({ "title": "Kind", "type": "string", "enum": ["x"] })
-        );
-    }
-
-    #[test]
-    fn rules_take_the_tighter_bound() {
-        let mut code = field("code", PlanType::Integer(IntegerKind::U8));
-        code.rules = vec![PlanRule::Range {
-            min: Some(Bound::Int(-5)),
-            max: Some(Bound::Int(100)),
-        }];
-        let mut name = field("name", PlanType::String);
-        name.rules = vec![
-            PlanRule::NonEmpty,
-            PlanRule::Length {
-                min: Some(0),
-                max: Some(8),
-            },
-            PlanRule::Pattern("^a".into()),
-            PlanRule::Pattern("b$".into()),
-            PlanRule::Custom("f".into()),
-        ];
-        let mut ids = field(
-            "ids",
-            PlanType::Array(Box::new(PlanType::Integer(IntegerKind::U128))),
-        );
-        ids.rules = vec![PlanRule::NonEmpty];
-        let schema = event(vec![code, name, ids]).json_schema();
-        assert_eq!(
-            params(&schema)["code"],
-            json!({ "type": "integer", "minimum": 0, "maximum": 100 })
-        );
-        assert_eq!(
-            params(&schema)["name"],
-            json!({ "type": "string", "minLength": 1, "maxLength": 8, "pattern": "^a", "allOf": [{ "pattern": "b$" }] })
-        );
-        assert_eq!(params(&schema)["ids"]["minItems"], json!(1));
-        assert_eq!(
-            params(&schema)["ids"]["items"]["maximum"],
-            json!(u128::MAX as f64)
-        );
-    }
-
-    #[test]
-    fn empty_plan_accepts_nothing() {
-        let schema = TrackingPlan::default().json_schema();
-        assert_eq!(schema["not"], json!({}));
-    }
-}
+mod tests;

@@ -8,8 +8,9 @@
 use std::fmt::Write as _;
 
 use crate::plan::definitions::Definitions;
-use crate::plan::{PlanEnum, PlanField, PlanType, TrackingPlan};
+use crate::plan::{PlanEnum, PlanField, PlanType, PlanUnion, PlanVariantShape, TrackingPlan};
 use crate::schema::describe_with;
+use crate::schema::Tagging;
 
 impl TrackingPlan {
     /// The Markdown rendering: an index of events, then a table per event
@@ -65,14 +66,37 @@ fn render(plan: &TrackingPlan) -> String {
             event.fields.len(),
             if event.fields.len() == 1 { "" } else { "s" }
         );
+        if !event.envelope.is_empty() {
+            out.push_str("Envelope keys, beside `event_type` (before `event_params`):\n\n");
+            field_table(&mut out, &event.envelope, &mut defs);
+            out.push('\n');
+        }
+        if !event.checks.is_empty() {
+            let _ = writeln!(
+                out,
+                "Checks (run by `validate()`): {}.\n",
+                code_list(&event.checks)
+            );
+        }
         if event.fields.is_empty() {
             out.push_str("No fields: `event_params` is `{}`.\n");
             continue;
         }
-        out.push_str("| Field | Type | Required | Rules | PII | Description |\n");
-        out.push_str("|---|---|---|---|---|---|\n");
-        for field in &event.fields {
-            field_rows(&mut out, "", field, &mut defs);
+        field_table(&mut out, &event.fields, &mut defs);
+    }
+
+    // Union variants may name further unions and enums: walk by index.
+    if !defs.unions.is_empty() {
+        out.push_str("\n## Unions\n");
+        let mut index = 0;
+        let mut sections = Vec::new();
+        while let Some((key, union)) = defs.unions.get(index).cloned() {
+            sections.push((key.clone(), union_section(&key, &union, &mut defs)));
+            index += 1;
+        }
+        sections.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, section) in sections {
+            out.push_str(&section);
         }
     }
 
@@ -83,6 +107,76 @@ fn render(plan: &TrackingPlan) -> String {
         for (key, schema) in &enums {
             enum_section(&mut out, key, schema);
         }
+    }
+    out
+}
+
+fn field_table(out: &mut String, fields: &[PlanField], defs: &mut Definitions) {
+    out.push_str("| Field | Type | Required | Rules | PII | Description |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for field in fields {
+        field_rows(out, "", field, defs);
+    }
+}
+
+fn code_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{}`", cell(item)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn union_section(key: &str, union: &PlanUnion, defs: &mut Definitions) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\n### Union `{key}`\n");
+    if !union.description.is_empty() {
+        let _ = writeln!(out, "{}\n", union.description.trim());
+    }
+    let tagging = match union.tagging {
+        Tagging::External => {
+            "externally tagged: `{\"<variant>\": <payload>}`, a unit variant as `\"<variant>\"`"
+                .to_owned()
+        }
+        Tagging::Internal { tag } => {
+            format!("internally tagged: `{{\"{tag}\": \"<variant>\", <fields>}}`")
+        }
+        Tagging::Adjacent { tag, content } => {
+            format!("adjacently tagged: `{{\"{tag}\": \"<variant>\", \"{content}\": <payload>}}`")
+        }
+        Tagging::Untagged => "untagged: the payload alone, a unit variant as `null`".to_owned(),
+    };
+    let _ = writeln!(out, "Written {tagging}.\n");
+    out.push_str("| Variant | Carries | Description |\n|---|---|---|\n");
+    for variant in &union.variants {
+        let carries = match &variant.shape {
+            PlanVariantShape::Unit => "nothing".to_owned(),
+            PlanVariantShape::Newtype(ty) => type_cell(ty, defs),
+            PlanVariantShape::Tuple(items) => {
+                let items: Vec<String> = items.iter().map(|item| type_cell(item, defs)).collect();
+                format!("tuple ({})", items.join(", "))
+            }
+            PlanVariantShape::Struct(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|field| {
+                        let mut ty = type_cell(&field.ty, defs);
+                        if field.nullable {
+                            ty.push_str(" or null");
+                        }
+                        format!("`{}`: {ty}", cell(&field.name))
+                    })
+                    .collect();
+                format!("fields {}", fields.join(", "))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            cell(&variant.name),
+            carries,
+            cell(&variant.description)
+        );
     }
     out
 }

@@ -16,6 +16,34 @@ use crate::schema::{
 /// The version of the JSON layout written by [`TrackingPlan::to_json`]
 /// (the `"format_version"` key). [`TrackingPlan::from_json`] reads this
 /// version and rejects newer ones.
+///
+/// The layout:
+///
+/// ```json
+/// {
+///   "format_version": 1,
+///   "events": [{"name": "..", "version": 1, "description": "..", "rust_type": "..",
+///               "envelope": [..], "fields": [<field>, ..], "checks": [..], "write_only": true}],
+///   "objects": {"Key": {"name": "..", "description": "..", "fields": [..], "checks": [..]}},
+///   "enums": {"Key": {"name": "..", "description": "..", "values": [{"name": "..", "description": ".."}]}},
+///   "unions": {"Key": {"name": "..", "description": "..", "tagging": "external", "variants": [..]}}
+/// }
+/// ```
+///
+/// A field is `{"name", "rust_path", "type", "required", "nullable",
+/// "description", "rules", "pii", "deprecated"}`; a type is a name (`"string"`,
+/// `"u64"`, `"f64"`, `"boolean"`, `"any"`) or an object with one key
+/// (`{"array": <type>}`, `{"nullable": <type>}`, `{"enum": "Key"}`,
+/// `{"object": "Key"}`, `{"union": "Key"}`, `{"ref": "RustName"}`,
+/// `{"map": {"keys": "EnumKey", "values": <type>}}`, `{"json": <JSON Schema>}`);
+/// a rule is `"non_empty"` or `{"range": {"min", "max"}}`, `{"length": ..}`,
+/// `{"pattern": ".."}`, `{"one_of": [..]}`, `{"custom": "path"}`. Keys that
+/// would be empty (`envelope`, `checks`, `rules`, `unions`) or false (`pii`,
+/// `write_only`) are left out, so that a plan without them is written as
+/// before they existed. A union's `"tagging"` is `"external"`, `"untagged"`,
+/// `{"internal": {"tag"}}` or `{"adjacent": {"tag", "content"}}`; a variant is
+/// `{"name", "description", "shape"}` with a shape `"unit"`,
+/// `{"newtype": <type>}`, `{"tuple": [<type>, ..]}` or `{"struct": [<field>, ..]}`.
 pub const PLAN_FORMAT_VERSION: u64 = 1;
 
 /// Every event of a product, as plain owned data.

@@ -55,7 +55,7 @@ fn expand(model: &Struct<'_>) -> TokenStream {
 
             fn field_type() -> _ap::FieldType {
                 static SCHEMA: _ap::OnceLock<_ap::ObjectSchema> = _ap::OnceLock::new();
-                _ap::FieldType::Object(_ap::object_schema::<Self>(&SCHEMA, #description))
+                _ap::object_type::<Self>(&SCHEMA, #description)
             }
 
             #[inline]
