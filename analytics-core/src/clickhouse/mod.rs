@@ -48,9 +48,9 @@
 //! merge (`OPTIMIZE TABLE .. FINAL` forces it; `SELECT .. FINAL` reads as if
 //! merged). Monthly partitions and a day-first key follow PostHog's `events`
 //! table (`PARTITION BY toYYYYMM(timestamp)`, `ORDER BY (team_id,
-//! toDate(timestamp), event, ..., uuid)`) and Plausible's `events_v2`
-//! (`PARTITION BY toYYYYMM(timestamp)`, `ORDER BY (site_id,
-//! toDate(timestamp), ...)`): queries select a time range, and old months
+//! toDate(timestamp), event, ..., uuid)`) and Plausible's `events`
+//! (`PARTITION BY toYYYYMM(timestamp)`, `ORDER BY (domain,
+//! toDate(timestamp), user_id)`): queries select a time range, and old months
 //! are dropped whole. Both lead with a tenant; a table per event has no
 //! event column to lead with, and the message id ends the key because
 //! deduplication needs it there. See `docs/clickhouse.md`.
