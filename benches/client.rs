@@ -1,13 +1,15 @@
-//! The delivery client: events/s through the JSON Lines sink, and `track()`
-//! latency (p50/p99) when the sink is stalled.
+//! The delivery client: events/s through the JSON Lines sink, the cost of
+//! one `track()` (typed, through an `EventCatalog`, with a PII policy), and
+//! `track()` latency (p50/p99) when the sink is stalled.
 //!
-//! `cargo bench --bench client`
+//! `cargo bench --bench client` (one group: `cargo bench --bench client --
+//! client/track --warm-up-time 1 --measurement-time 3`)
 
 use std::hint::black_box;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use analytics_core::{Client, Envelope, JsonLinesSink, Sink, SinkError};
+use analytics_core::{Client, Envelope, JsonLinesSink, PiiPolicy, Sink, SinkError};
 use codex_analytics::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -85,6 +87,96 @@ fn jsonl_throughput(c: &mut Criterion) {
     group.finish();
 }
 
+/// Accepts every batch at once.
+struct Discard;
+
+impl Sink for Discard {
+    fn send(&mut self, _: &[Envelope]) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// The caller's cost of one accepted `track`: validate, serialize, PII, queue.
+fn track_cost(c: &mut Criterion) {
+    let event = command(1);
+    let catalog = ToolItemEvent::CommandExecution(command(1));
+    for (name, policy) in [
+        ("client/track", PiiPolicy::Keep),
+        ("client/track_pii_hash", PiiPolicy::hash("salt")),
+    ] {
+        let client = Client::builder()
+            .sink(Discard)
+            .pii_policy(policy)
+            .queue_capacity(1 << 20)
+            .max_batch_events(1_000)
+            .build()
+            .unwrap();
+        c.bench_function(name, |b| {
+            b.iter(|| black_box(client.track_ref(black_box(&event)).is_ok()))
+        });
+        c.bench_function(&format!("{name}_catalog"), |b| {
+            b.iter(|| black_box(client.track_catalog(black_box(&catalog)).is_ok()))
+        });
+        client.shutdown(Duration::from_secs(30)).unwrap();
+    }
+}
+
+/// CPU time (user + system) this thread has used, from
+/// `/proc/thread-self/stat` (clock ticks, 100 Hz): unlike wall time, it does
+/// not count the time the thread waits for a core on a loaded machine.
+#[cfg(target_os = "linux")]
+fn thread_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // Fields after the `(comm)`: state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+/// The caller's CPU time per accepted `track`, over a million calls: a
+/// figure that holds on a loaded machine, where criterion's wall time
+/// measures the scheduler.
+#[cfg(target_os = "linux")]
+fn track_cpu_cost(_: &mut Criterion) {
+    const CALLS: u32 = 1_000_000;
+    let event = command(1);
+    let catalog = ToolItemEvent::CommandExecution(command(1));
+    for (name, policy) in [
+        ("keep", PiiPolicy::Keep),
+        ("pii_hash", PiiPolicy::hash("salt")),
+    ] {
+        for via_catalog in [false, true] {
+            let client = Client::builder()
+                .sink(Discard)
+                .pii_policy(policy.clone())
+                .queue_capacity(CALLS as usize)
+                .max_batch_events(1_000)
+                .build()
+                .unwrap();
+            let started = thread_cpu_time();
+            for _ in 0..CALLS {
+                let accepted = if via_catalog {
+                    client.track_catalog(black_box(&catalog)).is_ok()
+                } else {
+                    client.track_ref(black_box(&event)).is_ok()
+                };
+                black_box(accepted);
+            }
+            let cpu = thread_cpu_time() - started;
+            println!(
+                "track() caller CPU, policy {name}{}: {:?} per call ({CALLS} calls)",
+                if via_catalog { ", track_catalog" } else { "" },
+                cpu / CALLS
+            );
+            client.shutdown(Duration::from_secs(60)).unwrap();
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn track_cpu_cost(_: &mut Criterion) {}
+
 fn track_latency(c: &mut Criterion) {
     let event = command(1);
     // Criterion: `track()` while the sink is stalled and the queue is full
@@ -145,5 +237,11 @@ fn track_latency(c: &mut Criterion) {
     client.shutdown(Duration::from_secs(30)).unwrap();
 }
 
-criterion_group!(benches, jsonl_throughput, track_latency);
+criterion_group!(
+    benches,
+    jsonl_throughput,
+    track_cost,
+    track_cpu_cost,
+    track_latency
+);
 criterion_main!(benches);

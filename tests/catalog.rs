@@ -260,3 +260,109 @@ fn derived_name_hashes_match_the_runtime_hash() {
         }
     }
 }
+
+/// Finding 12.11: a key written twice in `event_params` is rejected whichever
+/// envelope key comes first (the buffered path used to keep the last value).
+#[test]
+fn finding_12_11_duplicate_params_keys_rejected_in_both_key_orders() {
+    let event = Session::new(3).next_event();
+    let value = serde_json::to_value(&event).unwrap();
+    let params = value["event_params"].to_string();
+    let key = value["event_params"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    // The first key once more at the end of the params object.
+    let repeated = format!(
+        "{},\"{key}\":{}}}",
+        &params[..params.len() - 1],
+        value["event_params"][&key]
+    );
+    let type_first = format!(
+        r#"{{"event_type":"{}","event_params":{repeated}}}"#,
+        event.event_type()
+    );
+    let params_first = format!(
+        r#"{{"event_params":{repeated},"event_type":"{}"}}"#,
+        event.event_type()
+    );
+    for text in [type_first, params_first] {
+        let error = serde_json::from_str::<ToolItemEvent>(&text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(&format!("duplicate field `{key}`")),
+            "{error}"
+        );
+    }
+}
+
+/// Finding 12.11: an enum field given a number says which values it takes.
+#[test]
+fn finding_12_11_enum_given_a_number_names_the_allowed_values() {
+    let error = serde_json::from_str::<ThreadSource>("1")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("expected one of `user`, `subagent`"),
+        "{error}"
+    );
+}
+
+/// Finding 12.11: a huge unknown `event_type` is not echoed whole.
+#[test]
+fn finding_12_11_huge_unknown_event_type_is_truncated_in_the_error() {
+    let name = "x".repeat(1 << 20);
+    for text in [
+        format!(r#"{{"event_type":"{name}","event_params":{{}}}}"#),
+        format!(r#"{{"event_params":{{}},"event_type":"{name}"}}"#),
+    ] {
+        let error = serde_json::from_str::<ToolItemEvent>(&text)
+            .unwrap_err()
+            .to_string();
+        assert!(error.len() < 2_000, "{} bytes", error.len());
+        assert!(error.contains("1048576 bytes"), "{}", &error[..200]);
+    }
+}
+
+/// A catalog whose large events are boxed, as the reference boxes five of its
+/// events (issue 11 item 8).
+// One variant left unboxed on purpose: boxed and inline variants side by side.
+#[allow(clippy::large_enum_variant)]
+#[derive(analytics_core::EventCatalog, Debug, PartialEq)]
+enum BoxedCatalog {
+    Command(Box<CommandExecution>),
+    FileChange(std::boxed::Box<FileChange>),
+    WebSearch(WebSearch),
+}
+
+#[test]
+fn boxed_catalog_variants_write_and_read_the_same_envelope() {
+    let mut session = Session::new(11);
+    let mut seen = 0;
+    for _ in 0..200 {
+        let event = session.next_event();
+        let boxed = match event.clone() {
+            ToolItemEvent::CommandExecution(event) => BoxedCatalog::from(event),
+            ToolItemEvent::FileChange(event) => BoxedCatalog::from(Box::new(event)),
+            ToolItemEvent::WebSearch(event) => BoxedCatalog::from(event),
+            _ => continue,
+        };
+        seen += 1;
+        let expected = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::to_string(&boxed).unwrap(), expected);
+        let mut fast = Vec::new();
+        boxed.write_json(&mut fast);
+        assert_eq!(String::from_utf8(fast).unwrap(), expected);
+        assert_eq!(boxed.event_type(), event.event_type());
+        boxed.validate().unwrap();
+        let back: BoxedCatalog = serde_json::from_str(&expected).unwrap();
+        assert_eq!(back, boxed);
+        let request = analytics_core::TrackEventRequest::from(boxed);
+        assert_eq!(serde_json::to_string(&request).unwrap(), expected);
+    }
+    assert!(seen > 20, "{seen}");
+}

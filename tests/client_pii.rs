@@ -2,6 +2,8 @@
 //! arrays of objects included) are kept, dropped or hashed before an event
 //! leaves the process.
 
+mod client_support;
+
 use std::time::Duration;
 
 use analytics_core::{AnalyticsEvent, AnalyticsFields, Client, MemorySink, PiiPolicy};
@@ -80,6 +82,7 @@ fn deliver(policy: PiiPolicy, events: Vec<analytics_core::TrackEventRequest>) ->
         client.track(event).unwrap();
     }
     client.flush(Duration::from_secs(5)).unwrap();
+    client_support::assert_invariant(&client.metrics());
     sink.envelopes().iter().map(|e| e.json().to_vec()).collect()
 }
 

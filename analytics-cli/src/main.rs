@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use analytics_cli::{diff, serve, validate};
+
 mod ddl;
-mod diff;
-mod plan_file;
-mod serve;
-mod validate;
+// `ddl.rs` reads its plan through `crate::plan_file`.
+#[allow(unused_imports)]
+use analytics_cli::plan_file;
 
 /// Validate, compare and receive typed analytics events, from a tracking plan.
 #[derive(Parser)]

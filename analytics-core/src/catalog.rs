@@ -41,3 +41,22 @@ pub fn conflicts() -> Vec<(&'static str, Vec<&'static str>)> {
     conflicts.retain(|(_, types)| types.len() > 1);
     conflicts
 }
+
+/// `Err` with one line per event name claimed by more than one Rust type
+/// (`signup: app::Signup, billing::Signup`), `Ok` in a healthy binary: the
+/// loud form of [`conflicts`], for a test or a start-up check. The client
+/// reports the same conflicts at `Client::build()`.
+pub fn check_names() -> Result<(), String> {
+    let conflicts = conflicts();
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = conflicts
+        .iter()
+        .map(|(name, types)| format!("{name}: {}", types.join(", ")))
+        .collect();
+    Err(format!(
+        "event names claimed by more than one type:\n{}",
+        lines.join("\n")
+    ))
+}

@@ -68,16 +68,19 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
         crate::__private::serialize_envelope(self, serializer)
     }
 
+    /// Why the event cannot be read back (it names the borrowed field, or
+    /// `#[analytics(write_only)]`); empty when it can. An `EventCatalog` over
+    /// a write-only event is a compile error with this text.
+    #[doc(hidden)]
+    const __WRITE_ONLY: &'static str = "";
+
     /// Deserializes `event_params` into this event (for `EventCatalog`).
     #[doc(hidden)]
     fn __deserialize_params<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error>
     where
-        Self: Sized,
-    {
-        crate::__private::deserialize_field_set(deserializer)
-    }
+        Self: Sized;
 
     /// Wraps the event in the dynamic [`TrackEventRequest`].
     fn into_request(self) -> TrackEventRequest
@@ -136,6 +139,13 @@ pub trait EventCatalog: serde::Serialize + for<'de> serde::Deserialize<'de> {
 
     /// Appends the compact envelope of the event inside.
     fn write_json(&self, out: &mut Vec<u8>);
+
+    /// The schema of the event inside, from its own type (never looked up by
+    /// name: two types may claim one name). The derive provides it; the
+    /// default, for hand-written impls, is `None`.
+    fn event_schema(&self) -> Option<&'static crate::schema::EventSchema> {
+        None
+    }
 
     /// Writes the compact envelope of the event inside to any `io::Write`.
     fn write_json_to<W: std::io::Write>(&self, writer: W) -> std::io::Result<()>

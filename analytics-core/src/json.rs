@@ -95,6 +95,20 @@ pub fn write_bool(out: &mut Vec<u8>, value: bool) {
     out.extend_from_slice(if value { b"true" } else { b"false" });
 }
 
+/// Appends `value` as serde_json writes it: a field written through its own
+/// `Serialize` (`#[analytics(serde)]`, `with`). A value whose `Serialize`
+/// fails (a map with non-string keys...) is written `null`.
+#[inline]
+pub fn write_serde<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        // `validate()` reports the same failure (rule `serde`), so an event
+        // that gets here unchecked is the only one to carry the `null`.
+        out.truncate(start);
+        out.extend_from_slice(b"null");
+    }
+}
+
 /// Writes an object whose members are produced by `members`.
 ///
 /// Every member is written with a leading comma (`,"key":value`); the first

@@ -54,8 +54,10 @@ pub mod clickhouse;
 pub mod client;
 mod envelope;
 mod event;
-#[cfg(feature = "client")]
+#[cfg(any(feature = "client", feature = "ingest"))]
 pub mod failed;
+#[cfg(feature = "ingest")]
+pub mod ingest;
 pub mod json;
 pub mod plan;
 pub mod rules;
@@ -77,7 +79,7 @@ pub use schema::{
 };
 pub use schema::{SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape};
 pub use validate::{Path, ValidationError, ValidationErrors};
-pub use value::AnalyticsValue;
+pub use value::{AnalyticsKey, AnalyticsValue};
 
 #[cfg(feature = "clickhouse")]
 pub use clickhouse::ClickHouseSink;

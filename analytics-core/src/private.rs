@@ -2,6 +2,11 @@
 //!
 //! Generated code reaches the runtime only through `::analytics_core::__private`
 //! (or `<crate = path>::__private`), so it compiles in any user crate.
+//!
+//! Over 600 lines on purpose: this is the one list of what generated code may
+//! call (the traits, serialize, deserialize, schema and catalog helpers, in
+//! that order of sections), kept in one file so that a change to the derive's
+//! contract is one diff; its schema builders are shared with the plan code.
 
 use std::any::TypeId;
 use std::borrow::Cow;
@@ -31,6 +36,9 @@ pub use ::core::{
     result::Result,
 };
 pub use ::std::{boxed::Box, string::String, vec::Vec};
+// Primitive types by path: generated code compiles when the user's crate has
+// its own types named `u8`, `str`, `bool`... in scope.
+pub use ::core::primitive::{bool, str, u32, u8, usize};
 
 /// The machinery shared by events and groups of fields: what a derive needs
 /// from the types it flattens, nests or dispatches to.
@@ -50,15 +58,8 @@ pub trait FieldSet: Sized {
     /// the compile-time collision check.
     const NAMES: NameSet;
 
-    /// Partial state while deserializing: one slot per field.
-    type Slots: Default;
-
-    /// Empty slots (generated code calls this rather than `Default::default`,
-    /// so a flattened type that is not a `FieldSet` is one diagnostic).
-    #[inline]
-    fn __new_slots() -> Self::Slots {
-        Default::default()
-    }
+    /// The paths of its struct-level `#[analytics(check = path)]` functions.
+    const CHECKS: &'static [&'static str] = &[];
 
     /// Validates into `errors`, with paths below `path`.
     fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors);
@@ -75,6 +76,24 @@ pub trait FieldSet: Sized {
     /// Appends the schema of every wire field; `prefix` is the Rust path of the
     /// flattened field this type sits in (empty at the top).
     fn __field_schemas(prefix: &str, out: &mut Vec<FieldSchema>);
+
+    /// `false` for a write-only struct (a borrowed field, or
+    /// `#[analytics(write_only)]`): its reading items below are errors, and a
+    /// readable struct that flattens it does not compile.
+    const __READABLE: bool = true;
+
+    /// `#[serde(deny_unknown_fields)]`: a key no field takes is an error.
+    const DENY_UNKNOWN_FIELDS: bool = false;
+
+    /// Partial state while deserializing: one slot per field.
+    type Slots: Default;
+
+    /// Empty slots (generated code calls this rather than `Default::default`,
+    /// so a flattened type that is not a `FieldSet` is one diagnostic).
+    #[inline]
+    fn __new_slots() -> Self::Slots {
+        Default::default()
+    }
 
     /// Deserializes the value for `key` into its slot; `false` if the key is not ours.
     fn __accept<'de, A: MapAccess<'de>>(
@@ -188,6 +207,35 @@ pub const fn collision(collides: bool, message: &'static str) {
     }
 }
 
+/// Fails compilation when an `EventCatalog` (which reads its events back)
+/// holds a write-only event; `reason` names the event and its field.
+#[track_caller]
+pub const fn readable_in_catalog(reason: &'static str) {
+    if !reason.is_empty() {
+        panic!("{}", reason);
+    }
+}
+
+/// What a borrowed or write-only value "reads": nothing, ever. Its
+/// `Deserialize` fails; no struct that reads is built over it.
+pub enum Unreadable {}
+
+impl<'de> de::Deserialize<'de> for Unreadable {
+    fn deserialize<D: Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(de::Error::custom(
+            "a borrowed or write-only value cannot be read back",
+        ))
+    }
+}
+
+/// The reading items of a write-only struct: unreachable (nothing that
+/// reads compiles over it), an error if called anyway.
+pub fn write_only<T, E: de::Error>(name: &str) -> Result<T, E> {
+    Err(E::custom(format_args!(
+        "`{name}` is write-only: it cannot be read back"
+    )))
+}
+
 /// `a == b`, usable in `const` assertions.
 pub const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -261,9 +309,48 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Reads the value of a field written through serde (`#[analytics(serde)]`,
+/// `deserialize_with`) into its slot; a second value for the same key is
+/// serde's `duplicate field` error.
+#[inline]
+pub fn next_serde_member<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
+    slot: &mut Option<T>,
+    key: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(key));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// The value of a `deserialize_with` field that was not in the input:
+/// serde's `missing field` error, `Option` or not (serde's own rule).
+pub fn missing_with_member<T, E: de::Error>(slot: Option<T>, key: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| de::Error::missing_field(key))
+}
+
+/// Rule `serde` of a field written through serde: its `Serialize` must
+/// succeed as JSON (a map with non-string keys fails), since `write_json`
+/// cannot report an error.
+pub fn check_serializable<T: serde::Serialize + ?Sized>(
+    value: &T,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if let Err(problem) = serde_json::to_writer(std::io::sink(), value) {
+        errors.push(
+            path.render(),
+            "serde",
+            format!("cannot be written as JSON: {problem}"),
+        );
+    }
+}
+
 /// Reads a member's value into its slot; a second value for the same key is serde's `duplicate field` error.
 #[inline]
-pub fn next_member<'de, A: MapAccess<'de>, T: AnalyticsValue>(
+pub fn next_member<'de, A: MapAccess<'de>, T: de::DeserializeOwned>(
     slot: &mut Option<T>,
     key: &'static str,
     map: &mut A,
@@ -277,7 +364,7 @@ pub fn next_member<'de, A: MapAccess<'de>, T: AnalyticsValue>(
 
 /// The value of a member that was not in the input: `None` for an `Option`,
 /// serde's `missing field` error otherwise (serde's own rule).
-pub fn missing_member<T: AnalyticsValue, E: de::Error>(
+pub fn missing_member<T: de::DeserializeOwned, E: de::Error>(
     slot: Option<T>,
     key: &'static str,
 ) -> Result<T, E> {
@@ -324,6 +411,12 @@ impl<'de, T: FieldSet> Visitor<'de> for FieldSetVisitor<T> {
         let mut slots = T::Slots::default();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             if !T::__accept(&mut slots, key.as_str(), &mut map)? {
+                if T::DENY_UNKNOWN_FIELDS {
+                    return Err(de::Error::unknown_field(
+                        &quoted(key.as_str()),
+                        T::NAMES.own,
+                    ));
+                }
                 map.next_value::<IgnoredAny>()?;
             }
         }
@@ -353,6 +446,22 @@ pub fn deserialize_catalog<'de, C: CatalogDispatch, D: Deserializer<'de>>(
     deserializer.deserialize_map(CatalogVisitor::<C>(PhantomData))
 }
 
+/// The longest input text an error message quotes whole.
+const QUOTED_MAX: usize = 128;
+
+/// `text`, or its start and its length when it is longer than [`QUOTED_MAX`]
+/// (an error must not echo megabytes of input).
+fn quoted(text: &str) -> Cow<'_, str> {
+    if text.len() <= QUOTED_MAX {
+        return Cow::Borrowed(text);
+    }
+    let mut end = QUOTED_MAX / 2;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!("{}… ({} bytes)", &text[..end], text.len()))
+}
+
 /// The error for an `event_type` no variant has.
 pub fn unknown_event_type<E: de::Error>(name: &str, known: &[&str]) -> E {
     let known = known
@@ -361,8 +470,102 @@ pub fn unknown_event_type<E: de::Error>(name: &str, known: &[&str]) -> E {
         .collect::<Vec<_>>()
         .join(", ");
     E::custom(format_args!(
-        "unknown event type `{name}`, expected one of {known}"
+        "unknown event type `{}`, expected one of {known}",
+        quoted(name)
     ))
+}
+
+/// `Deserialize` for an `AnalyticsEnum`: its wire value; anything else is
+/// an error that lists the values allowed.
+pub fn deserialize_enum<'de, T: AnalyticsEnum, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
+    struct EnumVisitor<T>(PhantomData<T>);
+    impl<T: AnalyticsEnum> Visitor<'_> for EnumVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("one of ")?;
+            for (i, value) in T::VALUES.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "`{value}`")?;
+            }
+            Ok(())
+        }
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+            T::from_wire(value).ok_or_else(|| E::unknown_variant(&quoted(value), T::VALUES))
+        }
+    }
+    deserializer.deserialize_identifier(EnumVisitor::<T>(PhantomData))
+}
+
+/// A JSON value read with every object checked for a key written twice
+/// (serde_json's `Value` keeps the last one): what a buffered
+/// `event_params` is read into, so that both envelope key orders reject a
+/// duplicate alike.
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> de::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde_json::Value;
+        struct UniqueVisitor;
+        impl<'de> Visitor<'de> for UniqueVisitor {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<UniqueKeys, E> {
+                Ok(UniqueKeys(Value::Null))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<UniqueKeys, D::Error> {
+                de::Deserialize::deserialize(d)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+                let mut items = Vec::new();
+                while let Some(UniqueKeys(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(UniqueKeys(Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+                let mut object = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if object.contains_key(&key) {
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate field `{}`",
+                            quoted(&key)
+                        )));
+                    }
+                    let UniqueKeys(value) = map.next_value()?;
+                    object.insert(key, value);
+                }
+                Ok(UniqueKeys(Value::Object(object)))
+            }
+        }
+        deserializer.deserialize_any(UniqueVisitor)
+    }
 }
 
 struct CatalogVisitor<C>(PhantomData<C>);
@@ -420,7 +623,7 @@ impl<'de, C: CatalogDispatch> Visitor<'de> for CatalogVisitor<C> {
                                 marker: PhantomData,
                             })?);
                         }
-                        None => buffered = Some(map.next_value()?),
+                        None => buffered = Some(map.next_value::<UniqueKeys>()?.0),
                     }
                 }
                 _ => {
@@ -473,6 +676,37 @@ pub fn field_schema<T: AnalyticsValue>(
     }
 }
 
+/// Builds the schema of a field written through serde (`#[analytics(serde)]`,
+/// `with`): its type is `Any`, or `Serde` with the user's JSON Schema.
+#[allow(clippy::too_many_arguments)]
+pub fn serde_field_schema(
+    name: &'static str,
+    prefix: &str,
+    rust_name: &'static str,
+    required: bool,
+    description: &'static str,
+    rules: &'static [Rule],
+    pii: bool,
+    deprecated: Option<&'static str>,
+    ty: FieldType,
+    nullable: bool,
+) -> FieldSchema {
+    FieldSchema {
+        ty,
+        nullable,
+        ..field_schema::<bool>(
+            name,
+            prefix,
+            rust_name,
+            required,
+            description,
+            rules,
+            pii,
+            deprecated,
+        )
+    }
+}
+
 /// The Rust path of a flattened field below `prefix`.
 pub fn join_prefix(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
@@ -502,8 +736,8 @@ pub fn event_schema<E: AnalyticsEvent>(
             fields: Box::leak(fields.into_boxed_slice()),
             rust_type,
             envelope: &[],
-            checks: &[],
-            write_only: false,
+            checks: E::CHECKS,
+            write_only: !E::__WRITE_ONLY.is_empty(),
         }
     })
 }
@@ -541,7 +775,7 @@ pub fn object_schema<T: FieldSet + 'static>(
             name: T::TYPE_NAME,
             description,
             fields: Box::leak(fields.into_boxed_slice()),
-            checks: &[],
+            checks: T::CHECKS,
         }
     });
     crate::schema::building::built_object(schema);

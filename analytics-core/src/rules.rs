@@ -267,12 +267,13 @@ pub fn pattern<T: TextValue + ?Sized>(
     errors: &mut ValidationErrors,
 ) {
     if !regex.get().is_match(value.text()) {
-        errors.push(
-            path.render(),
-            "pattern",
-            format!("must match the pattern {:?}", regex.source),
-        );
+        errors.push(path.render(), "pattern", pattern_message(regex.source));
     }
+}
+
+/// The message of a failed `pattern` rule (shared with plan-driven validation).
+pub fn pattern_message(source: &str) -> String {
+    format!("must match the pattern {source:?}")
 }
 
 /// `one_of = [..]`, case-sensitive.
@@ -285,17 +286,18 @@ pub fn one_of<T: TextValue + ?Sized>(
 ) {
     let text = value.text();
     if !allowed.contains(&text) {
-        let list = allowed
-            .iter()
-            .map(|value| format!("{value:?}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        errors.push(
-            path.render(),
-            "one_of",
-            format!("must be one of {list} (got {text:?})"),
-        );
+        errors.push(path.render(), "one_of", one_of_message(allowed, text));
     }
+}
+
+/// The message of a failed `one_of` rule (shared with plan-driven validation).
+pub fn one_of_message<S: AsRef<str>>(allowed: &[S], got: &str) -> String {
+    let list = allowed
+        .iter()
+        .map(|value| format!("{:?}", value.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("must be one of {list} (got {got:?})")
 }
 
 /// What a `custom` rule or a struct-level `check` returns: `Result<(), E>`

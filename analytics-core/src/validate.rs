@@ -123,14 +123,15 @@ impl<'a> IntoIterator for &'a ValidationErrors {
 #[derive(Clone, Copy)]
 pub struct Path<'a> {
     parent: Option<&'a Path<'a>>,
-    segment: Segment,
+    segment: Segment<'a>,
 }
 
 #[derive(Clone, Copy)]
-enum Segment {
+enum Segment<'a> {
     Root,
     Field(&'static str),
     Index(usize),
+    Key(&'a str),
 }
 
 impl<'a> Path<'a> {
@@ -153,6 +154,14 @@ impl<'a> Path<'a> {
         Path {
             parent: Some(self),
             segment: Segment::Index(index),
+        }
+    }
+
+    /// The path of a map's value below this one: `labels["key"]`.
+    pub fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            segment: Segment::Key(key),
         }
     }
 
@@ -179,6 +188,10 @@ impl<'a> Path<'a> {
                 out.push('[');
                 out.push_str(itoa::Buffer::new().format(index));
                 out.push(']');
+            }
+            Segment::Key(key) => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "[{key:?}]");
             }
         }
     }

@@ -1,23 +1,45 @@
 //! The field-value trait: what a field of an event may hold.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
 
+use crate::event::AnalyticsEnum;
 use crate::json;
-use crate::schema::{FieldType, IntegerKind};
+use crate::schema::{EnumSchema, FieldType, IntegerKind};
 use crate::validate::{Path, ValidationErrors};
 
 /// A value that can sit in a field of an event: it knows its wire type for the
 /// schema and writes itself as JSON (identically to serde_json).
 ///
 /// Implemented for `bool`, every integer, `f32`, `f64`, `String`,
-/// `Cow<'static, str>`, `Box<str>`, `Option<T>`, `Vec<T>`, `Box<T>`, and by the
+/// `&'static str`, `Cow<'static, str>`, `Box<str>`, `Option<T>`, `Vec<T>`, `Box<T>`,
+/// `BTreeMap<K, V>` and `HashMap<K, V>` (keys: [`AnalyticsKey`]), `serde_json::Value`, and by the
 /// derives for `AnalyticsEnum` and `AnalyticsFields` types.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the type of an analytics field",
     label = "not an analytics value",
-    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, or a type that derives `AnalyticsEnum` or `AnalyticsFields`"
+    note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, &'static str, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, BTreeMap<K, V>, HashMap<K, V>, serde_json::Value, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
+    note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field"
 )]
-pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
+///
+/// Reading a value back (`Deserialize`) is asked for only where a struct is
+/// read: an event with a borrowed field (`&'static str`) is write-only.
+pub trait AnalyticsValue: serde::Serialize {
+    /// What is read to build the value: the value itself for an owned type;
+    /// for a borrowed one (`&'static str`), a type whose `Deserialize` always
+    /// fails (a struct with such a field is write-only and never reads it).
+    /// Reading through it keeps "not an analytics value" the one diagnostic
+    /// for a field of the wrong type.
+    #[doc(hidden)]
+    type __Read: serde::de::DeserializeOwned;
+
+    /// The value from what was read.
+    #[doc(hidden)]
+    fn __from_read(read: Self::__Read) -> Self
+    where
+        Self: Sized;
+
     /// Appends the value as compact JSON.
     fn write_json(&self, out: &mut Vec<u8>);
 
@@ -62,7 +84,11 @@ pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
     where
         Self: Sized,
     {
-        crate::__private::next_member(slot, key, map)
+        if slot.is_some() {
+            return Err(serde::de::Error::duplicate_field(key));
+        }
+        *slot = Some(Self::__from_read(map.next_value::<Self::__Read>()?));
+        Ok(())
     }
 
     /// The value of a member once the input is read (`None` for a missing
@@ -76,7 +102,11 @@ pub trait AnalyticsValue: serde::Serialize + for<'de> serde::Deserialize<'de> {
     where
         Self: Sized,
     {
-        crate::__private::missing_member(slot, key)
+        match slot {
+            Some(value) => Ok(value),
+            None => crate::__private::missing_member::<Self::__Read, E>(None, key)
+                .map(Self::__from_read),
+        }
     }
 
     /// The schema of a field of this type.
@@ -116,6 +146,11 @@ fn leak(ty: FieldType) -> &'static FieldType {
 macro_rules! integers {
     ($($ty:ident => $kind:ident),* $(,)?) => {$(
         impl AnalyticsValue for $ty {
+            type __Read = Self;
+            #[inline]
+            fn __from_read(read: Self) -> Self {
+                read
+            }
             #[inline]
             fn write_json(&self, out: &mut Vec<u8>) {
                 json::write_int(out, *self);
@@ -133,6 +168,11 @@ integers! {
 }
 
 impl AnalyticsValue for f64 {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_f64(out, *self);
@@ -143,6 +183,11 @@ impl AnalyticsValue for f64 {
 }
 
 impl AnalyticsValue for f32 {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_f32(out, *self);
@@ -153,6 +198,11 @@ impl AnalyticsValue for f32 {
 }
 
 impl AnalyticsValue for bool {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_bool(out, *self);
@@ -163,6 +213,11 @@ impl AnalyticsValue for bool {
 }
 
 impl AnalyticsValue for String {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_str(out, self);
@@ -173,6 +228,27 @@ impl AnalyticsValue for String {
 }
 
 impl AnalyticsValue for Box<str> {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_str(out, self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::String
+    }
+}
+
+/// A borrowed string (`sandbox_policy: Option<&'static str>`): an event with
+/// one is write-only (it has no `Deserialize`).
+impl AnalyticsValue for &'static str {
+    type __Read = crate::__private::Unreadable;
+    fn __from_read(read: Self::__Read) -> Self {
+        match read {}
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_str(out, self);
@@ -183,6 +259,11 @@ impl AnalyticsValue for Box<str> {
 }
 
 impl AnalyticsValue for Cow<'static, str> {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         json::write_str(out, self);
@@ -193,6 +274,11 @@ impl AnalyticsValue for Cow<'static, str> {
 }
 
 impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
+    type __Read = Option<T::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        read.map(T::__from_read)
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         match self {
@@ -219,6 +305,12 @@ impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
 }
 
 impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
+    type __Read = Vec<T::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        // In place when `T::__Read` is `T` (the same layout).
+        read.into_iter().map(T::__from_read).collect()
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'[');
@@ -247,6 +339,11 @@ impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
 }
 
 impl<T: AnalyticsValue> AnalyticsValue for Box<T> {
+    type __Read = Box<T::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        Box::new(T::__from_read(*read))
+    }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
         (**self).write_json(out);
@@ -260,5 +357,153 @@ impl<T: AnalyticsValue> AnalyticsValue for Box<T> {
     #[inline]
     fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
         (**self).__validate_nested(path, errors);
+    }
+}
+
+/// A key of a map field (`BTreeMap<K, V>`, `HashMap<K, V>`): a JSON object's
+/// key, so a string or an `AnalyticsEnum` (keys limited to its values).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the key of an analytics map",
+    label = "not a map key",
+    note = "a map key can be: String, Cow<'static, str>, Box<str>, or a type that derives `AnalyticsEnum` (a JSON object's keys are strings)"
+)]
+pub trait AnalyticsKey: serde::Serialize + serde::de::DeserializeOwned {
+    /// The key's text on the wire.
+    fn key_str(&self) -> &str;
+
+    /// The enum the keys come from, for the schema (`None`: free strings).
+    fn key_schema() -> Option<&'static EnumSchema>;
+}
+
+macro_rules! string_keys {
+    ($($ty:ty),*) => {$(
+        impl AnalyticsKey for $ty {
+            #[inline]
+            fn key_str(&self) -> &str {
+                self
+            }
+            fn key_schema() -> Option<&'static EnumSchema> {
+                None
+            }
+        }
+    )*};
+}
+string_keys!(String, Box<str>, Cow<'static, str>);
+
+impl<T> AnalyticsKey for T
+where
+    T: AnalyticsEnum + AnalyticsValue + serde::de::DeserializeOwned,
+{
+    #[inline]
+    fn key_str(&self) -> &str {
+        self.as_str()
+    }
+    fn key_schema() -> Option<&'static EnumSchema> {
+        match T::field_type() {
+            FieldType::Enum(schema) => Some(schema),
+            _ => None,
+        }
+    }
+}
+
+/// The schema type of a map's values (`Nullable` for `Option` values).
+fn map_type<K: AnalyticsKey, V: AnalyticsValue>() -> FieldType {
+    let values = if V::nullable() {
+        FieldType::Nullable(leak(V::field_type()))
+    } else {
+        V::field_type()
+    };
+    FieldType::Map {
+        keys: K::key_schema(),
+        values: leak(values),
+    }
+}
+
+/// Appends `{"key":value,..}` in the map's iteration order (serde's).
+fn write_map<'m, K, V>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'m K, &'m V)>)
+where
+    K: AnalyticsKey + 'm,
+    V: AnalyticsValue + 'm,
+{
+    out.push(b'{');
+    for (i, (key, value)) in entries.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json::write_str(out, key.key_str());
+        out.push(b':');
+        value.write_json(out);
+    }
+    out.push(b'}');
+}
+
+impl<K, V> AnalyticsValue for BTreeMap<K, V>
+where
+    K: AnalyticsKey + Ord,
+    V: AnalyticsValue,
+{
+    type __Read = BTreeMap<K, V::__Read>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        read.into_iter()
+            .map(|(key, value)| (key, V::__from_read(value)))
+            .collect()
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_map(out, self.iter());
+    }
+    fn field_type() -> FieldType {
+        map_type::<K, V>()
+    }
+    #[inline]
+    fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        for (key, value) in self {
+            value.__validate_nested(&path.key(key.key_str()), errors);
+        }
+    }
+}
+
+impl<K, V, S> AnalyticsValue for HashMap<K, V, S>
+where
+    K: AnalyticsKey + Eq + Hash,
+    V: AnalyticsValue,
+    S: BuildHasher + Default,
+{
+    type __Read = HashMap<K, V::__Read, S>;
+    #[inline]
+    fn __from_read(read: Self::__Read) -> Self {
+        read.into_iter()
+            .map(|(key, value)| (key, V::__from_read(value)))
+            .collect()
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_map(out, self.iter());
+    }
+    fn field_type() -> FieldType {
+        map_type::<K, V>()
+    }
+    #[inline]
+    fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        for (key, value) in self {
+            value.__validate_nested(&path.key(key.key_str()), errors);
+        }
+    }
+}
+
+/// Any JSON (`serde_json::Value`): schema `{}`.
+impl AnalyticsValue for serde_json::Value {
+    type __Read = Self;
+    #[inline]
+    fn __from_read(read: Self) -> Self {
+        read
+    }
+    #[inline]
+    fn write_json(&self, out: &mut Vec<u8>) {
+        json::write_serde(out, self);
+    }
+    fn field_type() -> FieldType {
+        FieldType::Any
     }
 }

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields};
 
-use crate::attr::{DuplicateKey, UnknownKey};
-use crate::model::{Errors, EventInfo, Field, Number, NumberValue, RuleKind, Variant};
-use crate::symbol::{MAX_EVENT_NAME_LEN, RESERVED_FIELD_NAMES, RULE_KEYS};
+use crate::attr::Errors;
+use crate::model::{EventInfo, Field, Number, NumberValue, RuleKind, Variant};
+use crate::symbol::MAX_EVENT_NAME_LEN;
 
 fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error {
     darling::Error::custom(message).with_span(&span.span())
@@ -17,175 +16,6 @@ fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error 
 /// An error that underlines every token of a bound (`-1`, not just `-`).
 fn bound_error(bound: &Number, message: impl std::fmt::Display) -> darling::Error {
     syn::Error::new_spanned(&bound.tokens, message).into()
-}
-
-/// A key that `#[analytics(...)]` does not take here, with a "did you mean".
-pub fn unknown_keys(unknown: &[UnknownKey], errors: &mut Errors) {
-    for key in unknown {
-        let hint = match key.suggestion {
-            Some(suggestion) => format!("did you mean `{suggestion}`?"),
-            None => format!(
-                "expected one of {}",
-                key.known
-                    .iter()
-                    .map(|known| format!("`{known}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
-        errors.push(error(
-            key.span,
-            format!("unknown key `{}` in `#[analytics(...)]`; {hint}", key.name),
-        ));
-    }
-}
-
-/// A key written twice in `#[analytics(...)]`: an error on the second, and
-/// one on the first ("first one here"), since a derive cannot emit notes.
-pub fn duplicate_keys(duplicates: &[DuplicateKey], errors: &mut Errors) {
-    for duplicate in duplicates {
-        let name = &duplicate.name;
-        let what = match name.as_str() {
-            "range" | "length" => format!(
-                "duplicate `{name}` rule on this field; write both bounds in one `{name}(min = .., max = ..)`"
-            ),
-            rule if RULE_KEYS.contains(&rule) => {
-                format!("duplicate `{name}` rule on this field; remove one")
-            }
-            _ => format!("duplicate `{name}` key; write it once"),
-        };
-        errors.push(error(duplicate.second, what));
-        errors.push(error(duplicate.first, format!("first `{name}` here")));
-    }
-}
-
-/// `AnalyticsEvent` / `AnalyticsFields` need a struct with named fields.
-pub fn struct_shape<'a>(
-    input: &'a DeriveInput,
-    derive: &str,
-    errors: &mut Errors,
-) -> Option<&'a syn::FieldsNamed> {
-    match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(fields) => Some(fields),
-            Fields::Unnamed(fields) => {
-                errors.push(error(
-                    fields,
-                    format!("`{derive}` needs a struct with named fields; a tuple struct has no field names for the wire"),
-                ));
-                None
-            }
-            Fields::Unit => {
-                errors.push(error(
-                    &input.ident,
-                    format!("`{derive}` needs a struct with named fields, such as `struct {} {{ id: String }}`", input.ident),
-                ));
-                None
-            }
-        },
-        Data::Enum(data) => {
-            errors.push(error(
-                data.enum_token,
-                format!("`{derive}` can only be derived for a struct with named fields, not an enum (for a closed set of values, derive `AnalyticsEnum`)"),
-            ));
-            None
-        }
-        Data::Union(data) => {
-            errors.push(error(
-                data.union_token,
-                format!(
-                    "`{derive}` can only be derived for a struct with named fields, not a union"
-                ),
-            ));
-            None
-        }
-    }
-}
-
-/// `AnalyticsEnum` needs an enum of unit variants; `EventCatalog` an enum of newtype variants.
-pub fn enum_shape<'a>(
-    input: &'a DeriveInput,
-    derive: &str,
-    newtype: bool,
-    errors: &mut Errors,
-) -> Option<&'a syn::DataEnum> {
-    let data = match &input.data {
-        Data::Enum(data) => data,
-        Data::Struct(data) => {
-            let what = if newtype {
-                "one newtype variant per event"
-            } else {
-                "unit variants"
-            };
-            errors.push(error(
-                data.struct_token,
-                format!("`{derive}` can only be derived for an enum with {what}"),
-            ));
-            return None;
-        }
-        Data::Union(data) => {
-            errors.push(error(
-                data.union_token,
-                format!("`{derive}` can only be derived for an enum"),
-            ));
-            return None;
-        }
-    };
-    let mut ok = true;
-    if data.variants.is_empty() {
-        errors.push(error(
-            &input.ident,
-            format!("`{derive}` needs at least one variant"),
-        ));
-        ok = false;
-    }
-    for variant in &data.variants {
-        let fine = match &variant.fields {
-            Fields::Unit => !newtype,
-            Fields::Unnamed(fields) => newtype && fields.unnamed.len() == 1,
-            Fields::Named(_) => false,
-        };
-        if !fine {
-            let message = if newtype {
-                format!(
-                    "each variant of an `{derive}` holds one event: `{}(SomeEvent)`",
-                    variant.ident
-                )
-            } else {
-                format!(
-                    "`{derive}` variants must be unit variants; `{}` carries data",
-                    variant.ident
-                )
-            };
-            let span = match &variant.fields {
-                Fields::Unit => variant.ident.span(),
-                fields => fields.span(),
-            };
-            errors.push(error(span, message));
-            ok = false;
-        }
-        if let Some((eq, _)) = &variant.discriminant {
-            if !newtype {
-                continue;
-            }
-            errors.push(error(
-                eq,
-                "an `EventCatalog` variant cannot have a discriminant",
-            ));
-            ok = false;
-        }
-    }
-    ok.then_some(data)
-}
-
-/// Generic types are not supported: an event has one schema and one name.
-pub fn no_generics(input: &DeriveInput, derive: &str, errors: &mut Errors) {
-    if !input.generics.params.is_empty() {
-        errors.push(error(
-            &input.generics,
-            format!("`{derive}` does not support generic parameters: an analytics type has one schema; use concrete field types"),
-        ));
-    }
 }
 
 /// An event name is non-empty, at most 128 chars, and `[a-z][a-z0-9_]*` unless `any_name`.
@@ -231,25 +61,10 @@ pub fn event_name(info: &EventInfo, errors: &mut Errors) {
     }
 }
 
-/// `event_type` and `event_params` belong to the envelope.
-pub fn reserved_field_names(fields: &[Field<'_>], errors: &mut Errors) {
-    for field in fields.iter().filter(|field| field.flatten.is_none()) {
-        if RESERVED_FIELD_NAMES.contains(&field.wire_name.as_str()) {
-            errors.push(error(
-                field.wire_span,
-                format!(
-                    "`{}` is reserved for the event envelope; rename the field",
-                    field.wire_name
-                ),
-            ));
-        }
-    }
-}
-
 /// Two fields of one struct with the same wire name.
 pub fn duplicate_wire_names(fields: &[Field<'_>], errors: &mut Errors) {
     let mut seen: HashMap<&str, &Field<'_>> = HashMap::new();
-    for field in fields.iter().filter(|field| field.flatten.is_none()) {
+    for field in fields.iter().filter(|f| f.flatten.is_none() && f.written()) {
         if let Some(first) = seen.get(field.wire_name.as_str()) {
             errors.push(error(
                 field.wire_span,
@@ -277,16 +92,61 @@ pub fn flatten_alone(field: &Field<'_>, errors: &mut Errors) {
             format!("`{}` cannot apply to a flattened field; put rules on the fields of the flattened type", rule.kind.name()),
         ));
     }
-    if field.skip_if.is_some() || field.default.is_some() {
+    if field.skip_if.is_some()
+        || field.default.is_some()
+        || field.skip_serializing.is_some()
+        || field.skip_deserializing.is_some()
+    {
         errors.push(error(
             flatten,
             "a flattened field cannot be skipped or defaulted",
+        ));
+    }
+    if let Some(alias) = field.aliases.first() {
+        errors.push(error(
+            alias,
+            "a flattened field has no key of its own to alias; put `alias` on the fields of the flattened type",
+        ));
+    }
+    if let Some(codec) = &field.codec {
+        errors.push(error(
+            codec.span,
+            "a flattened field is written by its own derive, not through serde: remove `serde` / `with`, or `flatten`",
         ));
     }
     if field.pii {
         errors.push(error(
             flatten,
             "mark the fields of the flattened type with `pii`, not the flattened field",
+        ));
+    }
+}
+
+/// A field that is never written (`skip`, `skip_serializing`) has no wire
+/// value to check or classify.
+pub fn skipped_alone(field: &Field<'_>, errors: &mut Errors) {
+    let Some(skip) = field.skip_serializing else {
+        return;
+    };
+    for rule in &field.rules {
+        errors.push(error(
+            rule.span,
+            format!(
+                "`{}` cannot apply to a field that is never written (`skip` / `skip_serializing`)",
+                rule.kind.name()
+            ),
+        ));
+    }
+    if field.pii {
+        errors.push(error(
+            skip,
+            "a field that is never written carries no personal data on the wire: remove `pii` or the skip",
+        ));
+    }
+    if field.skip_if.is_some() {
+        errors.push(error(
+            skip,
+            "`skip_serializing_if` has no effect on a field that is never written; keep one of the two",
         ));
     }
 }
@@ -487,10 +347,10 @@ pub fn duplicate_variant_names(variants: &[Variant<'_>], errors: &mut Errors) {
 
 /// Every field-level check, in order.
 pub fn fields(fields: &[Field<'_>], errors: &mut Errors) {
-    reserved_field_names(fields, errors);
     duplicate_wire_names(fields, errors);
     for field in fields {
         flatten_alone(field, errors);
+        skipped_alone(field, errors);
         bounds_kinds(field, errors);
         bounds_order(field, errors);
         range_fits_type(field, errors);

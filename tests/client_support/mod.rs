@@ -9,8 +9,81 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use analytics_core::TrackEventRequest;
+use analytics_core::{Client, Envelope, MemorySink, Metrics, Sink, SinkError, TrackEventRequest};
 use codex_analytics::*;
+
+/// The accounting invariant of an idle client (after `flush` or `shutdown`
+/// returned, or once `in_flight()` is 0): every event handed to `track`, and
+/// every event replayed from the spool, is delivered, dropped with a reason,
+/// or still on disk; nothing is queued. Called at the end of every client test.
+pub fn assert_invariant(metrics: &Metrics) {
+    assert_eq!(
+        metrics.tracked + metrics.replayed,
+        metrics.delivered + metrics.dropped.total() + metrics.spooled,
+        "tracked + replayed == delivered + dropped + spooled: {metrics:?}"
+    );
+    assert_eq!(metrics.in_flight(), 0, "{metrics:?}");
+    assert_eq!(metrics.queue_depth, 0, "{metrics:?}");
+}
+
+/// [`assert_invariant`] once the client has settled (polled, at most 10 s:
+/// after a `shutdown` that timed out, the worker finishes on its own).
+pub fn assert_settled(client: &Client) {
+    let started = Instant::now();
+    while client.metrics().in_flight() != 0 && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_invariant(&client.metrics());
+}
+
+/// A sink that blocks every `send` until the gate opens.
+#[derive(Clone, Default)]
+pub struct GatedSink {
+    gate: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    pub inner: MemorySink,
+}
+
+impl GatedSink {
+    /// Lets every waiting and later `send` through.
+    pub fn open(&self) {
+        *self.gate.0.lock().unwrap() = true;
+        self.gate.1.notify_all();
+    }
+}
+
+impl Sink for GatedSink {
+    fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+        let mut open = self.gate.0.lock().unwrap();
+        while !*open {
+            open = self.gate.1.wait(open).unwrap();
+        }
+        drop(open);
+        self.inner.send(batch)
+    }
+}
+
+/// A fresh directory under the system temp dir.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "analytics-client-{name}-{}-{nanos}-{}",
+        std::process::id(),
+        fastrand_u32()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fastrand_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u8(0);
+    hasher.finish() as u32
+}
 
 /// A valid tool-item base whose `thread_id` is `t-{i}`.
 pub fn base(i: u64) -> ToolItemBase {

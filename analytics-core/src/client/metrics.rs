@@ -1,63 +1,104 @@
 //! Delivery counters: what the client did with every event it was given.
+//!
+//! The drop reasons are declared once, in the `drop_reasons!` invocation
+//! below: the enum, its names, the per-reason fields of [`DropCounts`] and
+//! the live counters all come from that list, so a new reason is one line.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Why an event was not delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DropReason {
+/// Declares [`DropReason`], [`DropCounts`] and their mappings from one list of
+/// `Variant => field_name` (the field name is also the reason's log name).
+macro_rules! drop_reasons {
+    ($( $(#[doc = $doc:literal])* $variant:ident => $field:ident, )*) => {
+        /// Why an event was not delivered.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum DropReason {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl DropReason {
+            /// How many reasons there are.
+            pub const COUNT: usize = [$(DropReason::$variant),*].len();
+
+            /// Every reason, in the order of [`DropCounts`]'s fields.
+            pub const ALL: [DropReason; DropReason::COUNT] = [$(DropReason::$variant),*];
+
+            /// The snake_case name used in logs and as the [`DropCounts`] field:
+            /// `queue_full`, `invalid`...
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( DropReason::$variant => stringify!($field), )*
+                }
+            }
+        }
+
+        /// Events dropped, by reason (one field per [`DropReason`]).
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct DropCounts {
+            $( $(#[doc = $doc])* pub $field: u64, )*
+        }
+
+        impl DropCounts {
+            /// The count for one reason.
+            pub fn get(&self, reason: DropReason) -> u64 {
+                match reason {
+                    $( DropReason::$variant => self.$field, )*
+                }
+            }
+
+            fn from_fn(mut count: impl FnMut(DropReason) -> u64) -> Self {
+                DropCounts {
+                    $( $field: count(DropReason::$variant), )*
+                }
+            }
+        }
+    };
+}
+
+drop_reasons! {
     /// The queue was full when `track` was called.
-    QueueFull,
+    QueueFull => queue_full,
     /// The event failed validation.
-    Invalid,
+    Invalid => invalid,
     /// The event alone was larger than the sink accepts (HTTP 413 on a single event).
-    TooLarge,
+    TooLarge => too_large,
     /// The sink refused the batch permanently (HTTP 4xx other than 408, 413, 429).
-    Rejected,
-    /// Every retry of the policy failed.
-    RetriesExhausted,
+    Rejected => rejected,
+    /// Every retry of the policy failed (without a spool; with one, the
+    /// events stay on disk instead).
+    RetriesExhausted => retries_exhausted,
     /// `shutdown` (or the drop of the last handle) ran out of time first.
-    ShutdownTimeout,
+    ShutdownTimeout => shutdown_timeout,
     /// `track` was called after `shutdown`.
-    Closed,
+    Closed => closed,
+    /// The sink panicked in `send` or `flush` while it held the events.
+    SinkPanicked => sink_panicked,
+    /// User code called by `track` panicked (a `custom` or `check` rule, a
+    /// hand-written `Trackable`).
+    Panicked => panicked,
+    /// The spool reached its byte bound ([`ClientBuilder::spool_max_bytes`](super::ClientBuilder::spool_max_bytes)).
+    SpoolFull => spool_full,
+    /// The spool could not be written (disk full, I/O error), or a spooled
+    /// record could not be read back as an event.
+    SpoolError => spool_error,
+    /// A hand-written `EventCatalog` gave no schema for the event and its
+    /// name is not claimed by exactly one type: with a PII policy set, the
+    /// event is dropped rather than risk sending personal data.
+    NoSchema => no_schema,
 }
 
 impl DropReason {
-    /// Every reason, in the order of [`DropCounts`]'s fields.
-    pub const ALL: [DropReason; 7] = [
-        DropReason::QueueFull,
-        DropReason::Invalid,
-        DropReason::TooLarge,
-        DropReason::Rejected,
-        DropReason::RetriesExhausted,
-        DropReason::ShutdownTimeout,
-        DropReason::Closed,
-    ];
-
-    /// The snake_case name used in logs: `queue_full`, `invalid`...
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DropReason::QueueFull => "queue_full",
-            DropReason::Invalid => "invalid",
-            DropReason::TooLarge => "too_large",
-            DropReason::Rejected => "rejected",
-            DropReason::RetriesExhausted => "retries_exhausted",
-            DropReason::ShutdownTimeout => "shutdown_timeout",
-            DropReason::Closed => "closed",
-        }
-    }
-
     const fn index(self) -> usize {
-        match self {
-            DropReason::QueueFull => 0,
-            DropReason::Invalid => 1,
-            DropReason::TooLarge => 2,
-            DropReason::Rejected => 3,
-            DropReason::RetriesExhausted => 4,
-            DropReason::ShutdownTimeout => 5,
-            DropReason::Closed => 6,
-        }
+        self as usize
+    }
+}
+
+impl DropCounts {
+    /// All drops, every reason together.
+    pub fn total(&self) -> u64 {
+        DropReason::ALL.iter().map(|&reason| self.get(reason)).sum()
     }
 }
 
@@ -67,57 +108,13 @@ impl fmt::Display for DropReason {
     }
 }
 
-/// Events dropped, by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DropCounts {
-    /// The queue was full.
-    pub queue_full: u64,
-    /// The event failed validation.
-    pub invalid: u64,
-    /// A single event was too large for the sink.
-    pub too_large: u64,
-    /// The sink refused the batch permanently.
-    pub rejected: u64,
-    /// The retry policy gave up.
-    pub retries_exhausted: u64,
-    /// Shutdown ran out of time.
-    pub shutdown_timeout: u64,
-    /// Tracked after shutdown.
-    pub closed: u64,
-}
-
-impl DropCounts {
-    /// All drops, every reason together.
-    pub fn total(&self) -> u64 {
-        self.queue_full
-            + self.invalid
-            + self.too_large
-            + self.rejected
-            + self.retries_exhausted
-            + self.shutdown_timeout
-            + self.closed
-    }
-
-    /// The count for one reason.
-    pub fn get(&self, reason: DropReason) -> u64 {
-        match reason {
-            DropReason::QueueFull => self.queue_full,
-            DropReason::Invalid => self.invalid,
-            DropReason::TooLarge => self.too_large,
-            DropReason::Rejected => self.rejected,
-            DropReason::RetriesExhausted => self.retries_exhausted,
-            DropReason::ShutdownTimeout => self.shutdown_timeout,
-            DropReason::Closed => self.closed,
-        }
-    }
-}
-
 /// A snapshot of the client's counters ([`Client::metrics`](super::Client::metrics)).
 ///
-/// The invariant, once the client is idle (after `flush` or `shutdown`
-/// completed): `tracked + replayed == delivered + dropped.total() + spooled`.
-/// Every event handed to `track` is delivered, counted as dropped with a
-/// reason, or (with a spool) left on disk for the next run.
+/// The invariant, at any time: `tracked + replayed == delivered +
+/// dropped.total() + spooled + in flight`, and once the client is idle (after
+/// `flush` or `shutdown` completed) nothing is in flight. Every event handed
+/// to `track` is delivered, counted as dropped with a reason, or (with a
+/// spool) on disk for a later attempt.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Metrics {
     /// Calls to `track` (every event handed to the client).
@@ -134,12 +131,19 @@ pub struct Metrics {
     pub batches: u64,
     /// Payload bytes (serialized envelopes) the sink acknowledged.
     pub bytes: u64,
-    /// Events waiting in the queue right now.
+    /// Events waiting in the queue right now (not yet batched, or with a
+    /// spool not yet written to disk).
     pub queue_depth: u64,
     /// Events found in the spool at start (left by an earlier run) and queued again.
     pub replayed: u64,
-    /// Events on disk in the spool, not delivered and not dropped (kept for a later attempt).
+    /// Events on disk in the spool, not delivered and not dropped (being sent,
+    /// or kept for a later attempt).
     pub spooled: u64,
+    /// Event names claimed by more than one Rust type in this binary (seen at
+    /// `build()`; see [`catalog::conflicts`](crate::catalog::conflicts)).
+    pub name_conflicts: u64,
+    /// Failed-event lines handed to the failed-events sink.
+    pub failed_lines: u64,
 }
 
 impl Metrics {
@@ -158,12 +162,14 @@ pub(crate) struct Counters {
     pub enqueued: AtomicU64,
     pub delivered: AtomicU64,
     pub retried: AtomicU64,
-    pub dropped: [AtomicU64; 7],
+    pub dropped: [AtomicU64; DropReason::COUNT],
     pub batches: AtomicU64,
     pub bytes: AtomicU64,
     pub queue_depth: AtomicU64,
     pub replayed: AtomicU64,
     pub spooled: AtomicU64,
+    pub name_conflicts: AtomicU64,
+    pub failed_lines: AtomicU64,
 }
 
 impl Counters {
@@ -187,31 +193,24 @@ impl Counters {
 
     pub fn snapshot(&self) -> Metrics {
         let load = |counter: &AtomicU64| counter.load(Ordering::Acquire);
-        let dropped = |reason: DropReason| load(&self.dropped[reason.index()]);
         // Read the outcomes before `tracked` so a snapshot taken while events
         // flow never shows more outcomes than inputs.
         let delivered = load(&self.delivered);
         let spooled = load(&self.spooled);
-        let drops = DropCounts {
-            queue_full: dropped(DropReason::QueueFull),
-            invalid: dropped(DropReason::Invalid),
-            too_large: dropped(DropReason::TooLarge),
-            rejected: dropped(DropReason::Rejected),
-            retries_exhausted: dropped(DropReason::RetriesExhausted),
-            shutdown_timeout: dropped(DropReason::ShutdownTimeout),
-            closed: dropped(DropReason::Closed),
-        };
+        let dropped = DropCounts::from_fn(|reason| load(&self.dropped[reason.index()]));
         Metrics {
             tracked: load(&self.tracked),
             enqueued: load(&self.enqueued),
             delivered,
             retried: load(&self.retried),
-            dropped: drops,
+            dropped,
             batches: load(&self.batches),
             bytes: load(&self.bytes),
             queue_depth: load(&self.queue_depth),
             replayed: load(&self.replayed),
             spooled,
+            name_conflicts: load(&self.name_conflicts),
+            failed_lines: load(&self.failed_lines),
         }
     }
 }

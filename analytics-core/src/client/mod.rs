@@ -25,31 +25,42 @@
 //! assert_eq!(client.metrics().delivered, 1);
 //! ```
 //!
-//! Guarantees: `track` never blocks on I/O (a full queue is an error and a
-//! counted `queue_full` drop); every event is delivered, counted as dropped
-//! with a [`DropReason`], or (with a spool) kept on disk for a later attempt;
-//! with a spool, delivery is at-least-once across crashes, and each event
-//! keeps its [`message id`](Envelope::message_id) across replays.
+//! Guarantees (each backed by a named test in `docs/guarantees.md`): `track`
+//! never blocks on I/O (a full queue is an error and a counted `queue_full`
+//! drop); every event is delivered, counted as dropped with a
+//! [`DropReason`], or (with a spool) on disk for a later attempt; a panic in
+//! user code (a rule, the sink) is caught and counted. With a spool, a
+//! writer thread puts every accepted event into a segment file within one
+//! disk write, whatever the sink does, so a crash (even `kill -9`) loses at
+//! most that window; delivery is at-least-once across crashes, and each
+//! event keeps its [`message id`](Envelope::message_id) across replays.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex, RwLock};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::failed::{FailedCheck, FailedEvent, FailureReason, Payload};
 use crate::schema::EventSchema;
 use crate::validate::ValidationErrors;
 use crate::{EventCatalog, Trackable};
 
+mod builder;
 mod metrics;
 mod pii;
 mod retry;
 pub mod sink;
-pub mod spool;
+mod spool;
+mod spooler;
 mod worker;
 
+pub use builder::{ClientBuilder, SpoolFull};
 pub use metrics::{DropCounts, DropReason, Metrics};
 pub use pii::PiiPolicy;
 pub use retry::RetryPolicy;
@@ -57,49 +68,86 @@ pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKi
 #[cfg(feature = "http")]
 pub use sink::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
-use worker::{Msg, Queued, Shared};
+use worker::{instant_after, Msg, Queued, Shared};
+
+/// Every event stored in the spool directory `dir`, oldest first: what the
+/// next client opened on `dir` replays (for inspection, tests and tools; the
+/// client replays them itself). Damaged records and records that are not
+/// JSON are skipped.
+pub fn read_spool(dir: &Path) -> io::Result<Vec<Envelope>> {
+    spool::read_dir(dir)
+}
 
 /// Unix time in milliseconds.
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as u64)
+        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }
 
-/// An `EventCatalog` enum seen as one event.
-struct CatalogEvent<'a, C>(&'a C);
+/// The schema registered under `name` when exactly one type claims it,
+/// cached: the catalog is collected once per process, not per call.
+fn unique_schema(name: &str) -> Option<&'static EventSchema> {
+    static BY_NAME: OnceLock<HashMap<&'static str, Option<&'static EventSchema>>> = OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        let mut by_name = HashMap::new();
+        for schema in crate::catalog::events() {
+            by_name
+                .entry(schema.name)
+                .and_modify(|found| *found = None)
+                .or_insert(Some(schema));
+        }
+        by_name
+    });
+    by_name.get(name).copied().flatten()
+}
 
-/// The schema of an event missing from the catalog: no field, so no PII.
-static UNKNOWN_SCHEMA: EventSchema = EventSchema {
-    name: "",
-    version: 1,
-    description: "",
-    fields: &[],
-    rust_type: "",
-    envelope: &[],
-    checks: &[],
-    write_only: false,
-};
+/// What `track` needs of an event, whatever its kind. `schema` is `None`
+/// only for a hand-written `EventCatalog` whose name no single type claims.
+trait Tracked {
+    fn name(&self) -> &'static str;
+    fn schema(&self) -> Option<&'static EventSchema>;
+    fn validate(&self) -> Result<(), ValidationErrors>;
+    fn write(&self, out: &mut Vec<u8>);
+}
 
-impl<C: EventCatalog> Trackable for CatalogEvent<'_, C> {
-    fn event_name(&self) -> &'static str {
-        self.0.event_type()
+/// Any [`Trackable`]: the schema is its own type's.
+struct Typed<'a, E: ?Sized>(&'a E);
+
+impl<E: Trackable + ?Sized> Tracked for Typed<'_, E> {
+    fn name(&self) -> &'static str {
+        self.0.event_name()
     }
-    fn event_schema(&self) -> &'static EventSchema {
-        crate::catalog::get(self.0.event_type()).unwrap_or_else(|| {
-            tracing::warn!(
-                event_type = self.0.event_type(),
-                "event missing from the catalog; PII policy not applied"
-            );
-            &UNKNOWN_SCHEMA
-        })
+    fn schema(&self) -> Option<&'static EventSchema> {
+        Some(self.0.event_schema())
     }
-    fn validate_event(&self) -> Result<(), ValidationErrors> {
-        self.0.validate()
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        self.0.validate_event()
     }
-    fn write_envelope(&self, out: &mut Vec<u8>) {
-        self.0.write_json(out)
+    fn write(&self, out: &mut Vec<u8>) {
+        self.0.write_envelope(out)
+    }
+}
+
+/// An `EventCatalog` enum, with the schema of the event inside.
+struct InCatalog<'a, C> {
+    event: &'a C,
+    schema: Option<&'static EventSchema>,
+}
+
+impl<C: EventCatalog> Tracked for InCatalog<'_, C> {
+    fn name(&self) -> &'static str {
+        self.event.event_type()
+    }
+    fn schema(&self) -> Option<&'static EventSchema> {
+        self.schema
+    }
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        self.event.validate()
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        self.event.write_json(out)
     }
 }
 
@@ -107,12 +155,20 @@ impl<C: EventCatalog> Trackable for CatalogEvent<'_, C> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum TrackError {
-    /// The event broke its field rules; it was not sent.
+    /// The event broke its field rules; it was not sent. Values of `pii`
+    /// fields are redacted from the messages.
     Invalid(ValidationErrors),
     /// The queue was full; the event was dropped.
     QueueFull,
     /// The client was shut down.
     Closed,
+    /// User code called by `track` panicked (a `custom` or `check` rule, a
+    /// hand-written `Trackable`); the event was dropped.
+    Panicked,
+    /// A hand-written `EventCatalog` gave no schema and its name is not
+    /// claimed by exactly one type, so the PII policy could not be applied;
+    /// the event was dropped rather than risk sending personal data.
+    NoSchema(&'static str),
 }
 
 impl TrackError {
@@ -122,6 +178,8 @@ impl TrackError {
             TrackError::Invalid(_) => DropReason::Invalid,
             TrackError::QueueFull => DropReason::QueueFull,
             TrackError::Closed => DropReason::Closed,
+            TrackError::Panicked => DropReason::Panicked,
+            TrackError::NoSchema(_) => DropReason::NoSchema,
         }
     }
 }
@@ -132,6 +190,13 @@ impl fmt::Display for TrackError {
             TrackError::Invalid(errors) => write!(f, "invalid analytics event:\n{errors}"),
             TrackError::QueueFull => f.write_str("the analytics queue is full; event dropped"),
             TrackError::Closed => f.write_str("the analytics client is shut down; event dropped"),
+            TrackError::Panicked => {
+                f.write_str("user code panicked while tracking an analytics event; event dropped")
+            }
+            TrackError::NoSchema(name) => write!(
+                f,
+                "no single schema for analytics event `{name}` (the PII policy cannot be applied); event dropped"
+            ),
         }
     }
 }
@@ -157,150 +222,6 @@ impl fmt::Display for Timeout {
 
 impl std::error::Error for Timeout {}
 
-/// Configures and starts a [`Client`].
-#[derive(Debug)]
-pub struct ClientBuilder {
-    sink: Option<Box<dyn Sink>>,
-    queue_capacity: usize,
-    max_batch_events: usize,
-    max_batch_bytes: usize,
-    max_batch_delay: Duration,
-    retry: RetryPolicy,
-    spool_dir: Option<PathBuf>,
-    spool_sync: bool,
-    pii: PiiPolicy,
-    drop_timeout: Duration,
-}
-
-impl fmt::Debug for dyn Sink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Sink({})", self.name())
-    }
-}
-
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            sink: None,
-            queue_capacity: 10_000,
-            max_batch_events: 100,
-            max_batch_bytes: 512 * 1024,
-            max_batch_delay: Duration::from_secs(1),
-            retry: RetryPolicy::default(),
-            spool_dir: None,
-            spool_sync: false,
-            pii: PiiPolicy::Keep,
-            drop_timeout: Duration::from_secs(5),
-        }
-    }
-}
-
-impl ClientBuilder {
-    /// Where batches go. Default: a [`JsonLinesSink`] on `analytics-events.jsonl`
-    /// in the current directory.
-    pub fn sink(mut self, sink: impl Sink) -> Self {
-        self.sink = Some(Box::new(sink));
-        self
-    }
-
-    /// Events the queue holds before `track` drops (default 10 000).
-    pub fn queue_capacity(mut self, events: usize) -> Self {
-        self.queue_capacity = events.max(1);
-        self
-    }
-
-    /// A batch is sent once it has this many events (default 100).
-    pub fn max_batch_events(mut self, events: usize) -> Self {
-        self.max_batch_events = events.max(1);
-        self
-    }
-
-    /// A batch is sent before it would exceed this many bytes of envelopes
-    /// (default 512 KiB; a larger single event goes alone).
-    pub fn max_batch_bytes(mut self, bytes: usize) -> Self {
-        self.max_batch_bytes = bytes.max(1);
-        self
-    }
-
-    /// A batch is sent at the latest this long after its first event (default 1 s).
-    pub fn max_batch_delay(mut self, delay: Duration) -> Self {
-        self.max_batch_delay = delay;
-        self
-    }
-
-    /// The retry policy (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// Spools batches in `dir` before sending them, and replays what an
-    /// earlier run left there (see [`spool`]).
-    pub fn spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.spool_dir = Some(dir.into());
-        self
-    }
-
-    /// `fsync` each spool segment (survives power loss, not only a crash).
-    pub fn spool_sync(mut self, sync: bool) -> Self {
-        self.spool_sync = sync;
-        self
-    }
-
-    /// What happens to PII fields (default [`PiiPolicy::Keep`]).
-    pub fn pii_policy(mut self, policy: PiiPolicy) -> Self {
-        self.pii = policy;
-        self
-    }
-
-    /// How long the drop of the last handle waits for delivery (default 5 s).
-    pub fn drop_timeout(mut self, timeout: Duration) -> Self {
-        self.drop_timeout = timeout;
-        self
-    }
-
-    /// Opens the spool (if any) and starts the worker thread.
-    pub fn build(self) -> std::io::Result<Client> {
-        let sink = self
-            .sink
-            .unwrap_or_else(|| Box::new(JsonLinesSink::new("analytics-events.jsonl")));
-        let (spool, leftovers) = match self.spool_dir {
-            Some(dir) => {
-                let (spool, leftovers) = spool::Spool::open(dir, self.spool_sync)?;
-                (Some(spool), leftovers)
-            }
-            None => (None, Vec::new()),
-        };
-        let shared = Arc::new(Shared::default());
-        let mut nonce = [0u8; 16];
-        nonce[..8].copy_from_slice(&fastrand::u64(..).to_le_bytes());
-        nonce[8..].copy_from_slice(&(now_ms() ^ u64::from(std::process::id())).to_le_bytes());
-        let config = worker::Config {
-            max_events: self.max_batch_events,
-            max_bytes: self.max_batch_bytes,
-            max_delay: self.max_batch_delay,
-            retry: self.retry,
-            nonce,
-        };
-        let (tx, rx) = mpsc::channel();
-        let worker = worker::Worker::new(sink, config, Arc::clone(&shared), spool);
-        let handle = std::thread::Builder::new()
-            .name("analytics-worker".to_owned())
-            .spawn(move || worker.run(rx, leftovers))?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                tx: RwLock::new(Some(tx)),
-                shared,
-                capacity: self.queue_capacity as u64,
-                pii: self.pii,
-                worker_id: handle.thread().id(),
-                worker: Mutex::new(Some(handle)),
-                drop_timeout: self.drop_timeout,
-            }),
-        })
-    }
-}
-
 /// The delivery client: cheap to clone (all clones share one queue and one
 /// worker); the drop of the last clone shuts it down within the drop timeout.
 ///
@@ -318,8 +239,10 @@ struct Inner {
     shared: Arc<Shared>,
     capacity: u64,
     pii: PiiPolicy,
-    worker: Mutex<Option<JoinHandle<()>>>,
-    worker_id: std::thread::ThreadId,
+    message_id_key: Option<&'static str>,
+    failed_events: bool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    worker_ids: Vec<ThreadId>,
     drop_timeout: Duration,
 }
 
@@ -329,6 +252,13 @@ impl fmt::Debug for Client {
             .field("metrics", &self.metrics())
             .finish_non_exhaustive()
     }
+}
+
+/// What `track` prepared on the caller's thread.
+struct Prepared {
+    json: Vec<u8>,
+    message_id: Option<[u8; 16]>,
+    schema: Option<&'static EventSchema>,
 }
 
 impl Client {
@@ -341,62 +271,158 @@ impl Client {
     ///
     /// Never blocks on I/O. An invalid event is returned as
     /// [`TrackError::Invalid`] and never sent; a full queue or a shut-down
-    /// client is an error too. Every error is counted as a drop.
+    /// client is an error too. Every error is counted as a drop. A panic in
+    /// user code (a custom rule) is caught and counted, never propagated.
     pub fn track<E: Trackable>(&self, event: E) -> Result<(), TrackError> {
         self.track_ref(&event)
     }
 
     /// [`track`](Client::track) by reference.
     pub fn track_ref<E: Trackable + ?Sized>(&self, event: &E) -> Result<(), TrackError> {
+        self.track_inner(&Typed(event))
+    }
+
+    fn track_inner<T: Tracked>(&self, event: &T) -> Result<(), TrackError> {
         let counters = &self.inner.shared.counters;
         counters.tracked.fetch_add(1, Ordering::AcqRel);
-        if let Err(errors) = event.validate_event() {
-            counters.drop_events(DropReason::Invalid, 1);
-            return Err(TrackError::Invalid(errors));
+        let fail = |reason: DropReason, error: TrackError| {
+            counters.drop_events(reason, 1);
+            Err(error)
+        };
+        let checked = catch_unwind(AssertUnwindSafe(|| {
+            event.validate().map_err(|errors| match event.schema() {
+                Some(schema) => pii::redact_errors(schema, errors),
+                None => errors,
+            })
+        }));
+        match checked {
+            Err(_) => return fail(DropReason::Panicked, TrackError::Panicked),
+            Ok(Err(errors)) => {
+                if self.inner.failed_events {
+                    self.send_failed(event, &errors);
+                }
+                return fail(DropReason::Invalid, TrackError::Invalid(errors));
+            }
+            Ok(Ok(())) => {}
         }
         let tx = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
         let Some(tx) = tx.as_ref() else {
-            counters.drop_events(DropReason::Closed, 1);
-            return Err(TrackError::Closed);
+            return fail(DropReason::Closed, TrackError::Closed);
         };
         // Reserve a slot before serializing: a full queue costs no serialization.
-        let depth = counters.queue_depth.fetch_add(1, Ordering::AcqRel);
-        if depth >= self.inner.capacity {
-            counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
-            counters.drop_events(DropReason::QueueFull, 1);
-            return Err(TrackError::QueueFull);
+        if !self.reserve_slot() {
+            return fail(DropReason::QueueFull, TrackError::QueueFull);
         }
-        let mut json = Vec::with_capacity(1024);
-        event.write_envelope(&mut json);
-        let json = match &self.inner.pii {
-            PiiPolicy::Keep => json,
-            policy => policy.apply(event.event_schema(), json),
+        let prepared = match catch_unwind(AssertUnwindSafe(|| self.prepare(event))) {
+            Ok(prepared) => prepared,
+            Err(_) => {
+                counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
+                return fail(DropReason::Panicked, TrackError::Panicked);
+            }
         };
         let queued = Queued {
-            json,
+            json: prepared.json,
             timestamp_ms: now_ms(),
+            message_id: prepared.message_id,
+            schema: prepared.schema,
         };
         counters.enqueued.fetch_add(1, Ordering::AcqRel);
         if tx.send(Msg::Event(queued)).is_err() {
-            // The worker is gone (it panicked): count, never lose silently.
+            // The worker is gone: count, never lose silently.
             counters.enqueued.fetch_sub(1, Ordering::AcqRel);
             counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
-            counters.drop_events(DropReason::Closed, 1);
-            return Err(TrackError::Closed);
+            return fail(DropReason::Closed, TrackError::Closed);
         }
         Ok(())
     }
 
-    /// Tracks the event inside an `#[derive(EventCatalog)]` enum (its schema,
-    /// for the PII policy, comes from the process-wide catalog).
+    /// Takes one queue slot; `false` when the queue is full.
+    fn reserve_slot(&self) -> bool {
+        let queue_depth = &self.inner.shared.counters.queue_depth;
+        if queue_depth.fetch_add(1, Ordering::AcqRel) >= self.inner.capacity {
+            queue_depth.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    /// The envelope bytes with the PII policy applied (and the message id
+    /// written in, when configured).
+    fn prepare<T: Tracked>(&self, event: &T) -> Prepared {
+        let schema = event.schema();
+        let mut json = Vec::with_capacity(1024);
+        event.write(&mut json);
+        if let Some(schema) = schema.filter(|_| !matches!(self.inner.pii, PiiPolicy::Keep)) {
+            json = self.inner.pii.apply(schema, json);
+        }
+        let mut message_id = None;
+        if let Some(key) = self.inner.message_id_key {
+            let id = fastrand::u128(..).to_le_bytes();
+            if insert_message_id(&mut json, event.name(), key, id) {
+                message_id = Some(id);
+            }
+        }
+        Prepared {
+            json,
+            message_id,
+            schema,
+        }
+    }
+
+    /// Queues the failed-event line of an invalid event (skipped when the
+    /// queue is full: the event is counted as `invalid` either way).
+    fn send_failed<T: Tracked>(&self, event: &T, errors: &ValidationErrors) {
+        let line = catch_unwind(AssertUnwindSafe(|| {
+            let mut json = Vec::with_capacity(1024);
+            event.write(&mut json);
+            if let Some(schema) = event.schema() {
+                json = self.inner.pii.apply(schema, json);
+            }
+            let mut line = Vec::with_capacity(json.len() + 256);
+            FailedEvent::new(
+                FailureReason::RuleViolation,
+                Payload::from_bytes(&json),
+                now_ms(),
+            )
+            .with_event_type(event.name())
+            .with_errors(errors.iter().map(FailedCheck::from))
+            .write_json_line(&mut line);
+            line.pop(); // the sink writes its own line ends
+            line
+        }));
+        let Ok(line) = line else {
+            return;
+        };
+        let tx = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = tx.as_ref() {
+            if self.reserve_slot() && tx.send(Msg::Failed(line)).is_err() {
+                self.inner
+                    .shared
+                    .counters
+                    .queue_depth
+                    .fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// Tracks the event inside an `#[derive(EventCatalog)]` enum. Its schema
+    /// (for the PII policy) comes from the event's own type.
     pub fn track_catalog<C: EventCatalog>(&self, event: &C) -> Result<(), TrackError> {
-        self.track_ref(&CatalogEvent(event))
+        let name = event.event_type();
+        let schema = event.event_schema().or_else(|| unique_schema(name));
+        if schema.is_none() && !matches!(self.inner.pii, PiiPolicy::Keep) {
+            let counters = &self.inner.shared.counters;
+            counters.tracked.fetch_add(1, Ordering::AcqRel);
+            counters.drop_events(DropReason::NoSchema, 1);
+            return Err(TrackError::NoSchema(name));
+        }
+        self.track_inner(&InCatalog { event, schema })
     }
 
     /// Waits until every event queued before this call is delivered or
-    /// settled (dropped with a reason, or parked in the spool). `Err(Timeout)`
-    /// if that takes longer than `timeout` (delivery goes on). Ok at once
-    /// after shutdown.
+    /// settled (dropped with a reason, or kept in the spool after a failed
+    /// attempt). `Err(Timeout)` if that takes longer than `timeout` (delivery
+    /// goes on). Ok at once after shutdown.
     pub fn flush(&self, timeout: Duration) -> Result<(), Timeout> {
         let (ack_tx, ack_rx) = mpsc::channel();
         {
@@ -415,7 +441,8 @@ impl Client {
     /// stops the worker. Events still unsent at the deadline are counted as
     /// `shutdown_timeout` drops (or, with a spool, left in it for the next
     /// run). Closes every clone. `Err(Timeout)` if the worker did not finish
-    /// in time (a send in progress when the deadline passed).
+    /// in time (a send in progress when the deadline passed). Any timeout,
+    /// `Duration::MAX` included, is accepted.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), Timeout> {
         self.inner.shutdown(timeout)
     }
@@ -426,10 +453,36 @@ impl Client {
     }
 }
 
+/// Writes `,"key":"<uuid>"` right after the `event_type` member of a compact
+/// envelope of the event `name`; `false` (nothing written) if the envelope
+/// does not start with that member.
+fn insert_message_id(json: &mut Vec<u8>, name: &str, key: &str, id: [u8; 16]) -> bool {
+    const HEAD: &[u8] = b"{\"event_type\":\"";
+    let after = HEAD.len() + name.len();
+    let starts = json.starts_with(HEAD)
+        && json[HEAD.len()..].starts_with(name.as_bytes())
+        && json.get(after) == Some(&b'"');
+    if !starts {
+        tracing::warn!(
+            event_type = name,
+            "unexpected envelope shape; message id not written"
+        );
+        return false;
+    }
+    let mut member = Vec::with_capacity(key.len() + 44);
+    member.push(b',');
+    crate::json::write_str(&mut member, key);
+    member.push(b':');
+    let text = uuid::Uuid::from_bytes(id).hyphenated().to_string();
+    crate::json::write_str(&mut member, &text);
+    json.splice(after + 1..after + 1, member);
+    true
+}
+
 impl Inner {
     fn shutdown(&self, timeout: Duration) -> Result<(), Timeout> {
         let started = Instant::now();
-        self.shared.set_deadline(started + timeout);
+        self.shared.set_deadline(instant_after(started, timeout));
         let tx = self.tx.write().unwrap_or_else(|p| p.into_inner()).take();
         let Some(tx) = tx else {
             return Ok(());
@@ -437,21 +490,23 @@ impl Inner {
         let (ack_tx, ack_rx) = mpsc::channel();
         let sent = tx.send(Msg::Shutdown(ack_tx)).is_ok();
         drop(tx);
-        if std::thread::current().id() == self.worker_id {
+        if self.worker_ids.contains(&std::thread::current().id()) {
             // The last handle was dropped by the worker itself (a sink that
             // holds a client): it stops after this; waiting would deadlock.
             return Ok(());
         }
         // A little past the deadline: the worker needs a moment to account
         // for what it could not send.
-        let wait = timeout.saturating_sub(started.elapsed()) + Duration::from_millis(200);
+        let wait = timeout
+            .saturating_sub(started.elapsed())
+            .saturating_add(Duration::from_millis(200));
         if sent && ack_rx.recv_timeout(wait).is_err() {
             tracing::warn!("the analytics worker did not stop in time");
             return Err(Timeout);
         }
-        let handle = self.worker.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(handle) = handle {
-            let _ = handle.join();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for thread in threads {
+            let _ = thread.join();
         }
         Ok(())
     }

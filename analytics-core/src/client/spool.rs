@@ -1,38 +1,53 @@
-//! The on-disk spool: each batch is written to its own segment file before
-//! it is sent and removed once it is settled (delivered or dropped for good).
-//! At start the client replays the segments an earlier run left behind.
+//! The on-disk spool format and directory: segment files of checksummed
+//! records, a lock so that one client at a time owns a directory.
 //!
 //! A segment is the magic `TASPOOL1` followed by records
 //! `[len: u32 LE][crc32 of payload: u32 LE][payload]`, the payload being
-//! `[message id: 16 bytes][timestamp ms: u64 LE][envelope JSON]`. A record
-//! cut short by a crash, or whose checksum does not match, ends the segment:
-//! what came before it is replayed, the rest is skipped (and logged).
-//!
-//! One client per spool directory at a time.
+//! `[message id: 16 bytes][timestamp ms: u64 LE][envelope JSON]`. A record cut
+//! short by a crash, or whose checksum does not match, is skipped and reading
+//! resumes at the next valid record, so one damaged record hides nothing after
+//! it. A file named `*.seg` that does not start with the magic, or that is not
+//! a regular file (a FIFO, a socket), is not ours: it is left alone.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::sink::Envelope;
 
 const MAGIC: &[u8; 8] = b"TASPOOL1";
 const EXTENSION: &str = "seg";
+const LOCK_FILE: &str = "spool.lock";
 /// Larger records are taken as corruption.
 const MAX_RECORD: usize = 256 << 20;
+/// Record header: length and checksum.
+const HEADER: usize = 8;
+/// Payload prefix: message id and timestamp.
+const PREFIX: usize = 24;
 
-/// What [`read_segment`] found in one file.
-#[derive(Debug, Clone, Default)]
-pub struct Segment {
-    /// The complete, checksummed events, in order.
-    pub events: Vec<Envelope>,
-    /// Bytes at the end that did not form a complete valid record (a torn write).
-    pub torn_bytes: u64,
+/// The bytes a record for `envelope` takes on disk.
+pub(crate) fn record_len(envelope: &Envelope) -> u64 {
+    (HEADER + PREFIX + envelope.json().len()) as u64
 }
 
-/// The segment files of `dir`, oldest first.
-pub fn segment_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+/// The magic that starts every segment.
+pub(crate) fn magic() -> &'static [u8] {
+    MAGIC
+}
+
+/// What [`decode`] found in a segment's bytes.
+#[derive(Debug, Default)]
+pub(crate) struct Decoded {
+    /// The complete, checksummed records, in order.
+    pub events: Vec<Envelope>,
+    /// Checksummed records whose envelope is not JSON (counted, never sent).
+    pub not_json: u64,
+    /// Bytes that did not form a valid record (torn or corrupt), skipped.
+    pub skipped_bytes: u64,
+}
+
+/// The segment files of `dir` (regular files named `*.seg`), oldest first.
+pub(crate) fn segment_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -40,164 +55,218 @@ pub fn segment_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
         Err(error) => return Err(error),
     };
     for entry in entries {
-        let path = entry?.path();
-        if path.extension().is_some_and(|ext| ext == EXTENSION) {
-            files.push(path);
+        let entry = entry?;
+        let path = entry.path();
+        if path.extension().is_none_or(|ext| ext != EXTENSION) {
+            continue;
         }
+        // `file_type` does not follow symlinks and never opens the file: a
+        // FIFO is seen without blocking.
+        if !entry.file_type()?.is_file() {
+            tracing::warn!(path = %path.display(), "not a regular file; left alone");
+            continue;
+        }
+        files.push(path);
     }
     files.sort();
     Ok(files)
 }
 
-/// Reads one segment; never panics on damaged input.
-pub fn read_segment(path: &Path) -> io::Result<Segment> {
-    let mut bytes = Vec::new();
-    File::open(path)?.read_to_end(&mut bytes)?;
-    Ok(parse_segment(&bytes))
-}
-
-/// Every event stored in the spool directory `dir`, oldest first (for
-/// inspection and tests; the client replays them itself).
+/// Every event stored in the spool directory `dir`, oldest first (what the
+/// next client on `dir` replays).
 pub fn read_dir(dir: &Path) -> io::Result<Vec<Envelope>> {
     let mut events = Vec::new();
     for path in segment_files(dir)? {
-        events.extend(read_segment(&path)?.events);
+        if let Some(decoded) = read_segment(&path, true)? {
+            events.extend(decoded.events);
+        }
     }
     Ok(events)
 }
 
-fn parse_segment(bytes: &[u8]) -> Segment {
-    let mut segment = Segment::default();
-    let Some(mut rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
-        segment.torn_bytes = bytes.len() as u64;
-        return segment;
+/// Reads one segment file; `None` if it is not a segment (no magic).
+pub(crate) fn read_segment(path: &Path, check_json: bool) -> io::Result<Option<Decoded>> {
+    let mut bytes = Vec::new();
+    File::open(path)?.read_to_end(&mut bytes)?;
+    let Some(records) = bytes.strip_prefix(MAGIC.as_slice()) else {
+        return Ok(None);
     };
-    while !rest.is_empty() {
-        let Some(record) = parse_record(rest) else {
-            segment.torn_bytes = rest.len() as u64;
-            break;
-        };
-        let (envelope, used) = record;
-        segment.events.push(envelope);
-        rest = &rest[used..];
+    Ok(Some(decode(records, check_json)))
+}
+
+/// Decodes records (the bytes after the magic); never panics on damaged
+/// input. With `check_json`, a record whose envelope is not JSON is counted
+/// in `not_json` and left out.
+pub(crate) fn decode(mut bytes: &[u8], check_json: bool) -> Decoded {
+    let mut decoded = Decoded::default();
+    while !bytes.is_empty() {
+        match parse_record(bytes) {
+            Some((envelope, used)) => {
+                bytes = &bytes[used..];
+                if check_json
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(envelope.json()).is_err()
+                {
+                    decoded.not_json += 1;
+                } else {
+                    decoded.events.push(envelope);
+                }
+            }
+            None => {
+                // Resynchronise: the next offset where a valid record starts.
+                let next = (1..bytes.len())
+                    .find(|&at| parse_record(&bytes[at..]).is_some())
+                    .unwrap_or(bytes.len());
+                decoded.skipped_bytes += next as u64;
+                bytes = &bytes[next..];
+            }
+        }
     }
-    segment
+    decoded
 }
 
 fn parse_record(bytes: &[u8]) -> Option<(Envelope, usize)> {
     let len = u32::from_le_bytes(bytes.get(0..4)?.try_into().ok()?) as usize;
-    let crc = u32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?);
-    if !(24..=MAX_RECORD).contains(&len) {
+    let crc = u32::from_le_bytes(bytes.get(4..HEADER)?.try_into().ok()?);
+    if !(PREFIX..=MAX_RECORD).contains(&len) {
         return None;
     }
-    let payload = bytes.get(8..8 + len)?;
+    let payload = bytes.get(HEADER..HEADER + len)?;
     if crc32fast::hash(payload) != crc {
         return None;
     }
     let message_id: [u8; 16] = payload[0..16].try_into().ok()?;
-    let timestamp_ms = u64::from_le_bytes(payload[16..24].try_into().ok()?);
-    let envelope = Envelope::new(payload[24..].to_vec(), message_id, timestamp_ms);
-    Some((envelope, 8 + len))
+    let timestamp_ms = u64::from_le_bytes(payload[16..PREFIX].try_into().ok()?);
+    let envelope = Envelope::new(payload[PREFIX..].to_vec(), message_id, timestamp_ms);
+    Some((envelope, HEADER + len))
 }
 
-fn encode(batch: &[Envelope], out: &mut Vec<u8>) {
-    out.extend_from_slice(MAGIC);
+/// Appends one record per envelope to `out`.
+pub(crate) fn encode<'a>(batch: impl IntoIterator<Item = &'a Envelope>, out: &mut Vec<u8>) {
     for envelope in batch {
         let start = out.len();
-        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&[0; HEADER]);
         out.extend_from_slice(&envelope.message_id_bytes());
         out.extend_from_slice(&envelope.timestamp_ms().to_le_bytes());
         out.extend_from_slice(envelope.json());
-        let payload = &out[start + 8..];
+        let payload = &out[start + HEADER..];
         let len = payload.len() as u32;
         let crc = crc32fast::hash(payload);
         out[start..start + 4].copy_from_slice(&len.to_le_bytes());
-        out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+        out[start + 4..start + HEADER].copy_from_slice(&crc.to_le_bytes());
     }
 }
 
-/// Segments left by an earlier run: each file with its events.
-pub(crate) type Leftovers = Vec<(PathBuf, Vec<Envelope>)>;
-
-/// The worker's handle on the spool directory.
-#[derive(Debug)]
-pub(crate) struct Spool {
-    dir: PathBuf,
-    sync: bool,
-    prefix: u128,
-    counter: u64,
-    buffer: Vec<u8>,
+/// Creates a file readable and writable by its owner only (0600 on Unix).
+pub(crate) fn create_private(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
-impl Spool {
-    /// Opens (creates) the directory; returns the leftover segments to replay.
-    pub fn open(dir: PathBuf, sync: bool) -> io::Result<(Spool, Leftovers)> {
-        fs::create_dir_all(&dir)?;
+/// Creates `dir` (and its parents) accessible by its owner only (0700 on Unix).
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// A leftover segment of an earlier run, to replay.
+#[derive(Debug)]
+pub(crate) struct Leftover {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub events: u64,
+    pub not_json: u64,
+}
+
+/// An opened spool directory: locked for this client, checked writable.
+#[derive(Debug)]
+pub(crate) struct SpoolDir {
+    pub dir: PathBuf,
+    /// Held (and locked) for as long as the client lives.
+    _lock: File,
+}
+
+impl SpoolDir {
+    /// Creates (0700) and locks `dir`, checks that it is writable, and lists
+    /// the segments an earlier run left there, oldest first.
+    pub fn open(dir: PathBuf) -> io::Result<(SpoolDir, Vec<Leftover>)> {
+        let context = |what: &str, error: io::Error| {
+            io::Error::new(
+                error.kind(),
+                format!("spool directory {}: {what}: {error}", dir.display()),
+            )
+        };
+        create_private_dir(&dir).map_err(|error| context("cannot create it", error))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = create_private(
+            &lock_path,
+            OpenOptions::new().read(true).write(true).create(true),
+        )
+        .map_err(|error| context("cannot write to it", error))?;
+        match fs4::fs_std::FileExt::try_lock_exclusive(&lock) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::ResourceBusy,
+                    format!(
+                        "spool directory {} is in use by another analytics client \
+                         (its lock {} is held); give each process its own spool directory",
+                        dir.display(),
+                        lock_path.display()
+                    ),
+                ))
+            }
+            Err(error) => return Err(context("cannot lock it", error)),
+        }
+        probe_writable(&dir).map_err(|error| context("cannot write to it", error))?;
         let mut leftovers = Vec::new();
         for path in segment_files(&dir)? {
-            match read_segment(&path) {
-                Ok(segment) => {
-                    if segment.torn_bytes > 0 {
+            match read_segment(&path, true) {
+                Ok(Some(decoded)) => {
+                    if decoded.skipped_bytes > 0 {
                         tracing::warn!(
                             path = %path.display(),
-                            torn_bytes = segment.torn_bytes,
-                            kept = segment.events.len(),
-                            "spool segment ends with a torn record; skipping the damaged tail"
+                            skipped_bytes = decoded.skipped_bytes,
+                            kept = decoded.events.len(),
+                            "spool segment has damaged records; skipping them"
                         );
                     }
-                    if segment.events.is_empty() {
-                        let _ = fs::remove_file(&path);
-                    } else {
-                        leftovers.push((path, segment.events));
-                    }
+                    let bytes = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                    leftovers.push(Leftover {
+                        path,
+                        bytes,
+                        events: decoded.events.len() as u64,
+                        not_json: decoded.not_json,
+                    });
+                }
+                Ok(None) => {
+                    tracing::warn!(path = %path.display(), "not a spool segment (no magic); left alone");
                 }
                 Err(error) => {
                     tracing::warn!(path = %path.display(), %error, "cannot read a spool segment");
                 }
             }
         }
-        let prefix = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_nanos())
-            .unwrap_or(0);
-        Ok((
-            Spool {
-                dir,
-                sync,
-                prefix,
-                counter: 0,
-                buffer: Vec::new(),
-            },
-            leftovers,
-        ))
+        Ok((SpoolDir { dir, _lock: lock }, leftovers))
     }
+}
 
-    /// Writes `batch` to a new segment and returns its path.
-    pub fn write(&mut self, batch: &[Envelope]) -> io::Result<PathBuf> {
-        self.counter += 1;
-        let path = self.dir.join(format!(
-            "{:032x}-{:010}.{EXTENSION}",
-            self.prefix, self.counter
-        ));
-        self.buffer.clear();
-        encode(batch, &mut self.buffer);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        file.write_all(&self.buffer)?;
-        if self.sync {
-            file.sync_data()?;
-        }
-        Ok(path)
-    }
-
-    /// Removes a settled segment.
-    pub fn remove(&self, path: &Path) {
-        if let Err(error) = fs::remove_file(path) {
-            tracing::warn!(path = %path.display(), %error, "cannot remove a spool segment");
-        }
-    }
+/// Creates and removes a file: a read-only directory (or file system) fails
+/// here, at `build()`, instead of on the first write.
+fn probe_writable(dir: &Path) -> io::Result<()> {
+    let probe = dir.join(format!(".probe-{}", std::process::id()));
+    let file = create_private(&probe, OpenOptions::new().write(true).create(true))?;
+    drop(file);
+    fs::remove_file(&probe)
 }
 
 #[cfg(test)]
@@ -213,15 +282,34 @@ mod tests {
         let batch: Vec<_> = (0..5).map(envelope).collect();
         let mut bytes = Vec::new();
         encode(&batch, &mut bytes);
-        assert_eq!(parse_segment(&bytes).events, batch);
+        assert_eq!(decode(&bytes, true).events, batch);
         for cut in 0..bytes.len() {
-            let segment = parse_segment(&bytes[..cut]);
-            assert!(segment.events.len() < batch.len());
-            assert_eq!(segment.events[..], batch[..segment.events.len()]);
+            let decoded = decode(&bytes[..cut], true);
+            assert!(decoded.events.len() < batch.len());
+            assert_eq!(decoded.events[..], batch[..decoded.events.len()]);
         }
-        let mut flipped = bytes.clone();
-        let last = flipped.len() - 2;
-        flipped[last] ^= 0xff;
-        assert_eq!(parse_segment(&flipped).events, batch[..4]);
+    }
+
+    #[test]
+    fn one_corrupt_record_hides_nothing_after_it() {
+        let batch: Vec<_> = (0..5).map(envelope).collect();
+        let mut bytes = Vec::new();
+        encode(&batch, &mut bytes);
+        let second = record_len(&batch[0]) as usize;
+        bytes[second + HEADER + 3] ^= 0xff; // inside record 1's payload
+        let decoded = decode(&bytes, true);
+        let expected: Vec<_> = [0, 2, 3, 4].iter().map(|&i| batch[i].clone()).collect();
+        assert_eq!(decoded.events, expected);
+        assert_eq!(decoded.skipped_bytes, record_len(&batch[1]));
+    }
+
+    #[test]
+    fn a_checksummed_record_that_is_not_json_is_counted() {
+        let bad = Envelope::new(b"{not json".to_vec(), [9; 16], 9);
+        let mut bytes = Vec::new();
+        encode([&envelope(0), &bad, &envelope(1)], &mut bytes);
+        let decoded = decode(&bytes, true);
+        assert_eq!(decoded.events, vec![envelope(0), envelope(1)]);
+        assert_eq!(decoded.not_json, 1);
     }
 }

@@ -1,7 +1,8 @@
-//! The background worker: batching by count, bytes and time; retry; spool.
+//! Delivery: the retrying, splitting call into the sink shared by both
+//! workers, and the in-memory worker used without a spool (batching by count,
+//! bytes and time). With a spool, [`super::spooler`] runs instead.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -9,21 +10,85 @@ use std::time::{Duration, Instant};
 use super::metrics::{Counters, DropReason};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
-use super::spool::{Leftovers, Spool};
+use crate::schema::EventSchema;
 
-/// One event as `track` queues it: its bytes and when it was tracked.
+/// One event as `track` queues it: its bytes, when it was tracked, its
+/// message id when `track` wrote it into the envelope, its type.
 pub(crate) struct Queued {
     pub json: Vec<u8>,
     pub timestamp_ms: u64,
+    pub message_id: Option<[u8; 16]>,
+    pub schema: Option<&'static EventSchema>,
 }
 
-/// What the handles send to the worker.
+impl Queued {
+    /// The envelope, with its id: the one written in it, or one derived from
+    /// the client's nonce and this event's sequence number.
+    pub fn into_envelope(self, nonce: [u8; 16], sequence: u64) -> Envelope {
+        let envelope = match self.message_id {
+            Some(id) => Envelope::new(self.json, id, self.timestamp_ms),
+            None => Envelope::derived(self.json, nonce, sequence, self.timestamp_ms),
+        };
+        match self.schema {
+            Some(schema) => envelope.with_schema(schema),
+            None => envelope,
+        }
+    }
+}
+
+/// The failed-events sink, guarded like the main one; a failure is logged
+/// (the events are counted as `invalid` already).
+pub(crate) struct FailedOut {
+    sink: Box<dyn Sink>,
+}
+
+impl FailedOut {
+    pub fn new(sink: Box<dyn Sink>) -> Self {
+        FailedOut { sink }
+    }
+
+    /// Hands one line to the sink, then flushes it.
+    pub fn send(&mut self, line: Vec<u8>, counters: &Counters) {
+        let envelope = Envelope::new(line, [0; 16], super::now_ms());
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.sink.send(std::slice::from_ref(&envelope))?;
+            self.sink.flush()
+        }));
+        match result {
+            Ok(Ok(())) => {
+                counters.failed_lines.fetch_add(1, ORDER);
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(sink = self.sink.name(), %error, "cannot write a failed-event line");
+            }
+            Err(payload) => {
+                tracing::error!(
+                    sink = self.sink.name(),
+                    panic = panic_message(payload.as_ref()),
+                    "the failed-events sink panicked"
+                );
+            }
+        }
+    }
+}
+
+/// What the handles send to the worker (or, with a spool, to the spool writer).
 pub(crate) enum Msg {
     Event(Queued),
+    /// A failed-event line for the failed-events sink (takes a queue slot).
+    Failed(Vec<u8>),
     /// Deliver everything before this message, then answer.
     Flush(Sender<()>),
     /// Deliver everything before this message (within the shared deadline), then stop.
     Shutdown(Sender<()>),
+}
+
+/// `now + wait`, saturated: a wait too long to represent ends in 30 years.
+pub(crate) fn instant_after(now: Instant, wait: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(FAR))
+        .unwrap_or(now)
 }
 
 /// State shared by the handles and the worker.
@@ -49,18 +114,18 @@ impl Shared {
         self.wake.notify_all();
     }
 
-    fn deadline(&self) -> Option<Instant> {
+    pub fn deadline(&self) -> Option<Instant> {
         *self.lock()
     }
 
-    fn past_deadline(&self) -> bool {
+    pub fn past_deadline(&self) -> bool {
         self.deadline()
             .is_some_and(|deadline| Instant::now() >= deadline)
     }
 
     /// Sleeps `wait`; `false` (at once) when the deadline would pass first.
     fn sleep(&self, wait: Duration) -> bool {
-        let until = Instant::now() + wait;
+        let until = instant_after(Instant::now(), wait);
         let mut guard = self.lock();
         loop {
             if guard.is_some_and(|deadline| deadline < until) {
@@ -88,292 +153,63 @@ pub(crate) struct Config {
     pub nonce: [u8; 16],
 }
 
-/// Events that could not be delivered for now (retries exhausted or out of time).
-struct Unsent {
-    events: Vec<Envelope>,
-    reason: DropReason,
+/// The sink with the retry policy: every call into the sink goes through
+/// here, guarded against panics.
+pub(crate) struct Delivery {
+    pub sink: Box<dyn Sink>,
+    pub config: Config,
+    pub shared: Arc<Shared>,
 }
 
-pub(crate) struct Worker {
-    sink: Box<dyn Sink>,
-    config: Config,
-    shared: Arc<Shared>,
-    spool: Option<Spool>,
-    /// Segments kept on disk after their retries ran out, oldest first.
-    parked: Vec<(PathBuf, Vec<Envelope>)>,
-    pending: Vec<Envelope>,
-    pending_bytes: usize,
-    batch_started: Option<Instant>,
-    sequence: u64,
+/// The message of a caught panic, for the log.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string panic payload")
 }
 
-impl Worker {
-    pub fn new(
-        sink: Box<dyn Sink>,
-        config: Config,
-        shared: Arc<Shared>,
-        spool: Option<Spool>,
-    ) -> Self {
-        Worker {
-            sink,
-            config,
-            shared,
-            spool,
-            parked: Vec::new(),
-            pending: Vec::new(),
-            pending_bytes: 0,
-            batch_started: None,
-            sequence: 0,
-        }
-    }
-
-    /// Replays `leftovers`, then serves the queue until shutdown.
-    pub fn run(mut self, rx: Receiver<Msg>, leftovers: Leftovers) {
-        for (path, events) in leftovers {
-            self.shared
-                .counters
-                .replayed
-                .fetch_add(events.len() as u64, ORDER);
-            tracing::info!(path = %path.display(), events = events.len(), "replaying a spool segment");
-            self.send_segment(Some(path), events);
-        }
-        loop {
-            let message = match self.batch_started {
-                Some(started) => {
-                    let wait =
-                        (started + self.config.max_delay).saturating_duration_since(Instant::now());
-                    rx.recv_timeout(wait)
-                }
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match message {
-                Ok(Msg::Event(queued)) => {
-                    self.shared.counters.queue_depth.fetch_sub(1, ORDER);
-                    self.push(queued);
-                }
-                Ok(Msg::Flush(ack)) => {
-                    self.send_pending();
-                    self.retry_parked();
-                    self.flush_sink();
-                    let _ = ack.send(());
-                }
-                Ok(Msg::Shutdown(ack)) => {
-                    // Every handle is closed: nothing can follow this message.
-                    self.send_pending();
-                    self.flush_sink();
-                    self.finish(&rx);
-                    let _ = ack.send(());
-                    return;
-                }
-                Err(RecvTimeoutError::Timeout) => self.send_pending(),
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.send_pending();
-                    self.flush_sink();
-                    self.finish(&rx);
-                    return;
-                }
+impl Delivery {
+    /// Calls the sink's `flush`; a failure or a panic is logged (the events
+    /// were acknowledged by `send` already).
+    pub fn flush_sink(&mut self) {
+        match catch_unwind(AssertUnwindSafe(|| self.sink.flush())) {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(sink = self.sink.name(), %error, "sink flush failed");
+            }
+            Err(payload) => {
+                tracing::error!(
+                    sink = self.sink.name(),
+                    panic = panic_message(payload.as_ref()),
+                    "the sink panicked in flush"
+                );
             }
         }
     }
 
-    /// Accounts for what is left when the worker stops.
-    fn finish(&mut self, rx: &Receiver<Msg>) {
-        // Nothing should be left; count anything that is, never lose it silently.
-        let mut stray = Vec::new();
-        while let Ok(message) = rx.try_recv() {
-            if let Msg::Event(queued) = message {
-                self.shared.counters.queue_depth.fetch_sub(1, ORDER);
-                stray.push(self.envelope(queued));
-            }
-        }
-        if !stray.is_empty() {
-            self.settle_unsent(Unsent {
-                events: stray,
-                reason: DropReason::ShutdownTimeout,
-            });
-        }
-        if !self.parked.is_empty() {
-            let events: usize = self.parked.iter().map(|(_, events)| events.len()).sum();
-            tracing::warn!(
-                events,
-                "analytics events stay in the spool for the next run"
-            );
-        }
-    }
-
-    fn envelope(&mut self, queued: Queued) -> Envelope {
-        self.sequence += 1;
-        Envelope::derived(
-            queued.json,
-            self.config.nonce,
-            self.sequence,
-            queued.timestamp_ms,
-        )
-    }
-
-    fn push(&mut self, queued: Queued) {
-        let envelope = self.envelope(queued);
-        let size = envelope.json().len();
-        if !self.pending.is_empty() && self.pending_bytes + size > self.config.max_bytes {
-            self.send_pending();
-        }
-        if self.pending.is_empty() {
-            self.batch_started = Some(Instant::now());
-        }
-        self.pending.push(envelope);
-        self.pending_bytes += size;
-        if self.pending.len() >= self.config.max_events
-            || self.pending_bytes >= self.config.max_bytes
-        {
-            self.send_pending();
-        }
-    }
-
-    fn send_pending(&mut self) {
-        self.batch_started = None;
-        self.pending_bytes = 0;
-        if self.pending.is_empty() {
-            return;
-        }
-        let batch = std::mem::take(&mut self.pending);
-        if self.shared.past_deadline() {
-            self.settle_unsent(Unsent {
-                events: batch,
-                reason: DropReason::ShutdownTimeout,
-            });
-            return;
-        }
-        let path = match &mut self.spool {
-            Some(spool) => match spool.write(&batch) {
-                Ok(path) => Some(path),
-                Err(error) => {
-                    tracing::error!(%error, "cannot write to the spool; sending without it");
-                    None
-                }
-            },
-            None => None,
-        };
-        self.send_segment(path, batch);
-    }
-
-    /// Sends a batch (spooled at `path`, if any) and settles it.
-    fn send_segment(&mut self, path: Option<PathBuf>, batch: Vec<Envelope>) {
-        let mut unsent = Vec::new();
-        let mut reason = DropReason::RetriesExhausted;
-        let delivered = self.deliver(&batch, &mut unsent, &mut reason);
-        let all_sent = unsent.is_empty();
-        if let Some(path) = path {
-            if unsent.len() == batch.len() {
-                // Nothing went out: the segment on disk is exactly what is left.
-                self.park(path, batch, reason);
-                return;
-            }
-            if !all_sent {
-                self.settle_unsent(Unsent {
-                    events: unsent,
-                    reason,
-                });
-            }
-            if let Some(spool) = &self.spool {
-                spool.remove(&path);
-            }
-        } else if !all_sent {
-            self.settle_unsent(Unsent {
-                events: unsent,
-                reason,
-            });
-        }
-        if all_sent && delivered > 0 {
-            self.retry_parked();
-        }
-    }
-
-    /// Keeps a spooled segment for a later attempt.
-    fn park(&mut self, path: PathBuf, events: Vec<Envelope>, reason: DropReason) {
-        let count = events.len() as u64;
-        self.shared.counters.spooled.fetch_add(count, ORDER);
-        tracing::warn!(
-            events = count,
-            reason = reason.as_str(),
-            "analytics events kept in the spool for a later attempt"
-        );
-        self.parked.push((path, events));
-    }
-
-    /// With a spool, keeps `unsent` on disk for later; without, drops it.
-    fn settle_unsent(&mut self, unsent: Unsent) {
-        let count = unsent.events.len() as u64;
-        if let Some(spool) = &mut self.spool {
-            match spool.write(&unsent.events) {
-                Ok(path) => {
-                    self.shared.counters.spooled.fetch_add(count, ORDER);
-                    tracing::warn!(
-                        events = count,
-                        reason = unsent.reason.as_str(),
-                        "analytics events kept in the spool for a later attempt"
-                    );
-                    self.parked.push((path, unsent.events));
-                    return;
-                }
-                Err(error) => {
-                    tracing::error!(%error, "cannot write to the spool");
-                }
-            }
-        }
-        self.shared.counters.drop_events(unsent.reason, count);
-    }
-
-    /// Sends the parked segments again (oldest first) until one fails.
-    fn retry_parked(&mut self) {
-        while !self.parked.is_empty() && !self.shared.past_deadline() {
-            let (path, events) = self.parked.remove(0);
-            let count = events.len() as u64;
-            let mut unsent = Vec::new();
-            let mut reason = DropReason::RetriesExhausted;
-            self.deliver(&events, &mut unsent, &mut reason);
-            if unsent.len() == events.len() {
-                // Still nothing goes out: keep it first, unchanged.
-                self.parked.insert(0, (path, events));
-                return;
-            }
-            self.shared.counters.spooled.fetch_sub(count, ORDER);
-            let all_sent = unsent.is_empty();
-            if !all_sent {
-                self.settle_unsent(Unsent {
-                    events: unsent,
-                    reason,
-                });
-            }
-            if let Some(spool) = &self.spool {
-                spool.remove(&path);
-            }
-            if !all_sent {
-                // Keep the order: the re-parked segment goes first next time.
-                if let Some(last) = self.parked.pop() {
-                    self.parked.insert(0, last);
-                }
-                return;
-            }
-        }
-    }
-
-    fn flush_sink(&mut self) {
-        if let Err(error) = self.sink.flush() {
-            tracing::warn!(sink = self.sink.name(), %error, "sink flush failed");
-        }
-    }
-
-    fn call_sink(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+    /// `None` when the sink panicked.
+    fn call_sink(&mut self, batch: &[Envelope]) -> Option<Result<(), SinkError>> {
         match catch_unwind(AssertUnwindSafe(|| self.sink.send(batch))) {
-            Ok(result) => result,
-            Err(_) => Err(SinkError::permanent("the sink panicked")),
+            Ok(result) => Some(result),
+            Err(payload) => {
+                tracing::error!(
+                    sink = self.sink.name(),
+                    events = batch.len(),
+                    panic = panic_message(payload.as_ref()),
+                    "the sink panicked in send"
+                );
+                None
+            }
         }
     }
 
     /// Sends `batch` with retries and splitting; counts what is delivered and
-    /// what is dropped for good; puts what is unsent for now into `unsent`.
-    /// Returns the number delivered.
-    fn deliver(
+    /// what is dropped for good; puts what is unsent for now into `unsent`
+    /// (in order), with the reason it would be dropped under. Returns the
+    /// number delivered.
+    pub fn deliver(
         &mut self,
         batch: &[Envelope],
         unsent: &mut Vec<Envelope>,
@@ -386,8 +222,12 @@ impl Worker {
                 unsent.extend_from_slice(batch);
                 return 0;
             }
-            let result = self.call_sink(batch);
-            let counters = &self.shared.counters;
+            let shared = Arc::clone(&self.shared);
+            let counters = &shared.counters;
+            let Some(result) = self.call_sink(batch) else {
+                counters.drop_events(DropReason::SinkPanicked, batch.len() as u64);
+                return 0;
+            };
             let error = match result {
                 Ok(()) => {
                     let bytes: usize = batch.iter().map(|e| e.json().len()).sum();
@@ -446,7 +286,7 @@ impl Worker {
                     if attempt >= self.config.retry.max_retries {
                         tracing::warn!(
                             sink = self.sink.name(),
-                            attempts = attempt + 1,
+                            attempts = attempt.saturating_add(1),
                             error = error.message(),
                             "giving up on a batch"
                         );
@@ -457,7 +297,7 @@ impl Worker {
                     tracing::debug!(
                         sink = self.sink.name(),
                         attempt,
-                        wait_ms = wait.as_millis() as u64,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                         error = error.message(),
                         "retrying a batch"
                     );
@@ -474,4 +314,147 @@ impl Worker {
     }
 }
 
-const ORDER: std::sync::atomic::Ordering = std::sync::atomic::Ordering::AcqRel;
+/// The worker without a spool: events live in memory until delivered or
+/// dropped with a reason.
+pub(crate) struct Worker {
+    delivery: Delivery,
+    failed: Option<FailedOut>,
+    pending: Vec<Envelope>,
+    pending_bytes: usize,
+    batch_started: Option<Instant>,
+    sequence: u64,
+}
+
+impl Worker {
+    pub fn new(delivery: Delivery, failed: Option<FailedOut>) -> Self {
+        Worker {
+            delivery,
+            failed,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            batch_started: None,
+            sequence: 0,
+        }
+    }
+
+    /// Serves the queue until shutdown.
+    pub fn run(mut self, rx: Receiver<Msg>) {
+        loop {
+            let message = match self.batch_started {
+                Some(started) => {
+                    let due = instant_after(started, self.delivery.config.max_delay);
+                    rx.recv_timeout(due.saturating_duration_since(Instant::now()))
+                }
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match message {
+                Ok(Msg::Event(queued)) => {
+                    self.delivery
+                        .shared
+                        .counters
+                        .queue_depth
+                        .fetch_sub(1, ORDER);
+                    self.push(queued);
+                }
+                Ok(Msg::Failed(line)) => {
+                    let counters = &self.delivery.shared.counters;
+                    counters.queue_depth.fetch_sub(1, ORDER);
+                    if let Some(failed) = &mut self.failed {
+                        failed.send(line, counters);
+                    }
+                }
+                Ok(Msg::Flush(ack)) => {
+                    self.send_pending();
+                    self.delivery.flush_sink();
+                    let _ = ack.send(());
+                }
+                Ok(Msg::Shutdown(ack)) => {
+                    // Every handle is closed: nothing can follow this message.
+                    self.send_pending();
+                    self.delivery.flush_sink();
+                    self.finish(&rx);
+                    let _ = ack.send(());
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => self.send_pending(),
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.send_pending();
+                    self.delivery.flush_sink();
+                    self.finish(&rx);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Accounts for what is left when the worker stops.
+    fn finish(&mut self, rx: &Receiver<Msg>) {
+        // Nothing should be left; count anything that is, never lose it silently.
+        let mut stray = 0;
+        while let Ok(message) = rx.try_recv() {
+            match message {
+                Msg::Event(_) => {
+                    self.delivery
+                        .shared
+                        .counters
+                        .queue_depth
+                        .fetch_sub(1, ORDER);
+                    stray += 1;
+                }
+                Msg::Failed(_) => {
+                    self.delivery
+                        .shared
+                        .counters
+                        .queue_depth
+                        .fetch_sub(1, ORDER);
+                }
+                _ => {}
+            }
+        }
+        self.delivery
+            .shared
+            .counters
+            .drop_events(DropReason::ShutdownTimeout, stray);
+    }
+
+    fn push(&mut self, queued: Queued) {
+        self.sequence += 1;
+        let envelope = queued.into_envelope(self.delivery.config.nonce, self.sequence);
+        let size = envelope.json().len();
+        let max_bytes = self.delivery.config.max_bytes;
+        if !self.pending.is_empty() && self.pending_bytes + size > max_bytes {
+            self.send_pending();
+        }
+        if self.pending.is_empty() {
+            self.batch_started = Some(Instant::now());
+        }
+        self.pending.push(envelope);
+        self.pending_bytes += size;
+        if self.pending.len() >= self.delivery.config.max_events || self.pending_bytes >= max_bytes
+        {
+            self.send_pending();
+        }
+    }
+
+    fn send_pending(&mut self) {
+        self.batch_started = None;
+        self.pending_bytes = 0;
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.pending);
+        let shared = Arc::clone(&self.delivery.shared);
+        if shared.past_deadline() {
+            shared
+                .counters
+                .drop_events(DropReason::ShutdownTimeout, batch.len() as u64);
+            return;
+        }
+        let mut unsent = Vec::new();
+        let mut reason = DropReason::RetriesExhausted;
+        self.delivery.deliver(&batch, &mut unsent, &mut reason);
+        shared.counters.drop_events(reason, unsent.len() as u64);
+    }
+}
+
+pub(crate) const ORDER: std::sync::atomic::Ordering = std::sync::atomic::Ordering::AcqRel;

@@ -1,35 +1,28 @@
 //! `#[derive(EventCatalog)]`.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
 
-use super::{emit, fallback};
-use crate::attr::EnumAttrs;
-use crate::check;
-use crate::model::{runtime_crate, Catalog};
-use crate::symbol::DERIVE_CATALOG;
+use super::{fallback, Derive};
+use crate::attr::Errors;
+use crate::model::{Built, Catalog};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let attrs: Option<EnumAttrs> =
-        crate::attr::parse_container(input, crate::symbol::ENUM_KEYS, &mut errors);
-    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
-    let data = check::enum_shape(input, DERIVE_CATALOG, true, &mut errors);
-    check::no_generics(input, DERIVE_CATALOG, &mut errors);
-    let model = match (data, attrs) {
-        (Some(data), Some(_)) => Some(Catalog::from_input(input, data)),
-        _ => None,
-    };
-    emit(
-        errors,
-        model,
-        &krate,
-        input,
-        |model| expand(&model),
-        || fallback::catalog(&input.ident),
-    )
+impl<'a> Derive<'a> for Catalog<'a> {
+    fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
+        Catalog::build(input, errors)
+    }
+
+    fn check(&self, _: &mut Errors) {}
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn stub(input: &DeriveInput, _: &str) -> TokenStream {
+        fallback::catalog(&input.ident)
+    }
 }
 
 fn expand(model: &Catalog<'_>) -> TokenStream {
@@ -37,6 +30,34 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
     let type_name = ident.to_string();
     let variants: Vec<_> = model.variants.iter().map(|variant| variant.ident).collect();
     let types: Vec<_> = model.variants.iter().map(|variant| variant.ty).collect();
+    // A boxed variant holds `Box<Event>`: built with `Box::new`, moved out with `*`.
+    let wrap: Vec<TokenStream> = model
+        .variants
+        .iter()
+        .map(|variant| match variant.boxed {
+            true => quote!(_ap::Box::new),
+            false => quote!(),
+        })
+        .collect();
+    let unwrap: Vec<TokenStream> = model
+        .variants
+        .iter()
+        .map(|variant| match variant.boxed {
+            true => quote!(*),
+            false => quote!(),
+        })
+        .collect();
+    let boxed_from = model.variants.iter().filter(|v| v.boxed).map(|variant| {
+        let (ty, name) = (variant.ty, variant.ident);
+        quote! {
+            #[automatically_derived]
+            impl _ap::core::convert::From<_ap::Box<#ty>> for #ident {
+                fn from(__event: _ap::Box<#ty>) -> Self {
+                    #ident::#name(__event)
+                }
+            }
+        }
+    });
     // Every use of a variant's type is `<Type as AnalyticsEvent>::item`,
     // spanned on the type: a type that is not an event is one diagnostic,
     // reported once (see `field_set.rs`).
@@ -60,16 +81,101 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
         }
     }
 
+    let read_trait = (!model.write_only).then(|| {
+        quote! {
+        #[automatically_derived]
+            impl _ap::EventCatalog for #ident {
+                const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
+                fn event_type(&self) -> &'static _ap::str {
+                    #ident::event_type(self)
+                }
+                fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
+                    #ident::validate(self)
+                }
+                fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
+                    #ident::write_json(self, __out)
+                }
+                fn event_schema(&self) -> _ap::Option<&'static _ap::EventSchema> {
+                    match self {
+                        #(#ident::#variants(_) => _ap::Option::Some(#events::schema()),)*
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl _ap::CatalogDispatch for #ident {
+                const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
+                const TYPE_NAME: &'static _ap::str = #type_name;
+
+                fn deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
+                    __name: &_ap::str,
+                    __params: __D,
+                ) -> _ap::Result<_ap::Option<Self>, __D::Error> {
+                    #(
+                        if __name == #events::NAME {
+                            return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
+                                #wrap(#events::__deserialize_params(__params)?),
+                            )));
+                        }
+                    )*
+                    let _ = __params;
+                    _ap::Result::Ok(_ap::Option::None)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> _ap::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    _ap::deserialize_catalog::<Self, __D>(__deserializer)
+                }
+            }
+
+
+        }
+    });
+    // An event that cannot be read back stops a readable catalog with one
+    // error naming the event and its field, on the variant's type.
+    let readable = types
+        .iter()
+        .zip(&events)
+        .filter(|_| !model.write_only)
+        .map(|(ty, event)| {
+            quote_spanned! {ty.span()=>
+                const _: () = _ap::readable_in_catalog(#event::__WRITE_ONLY);
+            }
+        });
+    // One `From` per distinct type: two variants of one type are the
+    // duplicate-name error above, not a second "conflicting implementations".
+    let mut seen = Vec::new();
+    let mut from = Vec::new();
+    for ((variant, ty), wrap) in model.variants.iter().zip(&types).zip(&wrap) {
+        let key = ty.to_token_stream().to_string();
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let name = variant.ident;
+        from.push(quote! {
+            #[automatically_derived]
+            impl _ap::core::convert::From<#ty> for #ident {
+                fn from(__event: #ty) -> Self {
+                    #ident::#name(#wrap(__event))
+                }
+            }
+        });
+    }
+
     quote! {
         #(#duplicates)*
+        #(#readable)*
 
         #[automatically_derived]
         impl #ident {
             #[doc = "Every event name of the catalog, in declaration order."]
-            pub const NAMES: &'static [&'static str] = &[#(#events::NAME),*];
+            pub const NAMES: &'static [&'static _ap::str] = &[#(#events::NAME),*];
 
             /// The wire name of the event inside.
-            pub fn event_type(&self) -> &'static str {
+            pub fn event_type(&self) -> &'static _ap::str {
                 match self {
                     #(#ident::#variants(_) => #events::NAME,)*
                 }
@@ -83,47 +189,14 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
             }
 
             /// Appends the compact envelope of the event inside.
-            pub fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+            pub fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 match self {
                     #(#ident::#variants(__event) => #events::write_json(__event, __out),)*
                 }
             }
         }
 
-        #[automatically_derived]
-        impl _ap::EventCatalog for #ident {
-            const NAMES: &'static [&'static str] = #ident::NAMES;
-            fn event_type(&self) -> &'static str {
-                #ident::event_type(self)
-            }
-            fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> {
-                #ident::validate(self)
-            }
-            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
-                #ident::write_json(self, __out)
-            }
-        }
-
-        #[automatically_derived]
-        impl _ap::CatalogDispatch for #ident {
-            const NAMES: &'static [&'static str] = #ident::NAMES;
-            const TYPE_NAME: &'static str = #type_name;
-
-            fn deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
-                __name: &str,
-                __params: __D,
-            ) -> _ap::Result<_ap::Option<Self>, __D::Error> {
-                #(
-                    if __name == #events::NAME {
-                        return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
-                            #events::__deserialize_params(__params)?,
-                        )));
-                    }
-                )*
-                let _ = __params;
-                _ap::Result::Ok(_ap::Option::None)
-            }
-        }
+        #read_trait
 
         #[automatically_derived]
         impl _ap::serde::Serialize for #ident {
@@ -134,27 +207,15 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
             }
         }
 
-        #[automatically_derived]
-        impl<'de> _ap::serde::Deserialize<'de> for #ident {
-            fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                _ap::deserialize_catalog::<Self, __D>(__deserializer)
-            }
-        }
+        #(#from)*
 
-        #(
-            #[automatically_derived]
-            impl _ap::core::convert::From<#types> for #ident {
-                fn from(__event: #types) -> Self {
-                    #ident::#variants(__event)
-                }
-            }
-        )*
+        #(#boxed_from)*
 
         #[automatically_derived]
         impl _ap::core::convert::From<#ident> for _ap::TrackEventRequest {
             fn from(__catalog: #ident) -> Self {
                 match __catalog {
-                    #(#ident::#variants(__event) => #events::into_request(__event),)*
+                    #(#ident::#variants(__event) => #events::into_request(#unwrap __event),)*
                 }
             }
         }

@@ -4,34 +4,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{bytes, emit, fallback, json_escape};
-use crate::attr::EnumAttrs;
+use super::{bytes, fallback, json_escape, Derive};
+use crate::attr::Errors;
 use crate::check;
-use crate::model::{runtime_crate, Enum};
-use crate::symbol::DERIVE_ENUM;
+use crate::model::{Built, Enum};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let attrs: Option<EnumAttrs> =
-        crate::attr::parse_container(input, crate::symbol::ENUM_KEYS, &mut errors);
-    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
-    let data = check::enum_shape(input, DERIVE_ENUM, false, &mut errors);
-    check::no_generics(input, DERIVE_ENUM, &mut errors);
-    let model = match (data, attrs) {
-        (Some(data), Some(_)) => Some(Enum::from_input(input, data, &mut errors)),
-        _ => None,
-    };
-    if let Some(model) = &model {
-        check::duplicate_variant_names(&model.variants, &mut errors);
+impl<'a> Derive<'a> for Enum<'a> {
+    fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
+        Enum::build(input, errors)
     }
-    emit(
-        errors,
-        model,
-        &krate,
-        input,
-        |model| expand(&model),
-        || fallback::enumeration(&input.ident),
-    )
+
+    fn check(&self, errors: &mut Errors) {
+        check::duplicate_variant_names(&self.variants, errors);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn stub(input: &DeriveInput, _: &str) -> TokenStream {
+        fallback::enumeration(&input.ident)
+    }
 }
 
 fn expand(model: &Enum<'_>) -> TokenStream {
@@ -53,16 +46,16 @@ fn expand(model: &Enum<'_>) -> TokenStream {
     quote! {
         #[automatically_derived]
         impl _ap::AnalyticsEnum for #ident {
-            const VALUES: &'static [&'static str] = &[#(#names),*];
+            const VALUES: &'static [&'static _ap::str] = &[#(#names),*];
 
             #[inline]
-            fn as_str(&self) -> &'static str {
+            fn as_str(&self) -> &'static _ap::str {
                 match self {
                     #(#ident::#variants => #names,)*
                 }
             }
 
-            fn from_wire(__value: &str) -> _ap::Option<Self> {
+            fn from_wire(__value: &_ap::str) -> _ap::Option<Self> {
                 match __value {
                     #(#names => _ap::Option::Some(#ident::#variants),)*
                     _ => _ap::Option::None,
@@ -72,8 +65,14 @@ fn expand(model: &Enum<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl _ap::AnalyticsValue for #ident {
+            type __Read = Self;
             #[inline]
-            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+            fn __from_read(__read: Self) -> Self {
+                __read
+            }
+
+            #[inline]
+            fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 __out.extend_from_slice(match self {
                     #(#ident::#variants => #quoted,)*
                 });
@@ -101,14 +100,7 @@ fn expand(model: &Enum<'_>) -> TokenStream {
         #[automatically_derived]
         impl<'de> _ap::serde::Deserialize<'de> for #ident {
             fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                let __key = <_ap::Key<'de> as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
-                match <Self as _ap::AnalyticsEnum>::from_wire(__key.as_str()) {
-                    _ap::Option::Some(__value) => _ap::Result::Ok(__value),
-                    _ap::Option::None => _ap::Result::Err(<__D::Error as _ap::serde::de::Error>::unknown_variant(
-                        __key.as_str(),
-                        <Self as _ap::AnalyticsEnum>::VALUES,
-                    )),
-                }
+                _ap::deserialize_enum::<Self, __D>(__deserializer)
             }
         }
     }

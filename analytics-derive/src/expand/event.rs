@@ -4,54 +4,28 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{bytes, emit, fallback, field_set, json_escape};
-use crate::attr::EventAttrs;
+use super::{bytes, fallback, field_set, json_escape, Derive};
+use crate::attr::Errors;
 use crate::check;
-use crate::model::{runtime_crate, EventInfo, Struct};
-use crate::symbol::DERIVE_EVENT;
+use crate::model::{Built, Event, EventInfo, Struct, WriteOnly};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let attrs: Option<EventAttrs> =
-        crate::attr::parse_container(input, crate::symbol::EVENT_KEYS, &mut errors);
-    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
-    let fields = check::struct_shape(input, DERIVE_EVENT, &mut errors);
-    check::no_generics(input, DERIVE_EVENT, &mut errors);
-
-    let info = attrs.as_ref().map(|attrs| {
-        EventInfo::from_attrs(
-            input,
-            attrs.name.as_ref().map(|name| name.0.clone()),
-            attrs.version,
-            attrs.any_name.is_present(),
-        )
-    });
-    if let Some(info) = &info {
-        check::event_name(info, &mut errors);
-    }
-    let model = match (fields, attrs) {
-        (Some(fields), Some(attrs)) => {
-            Some(Struct::from_input(input, fields, attrs.check, &mut errors))
-        }
-        _ => None,
-    };
-    if let Some(model) = &model {
-        check::fields(&model.fields, &mut errors);
+impl<'a> Derive<'a> for Event<'a> {
+    fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
+        Event::build(input, errors)
     }
 
-    let stub_name = info
-        .as_ref()
-        .map(|info| info.name.clone())
-        .unwrap_or_default();
-    let model = model.zip(info);
-    emit(
-        errors,
-        model,
-        &krate,
-        input,
-        |(model, info)| expand(&model, &info),
-        || fallback::event(&input.ident, &stub_name),
-    )
+    fn check(&self, errors: &mut Errors) {
+        check::event_name(&self.info, errors);
+        check::fields(&self.fields.fields, errors);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand(&self.fields, &self.info)
+    }
+
+    fn stub(input: &DeriveInput, event_name: &str) -> TokenStream {
+        fallback::event(&input.ident, event_name)
+    }
 }
 
 fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
@@ -65,6 +39,19 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
     ));
     let description = &model.description;
     let rust_type = ident.to_string();
+    let write_only = match &model.write_only {
+        None => String::new(),
+        Some(WriteOnly::Asked) => format!(
+            "`{ident}` is `#[analytics(write_only)]`, and an `EventCatalog` reads its events back: mark the catalog `#[analytics(write_only)]` too"
+        ),
+        Some(WriteOnly::Borrowed { field, ty }) => format!(
+            "`{ident}` is write-only: its field `{field}` borrows (`{ty}`), and an `EventCatalog` reads its events back; make the field owned (`String`, `Cow<'static, str>`) or mark the catalog `#[analytics(write_only)]`"
+        ),
+    };
+    let deserialize_params = match &model.write_only {
+        None => quote!(_ap::deserialize_field_set(__deserializer)),
+        Some(_) => quote!(_ap::write_only(#name)),
+    };
     let doc = format!("The wire name of this event: `{name}`.");
     quote! {
         #field_set
@@ -72,14 +59,21 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         #[automatically_derived]
         impl #ident {
             #[doc = #doc]
-            pub const EVENT_NAME: &'static str = #name;
+            pub const EVENT_NAME: &'static _ap::str = #name;
         }
 
         #[automatically_derived]
         impl _ap::AnalyticsEvent for #ident {
-            const NAME: &'static str = #name;
-            const VERSION: u32 = #version;
-            const __ENVELOPE_PREFIX: &'static [u8] = #prefix;
+            const NAME: &'static _ap::str = #name;
+            const VERSION: _ap::u32 = #version;
+            const __ENVELOPE_PREFIX: &'static [_ap::u8] = #prefix;
+            const __WRITE_ONLY: &'static _ap::str = #write_only;
+
+            fn __deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
+                __deserializer: __D,
+            ) -> _ap::Result<Self, __D::Error> {
+                #deserialize_params
+            }
 
             fn schema() -> &'static _ap::EventSchema {
                 static SCHEMA: _ap::OnceLock<_ap::EventSchema> = _ap::OnceLock::new();

@@ -9,16 +9,16 @@ use syn::Ident;
 fn field_set(ident: &Ident) -> TokenStream {
     quote! {
         impl _ap::FieldSet for #ident {
-            const TYPE_NAME: &'static str = "";
+            const TYPE_NAME: &'static _ap::str = "";
             const NAMES: _ap::NameSet = _ap::NameSet { own: &[], hashes: &[], flattened: &[] };
             type Slots = ();
-            fn __validate_into(&self, _: &_ap::Path<'_>, _: &mut _ap::ValidationErrors) { _ap::core::unimplemented!() }
-            fn __write_members(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
-            fn __serialize_members<M: _ap::serde::ser::SerializeMap>(&self, _: &mut M) -> _ap::Result<(), M::Error> { _ap::core::unimplemented!() }
-            fn __member_count(&self) -> usize { _ap::core::unimplemented!() }
-            fn __field_schemas(_: &str, _: &mut _ap::Vec<_ap::FieldSchema>) { _ap::core::unimplemented!() }
-            fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &str, _: &mut A) -> _ap::Result<bool, A::Error> { _ap::core::unimplemented!() }
+            fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &_ap::str, _: &mut A) -> _ap::Result<_ap::bool, A::Error> { _ap::core::unimplemented!() }
             fn __finish<E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, E> { _ap::core::unimplemented!() }
+            fn __validate_into(&self, _: &_ap::Path<'_>, _: &mut _ap::ValidationErrors) { _ap::core::unimplemented!() }
+            fn __write_members(&self, _: &mut _ap::Vec<_ap::u8>) { _ap::core::unimplemented!() }
+            fn __serialize_members<M: _ap::serde::ser::SerializeMap>(&self, _: &mut M) -> _ap::Result<(), M::Error> { _ap::core::unimplemented!() }
+            fn __member_count(&self) -> _ap::usize { _ap::core::unimplemented!() }
+            fn __field_schemas(_: &_ap::str, _: &mut _ap::Vec<_ap::FieldSchema>) { _ap::core::unimplemented!() }
         }
         impl _ap::serde::Serialize for #ident {
             fn serialize<S: _ap::serde::Serializer>(&self, _: S) -> _ap::Result<S::Ok, S::Error> { _ap::core::unimplemented!() }
@@ -36,12 +36,13 @@ pub fn event(ident: &Ident, name: &str) -> TokenStream {
         #field_set
         impl #ident {
             #[doc = "The wire name of this event."]
-            pub const EVENT_NAME: &'static str = #name;
+            pub const EVENT_NAME: &'static _ap::str = #name;
         }
         impl _ap::AnalyticsEvent for #ident {
-            const NAME: &'static str = #name;
-            const VERSION: u32 = 1;
-            const __ENVELOPE_PREFIX: &'static [u8] = b"";
+            const NAME: &'static _ap::str = #name;
+            const VERSION: _ap::u32 = 1;
+            const __ENVELOPE_PREFIX: &'static [_ap::u8] = b"";
+            fn __deserialize_params<'de, D: _ap::serde::Deserializer<'de>>(_: D) -> _ap::Result<Self, D::Error> { _ap::core::unimplemented!() }
             fn schema() -> &'static _ap::EventSchema { _ap::core::unimplemented!() }
         }
     }
@@ -54,7 +55,9 @@ pub fn fields(ident: &Ident) -> TokenStream {
         #field_set
         impl _ap::AnalyticsFields for #ident {}
         impl _ap::AnalyticsValue for #ident {
-            fn write_json(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
+            type __Read = _ap::Unreadable;
+            fn __from_read(__read: _ap::Unreadable) -> Self { match __read {} }
+            fn write_json(&self, _: &mut _ap::Vec<_ap::u8>) { _ap::core::unimplemented!() }
             fn field_type() -> _ap::FieldType { _ap::core::unimplemented!() }
         }
     }
@@ -64,12 +67,14 @@ pub fn fields(ident: &Ident) -> TokenStream {
 pub fn enumeration(ident: &Ident) -> TokenStream {
     quote! {
         impl _ap::AnalyticsEnum for #ident {
-            const VALUES: &'static [&'static str] = &[];
-            fn as_str(&self) -> &'static str { _ap::core::unimplemented!() }
-            fn from_wire(_: &str) -> _ap::Option<Self> { _ap::core::unimplemented!() }
+            const VALUES: &'static [&'static _ap::str] = &[];
+            fn as_str(&self) -> &'static _ap::str { _ap::core::unimplemented!() }
+            fn from_wire(_: &_ap::str) -> _ap::Option<Self> { _ap::core::unimplemented!() }
         }
         impl _ap::AnalyticsValue for #ident {
-            fn write_json(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
+            type __Read = _ap::Unreadable;
+            fn __from_read(__read: _ap::Unreadable) -> Self { match __read {} }
+            fn write_json(&self, _: &mut _ap::Vec<_ap::u8>) { _ap::core::unimplemented!() }
             fn field_type() -> _ap::FieldType { _ap::core::unimplemented!() }
         }
         impl _ap::serde::Serialize for #ident {
@@ -86,13 +91,13 @@ pub fn catalog(ident: &Ident) -> TokenStream {
     quote! {
         impl #ident {
             #[doc = "Every event name of the catalog, in declaration order."]
-            pub const NAMES: &'static [&'static str] = &[];
+            pub const NAMES: &'static [&'static _ap::str] = &[];
         }
         impl _ap::EventCatalog for #ident {
-            const NAMES: &'static [&'static str] = &[];
-            fn event_type(&self) -> &'static str { _ap::core::unimplemented!() }
+            const NAMES: &'static [&'static _ap::str] = &[];
+            fn event_type(&self) -> &'static _ap::str { _ap::core::unimplemented!() }
             fn validate(&self) -> _ap::Result<(), _ap::ValidationErrors> { _ap::core::unimplemented!() }
-            fn write_json(&self, _: &mut _ap::Vec<u8>) { _ap::core::unimplemented!() }
+            fn write_json(&self, _: &mut _ap::Vec<_ap::u8>) { _ap::core::unimplemented!() }
         }
         impl _ap::serde::Serialize for #ident {
             fn serialize<S: _ap::serde::Serializer>(&self, _: S) -> _ap::Result<S::Ok, S::Error> { _ap::core::unimplemented!() }

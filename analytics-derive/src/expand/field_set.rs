@@ -5,8 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
+use super::read::{accept, codec_wrappers, finish_field, slot_field, slot_member, wrapper_names};
 use super::{bytes, json_escape};
-use crate::model::{Field, FieldDefault, Number, NumberValue, RuleKind, RuleSpec, Struct};
+use crate::model::{Field, Number, NumberValue, RuleKind, RuleSpec, Struct};
 
 /// Everything a struct gets from either derive.
 pub fn expand(model: &Struct<'_>) -> TokenStream {
@@ -17,7 +18,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let own_names: Vec<&String> = model
         .fields
         .iter()
-        .filter(|f| f.flatten.is_none())
+        .filter(|f| f.flatten.is_none() && f.written())
         .map(|f| &f.wire_name)
         .collect();
     let own_hashes = own_names.iter().map(|name| name_hash(name));
@@ -31,6 +32,8 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         });
 
     let collisions = collisions(model);
+    let codecs = model.fields.iter().map(codec_wrappers);
+    let deny_unknown_fields = model.deny_unknown_fields;
     let slot_fields = model.fields.iter().map(slot_field);
     let slot_defaults = model.fields.iter().map(|field| {
         let member = slot_member(field);
@@ -55,63 +58,21 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let (accept_own, accept_flattened) = accept(&model.fields);
     let finish = model.fields.iter().map(finish_field);
 
-    quote! {
-        #(#collisions)*
-
-        #[doc(hidden)]
-        pub struct #slots {
-            #(#slot_fields,)*
-            // Last, so the struct is `Sized` even when a flattened type is
-            // not a `FieldSet` (its slots type is then an error, reported once).
-            __sized: (),
-        }
-
-        impl _ap::Default for #slots {
-            fn default() -> Self {
-                #slots { #(#slot_defaults,)* __sized: () }
-            }
-        }
-
-        #[automatically_derived]
-        impl _ap::FieldSet for #ident {
-            const TYPE_NAME: &'static str = #type_name;
-            const NAMES: _ap::NameSet = _ap::NameSet {
-                own: &[#(#own_names),*],
-                hashes: &[#(#own_hashes),*],
-                flattened: &[#(#flattened_names),*],
-            };
-            type Slots = #slots;
-
-            #[inline]
-            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
-                #(#validate)*
-                #(#checks)*
-            }
-
-            #[inline]
-            fn __write_members(&self, __out: &mut _ap::Vec<u8>) {
-                #(#writes)*
-            }
-
-            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut __M) -> _ap::Result<(), __M::Error> {
-                #(#serializes)*
-                _ap::Result::Ok(())
-            }
-
-            #[inline]
-            fn __member_count(&self) -> usize {
-                #count
-            }
-
-            fn __field_schemas(__prefix: &str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
-                #(#schemas)*
-            }
-
+    let check_paths = model
+        .checks
+        .iter()
+        .map(|check| check.to_token_stream().to_string().replace(' ', ""));
+    let readable = model.write_only.is_none();
+    // The reading half: real for a readable struct; for a write-only one,
+    // errors that nothing reaches (no `Deserialize`, and a readable struct
+    // that flattens it fails the check below).
+    let (slots_type, read_items) = if readable {
+        let items = quote! {
             fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
                 __slots: &mut #slots,
-                __key: &str,
+                __key: &_ap::str,
                 __map: &mut __A,
-            ) -> _ap::Result<bool, __A::Error> {
+            ) -> _ap::Result<_ap::bool, __A::Error> {
                 match __key {
                     #(#accept_own)*
                     _ => {}
@@ -125,6 +86,108 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                     #(#finish,)*
                 })
             }
+        };
+        (quote!(#slots), items)
+    } else {
+        let items = quote! {
+            fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
+                _: &mut (),
+                _: &_ap::str,
+                _: &mut __A,
+            ) -> _ap::Result<_ap::bool, __A::Error> {
+                _ap::write_only(#type_name)
+            }
+
+            fn __finish<__E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, __E> {
+                _ap::write_only(#type_name)
+            }
+        };
+        (quote!(()), items)
+    };
+    let read = readable.then(|| {
+        let flattened_readable = model.fields.iter().filter(|f| f.flatten.is_some()).map(|field| {
+            let ty = field.ty;
+            let message = format!(
+                "the flattened field `{}` (`{}`) is write-only (a borrowed field, or `#[analytics(write_only)]`), but `{ident}` reads its fields back: mark `{ident}` `#[analytics(write_only)]` too, or make the borrowed field owned (`String`)",
+                field.rust_name,
+                ty.to_token_stream().to_string().replace(' ', "")
+            );
+            let readable = quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__READABLE);
+            quote_spanned! {field.member.span()=>
+                const _: () = if !#readable {
+                    _ap::core::panic!(#message)
+                };
+            }
+        });
+        quote! {
+            #(#flattened_readable)*
+
+            #[doc(hidden)]
+            pub struct #slots {
+                #(#slot_fields,)*
+                // Last, so the struct is `Sized` even when a flattened type is
+                // not a `FieldSet` (its slots type is then an error, reported once).
+                __sized: (),
+            }
+
+            impl _ap::Default for #slots {
+                fn default() -> Self {
+                    #slots { #(#slot_defaults,)* __sized: () }
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> _ap::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    _ap::deserialize_field_set(__deserializer)
+                }
+            }
+        }
+    });
+
+    quote! {
+        #(#collisions)*
+        #(#codecs)*
+
+        #[automatically_derived]
+        impl _ap::FieldSet for #ident {
+            const TYPE_NAME: &'static _ap::str = #type_name;
+            const NAMES: _ap::NameSet = _ap::NameSet {
+                own: &[#(#own_names),*],
+                hashes: &[#(#own_hashes),*],
+                flattened: &[#(#flattened_names),*],
+            };
+            const CHECKS: &'static [&'static _ap::str] = &[#(#check_paths),*];
+            const __READABLE: _ap::bool = #readable;
+            const DENY_UNKNOWN_FIELDS: _ap::bool = #deny_unknown_fields;
+            type Slots = #slots_type;
+
+            #read_items
+
+            #[inline]
+            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
+                #(#validate)*
+                #(#checks)*
+            }
+
+            #[inline]
+            fn __write_members(&self, __out: &mut _ap::Vec<_ap::u8>) {
+                #(#writes)*
+            }
+
+            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut __M) -> _ap::Result<(), __M::Error> {
+                #(#serializes)*
+                _ap::Result::Ok(())
+            }
+
+            #[inline]
+            fn __member_count(&self) -> _ap::usize {
+                #count
+            }
+
+            fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
+                #(#schemas)*
+            }
         }
 
         #[automatically_derived]
@@ -134,12 +197,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             }
         }
 
-        #[automatically_derived]
-        impl<'de> _ap::serde::Deserialize<'de> for #ident {
-            fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                _ap::deserialize_field_set(__deserializer)
-            }
-        }
+        #read
     }
 }
 
@@ -172,7 +230,7 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     let own: Vec<&Field<'_>> = model
         .fields
         .iter()
-        .filter(|f| f.flatten.is_none())
+        .filter(|f| f.flatten.is_none() && f.written())
         .collect();
     let mut out = Vec::new();
     if !flattened.is_empty() && !own.is_empty() {
@@ -184,7 +242,7 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
         });
         let count = own.len();
         out.push(quote! {
-            const __COLLISIONS: [bool; #count] =
+            const __COLLISIONS: [_ap::bool; #count] =
                 _ap::collisions([#(#names),*], [#(#hashes),*], &[#(#bases),*]);
         });
         let base_names = flattened
@@ -222,23 +280,6 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     out
 }
 
-/// The field of the slots struct for `field`: named after it, spanned on its
-/// type, so that a flattened type that is not a `FieldSet` gives the slots
-/// struct the same diagnostic as every other use (reported once).
-fn slot_member(field: &Field<'_>) -> syn::Ident {
-    format_ident!("slot_{}", field.rust_name, span = field.ty.span())
-}
-
-fn slot_field(field: &Field<'_>) -> TokenStream {
-    let member = slot_member(field);
-    let ty = field.ty;
-    if field.flatten.is_some() {
-        quote_spanned!(ty.span()=> pub #member: <#ty as _ap::FieldSet>::Slots)
-    } else {
-        quote!(pub #member: _ap::Option<#ty>)
-    }
-}
-
 fn validate_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
@@ -247,6 +288,9 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
         return quote_spanned! {ty.span()=>
             <#ty as _ap::FieldSet>::__validate_into(&self.#member, &__path.field(#rust_name), __errors);
         };
+    }
+    if !field.written() {
+        return quote!();
     }
     let rules: Vec<TokenStream> = field.rules.iter().map(rule_call).collect();
     let rules = if rules.is_empty() {
@@ -263,8 +307,14 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
             #(#rules)*
         }
     };
-    let nested = quote_spanned! {ty.span()=>
-        <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
+    let nested = match &field.codec {
+        Some(_) => {
+            let value = serde_value(field);
+            quote!(_ap::check_serializable(#value, __path, __errors);)
+        }
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
+        },
     };
     quote! {
         {
@@ -362,13 +412,28 @@ fn write_field(field: &Field<'_>) -> TokenStream {
     if field.flatten.is_some() {
         return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__write_members(&self.#member, __out););
     }
+    if !field.written() {
+        return quote!();
+    }
     let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
-    let write = quote_spanned! {ty.span()=>
-        __out.extend_from_slice(#key);
-        <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+    let write = match &field.codec {
+        Some(_) => {
+            let value = serde_value(field);
+            quote! {
+                __out.extend_from_slice(#key);
+                _ap::json::write_serde(__out, #value);
+            }
+        }
+        None => quote_spanned! {ty.span()=>
+            __out.extend_from_slice(#key);
+            <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+        },
     };
     match &field.skip_if {
-        Some(skip) => quote!(if !#skip(&self.#member) { #write }),
+        Some(skip) => {
+            let call = quote_spanned!(skip.span()=> #skip(&self.#member));
+            quote!(if !#call { #write })
+        }
         None => write,
     }
 }
@@ -379,12 +444,24 @@ fn serialize_field(field: &Field<'_>) -> TokenStream {
     if field.flatten.is_some() {
         return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map)?;);
     }
+    if !field.written() {
+        return quote!();
+    }
     let name = &field.wire_name;
-    let serialize = quote_spanned! {ty.span()=>
-        <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name)?;
+    let serialize = match &field.codec {
+        Some(_) => {
+            let value = serde_value(field);
+            quote!(_ap::serde::ser::SerializeMap::serialize_entry(__map, #name, #value)?;)
+        }
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name)?;
+        },
     };
     match &field.skip_if {
-        Some(skip) => quote!(if !#skip(&self.#member) { #serialize }),
+        Some(skip) => {
+            let call = quote_spanned!(skip.span()=> #skip(&self.#member));
+            quote!(if !#call { #serialize })
+        }
         None => serialize,
     }
 }
@@ -392,9 +469,9 @@ fn serialize_field(field: &Field<'_>) -> TokenStream {
 fn member_count(fields: &[Field<'_>]) -> TokenStream {
     let always = fields
         .iter()
-        .filter(|f| f.flatten.is_none() && f.skip_if.is_none())
+        .filter(|f| f.flatten.is_none() && f.written() && f.skip_if.is_none())
         .count();
-    let parts = fields.iter().filter_map(|field| {
+    let parts = fields.iter().filter(|f| f.written()).filter_map(|field| {
         let member = field.member;
         let ty = field.ty;
         if field.flatten.is_some() {
@@ -402,10 +479,10 @@ fn member_count(fields: &[Field<'_>]) -> TokenStream {
                 quote_spanned!(ty.span()=> + <#ty as _ap::FieldSet>::__member_count(&self.#member)),
             )
         } else {
-            field
-                .skip_if
-                .as_ref()
-                .map(|skip| quote!(+ (!#skip(&self.#member)) as usize))
+            field.skip_if.as_ref().map(|skip| {
+                let call = quote_spanned!(skip.span()=> #skip(&self.#member));
+                quote!(+ (!#call) as _ap::usize)
+            })
         }
     });
     quote!(#always #(#parts)*)
@@ -421,6 +498,9 @@ fn schema_field(field: &Field<'_>) -> TokenStream {
         };
     }
     let _ = member;
+    if !field.written() {
+        return quote!();
+    }
     let name = &field.wire_name;
     let required = field.skip_if.is_none();
     let description = &field.description;
@@ -430,56 +510,42 @@ fn schema_field(field: &Field<'_>) -> TokenStream {
         Some(note) => quote!(_ap::Option::Some(#note)),
         None => quote!(_ap::Option::None),
     };
+    if let Some(codec) = &field.codec {
+        let field_type = match &codec.schema {
+            Some(schema) => {
+                let rust_type = ty.to_token_stream().to_string().replace(' ', "");
+                quote! {{
+                    static __SCHEMA: _ap::SerdeSchema = _ap::SerdeSchema {
+                        rust_type: #rust_type,
+                        json_schema: #schema,
+                    };
+                    _ap::FieldType::Serde(&__SCHEMA)
+                }}
+            }
+            None => quote!(_ap::FieldType::Any),
+        };
+        let nullable = field.is_option;
+        return quote! {
+            __out.push(_ap::serde_field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated, #field_type, #nullable));
+        };
+    }
     quote_spanned! {ty.span()=>
         __out.push(<#ty as _ap::AnalyticsValue>::__field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated));
     }
 }
 
-fn accept(fields: &[Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    let mut own = Vec::new();
-    let mut flattened = Vec::new();
-    for field in fields {
-        let slot = slot_member(field);
-        let ty = field.ty;
-        if field.flatten.is_some() {
-            flattened.push(quote_spanned! {ty.span()=>
-                if <#ty as _ap::FieldSet>::__accept(&mut __slots.#slot, __key, __map)? {
-                    return _ap::Result::Ok(true);
-                }
-            });
-        } else {
-            let name = &field.wire_name;
-            own.push(quote_spanned! {ty.span()=>
-                #name => {
-                    <#ty as _ap::AnalyticsValue>::__next_member(&mut __slots.#slot, #name, __map)?;
-                    return _ap::Result::Ok(true);
-                }
-            });
-        }
-    }
-    (own, flattened)
-}
-
-fn finish_field(field: &Field<'_>) -> TokenStream {
+/// `&impl Serialize` of a field written through serde.
+fn serde_value(field: &Field<'_>) -> TokenStream {
     let member = field.member;
-    let slot = slot_member(field);
-    let ty = field.ty;
-    if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> #member: <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#slot)?);
-    }
-    let name = &field.wire_name;
-    match &field.default {
-        None => quote_spanned! {ty.span()=>
-            #member: <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)?
-        },
-        Some(FieldDefault::Trait) => quote_spanned! {ty.span()=>
-            #member: _ap::Option::unwrap_or_default(__slots.#slot)
-        },
-        Some(FieldDefault::Path(path)) => quote! {
-            #member: match __slots.#slot {
-                _ap::Option::Some(__value) => __value,
-                _ap::Option::None => #path(),
-            }
-        },
+    match field
+        .codec
+        .as_ref()
+        .and_then(|codec| codec.serialize.as_ref())
+    {
+        Some(_) => {
+            let (ser, _) = wrapper_names(field);
+            quote!(&#ser(&self.#member))
+        }
+        None => quote_spanned!(field.ty.span()=> &self.#member),
     }
 }

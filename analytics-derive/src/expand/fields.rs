@@ -4,42 +4,48 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-use super::{emit, fallback, field_set};
-use crate::attr::FieldsAttrs;
+use super::{fallback, field_set, Derive};
+use crate::attr::Errors;
 use crate::check;
-use crate::model::{runtime_crate, Struct};
-use crate::symbol::DERIVE_FIELDS;
+use crate::model::{Built, Struct};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let attrs: Option<FieldsAttrs> =
-        crate::attr::parse_container(input, crate::symbol::FIELDS_KEYS, &mut errors);
-    let krate = runtime_crate(attrs.as_ref().and_then(|attrs| attrs.krate.as_ref()));
-    let fields = check::struct_shape(input, DERIVE_FIELDS, &mut errors);
-    check::no_generics(input, DERIVE_FIELDS, &mut errors);
-    let model = match (fields, attrs) {
-        (Some(fields), Some(attrs)) => {
-            Some(Struct::from_input(input, fields, attrs.check, &mut errors))
-        }
-        _ => None,
-    };
-    if let Some(model) = &model {
-        check::fields(&model.fields, &mut errors);
+impl<'a> Derive<'a> for Struct<'a> {
+    fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
+        Struct::build(input, errors)
     }
-    emit(
-        errors,
-        model,
-        &krate,
-        input,
-        |model| expand(&model),
-        || fallback::fields(&input.ident),
-    )
+
+    fn check(&self, errors: &mut Errors) {
+        check::fields(&self.fields, errors);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand(self)
+    }
+
+    fn stub(input: &DeriveInput, _: &str) -> TokenStream {
+        fallback::fields(&input.ident)
+    }
 }
 
 fn expand(model: &Struct<'_>) -> TokenStream {
     let ident = model.ident;
     let field_set = field_set::expand(model);
     let description = &model.description;
+    let read = match model.write_only {
+        None => quote! {
+            type __Read = Self;
+            #[inline]
+            fn __from_read(__read: Self) -> Self {
+                __read
+            }
+        },
+        Some(_) => quote! {
+            type __Read = _ap::Unreadable;
+            fn __from_read(__read: _ap::Unreadable) -> Self {
+                match __read {}
+            }
+        },
+    };
     quote! {
         #field_set
 
@@ -48,8 +54,10 @@ fn expand(model: &Struct<'_>) -> TokenStream {
 
         #[automatically_derived]
         impl _ap::AnalyticsValue for #ident {
+            #read
+
             #[inline]
-            fn write_json(&self, __out: &mut _ap::Vec<u8>) {
+            fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
                 _ap::json::write_object(__out, |__out| <Self as _ap::FieldSet>::__write_members(self, __out));
             }
 

@@ -1,15 +1,19 @@
 //! Code generation. Every derive's output sits in `const _: () = { .. };` and
 //! names the runtime only through `<crate>::__private` (imported as `_ap`).
 
-pub mod catalog;
-pub mod enums;
-pub mod event;
+mod catalog;
+mod enums;
+mod event;
 mod fallback;
-pub mod field_set;
-pub mod fields;
+mod field_set;
+mod fields;
+mod read;
 
 use proc_macro2::TokenStream;
 use quote::quote;
+
+use crate::attr::Errors;
+use crate::model::Built;
 
 /// Wraps generated items in an unnamed const with the runtime imported as `_ap`.
 pub fn wrap(krate: &TokenStream, items: TokenStream) -> TokenStream {
@@ -56,23 +60,34 @@ pub fn bytes(text: &str) -> syn::LitByteStr {
     syn::LitByteStr::new(text.as_bytes(), proc_macro2::Span::call_site())
 }
 
-/// The end of every derive: the generated code when the input had no error;
-/// otherwise every collected error, next to a stub so nothing cascades.
-pub fn emit<M>(
-    errors: darling::error::Accumulator,
-    model: Option<M>,
-    krate: &TokenStream,
-    input: &syn::DeriveInput,
-    expand: impl FnOnce(M) -> TokenStream,
-    stub: impl FnOnce() -> TokenStream,
-) -> TokenStream {
-    match (errors.finish(), model) {
-        (Ok(()), Some(model)) => wrap(krate, expand(model)),
+/// One derive: how its model is read, checked, expanded, and stubbed.
+pub trait Derive<'a>: Sized {
+    /// Reads the attributes and builds the model (steps `attr` and `model`).
+    fn build(input: &'a syn::DeriveInput, errors: &mut Errors) -> Built<Self>;
+    /// Checks the model (step `check`).
+    fn check(&self, errors: &mut Errors);
+    /// Emits the code of a model without error.
+    fn expand(&self) -> TokenStream;
+    /// The minimal impls emitted next to the errors.
+    fn stub(input: &syn::DeriveInput, event_name: &str) -> TokenStream;
+}
+
+/// The pipeline every derive runs: attr -> model -> check -> expand; on
+/// error, every collected error next to a stub so nothing cascades.
+pub fn derive<'a, D: Derive<'a>>(input: &'a syn::DeriveInput) -> TokenStream {
+    let mut errors = darling::Error::accumulator();
+    let built = D::build(input, &mut errors);
+    if let Some(model) = &built.model {
+        model.check(&mut errors);
+    }
+    match (errors.finish(), &built.model) {
+        (Ok(()), Some(model)) => wrap(&built.krate, model.expand()),
         (result, _) => {
             let errors = result
                 .err()
                 .unwrap_or_else(|| darling::Error::custom("invalid input"));
-            with_errors(errors, input, wrap(krate, stub()))
+            let stub = wrap(&built.krate, D::stub(input, &built.event_name));
+            with_errors(errors, input, stub)
         }
     }
 }

@@ -3,7 +3,7 @@ use analytics_core::AnalyticsEvent;
 #[derive(AnalyticsEvent)]
 struct CommandRan {
     exit_code: i32,
-    arguments: Vec<&'static str>,
+    elapsed: Vec<std::time::Duration>,
 }
 
 fn main() {}

@@ -11,7 +11,9 @@ use super::{write_lines, Envelope, Sink, SinkError};
 /// `events.jsonl.2`...), keeping `max_files` rotated files.
 ///
 /// Each batch is written with a single `write` call, then flushed to the OS
-/// (and `fsync`ed when [`sync`](JsonLinesSink::sync) is on).
+/// (and `fsync`ed when [`sync`](JsonLinesSink::sync) is on). A write that
+/// fails part way (disk full) is cut back, so the file only ever holds whole
+/// lines; the batch is retried by the policy. Files are created 0600 on Unix.
 #[derive(Debug)]
 pub struct JsonLinesSink {
     path: PathBuf,
@@ -74,10 +76,10 @@ impl JsonLinesSink {
                     fs::create_dir_all(parent)?;
                 }
             }
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)?;
+            let file = crate::client::spool::create_private(
+                &self.path,
+                OpenOptions::new().create(true).append(true),
+            )?;
             self.size = file.metadata()?.len();
             self.file = Some(file);
         }
@@ -115,8 +117,16 @@ impl Sink for JsonLinesSink {
                 self.rotate()?;
             }
             let sync = self.sync;
+            let committed = self.size;
             let file = self.open()?;
-            file.write_all(&buffer)?;
+            if let Err(error) = file.write_all(&buffer) {
+                // A short write (disk full) must not leave half a line: cut
+                // the file back to its last whole line.
+                if let Err(cut) = file.set_len(committed) {
+                    tracing::error!(%cut, "cannot cut a failed JSON Lines write back");
+                }
+                return Err(error);
+            }
             if sync {
                 file.sync_data()?;
             }

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::schema::EventSchema;
+
 mod jsonl;
 mod memory;
 mod stdout;
@@ -24,6 +26,9 @@ pub struct Envelope {
     json: Vec<u8>,
     id: MessageId,
     timestamp_ms: u64,
+    /// The event's type, when the envelope was made by `track` (not read back
+    /// from a spool of an earlier run).
+    schema: Option<&'static EventSchema>,
 }
 
 /// The message id, fixed or computed on first need (most sinks never ask).
@@ -44,7 +49,21 @@ impl Envelope {
             json,
             id: MessageId::Fixed(message_id),
             timestamp_ms,
+            schema: None,
         }
+    }
+
+    /// Attaches the schema of the event's type (what `track` does).
+    pub fn with_schema(mut self, schema: &'static EventSchema) -> Self {
+        self.schema = Some(schema).filter(|schema| !schema.name.is_empty());
+        self
+    }
+
+    /// The schema of the event's type, when known: set for every event
+    /// tracked by this process, `None` for one replayed from an earlier run's
+    /// spool (look it up with [`catalog::get`](crate::catalog::get) if needed).
+    pub fn schema(&self) -> Option<&'static EventSchema> {
+        self.schema
     }
 
     /// An envelope whose id is derived from the client's nonce, the event's
@@ -59,6 +78,7 @@ impl Envelope {
             json,
             id: MessageId::Derived { nonce, sequence },
             timestamp_ms,
+            schema: None,
         }
     }
 
@@ -90,21 +110,9 @@ impl Envelope {
 
     /// The message id formatted like a UUID (`8-4-4-4-12` lowercase hex).
     pub fn message_id(&self) -> String {
-        let hex = |bytes: &[u8]| {
-            bytes
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect::<String>()
-        };
-        let id = &self.message_id_bytes();
-        format!(
-            "{}-{}-{}-{}-{}",
-            hex(&id[0..4]),
-            hex(&id[4..6]),
-            hex(&id[6..8]),
-            hex(&id[8..10]),
-            hex(&id[10..16])
-        )
+        uuid::Uuid::from_bytes(self.message_id_bytes())
+            .hyphenated()
+            .to_string()
     }
 
     /// When the event was tracked, in Unix milliseconds.
@@ -118,6 +126,19 @@ impl Envelope {
     pub fn split(&self) -> Option<(String, Vec<u8>)> {
         const HEAD: &[u8] = b"{\"event_type\":\"";
         const MIDDLE: &[u8] = b"\",\"event_params\":";
+        if let Some(schema) = self.schema {
+            // The name is known: check the bytes around it, scan nothing.
+            let name = schema.name.as_bytes();
+            let params = self
+                .json
+                .strip_prefix(HEAD)
+                .and_then(|rest| rest.strip_prefix(name))
+                .and_then(|rest| rest.strip_prefix(MIDDLE))
+                .and_then(|rest| rest.strip_suffix(b"}"));
+            if let Some(params) = params {
+                return Some((schema.name.to_owned(), params.to_vec()));
+            }
+        }
         if let Some(rest) = self.json.strip_prefix(HEAD) {
             if let Some(end) = rest.iter().position(|&b| b == b'"' || b == b'\\') {
                 if rest[end] == b'"' {
@@ -141,7 +162,16 @@ impl Envelope {
 
     /// The event's wire name.
     pub fn event_type(&self) -> Option<String> {
-        self.split().map(|(name, _)| name)
+        match self.schema {
+            Some(schema) => Some(schema.name.to_owned()),
+            None => self.split().map(|(name, _)| name),
+        }
+    }
+
+    /// The event's wire name without parsing, when the envelope was made by
+    /// `track` in this process.
+    pub fn event_name(&self) -> Option<&'static str> {
+        self.schema.map(|schema| schema.name)
     }
 }
 

@@ -1,10 +1,9 @@
 use analytics_core::AnalyticsEvent;
 
 #[derive(AnalyticsEvent)]
+#[analytics(name = "command_ran", version = "2")]
 struct CommandRan {
-    #[analytics(rename = "event_params")]
-    params: String,
-    exit_code: i32,
+    command: String,
 }
 
 fn main() {}

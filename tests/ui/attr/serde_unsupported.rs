@@ -1,8 +1,11 @@
 use analytics_core::AnalyticsEvent;
 
 #[derive(AnalyticsEvent)]
+#[serde(tag = "kind")]
 struct CommandRan {
-    event_type: String,
+    #[serde(borrow, rename = "cmd")]
+    command: String,
+    #[serde(getter = "Self::code")]
     exit_code: i32,
 }
 

@@ -1,137 +1,11 @@
-//! What happens to fields marked `#[analytics(pii)]` before an event leaves
-//! the process.
+//! The fast path of the PII policy: one pass over the compact envelope
+//! bytes that copies them, rewriting the members that are personal data. It
+//! covers objects and arrays of objects (every Codex event); other shapes go
+//! through the typed walk in the parent module.
 
-use std::fmt;
+use crate::schema::{FieldSchema, FieldType};
 
-use sha2::{Digest, Sha256};
-
-use crate::schema::{EventSchema, FieldSchema, FieldType};
-
-/// The treatment of personal data (fields whose schema has `pii: true`,
-/// nested objects and arrays of objects included), applied on the caller's
-/// thread in `track`, before the event is queued, spooled or handed to any sink.
-///
-/// Events whose schema has no PII field are never re-parsed.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub enum PiiPolicy {
-    /// Send PII fields unchanged (the default: the wire format is the event's own).
-    #[default]
-    Keep,
-    /// Remove PII fields (key and value) from `event_params`.
-    Drop,
-    /// Replace each non-null PII value by the lowercase hex of
-    /// `SHA-256(salt || compact JSON of the value)` (a string; `null` stays
-    /// `null`). The same value with the same salt always gives the same hash,
-    /// so joins still work; keep the salt secret and stable.
-    Hash {
-        /// Prepended to every hashed value.
-        salt: Vec<u8>,
-    },
-}
-
-impl fmt::Debug for PiiPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PiiPolicy::Keep => f.write_str("Keep"),
-            PiiPolicy::Drop => f.write_str("Drop"),
-            PiiPolicy::Hash { .. } => f.write_str("Hash { salt: <redacted> }"),
-        }
-    }
-}
-
-impl PiiPolicy {
-    /// Salted SHA-256 of PII values.
-    pub fn hash(salt: impl Into<Vec<u8>>) -> Self {
-        PiiPolicy::Hash { salt: salt.into() }
-    }
-
-    /// Applies the policy to an envelope `{"event_type":..,"event_params":{..}}`
-    /// of an event with this schema; returns the bytes unchanged when there is
-    /// nothing to do.
-    pub fn apply(&self, schema: &EventSchema, envelope: Vec<u8>) -> Vec<u8> {
-        if matches!(self, PiiPolicy::Keep) || !has_pii(schema.fields) {
-            return envelope;
-        }
-        let mut scanner = Scanner {
-            input: &envelope,
-            pos: 0,
-            policy: self,
-            root: schema.fields,
-        };
-        let mut out = Vec::with_capacity(envelope.len());
-        match scanner.envelope(&mut out) {
-            Some(()) => out,
-            None => self.apply_slow(schema, &envelope),
-        }
-    }
-
-    /// The hash of one value's compact JSON.
-    fn hash_value(&self, raw: &[u8]) -> String {
-        let mut hasher = Sha256::new();
-        if let PiiPolicy::Hash { salt } = self {
-            hasher.update(salt);
-        }
-        hasher.update(raw);
-        hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
-    }
-
-    /// Through `serde_json::Value`, for an envelope of an unexpected shape.
-    fn apply_slow(&self, schema: &EventSchema, envelope: &[u8]) -> Vec<u8> {
-        let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(envelope) else {
-            // Not JSON: send nothing of it rather than leak.
-            return b"{}".to_vec();
-        };
-        if let Some(params) = value.get_mut("event_params") {
-            self.scrub_value(schema.fields, params);
-        }
-        serde_json::to_vec(&value).unwrap_or_else(|_| b"{}".to_vec())
-    }
-
-    fn scrub_value(&self, fields: &[FieldSchema], value: &mut serde_json::Value) {
-        let Some(object) = value.as_object_mut() else {
-            return;
-        };
-        for field in fields {
-            let Some(member) = object.get_mut(field.name) else {
-                continue;
-            };
-            if field.pii {
-                match self {
-                    PiiPolicy::Keep => {}
-                    PiiPolicy::Drop => {
-                        object.remove(field.name);
-                    }
-                    PiiPolicy::Hash { .. } => {
-                        if !member.is_null() {
-                            let raw = serde_json::to_vec(member).unwrap_or_default();
-                            *member = serde_json::Value::String(self.hash_value(&raw));
-                        }
-                    }
-                }
-            } else if let Some(nested) = object_fields(&field.ty) {
-                match member {
-                    serde_json::Value::Array(items) => {
-                        for item in items {
-                            self.scrub_value(nested, item);
-                        }
-                    }
-                    other => self.scrub_value(nested, other),
-                }
-            }
-        }
-    }
-}
-
-/// Whether any field, at any depth, is PII.
-pub(crate) fn has_pii(fields: &[FieldSchema]) -> bool {
-    fields
-        .iter()
-        .any(|field| field.pii || object_fields(&field.ty).is_some_and(has_pii))
-}
+use super::{has_pii, PiiPolicy};
 
 /// The fields of an object type, seen through `Nullable` and `Array`.
 fn object_fields(ty: &FieldType) -> Option<&'static [FieldSchema]> {
@@ -143,11 +17,11 @@ fn object_fields(ty: &FieldType) -> Option<&'static [FieldSchema]> {
 }
 
 /// A single pass over compact JSON that copies it, rewriting PII members.
-struct Scanner<'a> {
-    input: &'a [u8],
-    pos: usize,
-    policy: &'a PiiPolicy,
-    root: &'static [FieldSchema],
+pub(super) struct Scanner<'a> {
+    pub(super) input: &'a [u8],
+    pub(super) pos: usize,
+    pub(super) policy: &'a PiiPolicy,
+    pub(super) root: &'static [FieldSchema],
 }
 
 impl Scanner<'_> {
@@ -167,7 +41,7 @@ impl Scanner<'_> {
     }
 
     /// The envelope: only `event_params` is rewritten.
-    fn envelope(&mut self, out: &mut Vec<u8>) -> Option<()> {
+    pub(super) fn envelope(&mut self, out: &mut Vec<u8>) -> Option<()> {
         self.object(out, &|key| {
             (key == "event_params").then_some(Target::Params)
         })?;

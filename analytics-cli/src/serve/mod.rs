@@ -1,0 +1,540 @@
+//! `analytics serve --plan PLAN.json --listen ADDR --out DIR [--token T]...`:
+//! the collector.
+//!
+//! `POST /v1/events` (and `/v1/batch`, for Segment clients) takes a batch in
+//! the reference format (`{"events":[..]}`) or Segment's (`{"batch":[..]}`),
+//! told apart by its key, optionally gzip. Every event of the body is checked
+//! against the plan and ends in exactly one place: the output (valid events,
+//! their bytes as received) or the failed-events file (with the reason and
+//! every error). The answer is `200 {"accepted":N,"rejected":M}` only once
+//! both writes are durable, `503` with `Retry-After` when the output fails or
+//! the collector is behind (the client retries: nothing of the request was
+//! kept), `400` for a body that is not a batch (kept as one failed event),
+//! `401` without a valid token, `413` over the body limit, `408` for a body
+//! that does not arrive in time.
+//!
+//! `GET /metrics` (Prometheus text format) and `GET /healthz` (503 while the
+//! output is failing) come with it.
+
+mod http;
+mod metrics;
+mod writer;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use analytics_core::client::{Envelope, Sink};
+use analytics_core::failed::FailedEvent;
+use analytics_core::ingest::PlanValidator;
+use analytics_core::{HttpSink, JsonLinesSink};
+use anyhow::Context as _;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+pub use metrics::Metrics;
+
+use crate::plan_file;
+
+/// Arguments of `analytics serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The tracking plan JSON (`TrackingPlan::to_json`).
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The address to listen on (port 0: any free port, printed on start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The directory of the output (`events.jsonl`) and of the failed events
+    /// (`failed.jsonl`).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Forward valid events to this URL (reference format) instead of
+    /// writing `events.jsonl`.
+    #[arg(long)]
+    pub forward: Option<String>,
+    /// A bearer token clients must send (`Authorization: Bearer T`, or a
+    /// Segment write key as `Basic`); repeat for several. None: no auth.
+    #[arg(long = "token")]
+    pub tokens: Vec<String>,
+    /// The largest request body, in bytes, after gzip decoding (413 above).
+    #[arg(long, default_value_t = 8 << 20)]
+    pub max_body_bytes: usize,
+    /// The largest event, in bytes (a bigger one fails as `too_large`).
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_event_bytes: usize,
+    /// Requests handled at once (503 above).
+    #[arg(long, default_value_t = 64)]
+    pub max_in_flight: usize,
+    /// Seconds a client has to send its body (408 after).
+    #[arg(long, default_value_t = 30)]
+    pub body_timeout_secs: u64,
+}
+
+/// How a collector runs.
+pub struct Config {
+    /// The plan's checks.
+    pub validator: PlanValidator,
+    /// Where valid events go.
+    pub output: Box<dyn Sink>,
+    /// The failed-events file (JSON Lines, appended).
+    pub failed_path: PathBuf,
+    /// Accepted bearer tokens; empty: no auth.
+    pub tokens: Vec<String>,
+    /// The largest request body after gzip decoding.
+    pub max_body_bytes: usize,
+    /// Requests handled at once.
+    pub max_in_flight: usize,
+    /// Requests waiting for the writer at once (503 "behind" above).
+    pub max_queued: usize,
+    /// How long a client has to send its body.
+    pub body_timeout: Duration,
+    /// The `Retry-After` of a 503.
+    pub retry_after: Duration,
+}
+
+impl Config {
+    /// A configuration with the defaults of `analytics serve`.
+    pub fn new(validator: PlanValidator, output: Box<dyn Sink>, failed_path: PathBuf) -> Config {
+        Config {
+            validator,
+            output,
+            failed_path,
+            tokens: Vec::new(),
+            max_body_bytes: 8 << 20,
+            max_in_flight: 64,
+            max_queued: 64,
+            body_timeout: Duration::from_secs(30),
+            retry_after: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Runs the collector until SIGTERM or ctrl-c, then drains and exits.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let plan = plan_file::read(&args.plan)?;
+    let validator = PlanValidator::new(&plan)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", args.plan.display()))?
+        .with_max_event_bytes(args.max_event_bytes);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let output: Box<dyn Sink> = match &args.forward {
+        Some(url) => Box::new(HttpSink::new(url.clone())),
+        None => Box::new(JsonLinesSink::new(args.out.join("events.jsonl")).sync(true)),
+    };
+    let mut config = Config::new(validator, output, args.out.join("failed.jsonl"));
+    config.tokens = args.tokens;
+    config.max_body_bytes = args.max_body_bytes;
+    config.max_in_flight = args.max_in_flight.max(1);
+    config.max_queued = args.max_in_flight.max(1);
+    config.body_timeout = Duration::from_secs(args.body_timeout_secs);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        eprintln!("analytics serve: listening on {}", listener.local_addr()?);
+        serve(config, listener, shutdown_signal()).await
+    })?;
+    eprintln!("analytics serve: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM or ctrl-c.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => ctrl_c.await,
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}
+
+/// A collector running on its own thread (for tests and embedding).
+pub struct Collector {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+    metrics: Arc<Metrics>,
+}
+
+impl Collector {
+    /// Binds `listen` (`127.0.0.1:0` for any free port) and serves.
+    pub fn start(config: Config, listen: &str) -> anyhow::Result<Collector> {
+        let listener = std::net::TcpListener::bind(listen)
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let metrics = Arc::new(Metrics::new());
+        let shared_metrics = Arc::clone(&metrics);
+        let thread = std::thread::Builder::new()
+            .name("analytics-collector".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    serve_with(config, listener, shared_metrics, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                })
+            })?;
+        Ok(Collector {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+            metrics,
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Stops accepting, answers the requests in flight, flushes the output.
+    pub fn shutdown(mut self) -> anyhow::Result<()> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(thread) => thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("the collector thread panicked"))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.stop_and_join();
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes, then drains the requests
+/// in flight and flushes the output.
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_with(config, listener, Arc::new(Metrics::new()), shutdown).await
+}
+
+async fn serve_with(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let failed = writer::FailedFile::open(&config.failed_path)
+        .with_context(|| format!("cannot open {}", config.failed_path.display()))?;
+    let (jobs, queue) = mpsc::channel(config.max_queued.max(1));
+    let writer_metrics = Arc::clone(&metrics);
+    let output = config.output;
+    let writer = std::thread::Builder::new()
+        .name("analytics-collector-writer".into())
+        .spawn(move || writer::run(queue, output, failed, writer_metrics))?;
+    let state = Arc::new(Shared {
+        validator: config.validator,
+        tokens: config.tokens,
+        max_body_bytes: config.max_body_bytes,
+        body_timeout: config.body_timeout,
+        retry_after: config.retry_after,
+        permits: Semaphore::new(config.max_in_flight.max(1)),
+        jobs,
+        metrics,
+    });
+    let app = Router::new()
+        .route("/v1/events", post(events))
+        .route("/v1/batch", post(events))
+        .route("/metrics", get(metrics_text))
+        .route("/healthz", get(healthz))
+        .with_state(state);
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    // Every handler is done and the router (holding the last sender) is
+    // gone: the writer finishes its queue, flushes and returns.
+    let written = writer.join();
+    served.context("the server failed")?;
+    written.map_err(|_| anyhow::anyhow!("the writer thread panicked"))
+}
+
+struct Shared {
+    validator: PlanValidator,
+    tokens: Vec<String>,
+    max_body_bytes: usize,
+    body_timeout: Duration,
+    retry_after: Duration,
+    permits: Semaphore,
+    jobs: mpsc::Sender<writer::Job>,
+    metrics: Arc<Metrics>,
+}
+
+async fn metrics_text(State(state): State<Arc<Shared>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn healthz(State(state): State<Arc<Shared>>) -> Response {
+    if state.metrics.output_up.get() == 1 {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "the output is failing\n").into_response()
+    }
+}
+
+async fn events(
+    State(state): State<Arc<Shared>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    state.metrics.in_flight.inc();
+    let response = handle(&state, &headers, body).await;
+    state.metrics.in_flight.dec();
+    state
+        .metrics
+        .requests
+        .get_or_create(&metrics::RequestLabels {
+            route: uri.path().to_owned(),
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
+    if !state.authorized(headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            http::error_json("a valid bearer token is required"),
+        )
+            .into_response();
+    }
+    let Ok(_permit) = state.permits.try_acquire() else {
+        return state.unavailable("too many requests in flight");
+    };
+    let limit = state.max_body_bytes;
+    let raw =
+        match tokio::time::timeout(state.body_timeout, axum::body::to_bytes(body, limit)).await {
+            Err(_) => {
+                return (
+                    StatusCode::REQUEST_TIMEOUT,
+                    http::error_json("the body did not arrive in time"),
+                )
+                    .into_response()
+            }
+            Ok(Err(error)) => {
+                return if http::is_length_limit(&error) {
+                    http::too_large(limit)
+                } else {
+                    (
+                        StatusCode::BAD_REQUEST,
+                        http::error_json(&format!("cannot read the body: {error}")),
+                    )
+                        .into_response()
+                }
+            }
+            Ok(Ok(raw)) => raw,
+        };
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .map(|value| value.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+    let body = match encoding.as_deref() {
+        None | Some("identity") => raw.to_vec(),
+        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw, limit) {
+            Ok(Some(body)) => body,
+            Ok(None) => return http::too_large(limit),
+            Err(error) => {
+                // Not even the bytes of a batch: keep them as they came.
+                let failed = FailedEvent::new(
+                    analytics_core::failed::FailureReason::NotJson,
+                    analytics_core::failed::Payload::from_bytes(&raw),
+                    crate::now_ms(),
+                )
+                .with_errors([analytics_core::failed::FailedCheck::new(
+                    "",
+                    "gzip",
+                    format!("the body is not valid gzip: {error}"),
+                )]);
+                return state.reject_body(failed).await;
+            }
+        },
+        Some(other) => {
+            return (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                http::error_json(&format!(
+                    "unsupported Content-Encoding {other:?} (gzip or none)"
+                )),
+            )
+                .into_response()
+        }
+    };
+    state.metrics.body_bytes.inc_by(body.len() as u64);
+    let received_at = crate::now_ms();
+    let items = match state.validator.split_batch(&body, received_at) {
+        Ok(items) => items,
+        Err(failed) => return state.reject_body(failed).await,
+    };
+    let mut job_events = Vec::new();
+    let mut failed_lines = Vec::new();
+    let mut accepted_types: Vec<String> = Vec::new();
+    let mut rejected_reasons: Vec<&'static str> = Vec::new();
+    for item in &items {
+        let bytes = item.get().as_bytes();
+        match state.validator.check_event(bytes, received_at) {
+            Ok(accepted) => {
+                let id = http::message_id(accepted.message_id.as_deref(), bytes);
+                job_events.push(Envelope::new(http::one_line(bytes), id, received_at));
+                accepted_types.push(accepted.event_type.to_owned());
+            }
+            Err(failed) => {
+                rejected_reasons.push(failed.reason.as_str());
+                failed.write_json_line(&mut failed_lines);
+            }
+        }
+    }
+    let (accepted, rejected) = (job_events.len(), rejected_reasons.len());
+    drop(items);
+    match state.store(job_events, failed_lines).await {
+        Ok(()) => {
+            for event_type in accepted_types {
+                state
+                    .metrics
+                    .accepted
+                    .get_or_create(&metrics::TypeLabels { event_type })
+                    .inc();
+            }
+            for reason in rejected_reasons {
+                state.count_rejected(reason);
+            }
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                format!("{{\"accepted\":{accepted},\"rejected\":{rejected}}}"),
+            )
+                .into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+impl Shared {
+    fn authorized(&self, headers: &HeaderMap) -> bool {
+        http::authorized(&self.tokens, headers)
+    }
+
+    fn unavailable(&self, why: &str) -> Response {
+        let seconds = self.retry_after.as_secs().max(1);
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(
+                header::RETRY_AFTER,
+                HeaderValue::from_str(&seconds.to_string()).expect("digits"),
+            )],
+            http::error_json(why),
+        )
+            .into_response()
+    }
+
+    fn count_rejected(&self, reason: &str) {
+        self.metrics
+            .rejected
+            .get_or_create(&metrics::ReasonLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Stores the request's events; `Err` is the 503 to answer.
+    async fn store(&self, events: Vec<Envelope>, failed: Vec<u8>) -> Result<(), Response> {
+        let (done, stored) = oneshot::channel();
+        let job = writer::Job {
+            events,
+            failed,
+            done,
+        };
+        if let Err(error) = self.jobs.try_send(job) {
+            return Err(self.unavailable(match error {
+                mpsc::error::TrySendError::Full(_) => "the output is behind",
+                mpsc::error::TrySendError::Closed(_) => "the collector is shutting down",
+            }));
+        }
+        match stored.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(self.unavailable(&format!("the output is failing: {error}"))),
+            Err(_) => Err(self.unavailable("the writer stopped")),
+        }
+    }
+
+    /// A body that is not a batch: kept as one failed event, answered 400.
+    async fn reject_body(&self, failed: FailedEvent) -> Response {
+        let reason = failed.reason.as_str();
+        let message = failed
+            .errors
+            .first()
+            .map_or_else(String::new, |error| error.message.clone());
+        if let Err(response) = self
+            .store(Vec::new(), failed.to_json_line().into_bytes())
+            .await
+        {
+            return response;
+        }
+        self.count_rejected(reason);
+        (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "application/json")],
+            format!(
+                "{{\"error\":{},\"reason\":\"{reason}\",\"accepted\":0,\"rejected\":1}}",
+                serde_json::Value::String(message)
+            ),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,315 @@
+//! The spool writer: drains the queue into segment files, within the byte
+//! bound, one write per drained chunk.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+
+use super::super::metrics::DropReason;
+use super::super::sink::Envelope;
+use super::super::spool::{self, SpoolDir};
+use super::super::worker::{FailedOut, Msg, Queued, Shared, ORDER};
+use super::{Journal, Segment, SpoolConfig, State};
+use crate::client::SpoolFull;
+
+/// At most this many events per write: bounds the time between a `track`
+/// and its event being on disk when the queue is long.
+const WRITE_CHUNK: usize = 4096;
+
+/// Drains the queue into segment files.
+pub(crate) struct Writer {
+    journal: Arc<Journal>,
+    shared: Arc<Shared>,
+    nonce: [u8; 16],
+    failed: Option<FailedOut>,
+    dir: SpoolDir,
+    config: SpoolConfig,
+    prefix: u128,
+    next_id: u64,
+    /// The open segment: its id and file.
+    current: Option<(u64, File)>,
+    segment_bytes: u64,
+    sequence: u64,
+    buffer: Vec<u8>,
+}
+
+impl Writer {
+    /// A writer whose new segments get ids from `next_id` on.
+    pub fn new(
+        journal: Arc<Journal>,
+        shared: Arc<Shared>,
+        nonce: [u8; 16],
+        failed: Option<FailedOut>,
+        dir: SpoolDir,
+        config: SpoolConfig,
+        next_id: u64,
+    ) -> Self {
+        let prefix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_nanos())
+            .unwrap_or(0);
+        let segment_bytes = (config.max_bytes / 8).clamp(64 << 10, 4 << 20);
+        Writer {
+            journal,
+            shared,
+            nonce,
+            failed,
+            dir,
+            config,
+            prefix,
+            next_id,
+            current: None,
+            segment_bytes,
+            sequence: 0,
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Serves the queue until shutdown (or until every handle is gone).
+    pub fn run(mut self, rx: Receiver<Msg>) {
+        let mut events = Vec::with_capacity(WRITE_CHUNK);
+        loop {
+            let Ok(first) = rx.recv() else {
+                self.close(None);
+                return;
+            };
+            let mut control = None;
+            let mut next = Some(first);
+            while let Some(message) = next.take() {
+                match message {
+                    Msg::Event(queued) => events.push(queued),
+                    Msg::Failed(line) => {
+                        let counters = &self.shared.counters;
+                        counters.queue_depth.fetch_sub(1, ORDER);
+                        if let Some(failed) = &mut self.failed {
+                            failed.send(line, counters);
+                        }
+                    }
+                    other => {
+                        control = Some(other);
+                        break;
+                    }
+                }
+                if events.len() < WRITE_CHUNK {
+                    next = rx.try_recv().ok();
+                }
+            }
+            self.write(&mut events);
+            match control {
+                Some(Msg::Flush(ack)) => self.request_flush(ack),
+                Some(Msg::Shutdown(ack)) => {
+                    // Every handle is closed: nothing can follow this message.
+                    self.close(Some(ack));
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn request_flush(&mut self, ack: Sender<()>) {
+        let mut state = self.journal.lock();
+        let target = state.segments.back().map(|s| (s.id, s.events));
+        state.flush_count += 1;
+        let number = state.flush_count;
+        state.flushes.push((target, number, ack));
+        self.journal.changed(&mut state);
+    }
+
+    fn close(&mut self, ack: Option<Sender<()>>) {
+        self.current = None;
+        let mut state = self.journal.lock();
+        for segment in state.segments.iter_mut() {
+            segment.closed = true;
+        }
+        state.closing = true;
+        state.shutdown_ack = ack;
+        self.journal.changed(&mut state);
+    }
+
+    /// Writes `queued` (emptied) to the open segment, within the byte bound.
+    fn write(&mut self, queued: &mut Vec<Queued>) {
+        if queued.is_empty() {
+            return;
+        }
+        let shared = Arc::clone(&self.shared);
+        let counters = &shared.counters;
+        let count = queued.len() as u64;
+        let mut envelopes = Vec::with_capacity(queued.len());
+        for event in queued.drain(..) {
+            self.sequence += 1;
+            envelopes.push(event.into_envelope(self.nonce, self.sequence));
+        }
+        // In groups of a quarter segment: segments stay near their size, and
+        // the byte bound evicts whole old segments, not part of this write.
+        let group_limit = self.segment_bytes / 4;
+        let mut rest = &envelopes[..];
+        while !rest.is_empty() {
+            let mut end = 0;
+            let mut bytes = 0;
+            while end < rest.len()
+                && (end == 0 || bytes + spool::record_len(&rest[end]) <= group_limit)
+            {
+                bytes += spool::record_len(&rest[end]);
+                end += 1;
+            }
+            let (group, later) = rest.split_at(end);
+            rest = later;
+            let kept = self.make_room(group);
+            counters.drop_events(DropReason::SpoolFull, (group.len() - kept) as u64);
+            if kept > 0 {
+                if let Err(error) = self.append(&group[..kept]) {
+                    tracing::error!(dir = %self.dir.dir.display(), %error, "cannot write to the spool");
+                    counters.drop_events(DropReason::SpoolError, kept as u64);
+                }
+            }
+        }
+        counters.queue_depth.fetch_sub(count, ORDER);
+    }
+
+    /// How many of `envelopes` fit under the byte bound, after evicting the
+    /// oldest segments if the policy says so.
+    fn make_room(&mut self, envelopes: &[Envelope]) -> usize {
+        let mut state = self.journal.lock();
+        let mut kept = 0;
+        let mut needed = if self.current.is_none() {
+            spool::magic().len() as u64
+        } else {
+            0
+        };
+        for envelope in envelopes {
+            let len = spool::record_len(envelope);
+            while state.bytes + needed + len > self.config.max_bytes
+                && self.config.full == SpoolFull::DropOldest
+                && self.evict_oldest(&mut state)
+            {}
+            if state.bytes + needed + len > self.config.max_bytes {
+                break;
+            }
+            needed += len;
+            kept += 1;
+        }
+        kept
+    }
+
+    /// Removes the oldest closed segment that the reader is not on.
+    fn evict_oldest(&self, state: &mut State) -> bool {
+        let Some(index) = state
+            .segments
+            .iter()
+            .skip(1)
+            .position(|segment| segment.closed)
+            .map(|at| at + 1)
+        else {
+            return false;
+        };
+        let Some(segment) = state.segments.remove(index) else {
+            return false;
+        };
+        state.bytes = state.bytes.saturating_sub(segment.bytes);
+        let counters = &self.shared.counters;
+        counters.spooled.fetch_sub(segment.events, ORDER);
+        counters.drop_events(DropReason::SpoolFull, segment.events);
+        if let Err(error) = fs::remove_file(&segment.path) {
+            tracing::warn!(path = %segment.path.display(), %error, "cannot remove an evicted spool segment");
+        }
+        true
+    }
+
+    fn open_segment(&mut self) -> io::Result<()> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let path = self
+            .dir
+            .dir
+            .join(format!("{:032x}-{id:010}.seg", self.prefix));
+        let mut file =
+            spool::create_private(&path, OpenOptions::new().write(true).create_new(true))?;
+        if let Err(error) = file.write_all(spool::magic()) {
+            let _ = fs::remove_file(&path);
+            return Err(error);
+        }
+        let bytes = spool::magic().len() as u64;
+        let mut state = self.journal.lock();
+        state.bytes += bytes;
+        state.segments.push_back(Segment {
+            id,
+            path,
+            bytes,
+            events: 0,
+            closed: false,
+            replay: false,
+        });
+        self.current = Some((id, file));
+        Ok(())
+    }
+
+    /// Appends the records; on failure the file is cut back to its last
+    /// committed length (the reader never reads past it anyway).
+    fn append(&mut self, envelopes: &[Envelope]) -> io::Result<()> {
+        if self.current.is_none() {
+            self.open_segment()?;
+        }
+        self.buffer.clear();
+        spool::encode(envelopes, &mut self.buffer);
+        let Some((id, file)) = self.current.as_mut() else {
+            return Err(io::Error::other("no open segment"));
+        };
+        let id = *id;
+        let written = file.write_all(&self.buffer).and_then(|()| {
+            if self.config.sync {
+                file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        let mut state = self.journal.lock();
+        let Some(segment) = state.segments.iter_mut().find(|s| s.id == id) else {
+            return Err(io::Error::other("the open segment left the journal"));
+        };
+        if let Err(error) = written {
+            let committed = segment.bytes;
+            segment.closed = true;
+            self.current = None;
+            drop(state);
+            let rolled_back = OpenOptions::new()
+                .write(true)
+                .open(segment_path(&self.journal, id))
+                .and_then(|file| file.set_len(committed));
+            if let Err(cut) = rolled_back {
+                tracing::warn!(%cut, "cannot cut a failed spool write back; its tail will be skipped");
+            }
+            return Err(error);
+        }
+        let len = self.buffer.len() as u64;
+        segment.bytes += len;
+        segment.events += envelopes.len() as u64;
+        let full = segment.bytes >= self.segment_bytes;
+        if full {
+            segment.closed = true;
+        }
+        state.bytes += len;
+        self.shared
+            .counters
+            .spooled
+            .fetch_add(envelopes.len() as u64, ORDER);
+        self.journal.changed(&mut state);
+        drop(state);
+        if full {
+            self.current = None;
+        }
+        Ok(())
+    }
+}
+
+fn segment_path(journal: &Journal, id: u64) -> PathBuf {
+    journal
+        .lock()
+        .segments
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.path.clone())
+        .unwrap_or_default()
+}

@@ -1,0 +1,285 @@
+//! Validation on arrival, from a [`TrackingPlan`] alone (feature `ingest`).
+//!
+//! The receiving side has no Rust types of the producer: it has the plan the
+//! producer exported. [`PlanValidator`] checks the bytes of an event against
+//! it with the same semantics as the derived `validate()`: the same paths
+//! (Rust field names, `base.thread_id`, `ids[2]`), the same rule names and
+//! the same messages (both come from [`crate::rules`]). On top of the rules
+//! it checks what the Rust type system guarantees on the producer's side:
+//! JSON types and integer widths, required keys, `null` only where the field
+//! is an `Option`, enum values inside their set, no unknown key (the
+//! `additionalProperties: false` of the JSON Schema), and the event's version
+//! when the envelope carries an `event_version`.
+//!
+//! Checks that only the producer's code can run, `custom` field rules and
+//! struct-level `check` functions, are listed by
+//! [`PlanValidator::not_checkable`] instead of being silently skipped.
+//!
+//! An event is parsed once: the plan drives a serde visitor over the bytes,
+//! so no `serde_json::Value` tree is built.
+//!
+//! ```
+//! use analytics_core::{AnalyticsEvent, TrackEventRequest, TrackingPlan};
+//! use analytics_core::failed::FailureReason;
+//! use analytics_core::ingest::PlanValidator;
+//!
+//! #[derive(AnalyticsEvent)]
+//! #[analytics(name = "page_opened")]
+//! pub struct PageOpened {
+//!     #[analytics(non_empty)]
+//!     pub path: String,
+//!     pub load_ms: Option<u32>,
+//! }
+//!
+//! let plan = TrackingPlan::from_events(&[PageOpened::schema()]);
+//! let validator = PlanValidator::new(&plan).unwrap();
+//!
+//! let good = br#"{"event_type":"page_opened","event_params":{"path":"/","load_ms":12}}"#;
+//! assert_eq!(validator.check_event(good, 0).unwrap().event_type, "page_opened");
+//!
+//! let bad = br#"{"event_type":"page_opened","event_params":{"path":"","load_ms":-1}}"#;
+//! let failed = validator.check_event(bad, 0).unwrap_err();
+//! assert_eq!(failed.reason, FailureReason::SchemaViolation);
+//! let found: Vec<_> = failed.errors.iter().map(|e| (e.path.as_str(), e.rule.as_str())).collect();
+//! assert_eq!(found, [("path", "non_empty"), ("load_ms", "type")]);
+//! ```
+
+mod check;
+mod compile;
+mod envelope;
+mod report;
+
+use serde::de::DeserializeSeed;
+use serde_json::value::RawValue;
+
+use crate::failed::{FailedCheck, FailedEvent, FailureReason, Payload};
+use crate::plan::TrackingPlan;
+
+pub use compile::{CompileError, NotCheckable};
+
+use check::Report;
+use compile::Compiled;
+use envelope::{Seen, Shape, TopLevel};
+
+/// Checks events against a tracking plan. Build it once per plan; it is
+/// `Send + Sync` and checks from any number of threads.
+pub struct PlanValidator {
+    plan: Compiled,
+    max_event_bytes: usize,
+}
+
+/// The shape an accepted event came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `{"event_type":..,"event_params":{..}}`.
+    Reference,
+    /// A Segment `track` message: `{"type":"track","event":..,"properties":{..}}`.
+    Segment,
+}
+
+/// An event that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// Its `event_type` (Segment: `event`), as the plan spells it.
+    pub event_type: &'a str,
+    /// Its version in the plan.
+    pub version: u32,
+    /// The Segment `messageId`, when there is one.
+    pub message_id: Option<String>,
+    /// The shape it came in.
+    pub format: Format,
+}
+
+/// One line of a JSON Lines file: an event, or a batch of raw events.
+#[derive(Debug)]
+pub enum Line<'v, 'b> {
+    /// The line is one event, checked.
+    Event(Result<Accepted<'v>, FailedEvent>),
+    /// The line is a batch: check each item with [`PlanValidator::check_event`].
+    Batch(Vec<&'b RawValue>),
+}
+
+impl PlanValidator {
+    /// The validator of this plan; an error when a `pattern` of the plan is
+    /// not a regex.
+    pub fn new(plan: &TrackingPlan) -> Result<PlanValidator, CompileError> {
+        Ok(PlanValidator {
+            plan: compile::compile(plan)?,
+            max_event_bytes: usize::MAX,
+        })
+    }
+
+    /// Events longer than this are failed as `too_large` without being parsed
+    /// (no limit by default).
+    pub fn with_max_event_bytes(mut self, bytes: usize) -> PlanValidator {
+        self.max_event_bytes = bytes;
+        self
+    }
+
+    /// The checks of the plan that cannot run on arrival (`custom` rules,
+    /// struct-level `check` functions): only the producer's code runs them.
+    pub fn not_checkable(&self) -> &[NotCheckable] {
+        &self.plan.not_checkable
+    }
+
+    /// The names of the plan's events, sorted.
+    pub fn event_types(&self) -> impl Iterator<Item = &str> {
+        self.plan.events.iter().map(|event| event.name.as_str())
+    }
+
+    /// Checks one event (a reference envelope or a Segment `track` message);
+    /// a batch is `not_envelope` here.
+    pub fn check_event(
+        &self,
+        bytes: &[u8],
+        received_at_ms: u64,
+    ) -> Result<Accepted<'_>, FailedEvent> {
+        match self.check_line(bytes, received_at_ms) {
+            Line::Event(outcome) => outcome,
+            Line::Batch(_) => Err(not_envelope(
+                bytes,
+                received_at_ms,
+                "expected one event, got a batch",
+            )),
+        }
+    }
+
+    /// Checks one line of a JSON Lines file: an event, or a batch whose
+    /// items are returned for [`check_event`](PlanValidator::check_event).
+    pub fn check_line<'b>(&self, bytes: &'b [u8], received_at_ms: u64) -> Line<'_, 'b> {
+        if bytes.len() > self.max_event_bytes {
+            let failed = FailedEvent::new(
+                FailureReason::TooLarge,
+                Payload::from_bytes(bytes),
+                received_at_ms,
+            )
+            .with_errors([FailedCheck::new(
+                "",
+                "too_large",
+                format!(
+                    "{} bytes is over the limit of {} bytes",
+                    bytes.len(),
+                    self.max_event_bytes
+                ),
+            )]);
+            return Line::Event(Err(failed));
+        }
+        let mut report = Report::default();
+        let shape = match self.read(bytes, &mut report) {
+            Ok(shape) => shape,
+            Err(message) => return Line::Event(Err(not_json(bytes, received_at_ms, message))),
+        };
+        match shape {
+            Shape::Batch(items) => Line::Batch(items),
+            Shape::Neither(message) => {
+                Line::Event(Err(not_envelope(bytes, received_at_ms, &message)))
+            }
+            Shape::Event(seen) => Line::Event(self.verdict(seen, report, bytes, received_at_ms)),
+        }
+    }
+
+    /// Splits a request body into its events: `{"events":[..]}` or
+    /// `{"batch":[..]}`. Anything else is one failed event (`not_json`,
+    /// `not_envelope`) holding the whole body.
+    pub fn split_batch<'b>(
+        &self,
+        body: &'b [u8],
+        received_at_ms: u64,
+    ) -> Result<Vec<&'b RawValue>, FailedEvent> {
+        let mut report = Report::default();
+        match self.read(body, &mut report) {
+            Err(message) => Err(not_json(body, received_at_ms, message)),
+            Ok(Shape::Batch(items)) => Ok(items),
+            Ok(Shape::Event(_)) => Err(not_envelope(
+                body,
+                received_at_ms,
+                "expected a batch ({\"events\":[..]} or {\"batch\":[..]}), got a single event",
+            )),
+            Ok(Shape::Neither(message)) => Err(not_envelope(body, received_at_ms, &message)),
+        }
+    }
+
+    /// Reads one top-level value; `Err` is why it is not JSON.
+    fn read<'b>(&self, bytes: &'b [u8], report: &mut Report) -> Result<Shape<'b>, String> {
+        // One pass over the whole input for UTF-8, so the parser need not
+        // check each string again (`from_str` trusts its input).
+        let text = std::str::from_utf8(bytes).map_err(|error| format!("not UTF-8: {error}"))?;
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let shape = TopLevel {
+            plan: &self.plan,
+            report,
+        }
+        .deserialize(&mut deserializer)
+        .map_err(|error| error.to_string())?;
+        deserializer.end().map_err(|error| error.to_string())?;
+        Ok(shape)
+    }
+
+    fn verdict(
+        &self,
+        seen: Seen<'_>,
+        report: Report,
+        bytes: &[u8],
+        received_at_ms: u64,
+    ) -> Result<Accepted<'_>, FailedEvent> {
+        let failed = |reason, errors: Vec<FailedCheck>| {
+            let mut failed = FailedEvent::new(reason, Payload::from_bytes(bytes), received_at_ms)
+                .with_errors(errors);
+            failed.event_type = seen.event_type.as_deref().map(str::to_owned);
+            failed
+        };
+        if let Some(message) = &seen.not_envelope {
+            let check = FailedCheck::new("", "envelope", message.clone());
+            return Err(failed(FailureReason::NotEnvelope, vec![check]));
+        }
+        let Some(index) = seen.event else {
+            let name = seen.event_type.as_deref().unwrap_or_default();
+            let check = FailedCheck::new(
+                "",
+                "unknown_event_type",
+                format!("the tracking plan has no event {name:?}"),
+            );
+            return Err(failed(FailureReason::UnknownEventType, vec![check]));
+        };
+        if !report.errors.is_empty() {
+            let reason = if report.schema {
+                FailureReason::SchemaViolation
+            } else {
+                FailureReason::RuleViolation
+            };
+            return Err(failed(reason, report.errors));
+        }
+        let event = &self.plan.events[index];
+        Ok(Accepted {
+            event_type: &event.name,
+            version: event.version,
+            message_id: seen.message_id.map(|id| id.into_owned()),
+            format: if seen.segment {
+                Format::Segment
+            } else {
+                Format::Reference
+            },
+        })
+    }
+}
+
+fn not_json(bytes: &[u8], received_at_ms: u64, message: String) -> FailedEvent {
+    FailedEvent::new(
+        FailureReason::NotJson,
+        Payload::from_bytes(bytes),
+        received_at_ms,
+    )
+    .with_errors([FailedCheck::new("", "json", message)])
+}
+
+fn not_envelope(bytes: &[u8], received_at_ms: u64, message: &str) -> FailedEvent {
+    FailedEvent::new(
+        FailureReason::NotEnvelope,
+        Payload::from_bytes(bytes),
+        received_at_ms,
+    )
+    .with_errors([FailedCheck::new("", "envelope", message)])
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,387 @@
+use super::*;
+use crate::plan::{
+    PlanEnum, PlanEnumValue, PlanEvent, PlanField, PlanObject, PlanRule, PlanType, PlanUnion,
+    PlanVariant, PlanVariantShape,
+};
+use crate::schema::Tagging;
+use crate::schema::{Bound, IntegerKind};
+use std::sync::Arc;
+
+fn field(name: &str, ty: PlanType, rules: Vec<PlanRule>) -> PlanField {
+    PlanField {
+        name: name.to_owned(),
+        rust_path: name.to_owned(),
+        ty,
+        required: true,
+        nullable: false,
+        description: String::new(),
+        rules,
+        pii: false,
+        deprecated: None,
+    }
+}
+
+fn plan() -> TrackingPlan {
+    let mut base_id = field("id", PlanType::String, vec![PlanRule::NonEmpty]);
+    base_id.rust_path = "base.id".to_owned();
+    let mut maybe = field("maybe", PlanType::Integer(IntegerKind::U8), vec![]);
+    maybe.nullable = true;
+    maybe.required = false;
+    let inner = PlanObject {
+        name: "Inner".to_owned(),
+        description: String::new(),
+        fields: vec![field(
+            "code",
+            PlanType::String,
+            vec![PlanRule::Pattern("^[a-z]+$".to_owned())],
+        )],
+        checks: vec![],
+    };
+    let color = PlanEnum {
+        name: "Color".to_owned(),
+        description: String::new(),
+        values: ["red", "blue"]
+            .map(|name| PlanEnumValue {
+                name: name.to_owned(),
+                description: String::new(),
+            })
+            .into(),
+    };
+    TrackingPlan::from_plan_events(vec![PlanEvent {
+        name: "thing".to_owned(),
+        version: 2,
+        description: String::new(),
+        rust_type: "Thing".to_owned(),
+        envelope: vec![],
+        checks: vec!["checks::thing".to_owned()],
+        write_only: false,
+        fields: vec![
+            base_id,
+            field(
+                "count",
+                PlanType::Integer(IntegerKind::I32),
+                vec![PlanRule::Range {
+                    min: Some(Bound::Int(-1)),
+                    max: Some(Bound::Int(255)),
+                }],
+            ),
+            maybe,
+            field("color", PlanType::Enum(color), vec![]),
+            field(
+                "tags",
+                PlanType::Array(Box::new(PlanType::Object(inner.into()))),
+                vec![PlanRule::Length {
+                    min: None,
+                    max: Some(2),
+                }],
+            ),
+            field(
+                "note",
+                PlanType::String,
+                vec![PlanRule::Custom("checks::note".to_owned())],
+            ),
+        ],
+    }])
+}
+
+fn errors(json: &str) -> (FailureReason, Vec<(String, String)>) {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
+    let found = failed
+        .errors
+        .iter()
+        .map(|error| (error.path.clone(), error.rule.clone()))
+        .collect();
+    (failed.reason, found)
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(path, rule)| (path.to_string(), rule.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_valid_event_in_either_key_order_is_accepted() {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let params = r#"{"id":"a","count":3,"color":"red","tags":[{"code":"x"}],"note":""}"#;
+    for json in [
+        format!(r#"{{"event_type":"thing","event_params":{params}}}"#),
+        format!(r#"{{"event_params":{params},"event_type":"thing"}}"#),
+        format!(r#"{{"event_type":"thing","event_version":2,"event_params":{params}}}"#),
+        format!(r#"{{"type":"track","event":"thing","properties":{params},"messageId":"m-1"}}"#),
+    ] {
+        let accepted = validator.check_event(json.as_bytes(), 0).unwrap();
+        assert_eq!(accepted.event_type, "thing", "{json}");
+    }
+}
+
+#[test]
+fn rules_report_rust_paths_and_the_shared_messages() {
+    let json = r#"{"event_type":"thing","event_params":{"id":"","count":300,"color":"red","tags":[{"code":"X"},{"code":"y"},{"code":"z"}],"note":""}}"#;
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.reason, FailureReason::RuleViolation);
+    let lines: Vec<String> = failed
+        .errors
+        .iter()
+        .map(|e| format!("{} {} {}", e.path, e.rule, e.message))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "base.id non_empty must not be empty",
+            "count range must be between -1 and 255 (got 300)",
+            "tags length must have at most 2 items (got 3)",
+            "tags[0].code pattern must match the pattern \"^[a-z]+$\"",
+        ]
+    );
+}
+
+#[test]
+fn schema_violations_are_every_one_reported() {
+    let (reason, found) = errors(
+        r#"{"event_type":"thing","event_params":{"id":null,"count":1.5,"maybe":300,"color":"green","tags":{},"extra":1}}"#,
+    );
+    assert_eq!(reason, FailureReason::SchemaViolation);
+    assert_eq!(
+        found,
+        pairs(&[
+            ("base.id", "type"),
+            ("count", "type"),
+            ("maybe", "type"),
+            ("color", "enum"),
+            ("tags", "type"),
+            ("extra", "unknown_key"),
+            ("note", "required"),
+        ])
+    );
+}
+
+#[test]
+fn envelopes_and_versions_are_checked() {
+    let (reason, found) = errors(
+        r#"{"event_type":"thing","event_version":1,"x":1,"event_params":{"id":"a","count":1,"color":"red","tags":[],"note":""}}"#,
+    );
+    assert_eq!(reason, FailureReason::SchemaViolation);
+    assert_eq!(
+        found,
+        pairs(&[("x", "unknown_key"), ("event_version", "version")])
+    );
+    assert_eq!(
+        errors(r#"{"event_type":"nope","event_params":{}}"#).0,
+        FailureReason::UnknownEventType
+    );
+    assert_eq!(
+        errors(r#"{"event_type":"thing"}"#).0,
+        FailureReason::NotEnvelope
+    );
+    assert_eq!(errors(r#"[1,2]"#).0, FailureReason::NotEnvelope);
+    assert_eq!(
+        errors(r#"{"event_type":"thing","event_params":{"#).0,
+        FailureReason::NotJson
+    );
+    assert_eq!(errors(r#"{"events":[]}"#).0, FailureReason::NotEnvelope);
+}
+
+#[test]
+fn custom_rules_are_listed_as_not_checkable() {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    assert_eq!(
+        validator.not_checkable(),
+        [
+            NotCheckable {
+                event: "thing".to_owned(),
+                path: "note".to_owned(),
+                rule: "custom",
+                function: "checks::note".to_owned(),
+            },
+            NotCheckable {
+                event: "thing".to_owned(),
+                path: String::new(),
+                rule: "check",
+                function: "checks::thing".to_owned(),
+            },
+        ]
+    );
+}
+
+#[test]
+fn batches_split_into_raw_items() {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let body = br#"{"events":[{"a": 1}, 2 ,"x"]}"#;
+    let items = validator.split_batch(body, 0).unwrap();
+    let raw: Vec<&str> = items.iter().map(|item| item.get()).collect();
+    assert_eq!(raw, [r#"{"a": 1}"#, "2", r#""x""#]);
+    let failed = validator
+        .split_batch(b"{\"event_type\":\"thing\"}", 0)
+        .unwrap_err();
+    assert_eq!(failed.reason, FailureReason::NotEnvelope);
+    let failed = validator.split_batch(&[0xff, 0xfe], 0).unwrap_err();
+    assert_eq!(failed.reason, FailureReason::NotJson);
+}
+
+fn variant(name: &str, shape: PlanVariantShape) -> PlanVariant {
+    PlanVariant {
+        name: name.to_owned(),
+        description: String::new(),
+        shape,
+    }
+}
+
+/// A plan with the richer types: maps, unions in each tagging, a recursive
+/// object and an envelope field.
+fn rich_plan(tagging: Tagging) -> TrackingPlan {
+    let union = PlanUnion {
+        name: "Shape".to_owned(),
+        description: String::new(),
+        tagging,
+        variants: vec![
+            variant("none", PlanVariantShape::Unit),
+            variant(
+                "circle",
+                PlanVariantShape::Struct(vec![field(
+                    "radius",
+                    PlanType::Number(64),
+                    vec![PlanRule::Range {
+                        min: Some(Bound::Int(0)),
+                        max: None,
+                    }],
+                )]),
+            ),
+        ],
+    };
+    let node = PlanObject {
+        name: "Node".to_owned(),
+        description: String::new(),
+        fields: vec![
+            field("label", PlanType::String, vec![PlanRule::NonEmpty]),
+            field(
+                "children",
+                PlanType::Array(Box::new(PlanType::Ref("Node".to_owned()))),
+                vec![],
+            ),
+        ],
+        checks: vec![],
+    };
+    TrackingPlan::from_plan_events(vec![PlanEvent {
+        name: "rich".to_owned(),
+        version: 1,
+        description: String::new(),
+        rust_type: "Rich".to_owned(),
+        envelope: vec![field(
+            "skill_id",
+            PlanType::String,
+            vec![PlanRule::NonEmpty],
+        )],
+        checks: vec![],
+        write_only: false,
+        fields: vec![
+            field(
+                "counts",
+                PlanType::Map {
+                    keys: None,
+                    values: Box::new(PlanType::Integer(IntegerKind::U8)),
+                },
+                vec![],
+            ),
+            field("shape", PlanType::Union(Arc::new(union)), vec![]),
+            field("tree", PlanType::Object(Arc::new(node)), vec![]),
+            field("extra", PlanType::Any, vec![]),
+        ],
+    }])
+}
+
+fn rich_errors(tagging: Tagging, shape: &str, rest: &str) -> Vec<(String, String)> {
+    let validator = PlanValidator::new(&rich_plan(tagging)).unwrap();
+    let json = format!(
+        r#"{{"event_type":"rich","skill_id":"s","event_params":{{"counts":{{"a":1}},"shape":{shape},"tree":{{"label":"r","children":[]}},"extra":[1,{{}}]{rest}}}}}"#
+    );
+    match validator.check_event(json.as_bytes(), 0) {
+        Ok(_) => vec![],
+        Err(failed) => failed
+            .errors
+            .iter()
+            .map(|error| (error.path.clone(), error.rule.clone()))
+            .collect(),
+    }
+}
+
+#[test]
+fn unions_are_told_apart_by_each_tagging() {
+    let cases: [(Tagging, &str, &str, &str); 4] = [
+        (
+            Tagging::External,
+            r#""none""#,
+            r#"{"circle":{"radius":-1}}"#,
+            r#"{"square":{}}"#,
+        ),
+        (
+            Tagging::Internal { tag: "kind" },
+            r#"{"kind":"none"}"#,
+            r#"{"kind":"circle","radius":-1}"#,
+            r#"{"kind":"square"}"#,
+        ),
+        (
+            Tagging::Adjacent {
+                tag: "t",
+                content: "c",
+            },
+            r#"{"t":"none"}"#,
+            r#"{"t":"circle","c":{"radius":-1}}"#,
+            r#"{"t":"square","c":1}"#,
+        ),
+        (
+            Tagging::Untagged,
+            "null",
+            r#"{"radius":-1}"#,
+            r#"{"side":1}"#,
+        ),
+    ];
+    for (tagging, unit, broken, unknown) in cases {
+        assert_eq!(rich_errors(tagging, unit, ""), vec![], "{tagging:?}");
+        assert_eq!(
+            rich_errors(tagging, broken, ""),
+            pairs(&[("shape.radius", "range")]),
+            "{tagging:?}"
+        );
+        assert_eq!(
+            rich_errors(tagging, unknown, ""),
+            pairs(&[("shape", "variant")]),
+            "{tagging:?}"
+        );
+    }
+}
+
+#[test]
+fn maps_recursion_any_and_envelope_fields_are_checked() {
+    let validator = PlanValidator::new(&rich_plan(Tagging::External)).unwrap();
+    let json = r#"{"event_type":"rich","event_params":{"counts":{"a":300,"b":null},"shape":"none","tree":{"label":"r","children":[{"label":"","children":[]}]},"extra":null}}"#;
+    let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
+    let found: Vec<(String, String)> = failed
+        .errors
+        .iter()
+        .map(|error| (error.path.clone(), error.rule.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        pairs(&[
+            ("counts[a]", "type"),
+            ("counts[b]", "type"),
+            ("tree.children[0].label", "non_empty"),
+            ("skill_id", "required"),
+        ])
+    );
+    let json = r#"{"skill_id":"","event_type":"rich","event_params":{"counts":{},"shape":"none","tree":{"label":"r","children":[]},"extra":{"deep":[[[]]]}}}"#;
+    let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.reason, FailureReason::RuleViolation);
+    assert_eq!(failed.errors[0].path, "skill_id");
+}
+
+#[test]
+fn a_dangling_reference_is_a_compile_error() {
+    let mut plan = rich_plan(Tagging::External);
+    plan.events[0].fields[0].ty = PlanType::Ref("Missing".to_owned());
+    let error = PlanValidator::new(&plan).err().unwrap();
+    assert_eq!(error.path, "rich.counts");
+}

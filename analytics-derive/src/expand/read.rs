@@ -1,0 +1,170 @@
+//! The reading half of a field set: the slots filled while deserializing,
+//! each key's reader, the value of a missing key, and the serde wrappers of
+//! `serialize_with` / `deserialize_with` fields.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::model::{Field, FieldDefault};
+
+/// The field of the slots struct for `field`: named after it, spanned on its
+/// type, so that a flattened type that is not a `FieldSet` gives the slots
+/// struct the same diagnostic as every other use (reported once).
+pub(super) fn slot_member(field: &Field<'_>) -> syn::Ident {
+    format_ident!("slot_{}", field.rust_name, span = field.ty.span())
+}
+
+pub(super) fn slot_field(field: &Field<'_>) -> TokenStream {
+    let member = slot_member(field);
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        quote_spanned!(ty.span()=> pub #member: <#ty as _ap::FieldSet>::Slots)
+    } else {
+        quote!(pub #member: _ap::Option<#ty>)
+    }
+}
+
+/// The names of the serde wrappers of a field with `serialize_with` /
+/// `deserialize_with` (or `with`); they live in the derive's own `const _`.
+pub(super) fn wrapper_names(field: &Field<'_>) -> (syn::Ident, syn::Ident) {
+    (
+        format_ident!("__AnalyticsSer_{}", field.rust_name),
+        format_ident!("__AnalyticsDe_{}", field.rust_name),
+    )
+}
+
+/// For a field written through serde with a user function, a wrapper type
+/// whose `Serialize` / `Deserialize` calls it (what serde_derive does).
+pub(super) fn codec_wrappers(field: &Field<'_>) -> TokenStream {
+    let Some(codec) = &field.codec else {
+        return quote!();
+    };
+    let ty = field.ty;
+    let (ser, de) = wrapper_names(field);
+    let mut out = TokenStream::new();
+    if let Some(path) = &codec.serialize {
+        out.extend(quote_spanned! {path.span()=>
+            struct #ser<'__a>(&'__a #ty);
+            impl _ap::serde::Serialize for #ser<'_> {
+                fn serialize<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+                    #path(self.0, __serializer)
+                }
+            }
+        });
+    }
+    if let Some(path) = &codec.deserialize {
+        out.extend(quote_spanned! {path.span()=>
+            struct #de(#ty);
+            impl<'de> _ap::serde::Deserialize<'de> for #de {
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    _ap::Result::map(#path(__deserializer), #de)
+                }
+            }
+        });
+    }
+    out
+}
+
+pub(super) fn accept(fields: &[Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut own = Vec::new();
+    let mut flattened = Vec::new();
+    for field in fields {
+        let slot = slot_member(field);
+        let ty = field.ty;
+        if field.flatten.is_some() {
+            flattened.push(quote_spanned! {ty.span()=>
+                if <#ty as _ap::FieldSet>::__accept(&mut __slots.#slot, __key, __map)? {
+                    return _ap::Result::Ok(true);
+                }
+            });
+        } else if field.skip_deserializing.is_none() {
+            let name = &field.wire_name;
+            let aliases = &field.aliases;
+            let read = match &field.codec {
+                Some(codec) => match &codec.deserialize {
+                    Some(_) => {
+                        let (_, de) = wrapper_names(field);
+                        quote! {
+                            let mut __wrapped: _ap::Option<#de> = _ap::Option::None;
+                            _ap::next_serde_member(&mut __wrapped, #name, __map)?;
+                            __slots.#slot = _ap::Option::map(__wrapped, |__value| __value.0);
+                        }
+                    }
+                    None => quote_spanned! {ty.span()=>
+                        _ap::next_serde_member::<__A, #ty>(&mut __slots.#slot, #name, __map)?;
+                    },
+                },
+                None => quote_spanned! {ty.span()=>
+                    <#ty as _ap::AnalyticsValue>::__next_member(&mut __slots.#slot, #name, __map)?;
+                },
+            };
+            let guard = match field
+                .codec
+                .as_ref()
+                .map(|codec| codec.deserialize.is_some())
+            {
+                // The wrapper slot is fresh: a second key is caught here.
+                Some(true) => quote! {
+                    if _ap::Option::is_some(&__slots.#slot) {
+                        return _ap::Result::Err(_ap::serde::de::Error::duplicate_field(#name));
+                    }
+                },
+                _ => quote!(),
+            };
+            own.push(quote! {
+                #name #(| #aliases)* => {
+                    #guard
+                    #read
+                    return _ap::Result::Ok(true);
+                }
+            });
+        }
+    }
+    (own, flattened)
+}
+
+pub(super) fn finish_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let slot = slot_member(field);
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        return quote_spanned!(ty.span()=> #member: <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#slot)?);
+    }
+    let name = &field.wire_name;
+    if field.skip_deserializing.is_some() {
+        return match &field.default {
+            Some(FieldDefault::Path(path)) => quote_spanned!(path.span()=> #member: #path()),
+            _ => quote_spanned!(ty.span()=> #member: <#ty as _ap::Default>::default()),
+        };
+    }
+    match &field.default {
+        None => match field
+            .codec
+            .as_ref()
+            .map(|codec| codec.deserialize.is_some())
+        {
+            Some(true) => quote! {
+                #member: _ap::missing_with_member::<_, __E>(__slots.#slot, #name)?
+            },
+            Some(false) => quote_spanned! {ty.span()=>
+                #member: _ap::missing_member::<#ty, __E>(__slots.#slot, #name)?
+            },
+            None => quote_spanned! {ty.span()=>
+                #member: <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)?
+            },
+        },
+        Some(FieldDefault::Trait) => quote_spanned! {ty.span()=>
+            #member: _ap::Option::unwrap_or_default(__slots.#slot)
+        },
+        Some(FieldDefault::Path(path)) => {
+            let call = quote_spanned!(path.span()=> #path());
+            quote! {
+            #member: match __slots.#slot {
+                _ap::Option::Some(__value) => __value,
+                _ap::Option::None => #call,
+            }
+            }
+        }
+    }
+}
