@@ -81,6 +81,20 @@ pub fn read_spool(dir: &Path) -> io::Result<Vec<Envelope>> {
     spool::read_dir(dir)
 }
 
+/// Where a client built without [`ClientBuilder::sink`] writes: the file
+/// `analytics/events.jsonl` in the user's data directory
+/// (`$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application
+/// Support` on macOS, `%LOCALAPPDATA%` on Windows), so a tool never leaves a
+/// file in whatever directory it was started from. `None` when the platform
+/// has no such directory (then `build()` without a sink is an error).
+pub fn default_events_file() -> Option<std::path::PathBuf> {
+    Some(
+        dirs::data_local_dir()?
+            .join("analytics")
+            .join("events.jsonl"),
+    )
+}
+
 /// Unix time in milliseconds.
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
