@@ -244,8 +244,10 @@ impl std::error::Error for Timeout {}
 ///
 /// Usable from any thread and from inside any async runtime: `track` only
 /// validates, serializes and queues. `flush`, `shutdown` and the drop of the
-/// last clone wait (bounded by their timeout); in async code call them from
-/// a blocking context (`spawn_blocking`) or at the end of `main`.
+/// last clone wait (bounded by their timeout); in async code await
+/// [`flush_async`](Client::flush_async) and
+/// [`shutdown_async`](Client::shutdown_async) instead (plain futures, no
+/// runtime needed), and shut down before the last clone drops.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
