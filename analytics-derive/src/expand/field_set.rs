@@ -356,7 +356,7 @@ fn count(number: &Option<Number>) -> TokenStream {
 
 /// One rule, called on `__value`, spanned on the rule so that a rule on the
 /// wrong type is reported there.
-fn rule_call(rule: &RuleSpec) -> TokenStream {
+pub(super) fn rule_call(rule: &RuleSpec) -> TokenStream {
     let span = rule.span;
     match &rule.kind {
         RuleKind::Range { min, max } => {
@@ -488,7 +488,7 @@ fn member_count(fields: &[Field<'_>]) -> TokenStream {
     quote!(#always #(#parts)*)
 }
 
-fn schema_field(field: &Field<'_>) -> TokenStream {
+pub(super) fn schema_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     let rust_name = &field.rust_name;
