@@ -104,3 +104,77 @@ mod tests {
         );
     }
 }
+
+/// Data enums (serde's four representations) compile and write the same
+/// bytes in a crate with no serde dependency: the derive's serde mirrors
+/// reach serde through `analytics_core::__private` too.
+#[cfg(test)]
+mod unions {
+    use analytics_core::{AnalyticsEnum, AnalyticsEvent};
+
+    /// A reviewed action, tagged as the reference tags it.
+    #[derive(AnalyticsEnum, Debug, Clone, PartialEq)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum Review {
+        /// Approved.
+        Approve { reviewer: String },
+        /// Skipped.
+        Skip,
+    }
+
+    /// External, adjacent and untagged shapes.
+    #[derive(AnalyticsEnum, Debug, Clone, PartialEq)]
+    pub enum External {
+        /// A newtype.
+        Count(u32),
+        /// A tuple.
+        Pair(u8, bool),
+    }
+
+    /// Adjacently tagged.
+    #[derive(AnalyticsEnum, Debug, Clone, PartialEq)]
+    #[serde(tag = "t", content = "c")]
+    pub enum Adjacent {
+        /// A newtype.
+        Label(String),
+    }
+
+    /// Untagged.
+    #[derive(AnalyticsEnum, Debug, Clone, PartialEq)]
+    #[serde(untagged)]
+    pub enum Loose {
+        /// A number.
+        Number(i64),
+        /// A text.
+        Text(String),
+    }
+
+    /// An event with one field of each.
+    #[derive(AnalyticsEvent, Debug, Clone, PartialEq)]
+    #[analytics(name = "review_done")]
+    pub struct ReviewDone {
+        pub review: Review,
+        pub external: External,
+        pub adjacent: Adjacent,
+        pub loose: Loose,
+    }
+
+    #[test]
+    fn data_enums_work_without_a_serde_dependency() {
+        let event = ReviewDone {
+            review: Review::Approve {
+                reviewer: "ada".to_owned(),
+            },
+            external: External::Pair(7, true),
+            adjacent: Adjacent::Label("x".to_owned()),
+            loose: Loose::Text("free".to_owned()),
+        };
+        event.validate().unwrap();
+        let mut out = Vec::new();
+        analytics_core::TrackEventRequest::from(event).write_json(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"event_type":"review_done","event_params":{"review":{"type":"approve","reviewer":"ada"},"external":{"Pair":[7,true]},"adjacent":{"t":"Label","c":"x"},"loose":"free"}}"#
+        );
+    }
+}
