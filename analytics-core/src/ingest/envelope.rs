@@ -13,6 +13,10 @@ use super::check::{Key, Path, Report, Value};
 use super::compile::{Compiled, Ty};
 
 /// Keys of a Segment message other than `event` and `properties`: read, not checked.
+/// The top-level key of the client's message id in the reference format
+/// (`ClientBuilder::message_id_key("message_id")`): read as the event's id.
+pub(crate) const MESSAGE_ID_KEY: &str = "message_id";
+
 const SEGMENT_KEYS: &[&str] = &[
     "type",
     "messageId",
@@ -160,6 +164,17 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                     seen.message_id = map.next_value_seed(MaybeStr)?;
                     unknown.push((key, None));
                 }
+                MESSAGE_ID_KEY => {
+                    // The client's opt-in id key; an envelope field of the
+                    // same name, if the plan has one, takes it instead (below).
+                    let raw: &'de RawValue = map.next_value()?;
+                    if seen.message_id.is_none() {
+                        if let Ok(id) = serde_json::from_str::<&'de str>(raw.get()) {
+                            seen.message_id = Some(Cow::Borrowed(id));
+                        }
+                    }
+                    unknown.push((key, Some(raw)));
+                }
                 "type" => {
                     if let Some(kind) = map.next_value_seed(MaybeStr)? {
                         if kind != "track" {
@@ -243,6 +258,9 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                         .map_err(de::Error::custom)?;
                     continue;
                 }
+            }
+            if key == MESSAGE_ID_KEY && raw.is_some_and(|raw| raw.get().starts_with('"')) {
+                continue;
             }
             let path = Path::ROOT;
             let path = path.field(&key);

@@ -385,3 +385,26 @@ fn a_dangling_reference_is_a_compile_error() {
     let error = PlanValidator::new(&plan).err().unwrap();
     assert_eq!(error.path, "rich.counts");
 }
+
+/// The client's opt-in `message_id_key("message_id")` (issue 12, finding 10)
+/// puts the id at the top level of a reference envelope: the collector reads
+/// it as the message id instead of refusing it as an unknown key.
+#[test]
+fn finding_10_a_message_id_key_in_the_envelope_is_the_events_id() {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let params = r#"{"id":"a","count":3,"color":"red","tags":[],"note":""}"#;
+    let id = "0a1b2c3d-0000-4000-8000-00000000abcd";
+    for json in [
+        format!(r#"{{"event_type":"thing","message_id":"{id}","event_params":{params}}}"#),
+        format!(r#"{{"event_params":{params},"event_type":"thing","message_id":"{id}"}}"#),
+    ] {
+        let accepted = validator
+            .check_event(json.as_bytes(), 0)
+            .unwrap_or_else(|failed| panic!("{json}: {:?}", failed.errors));
+        assert_eq!(accepted.message_id.as_deref(), Some(id), "{json}");
+    }
+    // Not a string: still an unknown key, reported.
+    let json = format!(r#"{{"event_type":"thing","message_id":7,"event_params":{params}}}"#);
+    let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.reason, FailureReason::SchemaViolation);
+}
