@@ -173,8 +173,14 @@ fn nested(attr: &Attribute, name: Symbol, errors: &mut Errors) -> Option<Vec<Nes
             return None;
         }
     };
-    match NestedMeta::parse_meta_list(list.tokens.clone()) {
-        Ok(items) => Some(items),
+    // Parsed inside the attribute's own parentheses, so that "unexpected end
+    // of input" points at the closing one, not at the `#[derive]` line
+    // (issue 12, finding 7).
+    let items = list.parse_args_with(
+        syn::punctuated::Punctuated::<NestedMeta, syn::Token![,]>::parse_terminated,
+    );
+    match items {
+        Ok(items) => Some(items.into_iter().collect()),
         Err(problem) => {
             errors.push(problem.into());
             None

@@ -124,8 +124,14 @@ struct BoundsList {
 impl FromMeta for BoundsAttr {
     fn from_meta(item: &Meta) -> darling::Result<Self> {
         match item {
-            Meta::List(_) => {
-                let list = BoundsList::from_meta(item)?;
+            Meta::List(list) => {
+                // Parsed inside the parentheses so that an incomplete bound
+                // (`min =`) points at them, not at the `#[derive]` line.
+                let items = list.parse_args_with(
+                    syn::punctuated::Punctuated::<darling::ast::NestedMeta, syn::Token![,]>::parse_terminated,
+                )?;
+                let items: Vec<_> = items.into_iter().collect();
+                let list = BoundsList::from_list(&items).map_err(|error| error.with_span(list))?;
                 Ok(BoundsAttr {
                     min: list.min,
                     max: list.max,
