@@ -73,14 +73,24 @@ fn vendor_bodies_put_envelope_keys_into_the_properties() {
     }
 }
 
-fn delivered(policy: PiiPolicy) -> serde_json::Value {
+/// Envelope keys, none personal, and a personal param.
+#[derive(AnalyticsEvent, Debug, Clone, PartialEq)]
+#[analytics(name = "codex_skill_shared")]
+pub struct SkillShared {
+    #[analytics(envelope)]
+    pub skill_id: String,
+    #[analytics(pii)]
+    pub shared_with: String,
+}
+
+fn delivered(policy: PiiPolicy, event: impl AnalyticsEvent) -> serde_json::Value {
     let sink = MemorySink::new();
     let client = Client::builder()
         .sink(sink.clone())
         .pii_policy(policy)
         .build()
         .expect("client");
-    client.track(skill()).expect("tracked");
+    client.track(event).expect("tracked");
     client.flush(Duration::from_secs(10)).expect("flushed");
     client_support::assert_settled(&client);
     let values = sink.values();
@@ -90,16 +100,25 @@ fn delivered(policy: PiiPolicy) -> serde_json::Value {
 
 #[test]
 fn pii_policy_reaches_envelope_keys() {
-    let kept = delivered(PiiPolicy::Keep);
+    let kept = delivered(PiiPolicy::Keep, skill());
     assert_eq!(kept["invoked_by"], SECRET);
     assert_eq!(kept["skill_id"], "s-1");
 
-    let dropped = delivered(PiiPolicy::Drop);
+    let dropped = delivered(PiiPolicy::Drop, skill());
     let text = dropped.to_string();
     assert!(!text.contains(SECRET), "{text}");
     assert!(dropped.get("invoked_by").is_none(), "{text}");
     assert_eq!(dropped["skill_id"], "s-1", "{text}");
     assert_eq!(dropped["event_params"]["invocation"], "manual", "{text}");
+
+    let shared = SkillShared {
+        skill_id: "s-2".into(),
+        shared_with: SECRET.into(),
+    };
+    let dropped = delivered(PiiPolicy::Drop, shared);
+    let text = dropped.to_string();
+    assert!(!text.contains(SECRET), "{text}");
+    assert_eq!(dropped["skill_id"], "s-2", "{text}");
 }
 
 #[test]

@@ -68,16 +68,20 @@ pub fn duplicate_wire_names(fields: &[Field<'_>], errors: &mut Errors) {
     for field in fields.iter().filter(|f| f.flatten.is_none() && f.written()) {
         let key = (field.envelope.is_some(), field.wire_name.as_str());
         if let Some(first) = seen.get(&key) {
+            let what = match field.envelope {
+                Some(_) => "envelope key",
+                None => "wire name",
+            };
             errors.push(error(
                 field.wire_span,
                 format!(
-                    "the wire name `{}` is used by two fields (`{}` and `{}`)",
+                    "the {what} `{}` is used by two fields (`{}` and `{}`)",
                     field.wire_name, first.rust_name, field.rust_name
                 ),
             ));
             errors.push(error(
                 first.wire_span,
-                format!("first use of the wire name `{}` here", field.wire_name),
+                format!("first use of the {what} `{}` here", field.wire_name),
             ));
         } else {
             seen.insert(key, field);
