@@ -1,15 +1,18 @@
-//! The delivery client: events/s through the JSON Lines sink, the cost of
-//! one `track()` (typed, through an `EventCatalog`, with a PII policy), and
-//! `track()` latency (p50/p99) when the sink is stalled.
+//! The delivery client: events/s through the JSON Lines sink next to its
+//! floor (the same envelopes written by `write_envelope` into a
+//! `BufWriter<File>` on one thread, no client), the cost of one `track()`
+//! (typed, through an `EventCatalog`, with a PII policy), and `track()`
+//! latency (p50/p99) with the sink keeping up and with the sink stalled.
 //!
 //! `cargo bench --bench client` (one group: `cargo bench --bench client --
 //! client/track --warm-up-time 1 --measurement-time 3`)
 
 use std::hint::black_box;
+use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use analytics_core::{Client, Envelope, JsonLinesSink, PiiPolicy, Sink, SinkError};
+use analytics_core::{Client, Envelope, JsonLinesSink, PiiPolicy, Sink, SinkError, Trackable};
 use codex_analytics::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -51,6 +54,31 @@ fn jsonl_throughput(c: &mut Criterion) {
     group.throughput(Throughput::Elements(PER_RUN));
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
+    let mut line = Vec::with_capacity(4096);
+    events[0].write_envelope(&mut line);
+    println!("envelope size: {} bytes", line.len());
+    // The floor: what writing these envelopes costs with no client at all.
+    group.bench_function("jsonl_floor_write_json_bufwriter_20k", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let path = dir.join("floor.jsonl");
+                let _ = std::fs::remove_file(&path);
+                std::fs::create_dir_all(&dir).unwrap();
+                let started = Instant::now();
+                let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+                for event in &events {
+                    line.clear();
+                    event.write_envelope(&mut line);
+                    line.push(b'\n');
+                    out.write_all(&line).unwrap();
+                }
+                out.flush().unwrap();
+                total += started.elapsed();
+            }
+            total
+        })
+    });
     for spool in [false, true] {
         let name = if spool {
             "jsonl_track_to_disk_20k_with_spool"
@@ -177,8 +205,39 @@ fn track_cpu_cost(_: &mut Criterion) {
 #[cfg(not(target_os = "linux"))]
 fn track_cpu_cost(_: &mut Criterion) {}
 
+/// p50/p99/p99.9/max of `samples` (sorted here), printed under `label`.
+fn print_percentiles(label: &str, samples: &mut [Duration]) {
+    samples.sort_unstable();
+    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+    println!(
+        "track() {label}: n={} p50={:?} p99={:?} p99.9={:?} max={:?}",
+        samples.len(),
+        pct(0.50),
+        pct(0.99),
+        pct(0.999),
+        samples[samples.len() - 1]
+    );
+}
+
 fn track_latency(c: &mut Criterion) {
     let event = command(1);
+    // `track()` with the sink keeping up: 200k calls, nothing dropped.
+    let client = Client::builder()
+        .sink(Discard)
+        .queue_capacity(1 << 20)
+        .max_batch_events(1_000)
+        .build()
+        .unwrap();
+    let mut samples = Vec::with_capacity(200_000);
+    for _ in 0..200_000 {
+        let started = Instant::now();
+        let accepted = client.track_ref(black_box(&event)).is_ok();
+        samples.push(started.elapsed());
+        assert!(accepted);
+    }
+    print_percentiles("with the sink keeping up", &mut samples);
+    client.shutdown(Duration::from_secs(60)).unwrap();
+
     // Criterion: `track()` while the sink is stalled and the queue is full
     // (the steady state of an outage without spool: every call is a counted drop).
     let sink = Stalled::default();
@@ -217,16 +276,7 @@ fn track_latency(c: &mut Criterion) {
         }
     }
     for (name, samples) in [("queued", &mut accepted), ("queue_full", &mut dropped)] {
-        samples.sort_unstable();
-        let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
-        println!(
-            "track() with a stalled sink, {name}: n={} p50={:?} p99={:?} p99.9={:?} max={:?}",
-            samples.len(),
-            pct(0.50),
-            pct(0.99),
-            pct(0.999),
-            samples[samples.len() - 1]
-        );
+        print_percentiles(&format!("with a stalled sink, {name}"), samples);
     }
     let metrics = client.metrics();
     println!(

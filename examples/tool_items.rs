@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release --example tool_items -- [--count N] [--seed S] [--out PATH]
 //!     [--endpoint URL [--format codex|segment|posthog|amplitude|mixpanel]
-//!      [--api-key KEY] [--token TOKEN]]
+//!      [--api-key KEY] [--token TOKEN]] [--clickhouse URL]
 //! ```
 //!
 //! Defaults: 300 events, seed 42, `target/analytics/tool_items.jsonl`.
@@ -16,13 +16,16 @@
 //! `--endpoint`, watch the whole path in two terminals:
 //! `cargo run --example collector -- --port 8080` and
 //! `cargo run --example tool_items -- --endpoint http://127.0.0.1:8080/v1/events`.
+//! With `--clickhouse http://127.0.0.1:8123` the tables of the Codex events
+//! are created (if missing) and the session is inserted there; the rows per
+//! table are printed.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use analytics_core::{Client, HttpFormat, HttpSink, JsonLinesSink, Metrics};
+use analytics_core::{ClickHouseSink, Client, HttpFormat, HttpSink, JsonLinesSink, Metrics};
 use codex_analytics::simulate::Session;
 
 struct Options {
@@ -33,11 +36,12 @@ struct Options {
     format: HttpFormat,
     api_key: String,
     token: Option<String>,
+    clickhouse: Option<String>,
 }
 
 const USAGE: &str = "usage: tool_items [--count N] [--seed S] [--out PATH] \
     [--endpoint URL [--format codex|segment|posthog|amplitude|mixpanel] \
-    [--api-key KEY] [--token TOKEN]]";
+    [--api-key KEY] [--token TOKEN]] [--clickhouse URL]";
 
 fn parse_options() -> Result<Options, String> {
     let mut options = Options {
@@ -48,6 +52,7 @@ fn parse_options() -> Result<Options, String> {
         format: HttpFormat::Events,
         api_key: "tool-items-example".to_owned(),
         token: None,
+        clickhouse: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -72,6 +77,7 @@ fn parse_options() -> Result<Options, String> {
             }
             "--api-key" | "--write-key" => options.api_key = value(&arg)?,
             "--token" => options.token = Some(value("--token")?),
+            "--clickhouse" => options.clickhouse = Some(value("--clickhouse")?),
             "--help" | "-h" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -83,6 +89,12 @@ fn build_client(options: &Options) -> std::io::Result<(Client, String)> {
     let builder = Client::builder()
         .max_batch_events(100)
         .max_batch_delay(Duration::from_millis(200));
+    if let Some(url) = &options.clickhouse {
+        let mut sink = ClickHouseSink::new(url.as_str());
+        let created = sink.ensure_tables().map_err(std::io::Error::other)?;
+        println!("created {} ClickHouse tables at {url}", created.len());
+        return Ok((builder.sink(sink).build()?, url.clone()));
+    }
     match &options.endpoint {
         None => {
             if let Some(dir) = options.out.parent() {
@@ -163,6 +175,22 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     flushed.map_err(|_| "not every event was delivered within 30 s")?;
     if metrics.delivered != events.len() as u64 {
         return Err(format!("{} of {} events delivered", metrics.delivered, events.len()).into());
+    }
+    if let Some(url) = &options.clickhouse {
+        print_clickhouse_rows(url)?;
+    }
+    Ok(())
+}
+
+/// `count()` of every table of the Codex events (all sessions written so far).
+fn print_clickhouse_rows(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let mut sink = ClickHouseSink::new(url);
+    println!("rows per ClickHouse table:");
+    for table in sink.tables()? {
+        let count = sink
+            .connection()
+            .query(&format!("SELECT count() FROM `{}` FINAL", table.name))?;
+        println!("  {:<40} {:>6}", table.name, count.trim());
     }
     Ok(())
 }

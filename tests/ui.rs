@@ -50,6 +50,12 @@ fn ui_collision() {
 }
 
 /// `EventCatalog` and `AnalyticsEnum` mistakes.
+/// Enums with data: variant field types, representations serde rejects.
+#[test]
+fn ui_union() {
+    compile_fail("union");
+}
+
 #[test]
 fn ui_catalog() {
     compile_fail("catalog");

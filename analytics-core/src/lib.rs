@@ -48,6 +48,8 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+#[cfg(feature = "clickhouse")]
+pub mod clickhouse;
 #[cfg(feature = "client")]
 pub mod client;
 mod envelope;
@@ -79,6 +81,8 @@ pub use schema::{SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape};
 pub use validate::{Path, ValidationError, ValidationErrors};
 pub use value::{AnalyticsKey, AnalyticsValue};
 
+#[cfg(feature = "clickhouse")]
+pub use clickhouse::ClickHouseSink;
 #[cfg(feature = "client")]
 pub use client::{
     Client, ClientBuilder, DropCounts, DropReason, Envelope, JsonLinesSink, MemorySink, Metrics,

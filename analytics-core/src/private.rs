@@ -896,6 +896,18 @@ pub fn union_type<T: 'static>(
     FieldType::Union(schema)
 }
 
+/// The leaked type of a value held by a variant of an enum with data: for
+/// an `Option<T>`, `Nullable` of `T`'s type (a payload is written `null`).
+pub fn leak_value_type<T: AnalyticsValue>() -> &'static FieldType {
+    let ty = T::field_type();
+    let ty = if T::nullable() {
+        FieldType::Nullable(Box::leak(Box::new(ty)))
+    } else {
+        ty
+    };
+    Box::leak(Box::new(ty))
+}
+
 /// The object or union built in this process with this Rust name (the first
 /// one built, if several types share the name): what a [`FieldType::Ref`]
 /// names, for a reader that meets it outside the type it refers to.

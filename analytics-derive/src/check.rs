@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use syn::spanned::Spanned;
 
-use crate::attr::Errors;
-use crate::model::{EventInfo, Field, Number, NumberValue, RuleKind, Variant};
+use crate::attr::{Errors, Tagging};
+use crate::model::{Enum, EventInfo, Field, Number, NumberValue, Payload, RuleKind, Variant};
 use crate::symbol::MAX_EVENT_NAME_LEN;
 
 fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error {
@@ -396,5 +396,46 @@ pub fn fields(fields: &[Field<'_>], errors: &mut Errors) {
         range_fits_type(field, errors);
         pattern_compiles(field, errors);
         one_of_values(field, errors);
+    }
+}
+
+/// The variants of an enum with data: what serde cannot represent, and the
+/// field checks of every struct variant.
+pub fn union_variants(model: &Enum<'_>, errors: &mut Errors) {
+    for variant in &model.variants {
+        match &variant.payload {
+            Payload::Tuple(_) => {
+                if let Tagging::Internal { tag } = &model.tagging {
+                    errors.push(error(
+                        variant.ident,
+                        format!(
+                            "`{}` is a tuple variant: an enum with `#[serde(tag = {:?})]` writes each variant as one JSON object, so a variant holds named fields, one struct or nothing; use `{} {{ .. }}` or `#[serde(tag = {:?}, content = \"..\")]`",
+                            variant.ident,
+                            tag.value(),
+                            variant.ident,
+                            tag.value()
+                        ),
+                    ));
+                }
+            }
+            Payload::Struct(fields) => {
+                self::fields(fields, errors);
+                for field in fields {
+                    if let Some(span) = field.flatten {
+                        errors.push(error(
+                            span,
+                            "`flatten` is not supported inside an enum variant; declare the fields in the variant",
+                        ));
+                    }
+                    if let Some(codec) = &field.codec {
+                        errors.push(error(
+                            codec.span,
+                            "a field written through serde (`#[analytics(serde)]`, `with`, `serialize_with`, `deserialize_with`) is not supported inside an enum variant yet; give the field an analytics value type",
+                        ));
+                    }
+                }
+            }
+            Payload::Unit | Payload::Newtype(_) => {}
+        }
     }
 }

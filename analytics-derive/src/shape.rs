@@ -54,7 +54,7 @@ pub fn struct_shape<'a>(
     }
 }
 
-/// `AnalyticsEnum` needs an enum of unit variants; `EventCatalog` an enum of newtype variants.
+/// `AnalyticsEnum` needs an enum (variants of any kind); `EventCatalog` an enum of newtype variants.
 pub fn enum_shape<'a>(
     input: &'a DeriveInput,
     derive: &str,
@@ -93,9 +93,10 @@ pub fn enum_shape<'a>(
     }
     for variant in &data.variants {
         let fine = match &variant.fields {
+            // `AnalyticsEnum` takes unit, newtype, tuple and struct variants.
             Fields::Unit => !newtype,
-            Fields::Unnamed(fields) => newtype && fields.unnamed.len() == 1,
-            Fields::Named(_) => false,
+            Fields::Unnamed(fields) => !newtype || fields.unnamed.len() == 1,
+            Fields::Named(_) => !newtype,
         };
         if !fine {
             let message = if newtype {

@@ -46,6 +46,9 @@ pub const WITH: Symbol = Symbol("with");
 pub const SERIALIZE_WITH: Symbol = Symbol("serialize_with");
 pub const DESERIALIZE_WITH: Symbol = Symbol("deserialize_with");
 pub const DENY_UNKNOWN_FIELDS: Symbol = Symbol("deny_unknown_fields");
+pub const TAG: Symbol = Symbol("tag");
+pub const CONTENT: Symbol = Symbol("content");
+pub const UNTAGGED: Symbol = Symbol("untagged");
 
 /// Every serde key some item honours; where an item does not take one, the
 /// error names it.
@@ -63,4 +66,7 @@ pub const SERDE_KEYS: &[Symbol] = &[
     SERIALIZE_WITH,
     DESERIALIZE_WITH,
     DENY_UNKNOWN_FIELDS,
+    TAG,
+    CONTENT,
+    UNTAGGED,
 ];

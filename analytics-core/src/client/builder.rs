@@ -75,8 +75,9 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Where batches go. Default: a [`JsonLinesSink`] on `analytics-events.jsonl`
-    /// in the current directory.
+    /// Where batches go. Default: a [`JsonLinesSink`] on
+    /// [`default_events_file`](super::default_events_file) (the platform data
+    /// directory, never the current directory).
     pub fn sink(mut self, sink: impl Sink) -> Self {
         self.sink = Some(Box::new(sink));
         self
@@ -182,7 +183,8 @@ impl ClientBuilder {
 
     /// Checks the settings, opens the spool (if any) and starts the worker.
     ///
-    /// Errors: `queue_capacity(0)`, a bad `message_id_key`, a spool directory
+    /// Errors: `queue_capacity(0)`, a bad `message_id_key`, no sink set on a
+    /// platform without a data directory, a spool directory
     /// that cannot be created, written or locked (another client holds it).
     /// An event name claimed by two Rust types in this binary is logged
     /// (`tracing::warn!`) and counted in [`Metrics::name_conflicts`](super::Metrics::name_conflicts):
@@ -215,9 +217,18 @@ impl ClientBuilder {
             .counters
             .name_conflicts
             .store(conflicts.len() as u64, std::sync::atomic::Ordering::Release);
-        let sink = self
-            .sink
-            .unwrap_or_else(|| Box::new(JsonLinesSink::new("analytics-events.jsonl")));
+        let sink = match self.sink {
+            Some(sink) => sink,
+            None => Box::new(JsonLinesSink::new(
+                super::default_events_file().ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "no sink configured and no data directory on this platform \
+                         (no HOME / XDG_DATA_HOME / LOCALAPPDATA): call .sink(..)",
+                    )
+                })?,
+            )),
+        };
         let mut nonce = [0u8; 16];
         nonce[..8].copy_from_slice(&fastrand::u64(..).to_le_bytes());
         nonce[8..].copy_from_slice(&(now_ms() ^ u64::from(std::process::id())).to_le_bytes());

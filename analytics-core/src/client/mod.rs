@@ -41,7 +41,7 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -52,6 +52,8 @@ use crate::validate::ValidationErrors;
 use crate::{EventCatalog, Trackable};
 
 mod builder;
+mod completion;
+mod future;
 mod metrics;
 mod pii;
 mod retry;
@@ -61,6 +63,7 @@ mod spooler;
 mod worker;
 
 pub use builder::{ClientBuilder, SpoolFull};
+pub use future::{FlushFuture, ShutdownFuture};
 pub use metrics::{DropCounts, DropReason, Metrics};
 pub use pii::PiiPolicy;
 pub use retry::RetryPolicy;
@@ -76,6 +79,20 @@ use worker::{instant_after, Msg, Queued, Shared};
 /// JSON are skipped.
 pub fn read_spool(dir: &Path) -> io::Result<Vec<Envelope>> {
     spool::read_dir(dir)
+}
+
+/// Where a client built without [`ClientBuilder::sink`] writes: the file
+/// `analytics/events.jsonl` in the user's data directory
+/// (`$XDG_DATA_HOME` or `~/.local/share` on Linux, `~/Library/Application
+/// Support` on macOS, `%LOCALAPPDATA%` on Windows), so a tool never leaves a
+/// file in whatever directory it was started from. `None` when the platform
+/// has no such directory (then `build()` without a sink is an error).
+pub fn default_events_file() -> Option<std::path::PathBuf> {
+    Some(
+        dirs::data_local_dir()?
+            .join("analytics")
+            .join("events.jsonl"),
+    )
 }
 
 /// Unix time in milliseconds.
@@ -227,8 +244,10 @@ impl std::error::Error for Timeout {}
 ///
 /// Usable from any thread and from inside any async runtime: `track` only
 /// validates, serializes and queues. `flush`, `shutdown` and the drop of the
-/// last clone wait (bounded by their timeout); in async code call them from
-/// a blocking context (`spawn_blocking`) or at the end of `main`.
+/// last clone wait (bounded by their timeout); in async code await
+/// [`flush_async`](Client::flush_async) and
+/// [`shutdown_async`](Client::shutdown_async) instead (plain futures, no
+/// runtime needed), and shut down before the last clone drops.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -424,17 +443,10 @@ impl Client {
     /// attempt). `Err(Timeout)` if that takes longer than `timeout` (delivery
     /// goes on). Ok at once after shutdown.
     pub fn flush(&self, timeout: Duration) -> Result<(), Timeout> {
-        let (ack_tx, ack_rx) = mpsc::channel();
-        {
-            let tx = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
-            let Some(tx) = tx.as_ref() else {
-                return Ok(());
-            };
-            if tx.send(Msg::Flush(ack_tx)).is_err() {
-                return Ok(());
-            }
+        match self.inner.request_flush() {
+            Some(waiter) if !waiter.wait(timeout) => Err(Timeout),
+            _ => Ok(()),
         }
-        ack_rx.recv_timeout(timeout).map_err(|_| Timeout)
     }
 
     /// Stops accepting events, delivers what is queued within `timeout`, and
@@ -445,6 +457,27 @@ impl Client {
     /// `Duration::MAX` included, is accepted.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), Timeout> {
         self.inner.shutdown(timeout)
+    }
+
+    /// [`flush`](Client::flush) as a plain [`Future`](std::future::Future),
+    /// for async code: it needs no runtime (the worker wakes it when done, a
+    /// timer thread at the deadline) and blocks no executor thread. The flush
+    /// is requested when the future is created, so events tracked after this
+    /// call are not waited for. Same result as `flush`.
+    pub fn flush_async(&self, timeout: Duration) -> FlushFuture {
+        let deadline = instant_after(Instant::now(), timeout);
+        FlushFuture::new(self.inner.request_flush(), deadline)
+    }
+
+    /// [`shutdown`](Client::shutdown) as a plain
+    /// [`Future`](std::future::Future), runtime-free like
+    /// [`flush_async`](Client::flush_async). The client stops accepting
+    /// events when this is called; the future completes when the worker has
+    /// delivered or accounted for every event (`Err(Timeout)` past the
+    /// deadline, as `shutdown`).
+    pub fn shutdown_async(&self, timeout: Duration) -> ShutdownFuture {
+        let begun = self.inner.begin_shutdown(timeout);
+        ShutdownFuture::new(Arc::clone(&self.inner), begun)
     }
 
     /// A snapshot of the counters.
@@ -487,8 +520,8 @@ impl Inner {
         let Some(tx) = tx else {
             return Ok(());
         };
-        let (ack_tx, ack_rx) = mpsc::channel();
-        let sent = tx.send(Msg::Shutdown(ack_tx)).is_ok();
+        let (ack, waiter) = completion::pair();
+        let sent = tx.send(Msg::Shutdown(ack)).is_ok();
         drop(tx);
         if self.worker_ids.contains(&std::thread::current().id()) {
             // The last handle was dropped by the worker itself (a sink that
@@ -499,18 +532,52 @@ impl Inner {
         // for what it could not send.
         let wait = timeout
             .saturating_sub(started.elapsed())
-            .saturating_add(Duration::from_millis(200));
-        if sent && ack_rx.recv_timeout(wait).is_err() {
+            .saturating_add(SHUTDOWN_GRACE);
+        if sent && !waiter.wait(wait) {
             tracing::warn!("the analytics worker did not stop in time");
             return Err(Timeout);
         }
+        self.join_threads();
+        Ok(())
+    }
+
+    /// Asks the worker to answer once everything queued so far is settled;
+    /// `None` when the client is shut down (nothing to wait for).
+    fn request_flush(&self) -> Option<completion::Waiter> {
+        let tx = self.tx.read().unwrap_or_else(|p| p.into_inner());
+        let (ack, waiter) = completion::pair();
+        tx.as_ref()?.send(Msg::Flush(ack)).ok()?;
+        Some(waiter)
+    }
+
+    /// Closes the queue and asks the worker to stop within `timeout`: the
+    /// non-blocking half of `shutdown`, for `shutdown_async`. `None` when
+    /// there is nothing to wait for (closed already, or the worker is gone).
+    fn begin_shutdown(&self, timeout: Duration) -> Option<(completion::Waiter, Instant)> {
+        let started = Instant::now();
+        self.shared.set_deadline(instant_after(started, timeout));
+        let tx = self.tx.write().unwrap_or_else(|p| p.into_inner()).take()?;
+        let (ack, waiter) = completion::pair();
+        tx.send(Msg::Shutdown(ack)).ok()?;
+        Some((
+            waiter,
+            instant_after(started, timeout.saturating_add(SHUTDOWN_GRACE)),
+        ))
+    }
+
+    /// Joins the threads once the worker has answered its shutdown: they
+    /// return right after, so this waits microseconds at most.
+    fn join_threads(&self) {
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         for thread in threads {
             let _ = thread.join();
         }
-        Ok(())
     }
 }
+
+/// How long past the shutdown deadline `shutdown` waits for the worker to
+/// account for what it could not send.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
 
 impl Drop for Inner {
     fn drop(&mut self) {

@@ -3,10 +3,11 @@
 //! bytes and time). With a spool, [`super::spooler`] runs instead.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::completion::Ack;
 use super::metrics::{Counters, DropReason};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
@@ -78,9 +79,9 @@ pub(crate) enum Msg {
     /// A failed-event line for the failed-events sink (takes a queue slot).
     Failed(Vec<u8>),
     /// Deliver everything before this message, then answer.
-    Flush(Sender<()>),
+    Flush(Ack),
     /// Deliver everything before this message (within the shared deadline), then stop.
-    Shutdown(Sender<()>),
+    Shutdown(Ack),
 }
 
 /// `now + wait`, saturated: a wait too long to represent ends in 30 years.
@@ -366,14 +367,14 @@ impl Worker {
                 Ok(Msg::Flush(ack)) => {
                     self.send_pending();
                     self.delivery.flush_sink();
-                    let _ = ack.send(());
+                    ack.done();
                 }
                 Ok(Msg::Shutdown(ack)) => {
                     // Every handle is closed: nothing can follow this message.
                     self.send_pending();
                     self.delivery.flush_sink();
                     self.finish(&rx);
-                    let _ = ack.send(());
+                    ack.done();
                     return;
                 }
                 Err(RecvTimeoutError::Timeout) => self.send_pending(),

@@ -14,8 +14,10 @@ use syn::{Attribute, Expr, Lit, LitStr, Meta};
 
 use crate::symbol::{self, Symbol};
 
+mod union;
 mod value;
 
+pub use union::{serde_enum, serde_union_variant, Tagging};
 pub use value::{BoundsAttr, Int, RawExpr, Str, StrList, Switch};
 
 /// Collects every error of one derive (see `darling::error::Accumulator`).
@@ -234,12 +236,6 @@ pub struct SerdeField {
     pub deserialize_with: Option<LitStr>,
 }
 
-/// `#[serde(...)]` on an enum variant.
-#[derive(Default)]
-pub struct SerdeVariant {
-    pub rename: Option<LitStr>,
-}
-
 /// Reads `#[serde(...)]` of a struct or an enum.
 pub fn serde_container(attrs: &[Attribute], derive: &str, errors: &mut Errors) -> SerdeContainer {
     let mut out = SerdeContainer::default();
@@ -327,26 +323,6 @@ pub fn serde_field(attrs: &[Attribute], derive: &str, errors: &mut Errors) -> Se
         } else if key == symbol::DESERIALIZE_WITH {
             let span = meta.path.span();
             set(&mut out.deserialize_with, string(meta)?, span, key, errors);
-        } else {
-            return Ok(false);
-        }
-        Ok(true)
-    });
-    out
-}
-
-/// Reads `#[serde(...)]` of an enum variant.
-pub fn serde_variant(attrs: &[Attribute], derive: &str, errors: &mut Errors) -> SerdeVariant {
-    let mut out = SerdeVariant::default();
-    serde_keys(attrs, derive, errors, |key, meta, errors| {
-        if key == symbol::RENAME {
-            set(
-                &mut out.rename,
-                string(meta)?,
-                meta.path.span(),
-                key,
-                errors,
-            );
         } else {
             return Ok(false);
         }

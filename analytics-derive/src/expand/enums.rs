@@ -16,10 +16,15 @@ impl<'a> Derive<'a> for Enum<'a> {
 
     fn check(&self, errors: &mut Errors) {
         check::duplicate_variant_names(&self.variants, errors);
+        check::union_variants(self, errors);
     }
 
     fn expand(&self) -> TokenStream {
-        expand(self)
+        if self.is_union() {
+            super::union::expand(self)
+        } else {
+            expand(self)
+        }
     }
 
     fn stub(input: &DeriveInput, _: &str) -> TokenStream {

@@ -362,7 +362,7 @@ fn count(number: &Option<Number>) -> TokenStream {
 
 /// One rule, called on `__value`, spanned on the rule so that a rule on the
 /// wrong type is reported there.
-fn rule_call(rule: &RuleSpec) -> TokenStream {
+pub(super) fn rule_call(rule: &RuleSpec) -> TokenStream {
     let span = rule.span;
     match &rule.kind {
         RuleKind::Range { min, max } => {

@@ -8,6 +8,7 @@ mod fallback;
 mod field_set;
 mod fields;
 mod read;
+mod union;
 
 use proc_macro2::TokenStream;
 use quote::quote;

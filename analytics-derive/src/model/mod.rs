@@ -12,6 +12,9 @@ use crate::case::Rename;
 use crate::shape;
 
 mod field;
+mod union;
+
+pub use union::Payload;
 
 /// What the first two steps give the driver: the runtime crate path, the
 /// model when the input could be read, and for an event its name as far as
@@ -175,6 +178,23 @@ pub struct Enum<'a> {
     pub ident: &'a Ident,
     pub description: String,
     pub variants: Vec<Variant<'a>>,
+    /// serde's representation (`tag`, `content`, `untagged`).
+    pub tagging: attr::Tagging,
+    pub deny_unknown_fields: bool,
+    /// A variant holds a borrowed type: no `Deserialize`.
+    pub write_only: bool,
+}
+
+impl Enum<'_> {
+    /// The enum has data variants or a representation other than serde's
+    /// default: a union, not a closed set of strings.
+    pub fn is_union(&self) -> bool {
+        !matches!(self.tagging, attr::Tagging::External)
+            || self
+                .variants
+                .iter()
+                .any(|variant| !matches!(variant.payload, Payload::Unit))
+    }
 }
 
 pub struct Variant<'a> {
@@ -182,6 +202,7 @@ pub struct Variant<'a> {
     pub wire_name: String,
     pub wire_span: Span,
     pub description: String,
+    pub payload: Payload<'a>,
 }
 
 /// An enum deriving `EventCatalog`.
@@ -206,11 +227,6 @@ pub fn runtime_crate(krate: Option<&syn::Path>) -> TokenStream {
         Some(path) => quote!(#path),
         None => quote!(::analytics_core),
     }
-}
-
-fn rename_all(input: &DeriveInput, derive: &str, errors: &mut Errors) -> Rename {
-    let serde = attr::serde_container(&input.attrs, derive, errors);
-    rename_rule(serde, errors)
 }
 
 fn rename_rule(serde: attr::SerdeContainer, errors: &mut Errors) -> Rename {
@@ -367,13 +383,19 @@ impl<'a> Enum<'a> {
         data: &'a syn::DataEnum,
         errors: &mut Errors,
     ) -> Enum<'a> {
-        let rename = rename_all(input, derive, errors);
-        let variants = data
+        let union::EnumSerde {
+            rename,
+            tagging,
+            deny_unknown_fields,
+        } = union::enum_serde(input, derive, errors);
+        let variants: Vec<Variant<'a>> = data
             .variants
             .iter()
             .map(|variant| {
                 let ours = attr::analytics::<VariantAttrs>(&variant.attrs, errors).attrs;
-                let serde = attr::serde_variant(&variant.attrs, derive, errors);
+                let serde = attr::serde_union_variant(&variant.attrs, derive, errors);
+                let payload =
+                    Payload::from_fields(&variant.fields, serde.rename_all, derive, errors);
                 let renamed = match (ours.rename.map(|name| name.0), serde.rename) {
                     (Some(first), Some(second)) => {
                         errors.push(
@@ -398,13 +420,18 @@ impl<'a> Enum<'a> {
                     wire_name,
                     wire_span,
                     description: attr::doc_comment(&variant.attrs),
+                    payload,
                 }
             })
             .collect();
+        let write_only = variants.iter().any(|variant| variant.payload.borrows());
         Enum {
             ident: &input.ident,
             description: attr::doc_comment(&input.attrs),
             variants,
+            tagging,
+            deny_unknown_fields,
+            write_only,
         }
     }
 }

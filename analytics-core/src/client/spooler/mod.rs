@@ -18,9 +18,9 @@
 use std::collections::VecDeque;
 use std::io;
 use std::path::PathBuf;
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use super::completion::Ack;
 use super::metrics::DropReason;
 use super::spool::{Leftover, SpoolDir};
 use super::worker::{Delivery, FailedOut, ORDER};
@@ -59,11 +59,11 @@ struct State {
     /// Events of the front segment settled by the reader.
     front_settled: u64,
     /// Flush requests: what they wait for, their number, their answer.
-    flushes: Vec<(Option<Position>, u64, Sender<()>)>,
+    flushes: Vec<(Option<Position>, u64, Ack)>,
     flush_count: u64,
     /// The writer has stopped (shutdown, or every handle dropped).
     closing: bool,
-    shutdown_ack: Option<Sender<()>>,
+    shutdown_ack: Option<Ack>,
     /// Bumped on every change the reader waits for (so no wake-up is missed).
     version: u64,
 }

@@ -83,7 +83,7 @@ impl Reader {
         self.delivery.flush_sink();
         let ack = self.journal.lock().shutdown_ack.take();
         if let Some(ack) = ack {
-            let _ = ack.send(());
+            ack.done();
         }
     }
 
@@ -140,7 +140,7 @@ impl Reader {
                     (Some(target), Some(position)) => position >= *target,
                 };
             if done {
-                let _ = ack.send(());
+                ack.done();
             }
             !done
         });

@@ -4,9 +4,10 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
+use super::super::completion::Ack;
 use super::super::metrics::DropReason;
 use super::super::sink::Envelope;
 use super::super::spool::{self, SpoolDir};
@@ -109,7 +110,7 @@ impl Writer {
         }
     }
 
-    fn request_flush(&mut self, ack: Sender<()>) {
+    fn request_flush(&mut self, ack: Ack) {
         let mut state = self.journal.lock();
         let target = state.segments.back().map(|s| (s.id, s.events));
         state.flush_count += 1;
@@ -118,7 +119,7 @@ impl Writer {
         self.journal.changed(&mut state);
     }
 
-    fn close(&mut self, ack: Option<Sender<()>>) {
+    fn close(&mut self, ack: Option<Ack>) {
         self.current = None;
         let mut state = self.journal.lock();
         for segment in state.segments.iter_mut() {

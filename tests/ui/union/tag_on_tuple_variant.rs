@@ -1,9 +1,10 @@
 use analytics_core::AnalyticsEnum;
 
 #[derive(AnalyticsEnum)]
+#[serde(tag = "type")]
 enum Outcome {
-    Completed,
-    Failed { reason: String },
+    Completed { exit_code: i32 },
+    Moved(u32, u32),
 }
 
 fn main() {}

@@ -1,0 +1,400 @@
+//! `#[derive(AnalyticsEnum)]` on an enum with data variants (or with a
+//! `tag` / `untagged` representation): a union.
+//!
+//! The wire is serde's, so serde writes it: the derive emits two private
+//! mirrors of the enum with `#[derive(serde::Serialize)]` (variants holding
+//! references to the user's values) and `#[derive(serde::Deserialize)]`
+//! (variants holding what each field type reads), with the representation
+//! and every wire name spelled out. `Serialize` and `write_json` go through
+//! the first, `Deserialize` through the second: the bytes, the untagged
+//! first-fit rule and the error messages are serde's own.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::LitStr;
+
+use super::field_set::{rule_call, schema_field};
+use crate::attr::Tagging;
+use crate::model::{Enum, Field, FieldDefault, Payload, Variant};
+
+pub fn expand(model: &Enum<'_>) -> TokenStream {
+    let ident = model.ident;
+    let type_name = ident.to_string();
+    let container = container_attrs(model);
+    let mut helpers = Vec::new();
+    let ser_variants: Vec<_> = model
+        .variants
+        .iter()
+        .map(|variant| ser_variant(variant, &mut helpers))
+        .collect();
+    let uses_lifetime = model
+        .variants
+        .iter()
+        .any(|variant| !matches!(variant.payload, Payload::Unit));
+    let phantom = if uses_lifetime {
+        quote!()
+    } else {
+        quote!(#[serde(skip)] __Phantom(_ap::core::marker::PhantomData<&'__view ()>),)
+    };
+    let ser_arms = model.variants.iter().map(|variant| ser_arm(ident, variant));
+    let validate_arms = model
+        .variants
+        .iter()
+        .map(|variant| validate_arm(ident, variant));
+    let schema = schema(model);
+
+    let (read, deserialize) = if model.write_only {
+        (
+            quote! {
+                type __Read = _ap::Unreadable;
+                fn __from_read(__read: _ap::Unreadable) -> Self {
+                    match __read {}
+                }
+            },
+            quote!(),
+        )
+    } else {
+        let de_variants = model.variants.iter().map(de_variant);
+        let de_arms = model.variants.iter().map(|variant| de_arm(ident, variant));
+        (
+            quote! {
+                type __Read = Self;
+                #[inline]
+                fn __from_read(__read: Self) -> Self {
+                    __read
+                }
+            },
+            quote! {
+                #[derive(_ap::serde::Deserialize)]
+                #container
+                enum __Read {
+                    #(#de_variants,)*
+                }
+
+                #[automatically_derived]
+                impl<'de> _ap::serde::Deserialize<'de> for #ident {
+                    fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                        let __read = <__Read as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
+                        _ap::Result::Ok(match __read {
+                            #(#de_arms,)*
+                        })
+                    }
+                }
+            },
+        )
+    };
+
+    quote! {
+        #(#helpers)*
+
+        #[derive(_ap::serde::Serialize)]
+        #container
+        enum __Write<'__view> {
+            #(#ser_variants,)*
+            #phantom
+        }
+
+        #[automatically_derived]
+        impl _ap::serde::Serialize for #ident {
+            fn serialize<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+                let __write = match self {
+                    #(#ser_arms,)*
+                };
+                _ap::serde::Serialize::serialize(&__write, __serializer)
+            }
+        }
+
+        #deserialize
+
+        #[automatically_derived]
+        impl _ap::AnalyticsValue for #ident {
+            #read
+
+            #[inline]
+            fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
+                _ap::json::write_serde(__out, self);
+            }
+
+            fn field_type() -> _ap::FieldType {
+                static __CELL: _ap::OnceLock<_ap::UnionSchema> = _ap::OnceLock::new();
+                fn __build() -> _ap::UnionSchema {
+                    #schema
+                }
+                _ap::union_type::<Self>(&__CELL, #type_name, __build)
+            }
+
+            fn __validate_nested(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
+                match self {
+                    #(#validate_arms,)*
+                }
+            }
+        }
+    }
+}
+
+/// The container attributes both mirrors share: serde's runtime through
+/// ours, the user's type name in messages, the representation.
+fn container_attrs(model: &Enum<'_>) -> TokenStream {
+    let type_name = model.ident.to_string();
+    // serde's `expecting` text for the enum, with the user's type name
+    // rather than the mirror's.
+    let expecting = |what: &str| format!("{what} {type_name}");
+    let tagging = match &model.tagging {
+        Tagging::External => {
+            let expecting = expecting("enum");
+            quote!(#[serde(expecting = #expecting)])
+        }
+        Tagging::Internal { tag } => {
+            let expecting = expecting("internally tagged enum");
+            quote!(#[serde(tag = #tag, expecting = #expecting)])
+        }
+        Tagging::Adjacent { tag, content } => {
+            let expecting = expecting("adjacently tagged enum");
+            quote!(#[serde(tag = #tag, content = #content, expecting = #expecting)])
+        }
+        Tagging::Untagged => {
+            // serde prints an untagged enum's `expecting` as the whole error.
+            let expecting = expecting("data did not match any variant of untagged enum");
+            quote!(#[serde(untagged, expecting = #expecting)])
+        }
+    };
+    let deny = if model.deny_unknown_fields {
+        quote!(#[serde(deny_unknown_fields)])
+    } else {
+        quote!()
+    };
+    quote! {
+        #[serde(crate = "_ap::serde", rename = #type_name)]
+        #tagging
+        #deny
+        #[allow(dead_code)]
+    }
+}
+
+fn bindings(count: usize) -> Vec<syn::Ident> {
+    (0..count)
+        .map(|index| format_ident!("__{}", index))
+        .collect()
+}
+
+fn ser_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStream {
+    let name = variant.ident;
+    let wire = &variant.wire_name;
+    let body = match &variant.payload {
+        Payload::Unit => quote!(),
+        Payload::Newtype(ty) => quote!((&'__view #ty)),
+        Payload::Tuple(types) => quote!((#(&'__view #types),*)),
+        Payload::Struct(fields) => {
+            let fields = fields.iter().map(|field| {
+                let member = field.member;
+                let ty = field.ty;
+                let key = &field.wire_name;
+                let skip = if field.written() {
+                    quote!()
+                } else {
+                    quote!(#[serde(skip_serializing)])
+                };
+                let skip_if = field.skip_if.as_ref().map(|path| {
+                    let helper = format_ident!("__skip_{}_{}", name, field.rust_name);
+                    helpers.push(quote_spanned! {path.span()=>
+                        fn #helper(__value: &&#ty) -> _ap::bool {
+                            #path(*__value)
+                        }
+                    });
+                    let helper = LitStr::new(&helper.to_string(), path.span());
+                    quote!(#[serde(skip_serializing_if = #helper)])
+                });
+                quote!(#[serde(rename = #key)] #skip #skip_if #member: &'__view #ty)
+            });
+            quote!({ #(#fields),* })
+        }
+    };
+    quote!(#[serde(rename = #wire)] #name #body)
+}
+
+fn ser_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
+    let name = variant.ident;
+    match &variant.payload {
+        Payload::Unit => quote!(#ident::#name => __Write::#name),
+        Payload::Newtype(_) => quote!(#ident::#name(__0) => __Write::#name(__0)),
+        Payload::Tuple(types) => {
+            let binds = bindings(types.len());
+            quote!(#ident::#name(#(#binds),*) => __Write::#name(#(#binds),*))
+        }
+        Payload::Struct(fields) => {
+            let members: Vec<_> = fields.iter().map(|field| field.member).collect();
+            quote!(#ident::#name { #(#members),* } => __Write::#name { #(#members),* })
+        }
+    }
+}
+
+fn de_variant(variant: &Variant<'_>) -> TokenStream {
+    let name = variant.ident;
+    let wire = &variant.wire_name;
+    let read = |ty: &syn::Type| quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__Read);
+    let body = match &variant.payload {
+        Payload::Unit => quote!(),
+        Payload::Newtype(ty) => {
+            let ty = read(ty);
+            quote!((#ty))
+        }
+        Payload::Tuple(types) => {
+            let types = types.iter().map(|ty| read(ty));
+            quote!((#(#types),*))
+        }
+        Payload::Struct(fields) => {
+            let fields = fields.iter().map(|field| {
+                let member = field.member;
+                let key = &field.wire_name;
+                let ty = read(field.ty);
+                let skip = field
+                    .skip_deserializing
+                    .map(|_| quote!(#[serde(skip_deserializing)]));
+                let default = field.default.as_ref().map(|default| match default {
+                    FieldDefault::Trait => quote!(#[serde(default)]),
+                    FieldDefault::Path(path) => {
+                        let path = LitStr::new(
+                            &quote::ToTokens::to_token_stream(path).to_string().replace(' ', ""),
+                            path.span(),
+                        );
+                        quote!(#[serde(default = #path)])
+                    }
+                });
+                let aliases = &field.aliases;
+                quote!(#[serde(rename = #key)] #(#[serde(alias = #aliases)])* #skip #default #member: #ty)
+            });
+            quote!({ #(#fields),* })
+        }
+    };
+    quote!(#[serde(rename = #wire)] #name #body)
+}
+
+fn de_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
+    let name = variant.ident;
+    let from = |ty: &syn::Type, value: &dyn quote::ToTokens| quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__from_read(#value));
+    match &variant.payload {
+        Payload::Unit => quote!(__Read::#name => #ident::#name),
+        Payload::Newtype(ty) => {
+            let value = from(ty, &quote!(__0));
+            quote!(__Read::#name(__0) => #ident::#name(#value))
+        }
+        Payload::Tuple(types) => {
+            let binds = bindings(types.len());
+            let values = types.iter().zip(&binds).map(|(ty, bind)| from(ty, bind));
+            quote!(__Read::#name(#(#binds),*) => #ident::#name(#(#values),*))
+        }
+        Payload::Struct(fields) => {
+            let members: Vec<_> = fields.iter().map(|field| field.member).collect();
+            let values = fields.iter().map(|field| from(field.ty, field.member));
+            quote!(__Read::#name { #(#members),* } => #ident::#name { #(#members: #values),* })
+        }
+    }
+}
+
+/// Validation inside a variant: a struct variant's fields at
+/// `path.field`, a tuple variant's items at `path[index]`, a newtype's
+/// payload at the enum's own path (serde writes it in the enum's place).
+fn validate_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
+    let name = variant.ident;
+    match &variant.payload {
+        Payload::Unit => quote!(#ident::#name => {}),
+        Payload::Newtype(ty) => quote_spanned! {ty.span()=>
+            #ident::#name(__0) => <#ty as _ap::AnalyticsValue>::__validate_nested(__0, __path, __errors)
+        },
+        Payload::Tuple(types) => {
+            let binds = bindings(types.len());
+            let checks = types.iter().zip(&binds).enumerate().map(|(index, (ty, bind))| {
+                quote_spanned! {ty.span()=>
+                    <#ty as _ap::AnalyticsValue>::__validate_nested(#bind, &__path.index(#index), __errors);
+                }
+            });
+            quote!(#ident::#name(#(#binds),*) => { #(#checks)* })
+        }
+        Payload::Struct(fields) => {
+            let members: Vec<_> = fields.iter().map(|field| field.member).collect();
+            let checks = fields
+                .iter()
+                .filter(|field| field.written())
+                .map(validate_field);
+            quote!(#ident::#name { #(#members),* } => { #(#checks)* })
+        }
+    }
+}
+
+fn validate_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    let rust_name = &field.rust_name;
+    let rules: Vec<TokenStream> = field.rules.iter().map(rule_call).collect();
+    let rules = if rules.is_empty() {
+        quote!()
+    } else if field.is_option {
+        quote! {
+            if let _ap::Option::Some(__value) = #member {
+                #(#rules)*
+            }
+        }
+    } else {
+        quote! {
+            let __value = #member;
+            #(#rules)*
+        }
+    };
+    quote_spanned! {ty.span()=>
+        {
+            let __path = &__path.field(#rust_name);
+            #rules
+            <#ty as _ap::AnalyticsValue>::__validate_nested(#member, __path, __errors);
+        }
+    }
+}
+
+/// The body of the fn building the `UnionSchema` (once, then leaked).
+fn schema(model: &Enum<'_>) -> TokenStream {
+    let type_name = model.ident.to_string();
+    let description = &model.description;
+    let tagging = match &model.tagging {
+        Tagging::External => quote!(_ap::Tagging::External),
+        Tagging::Internal { tag } => quote!(_ap::Tagging::Internal { tag: #tag }),
+        Tagging::Adjacent { tag, content } => {
+            quote!(_ap::Tagging::Adjacent { tag: #tag, content: #content })
+        }
+        Tagging::Untagged => quote!(_ap::Tagging::Untagged),
+    };
+    let variants = model.variants.iter().map(|variant| {
+        let name = &variant.wire_name;
+        let description = &variant.description;
+        let shape = match &variant.payload {
+            Payload::Unit => quote!(_ap::VariantShape::Unit),
+            Payload::Newtype(ty) => quote_spanned! {ty.span()=>
+                _ap::VariantShape::Newtype(_ap::leak_value_type::<#ty>())
+            },
+            Payload::Tuple(types) => {
+                let items = types
+                    .iter()
+                    .map(|ty| quote_spanned!(ty.span()=> *_ap::leak_value_type::<#ty>()));
+                quote!(_ap::VariantShape::Tuple(_ap::Box::leak(_ap::Box::new([#(#items),*]))))
+            }
+            Payload::Struct(fields) => {
+                let pushes = fields.iter().map(schema_field);
+                quote! {{
+                    let __prefix: &_ap::str = "";
+                    let mut __out: _ap::Vec<_ap::FieldSchema> = _ap::Vec::new();
+                    let __out = &mut __out;
+                    #(#pushes)*
+                    _ap::VariantShape::Struct(_ap::Vec::leak(_ap::core::mem::take(__out)))
+                }}
+            }
+        };
+        quote!(_ap::UnionVariant { name: #name, description: #description, shape: #shape })
+    });
+    quote! {
+        _ap::UnionSchema {
+            name: #type_name,
+            description: #description,
+            tagging: #tagging,
+            variants: _ap::Box::leak(_ap::Box::new([#(#variants),*])),
+        }
+    }
+}

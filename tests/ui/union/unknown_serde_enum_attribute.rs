@@ -1,0 +1,11 @@
+use analytics_core::AnalyticsEnum;
+
+#[derive(AnalyticsEnum)]
+#[serde(tag = "type", variant_identifier)]
+enum Outcome {
+    Completed { exit_code: i32 },
+    #[serde(other)]
+    Failed,
+}
+
+fn main() {}
