@@ -268,10 +268,8 @@ fn reading_back_missing_ill_typed_unknown_and_duplicate_keys() {
     assert_eq!(event.skill_version, None);
 
     // An envelope key inside `event_params` is not the envelope key.
-    let misplaced = format!(
-        r#"{{"event_type":"codex_skill_invoked","skill_name":"review","event_params":{{"skill_id":"s-1","thread_id":"t","invocation":"manual","skill_id_hint":null}}}}"#
-    );
-    let error = read(&misplaced).unwrap_err();
+    let misplaced = r#"{"event_type":"codex_skill_invoked","skill_name":"review","event_params":{"skill_id":"s-1","thread_id":"t","invocation":"manual","skill_id_hint":null}}"#;
+    let error = read(misplaced).unwrap_err();
     assert!(error.contains("missing field `skill_id`"), "{error}");
 
     let ill_typed = format!(
