@@ -61,6 +61,13 @@ fn ui_catalog() {
     compile_fail("catalog");
 }
 
+/// `#[analytics(envelope)]` misuses: outside an event, flattened, reserved
+/// or repeated keys.
+#[test]
+fn ui_envelope() {
+    compile_fail("envelope");
+}
+
 /// Every rule on every type it supports, and generated code that compiles in
 /// hostile surroundings (no prelude, shadowed names, denied warnings...).
 #[test]

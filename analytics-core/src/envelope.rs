@@ -49,9 +49,35 @@ trait DynEvent: Trackable + erased_serde::Serialize + Any + Send + Sync {
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
-impl<E: AnalyticsEvent> DynEvent for E {
+/// An event boxed in a [`TrackEventRequest`]: its `Serialize` is the whole
+/// envelope (`event_type`, the envelope keys, `event_params`), as
+/// `EventCatalog` writes it.
+struct Boxed<E>(E);
+
+impl<E: AnalyticsEvent> Serialize for Boxed<E> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.__serialize_envelope(serializer)
+    }
+}
+
+impl<E: AnalyticsEvent> Trackable for Boxed<E> {
+    fn event_name(&self) -> &'static str {
+        E::NAME
+    }
+    fn event_schema(&self) -> &'static EventSchema {
+        E::schema()
+    }
+    fn validate_event(&self) -> Result<(), ValidationErrors> {
+        AnalyticsEvent::validate(&self.0)
+    }
+    fn write_envelope(&self, out: &mut Vec<u8>) {
+        AnalyticsEvent::write_json(&self.0, out)
+    }
+}
+
+impl<E: AnalyticsEvent> DynEvent for Boxed<E> {
     fn as_any(&self) -> &dyn Any {
-        self
+        &self.0
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
@@ -62,7 +88,8 @@ impl<E: AnalyticsEvent> DynEvent for E {
 /// enum was, without the hand-written variant per event.
 ///
 /// Every `#[derive(AnalyticsEvent)]` type converts into it with `From`.
-/// Serializes as the envelope `{"event_type": .., "event_params": {..}}`.
+/// Serializes as the envelope `{"event_type": .., "event_params": {..}}`,
+/// with the event's `#[analytics(envelope)]` keys between the two.
 pub struct TrackEventRequest {
     event: Box<dyn DynEvent>,
 }
@@ -71,7 +98,7 @@ impl TrackEventRequest {
     /// Wraps an event.
     pub fn new<E: AnalyticsEvent>(event: E) -> Self {
         TrackEventRequest {
-            event: Box::new(event),
+            event: Box::new(Boxed(event)),
         }
     }
 
@@ -109,9 +136,10 @@ impl TrackEventRequest {
     pub fn downcast<E: AnalyticsEvent>(self) -> Result<E, Self> {
         if self.event.as_any().is::<E>() {
             let any = self.event.into_any();
-            Ok(*any
-                .downcast::<E>()
-                .unwrap_or_else(|_| unreachable!("type checked above")))
+            Ok(any
+                .downcast::<Boxed<E>>()
+                .unwrap_or_else(|_| unreachable!("type checked above"))
+                .0)
         } else {
             Err(self)
         }
@@ -144,21 +172,9 @@ impl fmt::Debug for TrackEventRequest {
     }
 }
 
-/// The event's params, serialized through the boxed event.
-struct Params<'a>(&'a dyn DynEvent);
-
-impl Serialize for Params<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        erased_serde::serialize(self.0, serializer)
-    }
-}
-
 impl Serialize for TrackEventRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut envelope = serializer.serialize_struct("TrackEventRequest", 2)?;
-        envelope.serialize_field("event_type", self.event_type())?;
-        envelope.serialize_field("event_params", &Params(&*self.event))?;
-        envelope.end()
+        erased_serde::serialize(&*self.event, serializer)
     }
 }
 

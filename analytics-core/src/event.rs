@@ -35,7 +35,8 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
         errors.into_result()
     }
 
-    /// Appends the compact envelope `{"event_type":..,"event_params":{..}}`,
+    /// Appends the compact envelope `{"event_type":..,"event_params":{..}}`
+    /// (with the `#[analytics(envelope)]` keys between the two),
     /// byte-identical to `serde_json::to_writer` of the same request.
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
@@ -81,6 +82,36 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
     ) -> Result<Self, D::Error>
     where
         Self: Sized;
+
+    /// The wire names (and aliases) of the `#[analytics(envelope)]` fields:
+    /// the top-level keys, besides `event_type` and `event_params`, that an
+    /// `EventCatalog` reads into this event.
+    #[doc(hidden)]
+    const __ENVELOPE_KEYS: &'static [&'static str] = &[];
+
+    /// Reads the value of the envelope key `key` into its slot; `false` if
+    /// no envelope field of this event takes that key.
+    #[doc(hidden)]
+    fn __accept_envelope<'de, A: serde::de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>
+    where
+        Self: Sized,
+    {
+        let _ = (slots, key, map);
+        Ok(false)
+    }
+
+    /// Appends the schema of every envelope field written, in declaration order.
+    #[doc(hidden)]
+    fn __envelope_schemas(out: &mut Vec<crate::schema::FieldSchema>)
+    where
+        Self: Sized,
+    {
+        let _ = out;
+    }
 
     /// Wraps the event in the dynamic [`TrackEventRequest`].
     fn into_request(self) -> TrackEventRequest

@@ -31,6 +31,13 @@ pub use inventory;
 pub use serde;
 pub use std::sync::OnceLock;
 
+/// A buffered JSON value (an `event_params` object read before its name).
+pub type JsonValue = serde_json::Value;
+/// The buffered top-level envelope keys of one event.
+pub type JsonMap = serde_json::Map<String, serde_json::Value>;
+/// The error of reading a buffered value.
+pub type JsonError = serde_json::Error;
+
 pub use ::core::{
     clone::Clone, default::Default, fmt::Formatter, marker::Copy, marker::Sized, option::Option,
     result::Result,
@@ -409,19 +416,71 @@ impl<'de, T: FieldSet> Visitor<'de> for FieldSetVisitor<T> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut slots = T::Slots::default();
-        while let Some(key) = map.next_key::<Key<'de>>()? {
-            if !T::__accept(&mut slots, key.as_str(), &mut map)? {
-                if T::DENY_UNKNOWN_FIELDS {
-                    return Err(de::Error::unknown_field(
-                        &quoted(key.as_str()),
-                        T::NAMES.own,
-                    ));
-                }
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
+        fill_slots::<T, A>(&mut slots, &mut map)?;
         T::__finish(slots)
     }
+}
+
+/// Reads every member of `map` into the slots of `T`.
+fn fill_slots<'de, T: FieldSet, A: MapAccess<'de>>(
+    slots: &mut T::Slots,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        if !T::__accept(slots, key.as_str(), map)? {
+            if T::DENY_UNKNOWN_FIELDS {
+                return Err(de::Error::unknown_field(
+                    &quoted(key.as_str()),
+                    T::NAMES.own,
+                ));
+            }
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads an event with `#[analytics(envelope)]` fields: `params` (the
+/// `event_params` object) into its params fields, then the top-level keys in
+/// `envelope` into its envelope fields (keys no field takes are ignored, as
+/// every unknown top-level key is). A required envelope key that is absent is
+/// serde's `missing field` error.
+pub fn deserialize_event<E: AnalyticsEvent>(
+    params: serde_json::Value,
+    envelope: serde_json::Map<String, serde_json::Value>,
+) -> Result<E, serde_json::Error> {
+    if E::__ENVELOPE_KEYS.is_empty() {
+        return E::__deserialize_params(params);
+    }
+    struct Params<'s, E: FieldSet>(&'s mut E::Slots);
+    impl<'de, E: FieldSet> Visitor<'de> for Params<'_, E> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "struct {}", E::TYPE_NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            fill_slots::<E, A>(self.0, &mut map)
+        }
+    }
+    struct Envelope<'s, E: FieldSet>(&'s mut E::Slots);
+    impl<'de, E: AnalyticsEvent> Visitor<'de> for Envelope<'_, E> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "the envelope keys of {}", E::NAME)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                if !E::__accept_envelope(self.0, key.as_str(), &mut map)? {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(())
+        }
+    }
+    let mut slots = E::__new_slots();
+    params.deserialize_map(Params::<E>(&mut slots))?;
+    serde_json::Value::Object(envelope).deserialize_map(Envelope::<E>(&mut slots))?;
+    E::__finish(slots)
 }
 
 /// What an `EventCatalog` enum gives the envelope deserializer.
@@ -436,6 +495,16 @@ pub trait CatalogDispatch: Sized {
         name: &str,
         params: D,
     ) -> Result<Option<Self>, D::Error>;
+    /// The envelope keys of the event named `name` (empty for most events,
+    /// and for a name no variant has).
+    fn envelope_keys(name: &str) -> &'static [&'static str];
+    /// Reads the event named `name` from its buffered `event_params` and
+    /// top-level envelope keys (see [`deserialize_event`]).
+    fn deserialize_event(
+        name: &str,
+        params: serde_json::Value,
+        envelope: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<Self>, serde_json::Error>;
 }
 
 /// `Deserialize` for an `EventCatalog` enum: dispatch on `event_type`, with
@@ -600,6 +669,9 @@ impl<'de, C: CatalogDispatch> Visitor<'de> for CatalogVisitor<C> {
         // the name is known (JSON objects are unordered).
         let mut buffered: Option<serde_json::Value> = None;
         let mut event: Option<C> = None;
+        // The top-level keys besides the two, for an event with envelope
+        // fields: kept until the event is known, then read into it.
+        let mut envelope = serde_json::Map::new();
         while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
                 "event_type" => {
@@ -617,17 +689,37 @@ impl<'de, C: CatalogDispatch> Visitor<'de> for CatalogVisitor<C> {
                         return Err(de::Error::duplicate_field("event_params"));
                     }
                     match &name {
-                        Some(name) => {
+                        // Streamed into the event, unless it has envelope
+                        // keys that may still follow.
+                        Some(name) if C::envelope_keys(name).is_empty() => {
                             event = Some(map.next_value_seed(ParamsSeed::<C> {
                                 name,
                                 marker: PhantomData,
                             })?);
                         }
-                        None => buffered = Some(map.next_value::<UniqueKeys>()?.0),
+                        _ => buffered = Some(map.next_value::<UniqueKeys>()?.0),
                     }
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+                other => {
+                    // Unknown top-level keys are ignored (serde's default),
+                    // and kept only when an event could read them.
+                    let wanted = match &name {
+                        Some(name) => C::envelope_keys(name).contains(&other),
+                        None => C::NAMES
+                            .iter()
+                            .any(|name| C::envelope_keys(name).contains(&other)),
+                    };
+                    if !wanted {
+                        map.next_value::<IgnoredAny>()?;
+                    } else if envelope.contains_key(other) {
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate field `{}`",
+                            quoted(other)
+                        )));
+                    } else {
+                        let value = map.next_value::<UniqueKeys>()?.0;
+                        envelope.insert(other.to_owned(), value);
+                    }
                 }
             }
         }
@@ -636,7 +728,7 @@ impl<'de, C: CatalogDispatch> Visitor<'de> for CatalogVisitor<C> {
             return Ok(event);
         }
         let params = buffered.ok_or_else(|| de::Error::missing_field("event_params"))?;
-        match C::deserialize_params(&name, params) {
+        match C::deserialize_event(&name, params, envelope) {
             Ok(Some(event)) => Ok(event),
             Ok(None) => Err(unknown_event_type(&name, C::NAMES)),
             Err(error) => Err(de::Error::custom(error)),
@@ -729,13 +821,15 @@ pub fn event_schema<E: AnalyticsEvent>(
     cell.get_or_init(|| {
         let mut fields = Vec::new();
         E::__field_schemas("", &mut fields);
+        let mut envelope = Vec::new();
+        E::__envelope_schemas(&mut envelope);
         EventSchema {
             name: E::NAME,
             version: E::VERSION,
             description,
             fields: Box::leak(fields.into_boxed_slice()),
             rust_type,
-            envelope: &[],
+            envelope: Box::leak(envelope.into_boxed_slice()),
             checks: E::CHECKS,
             write_only: !E::__WRITE_ONLY.is_empty(),
         }

@@ -63,22 +63,28 @@ pub fn event_name(info: &EventInfo, errors: &mut Errors) {
 
 /// Two fields of one struct with the same wire name.
 pub fn duplicate_wire_names(fields: &[Field<'_>], errors: &mut Errors) {
-    let mut seen: HashMap<&str, &Field<'_>> = HashMap::new();
+    // Envelope keys and `event_params` keys live in two different objects.
+    let mut seen: HashMap<(bool, &str), &Field<'_>> = HashMap::new();
     for field in fields.iter().filter(|f| f.flatten.is_none() && f.written()) {
-        if let Some(first) = seen.get(field.wire_name.as_str()) {
+        let key = (field.envelope.is_some(), field.wire_name.as_str());
+        if let Some(first) = seen.get(&key) {
+            let what = match field.envelope {
+                Some(_) => "envelope key",
+                None => "wire name",
+            };
             errors.push(error(
                 field.wire_span,
                 format!(
-                    "the wire name `{}` is used by two fields (`{}` and `{}`)",
+                    "the {what} `{}` is used by two fields (`{}` and `{}`)",
                     field.wire_name, first.rust_name, field.rust_name
                 ),
             ));
             errors.push(error(
                 first.wire_span,
-                format!("first use of the wire name `{}` here", field.wire_name),
+                format!("first use of the {what} `{}` here", field.wire_name),
             ));
         } else {
-            seen.insert(&field.wire_name, field);
+            seen.insert(key, field);
         }
     }
 }
@@ -341,6 +347,40 @@ pub fn duplicate_variant_names(variants: &[Variant<'_>], errors: &mut Errors) {
             ));
         } else {
             seen.insert(&variant.wire_name, variant);
+        }
+    }
+}
+
+/// `#[analytics(envelope)]` is for a plain field of an event, under a key
+/// that is not one of the envelope's own two. `event` is false for
+/// `AnalyticsFields`, which has no envelope.
+pub fn envelope(fields: &[Field<'_>], event: bool, errors: &mut Errors) {
+    for field in fields {
+        let Some(envelope) = field.envelope else {
+            continue;
+        };
+        if !event {
+            errors.push(error(
+                envelope,
+                "`envelope` puts a field at the top level of an event's envelope; `AnalyticsFields` has no envelope: move the field to the event",
+            ));
+            continue;
+        }
+        if field.flatten.is_some() {
+            errors.push(error(
+                envelope,
+                "a flattened field cannot be an envelope key (its fields go into `event_params`): put `envelope` on plain fields of the event, or remove `flatten`",
+            ));
+            continue;
+        }
+        if matches!(field.wire_name.as_str(), "event_type" | "event_params") {
+            errors.push(error(
+                field.wire_span,
+                format!(
+                    "`{}` is a key of the envelope itself; rename this envelope field (`#[serde(rename = \"..\")]`)",
+                    field.wire_name
+                ),
+            ));
         }
     }
 }

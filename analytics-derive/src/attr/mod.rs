@@ -94,6 +94,8 @@ pub struct FieldAttrs {
     pub serde: Switch,
     /// With `serde`: a `fn() -> serde_json::Value` giving the JSON Schema.
     pub schema: Option<syn::Path>,
+    /// Written at the top level of the event's envelope, not in `event_params`.
+    pub envelope: Switch,
 }
 
 /// `#[serde(...)]` or `#[analytics(...)]` on an enum variant.

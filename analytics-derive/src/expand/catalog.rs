@@ -121,6 +121,31 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
                     let _ = __params;
                     _ap::Result::Ok(_ap::Option::None)
                 }
+
+                fn envelope_keys(__name: &_ap::str) -> &'static [&'static _ap::str] {
+                    #(
+                        if __name == #events::NAME {
+                            return #events::__ENVELOPE_KEYS;
+                        }
+                    )*
+                    &[]
+                }
+
+                fn deserialize_event(
+                    __name: &_ap::str,
+                    __params: _ap::JsonValue,
+                    __envelope: _ap::JsonMap,
+                ) -> _ap::Result<_ap::Option<Self>, _ap::JsonError> {
+                    #(
+                        if __name == #events::NAME {
+                            return _ap::Result::Ok(_ap::Option::Some(#ident::#variants(
+                                #wrap(_ap::deserialize_event::<#types>(__params, __envelope)?),
+                            )));
+                        }
+                    )*
+                    let _ = (__params, __envelope);
+                    _ap::Result::Ok(_ap::Option::None)
+                }
             }
 
             #[automatically_derived]

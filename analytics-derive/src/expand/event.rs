@@ -4,10 +4,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
+use super::read::accept;
 use super::{bytes, fallback, field_set, json_escape, Derive};
 use crate::attr::Errors;
 use crate::check;
-use crate::model::{Built, Event, EventInfo, Struct, WriteOnly};
+use crate::model::{Built, Event, EventInfo, Field, Struct, WriteOnly};
 
 impl<'a> Derive<'a> for Event<'a> {
     fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Self> {
@@ -17,6 +18,7 @@ impl<'a> Derive<'a> for Event<'a> {
     fn check(&self, errors: &mut Errors) {
         check::event_name(&self.info, errors);
         check::fields(&self.fields.fields, errors);
+        check::envelope(&self.fields.fields, true, errors);
     }
 
     fn expand(&self) -> TokenStream {
@@ -52,6 +54,7 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         None => quote!(_ap::deserialize_field_set(__deserializer)),
         Some(_) => quote!(_ap::write_only(#name)),
     };
+    let envelope = envelope(model, info);
     let doc = format!("The wire name of this event: `{name}`.");
     quote! {
         #field_set
@@ -75,6 +78,8 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
                 #deserialize_params
             }
 
+            #envelope
+
             fn schema() -> &'static _ap::EventSchema {
                 static SCHEMA: _ap::OnceLock<_ap::EventSchema> = _ap::OnceLock::new();
                 _ap::event_schema::<Self>(&SCHEMA, #description, #rust_type)
@@ -83,6 +88,87 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
 
         _ap::inventory::submit! {
             _ap::CatalogEntry::new::<#ident>()
+        }
+    }
+}
+
+/// The items of an event with `#[analytics(envelope)]` fields: its keys, the
+/// writer and `Serialize` of the whole envelope (the keys after
+/// `event_type`, before `event_params`), their reader and their schemas.
+/// Nothing for an event without (the trait's defaults apply).
+fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
+    let fields: Vec<&Field<'_>> = model
+        .fields
+        .iter()
+        .filter(|f| f.envelope.is_some())
+        .collect();
+    if fields.is_empty() {
+        return quote!();
+    }
+    let name = &info.name;
+    let head = bytes(&format!("{{\"event_type\":\"{}\"", json_escape(name)));
+    let writes = fields.iter().map(|field| field_set::write_field(field));
+    let serializes = fields.iter().map(|field| field_set::serialize_field(field));
+    let count = field_set::member_count(&fields);
+    let schemas = fields.iter().map(|field| field_set::schema_field(field));
+    let keys = fields
+        .iter()
+        .filter(|f| f.skip_deserializing.is_none())
+        .flat_map(|field| {
+            let aliases = field.aliases.iter().map(|alias| alias.value());
+            std::iter::once(field.wire_name.clone()).chain(aliases)
+        });
+    let read = match &model.write_only {
+        None => {
+            let (accept_own, _) = accept(fields.iter().copied());
+            quote! {
+                match __key {
+                    #(#accept_own)*
+                    _ => {}
+                }
+                let _ = (__slots, __map);
+                _ap::Result::Ok(false)
+            }
+        }
+        Some(_) => quote! {
+            let _ = (__slots, __key, __map);
+            _ap::write_only(#name)
+        },
+    };
+    quote! {
+        const __ENVELOPE_KEYS: &'static [&'static _ap::str] = &[#(#keys),*];
+
+        #[inline]
+        fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
+            __out.extend_from_slice(#head);
+            #(#writes)*
+            __out.extend_from_slice(b",\"event_params\":");
+            _ap::AnalyticsEvent::write_params_json(self, __out);
+            __out.push(b'}');
+        }
+
+        fn __serialize_envelope<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+            let mut __state = _ap::serde::Serializer::serialize_map(__serializer, _ap::Option::Some(2 + #count))?;
+            {
+                let __map = &mut __state;
+                _ap::serde::ser::SerializeMap::serialize_entry(__map, "event_type", #name)?;
+                #(#serializes)*
+                _ap::serde::ser::SerializeMap::serialize_entry(__map, "event_params", self)?;
+            }
+            _ap::serde::ser::SerializeMap::end(__state)
+        }
+
+        fn __accept_envelope<'de, __A: _ap::serde::de::MapAccess<'de>>(
+            __slots: &mut <Self as _ap::FieldSet>::Slots,
+            __key: &_ap::str,
+            __map: &mut __A,
+        ) -> _ap::Result<_ap::bool, __A::Error> {
+            #read
+        }
+
+        fn __envelope_schemas(__out: &mut _ap::Vec<_ap::FieldSchema>) {
+            let __prefix = "";
+            #(#schemas)*
         }
     }
 }

@@ -15,8 +15,14 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let type_name = ident.to_string();
     let slots = format_ident!("__AnalyticsSlots{}", ident);
 
-    let own_names: Vec<&String> = model
+    // Envelope fields are read, validated and built with the others, but
+    // written at the envelope's top level (`event.rs`), not as members.
+    let params: Vec<&Field<'_>> = model
         .fields
+        .iter()
+        .filter(|f| f.envelope.is_none())
+        .collect();
+    let own_names: Vec<&String> = params
         .iter()
         .filter(|f| f.flatten.is_none() && f.written())
         .map(|f| &f.wire_name)
@@ -51,11 +57,11 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             _ap::rules::check(self, #check, __path, __errors);
         }
     });
-    let writes = model.fields.iter().map(write_field);
-    let serializes = model.fields.iter().map(serialize_field);
-    let count = member_count(&model.fields);
-    let schemas = model.fields.iter().map(schema_field);
-    let (accept_own, accept_flattened) = accept(&model.fields);
+    let writes = params.iter().map(|field| write_field(field));
+    let serializes = params.iter().map(|field| serialize_field(field));
+    let count = member_count(&params);
+    let schemas = params.iter().map(|field| schema_field(field));
+    let (accept_own, accept_flattened) = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
 
     let check_paths = model
@@ -230,7 +236,7 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     let own: Vec<&Field<'_>> = model
         .fields
         .iter()
-        .filter(|f| f.flatten.is_none() && f.written())
+        .filter(|f| f.flatten.is_none() && f.envelope.is_none() && f.written())
         .collect();
     let mut out = Vec::new();
     if !flattened.is_empty() && !own.is_empty() {
@@ -406,7 +412,7 @@ fn rule_schema(rule: &RuleSpec) -> TokenStream {
     }
 }
 
-fn write_field(field: &Field<'_>) -> TokenStream {
+pub(super) fn write_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     if field.flatten.is_some() {
@@ -438,7 +444,7 @@ fn write_field(field: &Field<'_>) -> TokenStream {
     }
 }
 
-fn serialize_field(field: &Field<'_>) -> TokenStream {
+pub(super) fn serialize_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     if field.flatten.is_some() {
@@ -466,7 +472,7 @@ fn serialize_field(field: &Field<'_>) -> TokenStream {
     }
 }
 
-fn member_count(fields: &[Field<'_>]) -> TokenStream {
+pub(super) fn member_count(fields: &[&Field<'_>]) -> TokenStream {
     let always = fields
         .iter()
         .filter(|f| f.flatten.is_none() && f.written() && f.skip_if.is_none())

@@ -16,6 +16,7 @@ impl<'a> Derive<'a> for Struct<'a> {
 
     fn check(&self, errors: &mut Errors) {
         check::fields(&self.fields, errors);
+        check::envelope(&self.fields, false, errors);
     }
 
     fn expand(&self) -> TokenStream {

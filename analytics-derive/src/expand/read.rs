@@ -66,7 +66,9 @@ pub(super) fn codec_wrappers(field: &Field<'_>) -> TokenStream {
     out
 }
 
-pub(super) fn accept(fields: &[Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+pub(super) fn accept<'f, 'a: 'f>(
+    fields: impl IntoIterator<Item = &'f Field<'a>>,
+) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut own = Vec::new();
     let mut flattened = Vec::new();
     for field in fields {

@@ -179,6 +179,7 @@ impl<'a> Field<'a> {
             wire_name,
             wire_span,
             flatten,
+            envelope: ours.envelope.is_present().then(|| ours.envelope.span()),
             skip_if,
             default,
             rules,

@@ -72,6 +72,8 @@ pub struct Field<'a> {
     /// Where the wire name comes from: the `rename` literal or the field name.
     pub wire_span: Span,
     pub flatten: Option<Span>,
+    /// `#[analytics(envelope)]`: a top-level key of the event's envelope.
+    pub envelope: Option<Span>,
     pub skip_if: Option<syn::ExprPath>,
     pub default: Option<FieldDefault>,
     pub rules: Vec<RuleSpec>,
