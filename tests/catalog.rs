@@ -32,6 +32,45 @@ proptest! {
         let back: ToolItemEvent = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(back, event);
     }
+
+    /// Issue 12: catalog deserialization of mutated envelopes (bytes
+    /// replaced, removed or inserted, the input cut short) never panics; what
+    /// it accepts is a real event that writes and reads back as itself.
+    #[test]
+    fn mutated_envelopes_never_panic(
+        event in strategies::event(),
+        edits in proptest::collection::vec((any::<proptest::sample::Index>(), 0u8..3, any::<u8>()), 1..6),
+        cut in proptest::option::of(any::<proptest::sample::Index>()),
+    ) {
+        let mut bytes = serde_json::to_vec(&event).unwrap();
+        for (at, kind, byte) in edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let at = at.index(bytes.len());
+            match kind {
+                0 => bytes[at] = byte,
+                1 => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at, byte),
+            }
+        }
+        if let Some(cut) = cut {
+            let len = cut.index(bytes.len() + 1);
+            bytes.truncate(len);
+        }
+        let parsed = std::panic::catch_unwind(|| serde_json::from_slice::<ToolItemEvent>(&bytes));
+        let parsed = parsed.map_err(|_| TestCaseError::fail(format!(
+            "panicked on {:?}",
+            String::from_utf8_lossy(&bytes)
+        )))?;
+        if let Ok(read) = parsed {
+            let again = serde_json::to_vec(&read).unwrap();
+            let back: ToolItemEvent = serde_json::from_slice(&again).unwrap();
+            prop_assert_eq!(back, read);
+        }
+    }
 }
 
 #[test]
