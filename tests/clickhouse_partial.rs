@@ -34,6 +34,28 @@ fn client_with(sink: ClickHouseSink) -> Client {
         .unwrap()
 }
 
+/// Tracks `events`, flushes, and checks that exactly `rejected` of them were
+/// rejected and every other one delivered.
+fn track_all(client: Client, events: &[ToolItemEvent], rejected: usize) {
+    assert!(rejected > 0 && rejected < events.len(), "a mixed batch");
+    for event in events {
+        client.track_catalog(event).unwrap();
+    }
+    client.flush(Duration::from_secs(30)).unwrap();
+    let metrics = client.metrics();
+    assert_eq!(
+        metrics.dropped.get(DropReason::Rejected),
+        rejected as u64,
+        "{metrics:?}"
+    );
+    assert_eq!(
+        metrics.delivered,
+        (events.len() - rejected) as u64,
+        "{metrics:?}"
+    );
+    client.shutdown(Duration::from_secs(5)).unwrap();
+}
+
 #[test]
 fn an_event_type_without_a_table_rejects_only_its_own_events() {
     let server = clickhouse_or_skip!();
@@ -64,23 +86,7 @@ fn an_event_type_without_a_table_rejects_only_its_own_events() {
         .iter()
         .filter(|event| matches!(event, ToolItemEvent::WebSearch(_)))
         .count();
-    assert!(unplanned > 0 && unplanned < events.len());
-    for event in &events {
-        client.track_catalog(event).unwrap();
-    }
-    client.flush(Duration::from_secs(30)).unwrap();
-    let metrics = client.metrics();
-    assert_eq!(
-        metrics.dropped.get(DropReason::Rejected),
-        unplanned as u64,
-        "{metrics:?}"
-    );
-    assert_eq!(
-        metrics.delivered,
-        (events.len() - unplanned) as u64,
-        "{metrics:?}"
-    );
-    client.shutdown(Duration::from_secs(5)).unwrap();
+    track_all(client, &events, unplanned);
 
     let stored: usize = tables
         .iter()
@@ -121,23 +127,7 @@ fn a_table_that_refuses_its_rows_rejects_only_its_own_events() {
         .iter()
         .filter(|event| event.event_type() == refused.event)
         .count();
-    assert!(of_refused > 0 && of_refused < events.len());
-    for event in &events {
-        client.track_catalog(event).unwrap();
-    }
-    client.flush(Duration::from_secs(30)).unwrap();
-    let metrics = client.metrics();
-    assert_eq!(
-        metrics.dropped.get(DropReason::Rejected),
-        of_refused as u64,
-        "{metrics:?}"
-    );
-    assert_eq!(
-        metrics.delivered,
-        (events.len() - of_refused) as u64,
-        "{metrics:?}"
-    );
-    client.shutdown(Duration::from_secs(5)).unwrap();
+    track_all(client, &events, of_refused);
     assert_eq!(
         count_rows(server, &database, &kept.name),
         events.len() - of_refused,
