@@ -9,7 +9,7 @@ mod clickhouse_support;
 use std::time::Duration;
 
 use analytics_core::clickhouse::ClickHouseSink;
-use analytics_core::{AnalyticsEvent, Client, DropReason, EventCatalog, TrackingPlan};
+use analytics_core::{AnalyticsEvent, Client, DropReason, TrackingPlan};
 use codex_analytics::simulate::Session;
 use codex_analytics::*;
 
