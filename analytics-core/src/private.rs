@@ -738,65 +738,90 @@ impl<'de, C: CatalogDispatch> Visitor<'de> for CatalogVisitor<C> {
 
 // ------------------------------------------------------------------ schema
 
-/// Builds a field's schema from its value type.
-#[allow(clippy::too_many_arguments)]
-pub fn field_schema<T: AnalyticsValue>(
-    name: &'static str,
-    prefix: &str,
-    rust_name: &'static str,
-    required: bool,
-    description: &'static str,
-    rules: &'static [Rule],
-    pii: bool,
-    deprecated: Option<&'static str>,
-) -> FieldSchema {
-    let rust_path: &'static str = if prefix.is_empty() {
-        rust_name
-    } else {
-        Box::leak(format!("{prefix}.{rust_name}").into_boxed_str())
-    };
-    FieldSchema {
-        name,
-        rust_path,
-        ty: T::field_type(),
-        required,
-        nullable: T::nullable(),
-        description,
-        rules,
-        pii,
-        deprecated,
-        identity: None,
+/// One member of a field set, as the derive declares it: a `static` table of
+/// these per struct is all the schema code a derive emits, and
+/// [`field_schemas`] (one function, not one per struct) turns it into
+/// [`FieldSchema`]s.
+pub enum MemberDecl {
+    /// A field of the struct.
+    Field(FieldDecl),
+    /// A flattened field: the members of its type, below its Rust name.
+    Flatten {
+        /// The flattened field's Rust name (a prefix of its members' paths).
+        rust_name: &'static str,
+        /// `<Type as FieldSet>::__field_schemas`.
+        schemas: fn(&str, &mut Vec<FieldSchema>),
+    },
+}
+
+/// The declared facts of one wire field (see [`MemberDecl`]).
+pub struct FieldDecl {
+    /// The wire name.
+    pub name: &'static str,
+    /// The Rust name (the last part of [`FieldSchema::rust_path`]).
+    pub rust_name: &'static str,
+    /// The key is always written (no `skip_serializing_if`).
+    pub required: bool,
+    /// From the doc comment.
+    pub description: &'static str,
+    /// The rules declared on the field.
+    pub rules: &'static [Rule],
+    /// `#[analytics(pii)]`.
+    pub pii: bool,
+    /// The deprecation note.
+    pub deprecated: Option<&'static str>,
+    /// `#[analytics(user_id)]` / `#[analytics(anonymous_id)]`.
+    pub identity: Option<IdentityRole>,
+    /// Where the wire type comes from.
+    pub ty: TypeDecl,
+}
+
+/// Where a field's wire type comes from.
+pub enum TypeDecl {
+    /// An analytics value: `<Type as AnalyticsValue>::field_type` and `::nullable`.
+    Value(fn() -> FieldType, fn() -> bool),
+    /// A field written through serde: `Any`, or `Serde` with the user's JSON
+    /// Schema; and whether it is an `Option`.
+    Serde(FieldType, bool),
+}
+
+/// Appends the schemas of `members`; `prefix` is the Rust path of the
+/// flattened field they sit in (empty at the top).
+pub fn field_schemas(members: &'static [MemberDecl], prefix: &str, out: &mut Vec<FieldSchema>) {
+    for member in members {
+        match member {
+            MemberDecl::Field(field) => out.push(field.schema(prefix)),
+            MemberDecl::Flatten { rust_name, schemas } => {
+                schemas(&join_prefix(prefix, rust_name), out);
+            }
+        }
     }
 }
 
-/// Builds the schema of a field written through serde (`#[analytics(serde)]`,
-/// `with`): its type is `Any`, or `Serde` with the user's JSON Schema.
-#[allow(clippy::too_many_arguments)]
-pub fn serde_field_schema(
-    name: &'static str,
-    prefix: &str,
-    rust_name: &'static str,
-    required: bool,
-    description: &'static str,
-    rules: &'static [Rule],
-    pii: bool,
-    deprecated: Option<&'static str>,
-    ty: FieldType,
-    nullable: bool,
-) -> FieldSchema {
-    FieldSchema {
-        ty,
-        nullable,
-        ..field_schema::<bool>(
-            name,
-            prefix,
-            rust_name,
-            required,
-            description,
-            rules,
-            pii,
-            deprecated,
-        )
+impl FieldDecl {
+    /// The field's schema, its Rust path below `prefix`.
+    fn schema(&'static self, prefix: &str) -> FieldSchema {
+        let rust_path: &'static str = if prefix.is_empty() {
+            self.rust_name
+        } else {
+            Box::leak(format!("{prefix}.{}", self.rust_name).into_boxed_str())
+        };
+        let (ty, nullable) = match self.ty {
+            TypeDecl::Value(ty, nullable) => (ty(), nullable()),
+            TypeDecl::Serde(ty, nullable) => (ty, nullable),
+        };
+        FieldSchema {
+            name: self.name,
+            rust_path,
+            ty,
+            required: self.required,
+            nullable,
+            description: self.description,
+            rules: self.rules,
+            pii: self.pii,
+            deprecated: self.deprecated,
+            identity: self.identity,
+        }
     }
 }
 
@@ -809,11 +834,31 @@ pub fn join_prefix(prefix: &str, name: &str) -> String {
     }
 }
 
+/// The declared facts of an event, read by [`event_schema`] (one function
+/// for every event, not one instance per event type).
+pub struct EventDecl {
+    /// `AnalyticsEvent::NAME`.
+    pub name: &'static str,
+    /// `AnalyticsEvent::VERSION`.
+    pub version: u32,
+    /// From the doc comment.
+    pub description: &'static str,
+    /// The Rust type name.
+    pub rust_type: &'static str,
+    /// `FieldSet::CHECKS`.
+    pub checks: &'static [&'static str],
+    /// `#[analytics(write_only)]` or a borrowed field.
+    pub write_only: bool,
+    /// `<Event as FieldSet>::__field_schemas`.
+    pub fields: fn(&str, &mut Vec<FieldSchema>),
+    /// `<Event as AnalyticsEvent>::__envelope_schemas`.
+    pub envelope: fn(&mut Vec<FieldSchema>),
+}
+
 /// Builds (once) and leaks the schema of an event.
-pub fn event_schema<E: AnalyticsEvent>(
+pub fn event_schema(
     cell: &'static OnceLock<EventSchema>,
-    description: &'static str,
-    rust_type: &'static str,
+    decl: &'static EventDecl,
 ) -> &'static EventSchema {
     if let Some(schema) = cell.get() {
         return schema;
@@ -821,18 +866,18 @@ pub fn event_schema<E: AnalyticsEvent>(
     let _building = crate::schema::building::enter(None);
     cell.get_or_init(|| {
         let mut fields = Vec::new();
-        E::__field_schemas("", &mut fields);
+        (decl.fields)("", &mut fields);
         let mut envelope = Vec::new();
-        E::__envelope_schemas(&mut envelope);
+        (decl.envelope)(&mut envelope);
         EventSchema {
-            name: E::NAME,
-            version: E::VERSION,
-            description,
+            name: decl.name,
+            version: decl.version,
+            description: decl.description,
             fields: Box::leak(fields.into_boxed_slice()),
-            rust_type,
+            rust_type: decl.rust_type,
             envelope: Box::leak(envelope.into_boxed_slice()),
-            checks: E::CHECKS,
-            write_only: !E::__WRITE_ONLY.is_empty(),
+            checks: decl.checks,
+            write_only: decl.write_only,
         }
     })
 }
@@ -947,10 +992,8 @@ impl IdentityValue for &'static str {}
 impl IdentityValue for Cow<'static, str> {}
 impl<T: IdentityValue> IdentityValue for Option<T> {}
 
-/// Marks the field schema just pushed (the last of `out`) with `role`; `T`
-/// is the field's type, checked to be a string.
-pub fn identity_field<T: IdentityValue + ?Sized>(out: &mut [FieldSchema], role: IdentityRole) {
-    if let Some(field) = out.last_mut() {
-        field.identity = Some(role);
-    }
+/// The identity of a field of type `T`, in its [`FieldDecl`]: `T` is
+/// checked to be a string (a `const` bound, spanned on the field's type).
+pub const fn identity_field<T: IdentityValue + ?Sized>(role: IdentityRole) -> Option<IdentityRole> {
+    Some(role)
 }

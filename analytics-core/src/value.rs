@@ -108,34 +108,6 @@ pub trait AnalyticsValue: serde::Serialize {
                 .map(Self::__from_read),
         }
     }
-
-    /// The schema of a field of this type.
-    #[doc(hidden)]
-    #[allow(clippy::too_many_arguments)]
-    fn __field_schema(
-        name: &'static str,
-        prefix: &str,
-        rust_name: &'static str,
-        required: bool,
-        description: &'static str,
-        rules: &'static [crate::schema::Rule],
-        pii: bool,
-        deprecated: Option<&'static str>,
-    ) -> crate::schema::FieldSchema
-    where
-        Self: Sized,
-    {
-        crate::__private::field_schema::<Self>(
-            name,
-            prefix,
-            rust_name,
-            required,
-            description,
-            rules,
-            pii,
-            deprecated,
-        )
-    }
 }
 
 /// Leaks a type description once per schema build (schemas are built once per type).

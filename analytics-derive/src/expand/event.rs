@@ -54,6 +54,7 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         None => quote!(_ap::deserialize_field_set(__deserializer)),
         Some(_) => quote!(_ap::write_only(#name)),
     };
+    let write_only_flag = model.write_only.is_some();
     let envelope = envelope(model, info);
     let doc = format!("The wire name of this event: `{name}`.");
     quote! {
@@ -82,7 +83,17 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
 
             fn schema() -> &'static _ap::EventSchema {
                 static SCHEMA: _ap::OnceLock<_ap::EventSchema> = _ap::OnceLock::new();
-                _ap::event_schema::<Self>(&SCHEMA, #description, #rust_type)
+                static DECL: _ap::EventDecl = _ap::EventDecl {
+                    name: #name,
+                    version: #version,
+                    description: #description,
+                    rust_type: #rust_type,
+                    checks: <#ident as _ap::FieldSet>::CHECKS,
+                    write_only: #write_only_flag,
+                    fields: <#ident as _ap::FieldSet>::__field_schemas,
+                    envelope: <#ident as _ap::AnalyticsEvent>::__envelope_schemas,
+                };
+                _ap::event_schema(&SCHEMA, &DECL)
             }
         }
 
@@ -110,7 +121,7 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
     let writes = fields.iter().map(|field| field_set::write_field(field));
     let serializes = fields.iter().map(|field| field_set::serialize_field(field));
     let count = field_set::member_count(&fields);
-    let schemas = fields.iter().map(|field| field_set::schema_field(field));
+    let schemas = field_set::field_schemas(&fields);
     let keys = fields
         .iter()
         .filter(|f| f.skip_deserializing.is_none())
@@ -168,7 +179,7 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
 
         fn __envelope_schemas(__out: &mut _ap::Vec<_ap::FieldSchema>) {
             let __prefix = "";
-            #(#schemas)*
+            #schemas
         }
     }
 }

@@ -60,7 +60,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let writes = params.iter().map(|field| write_field(field));
     let serializes = params.iter().map(|field| serialize_field(field));
     let count = member_count(&params);
-    let schemas = params.iter().map(|field| schema_field(field));
+    let schemas = field_schemas(&params);
     let (accept_own, accept_flattened) = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
 
@@ -192,7 +192,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             }
 
             fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
-                #(#schemas)*
+                #schemas
             }
         }
 
@@ -494,18 +494,29 @@ pub(super) fn member_count(fields: &[&Field<'_>]) -> TokenStream {
     quote!(#always #(#parts)*)
 }
 
-pub(super) fn schema_field(field: &Field<'_>) -> TokenStream {
-    let member = field.member;
+/// The `__field_schemas` body of `fields`: one `static` table of their
+/// declarations, read by one runtime function (data per field, not code).
+pub(super) fn field_schemas(fields: &[&Field<'_>]) -> TokenStream {
+    let members: Vec<TokenStream> = fields.iter().filter_map(|f| member_decl(f)).collect();
+    let count = members.len();
+    quote! {
+        static __MEMBERS: [_ap::MemberDecl; #count] = [#(#members),*];
+        _ap::field_schemas(&__MEMBERS, __prefix, __out);
+    }
+}
+
+/// A field's entry in the schema table; `None` for a field not written.
+fn member_decl(field: &Field<'_>) -> Option<TokenStream> {
     let ty = field.ty;
     let rust_name = &field.rust_name;
     if field.flatten.is_some() {
-        return quote_spanned! {ty.span()=>
-            <#ty as _ap::FieldSet>::__field_schemas(&_ap::join_prefix(__prefix, #rust_name), __out);
-        };
+        let schemas = quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__field_schemas);
+        return Some(quote! {
+            _ap::MemberDecl::Flatten { rust_name: #rust_name, schemas: #schemas }
+        });
     }
-    let _ = member;
     if !field.written() {
-        return quote!();
+        return None;
     }
     let name = &field.wire_name;
     let required = field.skip_if.is_none();
@@ -516,38 +527,52 @@ pub(super) fn schema_field(field: &Field<'_>) -> TokenStream {
         Some(note) => quote!(_ap::Option::Some(#note)),
         None => quote!(_ap::Option::None),
     };
-    if let Some(codec) = &field.codec {
-        let field_type = match &codec.schema {
-            Some(schema) => {
-                let rust_type = ty.to_token_stream().to_string().replace(' ', "");
-                quote! {{
-                    static __SCHEMA: _ap::SerdeSchema = _ap::SerdeSchema {
-                        rust_type: #rust_type,
-                        json_schema: #schema,
-                    };
-                    _ap::FieldType::Serde(&__SCHEMA)
-                }}
-            }
-            None => quote!(_ap::FieldType::Any),
-        };
-        let nullable = field.is_option;
-        return quote! {
-            __out.push(_ap::serde_field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated, #field_type, #nullable));
-        };
-    }
-    let identity = field.identity.iter().map(|(role, _)| {
-        let role = match role {
-            Identity::UserId => quote!(UserId),
-            Identity::AnonymousId => quote!(AnonymousId),
-        };
-        quote_spanned! {ty.span()=>
-            _ap::identity_field::<#ty>(__out, _ap::IdentityRole::#role);
+    let ty_decl = match &field.codec {
+        Some(codec) => {
+            let field_type = match &codec.schema {
+                Some(schema) => {
+                    let rust_type = ty.to_token_stream().to_string().replace(' ', "");
+                    quote! {{
+                        static __SCHEMA: _ap::SerdeSchema = _ap::SerdeSchema {
+                            rust_type: #rust_type,
+                            json_schema: #schema,
+                        };
+                        _ap::FieldType::Serde(&__SCHEMA)
+                    }}
+                }
+                None => quote!(_ap::FieldType::Any),
+            };
+            let nullable = field.is_option;
+            quote!(_ap::TypeDecl::Serde(#field_type, #nullable))
         }
-    });
-    quote_spanned! {ty.span()=>
-        __out.push(<#ty as _ap::AnalyticsValue>::__field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated));
-        #(#identity)*
-    }
+        None => quote_spanned! {ty.span()=>
+            _ap::TypeDecl::Value(<#ty as _ap::AnalyticsValue>::field_type, <#ty as _ap::AnalyticsValue>::nullable)
+        },
+    };
+    // The last role wins (the check allows one).
+    let identity = match field.identity.last() {
+        Some((role, _)) => {
+            let role = match role {
+                Identity::UserId => quote!(UserId),
+                Identity::AnonymousId => quote!(AnonymousId),
+            };
+            quote_spanned!(ty.span()=> _ap::identity_field::<#ty>(_ap::IdentityRole::#role))
+        }
+        None => quote!(_ap::Option::None),
+    };
+    Some(quote! {
+        _ap::MemberDecl::Field(_ap::FieldDecl {
+            name: #name,
+            rust_name: #rust_name,
+            required: #required,
+            description: #description,
+            rules: &[#(#rules),*],
+            pii: #pii,
+            deprecated: #deprecated,
+            identity: #identity,
+            ty: #ty_decl,
+        })
+    })
 }
 
 /// `&impl Serialize` of a field written through serde.

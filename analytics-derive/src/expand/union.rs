@@ -14,7 +14,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::LitStr;
 
-use super::field_set::{rule_call, schema_field};
+use super::field_set::{field_schemas, rule_call};
 use crate::attr::Tagging;
 use crate::model::{Enum, Field, FieldDefault, Payload, Variant};
 
@@ -377,12 +377,12 @@ fn schema(model: &Enum<'_>) -> TokenStream {
                 quote!(_ap::VariantShape::Tuple(_ap::Box::leak(_ap::Box::new([#(#items),*]))))
             }
             Payload::Struct(fields) => {
-                let pushes = fields.iter().map(schema_field);
+                let pushes = field_schemas(&fields.iter().collect::<Vec<_>>());
                 quote! {{
                     let __prefix: &_ap::str = "";
                     let mut __out: _ap::Vec<_ap::FieldSchema> = _ap::Vec::new();
                     let __out = &mut __out;
-                    #(#pushes)*
+                    #pushes
                     _ap::VariantShape::Struct(_ap::Vec::leak(_ap::core::mem::take(__out)))
                 }}
             }
