@@ -183,26 +183,23 @@ impl NameSet {
     }
 }
 
-/// For each of `names` (with their `hashes`), whether a flattened base also
-/// writes it: one const evaluation per struct, read by one assertion per field.
-pub const fn collisions<const N: usize>(
-    names: [&str; N],
-    hashes: [u64; N],
-    bases: &[&NameSet],
-) -> [bool; N] {
-    let mut out = [false; N];
+/// The index of the first of `names` (with their `hashes`) that a flattened
+/// base also writes, `usize::MAX` when none: one const evaluation per struct,
+/// read by one assertion per field. Slices and an index, not arrays by value
+/// and an array of flags: const evaluation copies whatever it is handed.
+pub const fn first_collision(names: &[&str], hashes: &[u64], bases: &[&NameSet]) -> usize {
     let mut i = 0;
-    while i < N {
+    while i < names.len() {
         let mut j = 0;
         while j < bases.len() {
             if bases[j].contains_hashed(names[i], hashes[i]) {
-                out[i] = true;
+                return i;
             }
             j += 1;
         }
         i += 1;
     }
-    out
+    usize::MAX
 }
 
 /// Fails compilation with `message` when `collides` (called in a `const`

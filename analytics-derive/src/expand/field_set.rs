@@ -246,10 +246,9 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
             let ty = base.ty;
             quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES)
         });
-        let count = own.len();
         out.push(quote! {
-            const __COLLISIONS: [_ap::bool; #count] =
-                _ap::collisions([#(#names),*], [#(#hashes),*], &[#(#bases),*]);
+            const __COLLISION: _ap::usize =
+                _ap::first_collision(&[#(#names),*], &[#(#hashes),*], &[#(#bases),*]);
         });
         let base_names = flattened
             .iter()
@@ -261,7 +260,7 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
                 "the wire name `{}` of field `{}` is also written by the flattened field {base_names}",
                 field.wire_name, field.rust_name
             );
-            quote_spanned!(field.wire_span=> _ap::collision(__COLLISIONS[#i], #message);)
+            quote_spanned!(field.wire_span=> _ap::collision(__COLLISION == #i, #message);)
         });
         // One const item; each call carries its field's span, so the error
         // lands on the field (items per field cost compile time).
