@@ -90,6 +90,7 @@ impl Journal {
 }
 
 /// The spool's settings.
+#[derive(Clone)]
 pub(crate) struct SpoolConfig {
     pub sync: bool,
     pub max_bytes: u64,
