@@ -107,7 +107,7 @@ pub(crate) fn now_ms() -> u64 {
 
 /// The schema registered under `name` when exactly one type claims it,
 /// cached: the catalog is collected once per process, not per call.
-fn unique_schema(name: &str) -> Option<&'static EventSchema> {
+pub(crate) fn unique_schema(name: &str) -> Option<&'static EventSchema> {
     static BY_NAME: OnceLock<HashMap<&'static str, Option<&'static EventSchema>>> = OnceLock::new();
     let by_name = BY_NAME.get_or_init(|| {
         let mut by_name = HashMap::new();
