@@ -3,7 +3,6 @@
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -322,7 +321,7 @@ impl ClientBuilder {
             };
             // The failed-events sink is served by the default lane.
             let failed = if index == 0 { failed.take() } else { None };
-            let (tx, rx) = mpsc::channel();
+            let (tx, rx) = super::queue::channel();
             let label = if index == 0 {
                 String::new()
             } else {

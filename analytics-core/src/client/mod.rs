@@ -41,7 +41,6 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -56,6 +55,7 @@ mod completion;
 mod future;
 mod metrics;
 mod pii;
+mod queue;
 mod retry;
 mod route;
 pub mod sink;
@@ -257,7 +257,7 @@ pub struct Client {
 
 struct Inner {
     /// One queue per lane, in lane order; `None` once shut down.
-    tx: RwLock<Option<Vec<Sender<Msg>>>>,
+    tx: RwLock<Option<Vec<queue::Sender>>>,
     /// The default sink's lane first, then one per route.
     lanes: Vec<Lane>,
     /// The routes in the order given, each with its lane's index.

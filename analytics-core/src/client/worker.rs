@@ -3,12 +3,12 @@
 //! bytes and time). With a spool, [`super::spooler`] runs instead.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::completion::Ack;
 use super::metrics::{Counters, DropReason};
+use super::queue::{Receiver, Want};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
 use crate::schema::EventSchema;
@@ -339,83 +339,91 @@ impl Worker {
     }
 
     /// Serves the queue until shutdown.
-    pub fn run(mut self, rx: Receiver<Msg>) {
+    pub fn run(mut self, rx: Receiver) {
+        let mut inbox = Vec::new();
         loop {
-            let message = match self.batch_started {
-                Some(started) => {
-                    let due = instant_after(started, self.delivery.config.max_delay);
-                    rx.recv_timeout(due.saturating_duration_since(Instant::now()))
-                }
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            let config = &self.delivery.config;
+            // Asleep until the open batch is full or due, or a control
+            // message comes: no wake-up per event.
+            let want = match self.batch_started {
+                Some(started) => Want {
+                    events: config.max_events.saturating_sub(self.pending.len()).max(1),
+                    bytes: config.max_bytes.saturating_sub(self.pending_bytes).max(1),
+                    until: Some(instant_after(started, config.max_delay)),
+                },
+                None => Want::ANY,
             };
-            match message {
-                Ok(Msg::Event(queued)) => {
-                    self.delivery
-                        .shared
-                        .counters
-                        .queue_depth
-                        .fetch_sub(1, ORDER);
-                    self.push(queued);
-                }
-                Ok(Msg::Failed(line)) => {
-                    let counters = &self.delivery.shared.counters;
-                    counters.queue_depth.fetch_sub(1, ORDER);
-                    if let Some(failed) = &mut self.failed {
-                        failed.send(line, counters);
+            if rx.recv(want, &mut inbox).is_err() {
+                // Every handle is gone and nothing is queued.
+                self.send_pending();
+                self.delivery.flush_sink();
+                self.finish(&rx, Vec::new());
+                return;
+            }
+            let mut messages = inbox.drain(..);
+            while let Some(message) = messages.next() {
+                match message {
+                    Msg::Event(queued) => {
+                        self.delivery
+                            .shared
+                            .counters
+                            .queue_depth
+                            .fetch_sub(1, ORDER);
+                        self.push(queued);
+                    }
+                    Msg::Failed(line) => {
+                        let counters = &self.delivery.shared.counters;
+                        counters.queue_depth.fetch_sub(1, ORDER);
+                        if let Some(failed) = &mut self.failed {
+                            failed.send(line, counters);
+                        }
+                    }
+                    Msg::Flush(ack) => {
+                        self.send_pending();
+                        self.delivery.flush_sink();
+                        ack.done();
+                    }
+                    Msg::Shutdown(ack) => {
+                        // Every handle is closed: nothing can follow this message.
+                        self.send_pending();
+                        self.delivery.flush_sink();
+                        let rest = messages.collect();
+                        self.finish(&rx, rest);
+                        ack.done();
+                        return;
                     }
                 }
-                Ok(Msg::Flush(ack)) => {
-                    self.send_pending();
-                    self.delivery.flush_sink();
-                    ack.done();
-                }
-                Ok(Msg::Shutdown(ack)) => {
-                    // Every handle is closed: nothing can follow this message.
-                    self.send_pending();
-                    self.delivery.flush_sink();
-                    self.finish(&rx);
-                    ack.done();
-                    return;
-                }
-                Err(RecvTimeoutError::Timeout) => self.send_pending(),
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.send_pending();
-                    self.delivery.flush_sink();
-                    self.finish(&rx);
-                    return;
-                }
+            }
+            drop(messages);
+            let due = self.batch_started.is_some_and(|started| {
+                Instant::now() >= instant_after(started, self.delivery.config.max_delay)
+            });
+            if due {
+                self.send_pending();
             }
         }
     }
 
-    /// Accounts for what is left when the worker stops.
-    fn finish(&mut self, rx: &Receiver<Msg>) {
+    /// Accounts for what is left when the worker stops: `rest` (what came
+    /// after the shutdown) and anything still queued.
+    fn finish(&mut self, rx: &Receiver, mut rest: Vec<Msg>) {
         // Nothing should be left; count anything that is, never lose it silently.
+        rx.try_recv(&mut rest);
+        let counters = &self.delivery.shared.counters;
         let mut stray = 0;
-        while let Ok(message) = rx.try_recv() {
+        for message in rest {
             match message {
                 Msg::Event(_) => {
-                    self.delivery
-                        .shared
-                        .counters
-                        .queue_depth
-                        .fetch_sub(1, ORDER);
+                    counters.queue_depth.fetch_sub(1, ORDER);
                     stray += 1;
                 }
                 Msg::Failed(_) => {
-                    self.delivery
-                        .shared
-                        .counters
-                        .queue_depth
-                        .fetch_sub(1, ORDER);
+                    counters.queue_depth.fetch_sub(1, ORDER);
                 }
                 _ => {}
             }
         }
-        self.delivery
-            .shared
-            .counters
-            .drop_events(DropReason::ShutdownTimeout, stray);
+        counters.drop_events(DropReason::ShutdownTimeout, stray);
     }
 
     fn push(&mut self, queued: Queued) {

@@ -1,14 +1,15 @@
 //! The spool writer: drains the queue into segment files, within the byte
 //! bound, one write per drained chunk.
 
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 
 use super::super::completion::Ack;
 use super::super::metrics::DropReason;
+use super::super::queue::{Receiver, Want};
 use super::super::sink::Envelope;
 use super::super::spool::{self, SpoolDir};
 use super::super::worker::{FailedOut, Msg, Queued, Shared, ORDER};
@@ -69,18 +70,24 @@ impl Writer {
     }
 
     /// Serves the queue until shutdown (or until every handle is gone).
-    pub fn run(mut self, rx: Receiver<Msg>) {
+    pub fn run(mut self, rx: Receiver) {
         let mut events = Vec::with_capacity(WRITE_CHUNK);
+        let mut inbox = VecDeque::new();
         loop {
-            let Ok(first) = rx.recv() else {
+            // Woken by the first message: the spool's window is one write.
+            if inbox.is_empty() && rx.recv(Want::ANY, &mut inbox).is_err() {
                 self.close(None);
                 return;
-            };
+            }
             let mut control = None;
-            let mut next = Some(first);
-            while let Some(message) = next.take() {
+            while let Some(message) = inbox.pop_front() {
                 match message {
-                    Msg::Event(queued) => events.push(queued),
+                    Msg::Event(queued) => {
+                        events.push(queued);
+                        if events.len() >= WRITE_CHUNK {
+                            break;
+                        }
+                    }
                     Msg::Failed(line) => {
                         let counters = &self.shared.counters;
                         counters.queue_depth.fetch_sub(1, ORDER);
@@ -92,9 +99,6 @@ impl Writer {
                         control = Some(other);
                         break;
                     }
-                }
-                if events.len() < WRITE_CHUNK {
-                    next = rx.try_recv().ok();
                 }
             }
             self.write(&mut events);
