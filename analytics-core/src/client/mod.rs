@@ -35,6 +35,7 @@
 //! most that window; delivery is at-least-once across crashes, and each
 //! event keeps its [`message id`](Envelope::message_id) across replays.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
@@ -74,6 +75,12 @@ pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKi
 pub use sink::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
 use worker::{instant_after, Msg, Queued, Shared};
+
+thread_local! {
+    /// An empty buffer for this thread's next event: handed back by a
+    /// lane's queue (the buffer of an event delivered earlier).
+    static SPARE: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
+}
 
 /// Every event stored in the spool directory `dir`, oldest first: what the
 /// next client opened on `dir` replays (for inspection, tests and tools; the
@@ -366,13 +373,20 @@ impl Client {
             schema: prepared.schema,
         };
         counters.enqueued.fetch_add(1, Ordering::AcqRel);
-        if tx.send(Msg::Event(queued)).is_err() {
-            // The worker is gone: count, never lose silently.
-            counters.enqueued.fetch_sub(1, Ordering::AcqRel);
-            counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
-            return fail(DropReason::Closed, TrackError::Closed);
+        match tx.send(Msg::Event(queued)) {
+            Ok(spare) => {
+                if spare.is_some() {
+                    SPARE.with(|slot| slot.set(spare));
+                }
+                Ok(())
+            }
+            Err(queue::Closed) => {
+                // The worker is gone: count, never lose silently.
+                counters.enqueued.fetch_sub(1, Ordering::AcqRel);
+                counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
+                fail(DropReason::Closed, TrackError::Closed)
+            }
         }
-        Ok(())
     }
 
     /// Takes one slot of `lane`'s queue; `false` when it is full.
@@ -389,7 +403,9 @@ impl Client {
     /// written in, when configured).
     fn prepare<T: Tracked>(&self, event: &T) -> Prepared {
         let schema = event.schema();
-        let mut json = Vec::with_capacity(1024);
+        let mut json = SPARE
+            .with(Cell::take)
+            .unwrap_or_else(|| Vec::with_capacity(1024));
         event.write(&mut json);
         if let Some(schema) = schema.filter(|_| !matches!(self.inner.pii, PiiPolicy::Keep)) {
             json = self.inner.pii.apply(schema, json);
@@ -628,7 +644,7 @@ impl Inner {
                 .into_iter()
                 .filter_map(|tx| {
                     let (ack, waiter) = completion::pair();
-                    tx.send(Msg::Shutdown(ack)).ok().map(|()| waiter)
+                    tx.send(Msg::Shutdown(ack)).ok().map(|_| waiter)
                 })
                 .collect(),
         )

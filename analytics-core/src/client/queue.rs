@@ -8,6 +8,10 @@
 //! its batch, or its batch's deadline); a send wakes it only once that much
 //! is queued, or for a control message (flush, shutdown, a failed-event
 //! line). The consumer takes everything queued in one lock.
+//!
+//! The queue also carries event buffers back: the consumer returns the
+//! buffers of delivered events, and each send hands the caller one for its
+//! next event, so a steady stream allocates nothing per event.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -35,6 +39,11 @@ impl Want {
     };
 }
 
+/// Spare event buffers the queue keeps for the callers.
+const SPARES: usize = 256;
+/// A buffer larger than this is freed rather than kept.
+const SPARE_MAX_BYTES: usize = 64 * 1024;
+
 #[derive(Default)]
 struct State {
     items: VecDeque<Msg>,
@@ -46,6 +55,8 @@ struct State {
     receiver_alive: bool,
     /// The consumer sleeps, waiting for `want`.
     waiting: Option<Want>,
+    /// Emptied buffers of delivered events, for the callers' next events.
+    spares: Vec<Vec<u8>>,
 }
 
 impl State {
@@ -93,7 +104,9 @@ pub(crate) fn channel() -> (Sender, Receiver) {
 
 impl Sender {
     /// Queues `message`; wakes the consumer if it now has what it waits for.
-    pub fn send(&self, message: Msg) -> Result<(), Closed> {
+    /// Returns an empty buffer for the caller's next event, when the queue
+    /// has one to spare.
+    pub fn send(&self, message: Msg) -> Result<Option<Vec<u8>>, Closed> {
         let mut state = self.0.lock();
         if !state.receiver_alive {
             return Err(Closed);
@@ -107,11 +120,12 @@ impl Sender {
         if wake {
             state.waiting = None;
         }
+        let spare = state.spares.pop();
         drop(state);
         if wake {
             self.0.ready.notify_one();
         }
-        Ok(())
+        Ok(spare)
     }
 }
 
@@ -155,6 +169,27 @@ impl Receiver {
             };
             state.waiting = None;
         }
+    }
+
+    /// Keeps (emptied) the buffers of `buffers` the queue has room for, for
+    /// the callers' next events; frees the others. Leaves `buffers` empty.
+    pub fn recycle(&self, buffers: &mut Vec<Vec<u8>>) {
+        if buffers.is_empty() {
+            return;
+        }
+        {
+            let mut state = self.0.lock();
+            let room = SPARES.saturating_sub(state.spares.len());
+            let keep = buffers.len().min(room);
+            for mut buffer in buffers.drain(..keep) {
+                if buffer.capacity() <= SPARE_MAX_BYTES {
+                    buffer.clear();
+                    state.spares.push(buffer);
+                }
+            }
+        }
+        // Freed outside the lock.
+        buffers.clear();
     }
 
     /// Moves whatever is queued into `into`, without waiting.
@@ -265,6 +300,32 @@ mod tests {
         rx.recv(want, &mut got).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(rx.recv(want, &mut got), Err(Disconnected));
+    }
+
+    #[test]
+    fn buffers_given_back_are_handed_to_the_next_sends() {
+        let (tx, rx) = channel();
+        assert_eq!(tx.send(event(1)).unwrap(), None);
+        let mut buffers = vec![
+            Vec::with_capacity(2048),
+            vec![7u8; 10],
+            vec![0u8; SPARE_MAX_BYTES + 1],
+        ];
+        rx.recycle(&mut buffers);
+        assert!(buffers.is_empty());
+        let first = tx.send(event(1)).unwrap().expect("a spare");
+        let second = tx.send(event(1)).unwrap().expect("a spare");
+        assert!(first.is_empty() && second.is_empty());
+        assert_eq!(first.capacity() + second.capacity() >= 2048 + 10, true);
+        // The oversized buffer was not kept.
+        assert_eq!(tx.send(event(1)).unwrap(), None);
+        let mut many = vec![Vec::with_capacity(8); SPARES + 10];
+        rx.recycle(&mut many);
+        assert!(many.is_empty());
+        let handed = (0..SPARES + 10)
+            .filter(|_| tx.send(event(1)).unwrap().is_some())
+            .count();
+        assert_eq!(handed, SPARES);
     }
 
     #[test]

@@ -324,6 +324,13 @@ pub(crate) struct Worker {
     pending_bytes: usize,
     batch_started: Option<Instant>,
     sequence: u64,
+    /// Events (and failed-event lines) taken from the queue whose slots are
+    /// not given back yet: given back together, before any call that may
+    /// block and once per wake, so the queue bound still holds while the
+    /// sink stalls, at one atomic operation per batch instead of per event.
+    taken: u64,
+    /// Buffers of settled events, to give back to the queue.
+    spare: Vec<Vec<u8>>,
 }
 
 impl Worker {
@@ -335,6 +342,8 @@ impl Worker {
             pending_bytes: 0,
             batch_started: None,
             sequence: 0,
+            taken: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -364,16 +373,13 @@ impl Worker {
             while let Some(message) = messages.next() {
                 match message {
                     Msg::Event(queued) => {
-                        self.delivery
-                            .shared
-                            .counters
-                            .queue_depth
-                            .fetch_sub(1, ORDER);
+                        self.taken += 1;
                         self.push(queued);
                     }
                     Msg::Failed(line) => {
+                        self.taken += 1;
+                        self.release_slots();
                         let counters = &self.delivery.shared.counters;
-                        counters.queue_depth.fetch_sub(1, ORDER);
                         if let Some(failed) = &mut self.failed {
                             failed.send(line, counters);
                         }
@@ -395,6 +401,8 @@ impl Worker {
                 }
             }
             drop(messages);
+            self.release_slots();
+            rx.recycle(&mut self.spare);
             let due = self.batch_started.is_some_and(|started| {
                 Instant::now() >= instant_after(started, self.delivery.config.max_delay)
             });
@@ -405,25 +413,21 @@ impl Worker {
     }
 
     /// Accounts for what is left when the worker stops: `rest` (what came
-    /// after the shutdown) and anything still queued.
-    fn finish(&mut self, rx: &Receiver, mut rest: Vec<Msg>) {
+    /// after the shutdown in the last take) and anything still queued.
+    fn finish(&mut self, rx: &Receiver, rest: Vec<Msg>) {
         // Nothing should be left; count anything that is, never lose it silently.
-        rx.try_recv(&mut rest);
+        let mut queued = Vec::new();
+        rx.try_recv(&mut queued);
         let counters = &self.delivery.shared.counters;
-        let mut stray = 0;
-        for message in rest {
-            match message {
-                Msg::Event(_) => {
-                    counters.queue_depth.fetch_sub(1, ORDER);
-                    stray += 1;
-                }
-                Msg::Failed(_) => {
-                    counters.queue_depth.fetch_sub(1, ORDER);
-                }
-                _ => {}
-            }
-        }
-        counters.drop_events(DropReason::ShutdownTimeout, stray);
+        let is_slot = |message: &&Msg| matches!(message, Msg::Event(_) | Msg::Failed(_));
+        let slots = rest.iter().chain(&queued).filter(is_slot).count();
+        counters.queue_depth.fetch_sub(slots as u64, ORDER);
+        let stray = rest
+            .iter()
+            .chain(&queued)
+            .filter(|message| matches!(message, Msg::Event(_)))
+            .count();
+        counters.drop_events(DropReason::ShutdownTimeout, stray as u64);
     }
 
     fn push(&mut self, queued: Queued) {
@@ -445,7 +449,20 @@ impl Worker {
         }
     }
 
+    /// Gives the queue back the slots of what was taken from it.
+    fn release_slots(&mut self) {
+        if self.taken > 0 {
+            self.delivery
+                .shared
+                .counters
+                .queue_depth
+                .fetch_sub(self.taken, ORDER);
+            self.taken = 0;
+        }
+    }
+
     fn send_pending(&mut self) {
+        self.release_slots();
         self.batch_started = None;
         self.pending_bytes = 0;
         if self.pending.is_empty() {
@@ -463,6 +480,11 @@ impl Worker {
         let mut reason = DropReason::RetriesExhausted;
         self.delivery.deliver(&batch, &mut unsent, &mut reason);
         shared.counters.drop_events(reason, unsent.len() as u64);
+        // Settled: their buffers go back to the callers, and the batch's
+        // vector stays for the next batch.
+        let mut batch = batch;
+        self.spare.extend(batch.drain(..).map(Envelope::into_json));
+        self.pending = batch;
     }
 }
 

@@ -87,6 +87,11 @@ impl Envelope {
         &self.json
     }
 
+    /// The JSON buffer, for reuse.
+    pub(crate) fn into_json(self) -> Vec<u8> {
+        self.json
+    }
+
     /// The id of this event: `SHA-256(client nonce || sequence number ||
     /// envelope bytes)` truncated to 16 bytes, where the nonce is random per
     /// client instance. It is stored with the event in the spool, so a retry

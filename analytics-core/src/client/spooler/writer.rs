@@ -35,6 +35,8 @@ pub(crate) struct Writer {
     segment_bytes: u64,
     sequence: u64,
     buffer: Vec<u8>,
+    /// Buffers of events written, to give back to the queue.
+    spare: Vec<Vec<u8>>,
 }
 
 impl Writer {
@@ -66,6 +68,7 @@ impl Writer {
             segment_bytes,
             sequence: 0,
             buffer: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
@@ -102,6 +105,7 @@ impl Writer {
                 }
             }
             self.write(&mut events);
+            rx.recycle(&mut self.spare);
             match control {
                 Some(Msg::Flush(ack)) => self.request_flush(ack),
                 Some(Msg::Shutdown(ack)) => {
@@ -172,6 +176,9 @@ impl Writer {
             }
         }
         counters.queue_depth.fetch_sub(count, ORDER);
+        // On disk now (the reader sends from there): the buffers can go back.
+        self.spare
+            .extend(envelopes.into_iter().map(Envelope::into_json));
     }
 
     /// How many of `envelopes` fit under the byte bound, after evicting the
