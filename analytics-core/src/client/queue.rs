@@ -316,10 +316,10 @@ mod tests {
         let first = tx.send(event(1)).unwrap().expect("a spare");
         let second = tx.send(event(1)).unwrap().expect("a spare");
         assert!(first.is_empty() && second.is_empty());
-        assert_eq!(first.capacity() + second.capacity() >= 2048 + 10, true);
+        assert!(first.capacity() + second.capacity() >= 2048 + 10);
         // The oversized buffer was not kept.
         assert_eq!(tx.send(event(1)).unwrap(), None);
-        let mut many = vec![Vec::with_capacity(8); SPARES + 10];
+        let mut many: Vec<Vec<u8>> = (0..SPARES + 10).map(|_| Vec::with_capacity(8)).collect();
         rx.recycle(&mut many);
         assert!(many.is_empty());
         let handed = (0..SPARES + 10)
