@@ -80,6 +80,9 @@ thread_local! {
     /// An empty buffer for this thread's next event: handed back by a
     /// lane's queue (the buffer of an event delivered earlier).
     static SPARE: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
+    /// The size of this thread's last event: a new buffer starts a little
+    /// larger, so writing an event of the same kind does not reallocate.
+    static LAST_LEN: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Every event stored in the spool directory `dir`, oldest first: what the
@@ -403,10 +406,12 @@ impl Client {
     /// written in, when configured).
     fn prepare<T: Tracked>(&self, event: &T) -> Prepared {
         let schema = event.schema();
-        let mut json = SPARE
-            .with(Cell::take)
-            .unwrap_or_else(|| Vec::with_capacity(1024));
+        let mut json = SPARE.with(Cell::take).unwrap_or_else(|| {
+            let last = LAST_LEN.with(Cell::get);
+            Vec::with_capacity((last + last / 8).clamp(256, 64 * 1024))
+        });
         event.write(&mut json);
+        LAST_LEN.with(|len| len.set(json.len()));
         if let Some(schema) = schema.filter(|_| !matches!(self.inner.pii, PiiPolicy::Keep)) {
             json = self.inner.pii.apply(schema, json);
         }

@@ -39,8 +39,11 @@ impl Want {
     };
 }
 
-/// Spare event buffers the queue keeps for the callers.
-const SPARES: usize = 256;
+/// Spare event buffers the queue keeps for the callers: enough for a
+/// default batch several times over...
+const SPARES: usize = 1024;
+/// ...within this many bytes of capacity in all.
+const SPARE_BYTES: usize = 4 << 20;
 /// A buffer larger than this is freed rather than kept.
 const SPARE_MAX_BYTES: usize = 64 * 1024;
 
@@ -57,6 +60,8 @@ struct State {
     waiting: Option<Want>,
     /// Emptied buffers of delivered events, for the callers' next events.
     spares: Vec<Vec<u8>>,
+    /// Their capacity in bytes.
+    spare_bytes: usize,
 }
 
 impl State {
@@ -121,6 +126,9 @@ impl Sender {
             state.waiting = None;
         }
         let spare = state.spares.pop();
+        if let Some(spare) = &spare {
+            state.spare_bytes -= spare.capacity();
+        }
         drop(state);
         if wake {
             self.0.ready.notify_one();
@@ -182,8 +190,10 @@ impl Receiver {
             let room = SPARES.saturating_sub(state.spares.len());
             let keep = buffers.len().min(room);
             for mut buffer in buffers.drain(..keep) {
-                if buffer.capacity() <= SPARE_MAX_BYTES {
+                let bytes = buffer.capacity();
+                if bytes <= SPARE_MAX_BYTES && state.spare_bytes + bytes <= SPARE_BYTES {
                     buffer.clear();
+                    state.spare_bytes += bytes;
                     state.spares.push(buffer);
                 }
             }
@@ -326,6 +336,15 @@ mod tests {
             .filter(|_| tx.send(event(1)).unwrap().is_some())
             .count();
         assert_eq!(handed, SPARES);
+        // The bytes kept are bounded too.
+        let mut large: Vec<Vec<u8>> = (0..SPARE_BYTES / SPARE_MAX_BYTES + 10)
+            .map(|_| Vec::with_capacity(SPARE_MAX_BYTES))
+            .collect();
+        rx.recycle(&mut large);
+        let handed = (0..SPARES)
+            .filter(|_| tx.send(event(1)).unwrap().is_some())
+            .count();
+        assert!(handed <= SPARE_BYTES / SPARE_MAX_BYTES, "{handed}");
     }
 
     #[test]
