@@ -33,6 +33,9 @@ pub(crate) struct Reader {
     gave_up: bool,
     /// The journal version `next_step` last looked at.
     seen: u64,
+    /// The front segment's file, open while it is read (no open and close
+    /// per read as the writer appends).
+    file: Option<(PathBuf, File)>,
 }
 
 /// What the reader does next.
@@ -66,6 +69,7 @@ impl Reader {
             retried_for: 0,
             gave_up: false,
             seen: 0,
+            file: None,
         }
     }
 
@@ -202,16 +206,21 @@ impl Reader {
 
     /// Reads the front segment from `offset` to `end`.
     fn read(&mut self, path: PathBuf, end: u64, replay: bool) {
+        let cached = self.file.take().filter(|(open, _)| *open == path);
         let result = (|| {
-            let mut file = File::open(&path)?;
+            let mut file = match cached {
+                Some((_, file)) => file,
+                None => File::open(&path)?,
+            };
             let start = self.offset.max(spool::magic().len() as u64);
             file.seek(SeekFrom::Start(start))?;
             let mut bytes = Vec::with_capacity((end - start) as usize);
-            file.take(end - start).read_to_end(&mut bytes)?;
-            Ok::<_, io::Error>(spool::decode(&bytes, replay))
+            (&mut file).take(end - start).read_to_end(&mut bytes)?;
+            Ok::<_, io::Error>((spool::decode(&bytes, replay), file))
         })();
         match result {
-            Ok(decoded) => {
+            Ok((decoded, file)) => {
+                self.file = Some((path.clone(), file));
                 if decoded.skipped_bytes > 0 && !replay {
                     tracing::warn!(path = %path.display(), skipped_bytes = decoded.skipped_bytes, "damaged spool records skipped");
                 }
@@ -292,6 +301,7 @@ impl Reader {
         }
         self.offset = 0;
         self.decoded_events = 0;
+        self.file = None;
         if let Err(error) = fs::remove_file(&segment.path) {
             if error.kind() != io::ErrorKind::NotFound {
                 tracing::warn!(path = %segment.path.display(), %error, "cannot remove a spool segment");
