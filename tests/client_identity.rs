@@ -196,7 +196,7 @@ fn posthog_distinct_id_is_the_events_user_else_its_anonymous_id() {
     );
     let distinct = ["user-1", "inst-2", "sink-anon", "inst-4"];
     let mut expected = String::from(r#"{"api_key":"phc_key","batch":["#);
-    for i in 0..4 {
+    for (i, item) in distinct.iter().enumerate() {
         if i > 0 {
             expected.push(',');
         }
@@ -208,7 +208,7 @@ fn posthog_distinct_id_is_the_events_user_else_its_anonymous_id() {
                 "identity_turn_started"
             },
             properties(i),
-            distinct[i],
+            item,
             TIMES[i],
             id(i as u8)
         ));
@@ -230,7 +230,7 @@ fn amplitude_gets_user_id_and_device_id_from_each_event() {
         r#""device_id":"inst-4""#,
     ];
     let mut expected = String::from(r#"{"api_key":"amp-key","events":["#);
-    for i in 0..4 {
+    for (i, item) in ids.iter().enumerate() {
         if i > 0 {
             expected.push(',');
         }
@@ -242,7 +242,7 @@ fn amplitude_gets_user_id_and_device_id_from_each_event() {
             } else {
                 "identity_turn_started"
             },
-            ids[i],
+            item,
             properties(i),
             id(i as u8)
         ));
@@ -259,7 +259,7 @@ fn mixpanel_distinct_id_is_the_events_user_else_its_anonymous_id() {
     );
     let distinct = ["user-1", "inst-2", "sink-anon", "inst-4"];
     let mut expected = String::from("[");
-    for i in 0..4 {
+    for (i, item) in distinct.iter().enumerate() {
         if i > 0 {
             expected.push(',');
         }
@@ -272,7 +272,7 @@ fn mixpanel_distinct_id_is_the_events_user_else_its_anonymous_id() {
             } else {
                 "identity_turn_started"
             },
-            distinct[i],
+            item,
             id(i as u8)
         ));
     }
