@@ -162,14 +162,31 @@ impl Reader {
         if parked {
             return Step::Wait(self.parked_until);
         }
-        // Read ahead up to one batch, so a batch can fill while it waits.
+        // Read ahead up to one batch, so a batch can fill while it waits; but
+        // not at every append of the writer: only to start a batch, to fill
+        // one, or when the batch must go now (otherwise the batch's deadline
+        // or the next change wakes this reader).
         if self.offset < bytes && self.decoded.len() < self.delivery.config.max_events {
+            let config = &self.delivery.config;
             let segment = &state.segments[0];
-            return Step::Read {
-                path: segment.path.clone(),
-                end: bytes,
-                replay: segment.replay,
-            };
+            let unread_events = segment.events.saturating_sub(self.decoded_events);
+            let decoded_bytes: usize = self.decoded.iter().map(|e| e.json().len()).sum();
+            let unread_bytes = usize::try_from(bytes - self.offset).unwrap_or(usize::MAX);
+            let delay_ms = u64::try_from(config.max_delay.as_millis()).unwrap_or(u64::MAX);
+            let worth_reading = self.decoded.is_empty()
+                || closed
+                || state.closing
+                || !state.flushes.is_empty()
+                || self.decoded.len() as u64 + unread_events >= config.max_events as u64
+                || decoded_bytes.saturating_add(unread_bytes) >= config.max_bytes
+                || now_ms() >= self.decoded[0].timestamp_ms().saturating_add(delay_ms);
+            if worth_reading {
+                return Step::Read {
+                    path: segment.path.clone(),
+                    end: bytes,
+                    replay: segment.replay,
+                };
+            }
         }
         if settled {
             return if closed {
