@@ -289,10 +289,16 @@ fn json_schema_bounds_entries_and_chars() {
     assert!(validator.is_valid(&none), "{none}");
     for (key, bad) in [
         ("labels", serde_json::json!({})),
-        ("labels", serde_json::json!({"a": "", "b": "", "c": "", "d": ""})),
+        (
+            "labels",
+            serde_json::json!({"a": "", "b": "", "c": "", "d": ""}),
+        ),
         ("counts", serde_json::json!({})),
         ("optional", serde_json::json!({})),
-        ("optional", serde_json::json!({"a": true, "b": true, "c": false})),
+        (
+            "optional",
+            serde_json::json!({"a": true, "b": true, "c": false}),
+        ),
     ] {
         let mut mutated = value.clone();
         mutated["event_params"][key] = bad;

@@ -62,6 +62,36 @@ pub trait AnalyticsValue: serde::Serialize {
     // bounded by this trait: a field type that is not an analytics value is
     // then the same diagnostic at every site, and rustc reports it once.
 
+    /// Serializes the value on its own (a field of an enum with data, which
+    /// serde's derive writes through this, with `serialize_with`).
+    #[doc(hidden)]
+    #[inline]
+    fn __serialize_value<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(self, serializer)
+    }
+
+    /// Deserializes a value on its own (the reading twin of `__serialize_value`).
+    #[doc(hidden)]
+    #[inline]
+    fn __deserialize_value<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error>
+    where
+        Self: Sized,
+    {
+        <Self::__Read as serde::Deserialize<'de>>::deserialize(deserializer).map(Self::__from_read)
+    }
+
+    /// The value's wire type, leaked (what a variant of an enum with data
+    /// holds): for an `Option<T>`, `Nullable` of `T`'s type.
+    #[doc(hidden)]
+    fn __leak_type() -> &'static FieldType
+    where
+        Self: Sized,
+    {
+        crate::__private::leak_value_type::<Self>()
+    }
+
     /// Serializes `key: self` into a serde map.
     #[doc(hidden)]
     #[inline]

@@ -55,7 +55,11 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
             quote!(),
         )
     } else {
-        let de_variants = model.variants.iter().map(de_variant);
+        let de_variants: Vec<_> = model
+            .variants
+            .iter()
+            .map(|variant| de_variant(variant, &mut helpers))
+            .collect();
         let de_arms = model.variants.iter().map(|variant| de_arm(ident, variant));
         (
             quote! {
@@ -178,15 +182,44 @@ fn bindings(count: usize) -> Vec<syn::Ident> {
         .collect()
 }
 
+/// A helper that serde's derive calls (`serialize_with`) for one value of a
+/// variant: it goes through `<T as AnalyticsValue>`, spanned on the type, so
+/// a type that is not an analytics value is the one diagnostic everywhere,
+/// not a `Serialize` bound failing inside serde's code.
+fn ser_helper(
+    variant: &Variant<'_>,
+    index: usize,
+    ty: &syn::Type,
+    helpers: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let helper = format_ident!("__ser_{}_{}", variant.ident, index);
+    helpers.push(quote_spanned! {ty.span()=>
+        fn #helper<__S: _ap::serde::Serializer>(__value: &&#ty, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+            <#ty as _ap::AnalyticsValue>::__serialize_value(*__value, __serializer)
+        }
+    });
+    let helper = LitStr::new(&helper.to_string(), ty.span());
+    quote!(#[serde(serialize_with = #helper)])
+}
+
 fn ser_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStream {
     let name = variant.ident;
     let wire = &variant.wire_name;
     let body = match &variant.payload {
         Payload::Unit => quote!(),
-        Payload::Newtype(ty) => quote!((&'__view #ty)),
-        Payload::Tuple(types) => quote!((#(&'__view #types),*)),
+        Payload::Newtype(ty) => {
+            let with = ser_helper(variant, 0, ty, helpers);
+            quote!((#with &'__view #ty))
+        }
+        Payload::Tuple(types) => {
+            let items = types.iter().enumerate().map(|(index, ty)| {
+                let with = ser_helper(variant, index, ty, helpers);
+                quote!(#with &'__view #ty)
+            });
+            quote!((#(#items),*))
+        }
         Payload::Struct(fields) => {
-            let fields = fields.iter().map(|field| {
+            let fields = fields.iter().enumerate().map(|(index, field)| {
                 let member = field.member;
                 let ty = field.ty;
                 let key = &field.wire_name;
@@ -205,7 +238,11 @@ fn ser_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenSt
                     let helper = LitStr::new(&helper.to_string(), path.span());
                     quote!(#[serde(skip_serializing_if = #helper)])
                 });
-                quote!(#[serde(rename = #key)] #skip #skip_if #member: &'__view #ty)
+                // A helper serde never calls would be dead code.
+                let with = field
+                    .written()
+                    .then(|| ser_helper(variant, index, ty, helpers));
+                quote!(#[serde(rename = #key)] #skip #skip_if #with #member: &'__view #ty)
             });
             quote!({ #(#fields),* })
         }
@@ -229,40 +266,67 @@ fn ser_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
     }
 }
 
-fn de_variant(variant: &Variant<'_>) -> TokenStream {
+/// The reading twin of `ser_helper` (`deserialize_with`).
+fn de_helper(
+    variant: &Variant<'_>,
+    index: usize,
+    ty: &syn::Type,
+    helpers: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let helper = format_ident!("__de_{}_{}", variant.ident, index);
+    helpers.push(quote_spanned! {ty.span()=>
+        fn #helper<'de, __D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<#ty, __D::Error> {
+            <#ty as _ap::AnalyticsValue>::__deserialize_value(__deserializer)
+        }
+    });
+    let helper = LitStr::new(&helper.to_string(), ty.span());
+    quote!(#[serde(deserialize_with = #helper)])
+}
+
+fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStream {
     let name = variant.ident;
     let wire = &variant.wire_name;
-    let read = |ty: &syn::Type| quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__Read);
     let body = match &variant.payload {
         Payload::Unit => quote!(),
         Payload::Newtype(ty) => {
-            let ty = read(ty);
-            quote!((#ty))
+            let with = de_helper(variant, 0, ty, helpers);
+            quote!((#with #ty))
         }
         Payload::Tuple(types) => {
-            let types = types.iter().map(|ty| read(ty));
-            quote!((#(#types),*))
+            let items = types.iter().enumerate().map(|(index, ty)| {
+                let with = de_helper(variant, index, ty, helpers);
+                quote!(#with #ty)
+            });
+            quote!((#(#items),*))
         }
         Payload::Struct(fields) => {
-            let fields = fields.iter().map(|field| {
+            let fields = fields.iter().enumerate().map(|(index, field)| {
                 let member = field.member;
                 let key = &field.wire_name;
-                let ty = read(field.ty);
+                let ty = field.ty;
+                let with = field
+                    .skip_deserializing
+                    .is_none()
+                    .then(|| de_helper(variant, index, ty, helpers));
                 let skip = field
                     .skip_deserializing
                     .map(|_| quote!(#[serde(skip_deserializing)]));
-                let default = field.default.as_ref().map(|default| match default {
-                    FieldDefault::Trait => quote!(#[serde(default)]),
-                    FieldDefault::Path(path) => {
+                let default = match &field.default {
+                    Some(FieldDefault::Trait) => quote!(#[serde(default)]),
+                    Some(FieldDefault::Path(path)) => {
                         let path = LitStr::new(
                             &quote::ToTokens::to_token_stream(path).to_string().replace(' ', ""),
                             path.span(),
                         );
                         quote!(#[serde(default = #path)])
                     }
-                });
+                    // serde reads a missing `Option` as `None`, but not
+                    // through `deserialize_with`: say it.
+                    None if field.is_option => quote!(#[serde(default)]),
+                    None => quote!(),
+                };
                 let aliases = &field.aliases;
-                quote!(#[serde(rename = #key)] #(#[serde(alias = #aliases)])* #skip #default #member: #ty)
+                quote!(#[serde(rename = #key)] #(#[serde(alias = #aliases)])* #skip #default #with #member: #ty)
             });
             quote!({ #(#fields),* })
         }
@@ -272,22 +336,16 @@ fn de_variant(variant: &Variant<'_>) -> TokenStream {
 
 fn de_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
     let name = variant.ident;
-    let from = |ty: &syn::Type, value: &dyn quote::ToTokens| quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__from_read(#value));
     match &variant.payload {
         Payload::Unit => quote!(__Read::#name => #ident::#name),
-        Payload::Newtype(ty) => {
-            let value = from(ty, &quote!(__0));
-            quote!(__Read::#name(__0) => #ident::#name(#value))
-        }
+        Payload::Newtype(_) => quote!(__Read::#name(__0) => #ident::#name(__0)),
         Payload::Tuple(types) => {
             let binds = bindings(types.len());
-            let values = types.iter().zip(&binds).map(|(ty, bind)| from(ty, bind));
-            quote!(__Read::#name(#(#binds),*) => #ident::#name(#(#values),*))
+            quote!(__Read::#name(#(#binds),*) => #ident::#name(#(#binds),*))
         }
         Payload::Struct(fields) => {
             let members: Vec<_> = fields.iter().map(|field| field.member).collect();
-            let values = fields.iter().map(|field| from(field.ty, field.member));
-            quote!(__Read::#name { #(#members),* } => #ident::#name { #(#members: #values),* })
+            quote!(__Read::#name { #(#members),* } => #ident::#name { #(#members),* })
         }
     }
 }
@@ -368,12 +426,12 @@ fn schema(model: &Enum<'_>) -> TokenStream {
         let shape = match &variant.payload {
             Payload::Unit => quote!(_ap::VariantShape::Unit),
             Payload::Newtype(ty) => quote_spanned! {ty.span()=>
-                _ap::VariantShape::Newtype(_ap::leak_value_type::<#ty>())
+                _ap::VariantShape::Newtype(<#ty as _ap::AnalyticsValue>::__leak_type())
             },
             Payload::Tuple(types) => {
-                let items = types
-                    .iter()
-                    .map(|ty| quote_spanned!(ty.span()=> *_ap::leak_value_type::<#ty>()));
+                let items = types.iter().map(
+                    |ty| quote_spanned!(ty.span()=> *<#ty as _ap::AnalyticsValue>::__leak_type()),
+                );
                 quote!(_ap::VariantShape::Tuple(_ap::Box::leak(_ap::Box::new([#(#items),*]))))
             }
             Payload::Struct(fields) => {
