@@ -656,3 +656,50 @@ fn missing_and_wrong_values_in_variants_read_as_serde_reads_them() {
         );
     }
 }
+
+/// The payloads an internally tagged newtype variant may hold (an object:
+/// a map, another tagged enum, a struct) write and read what serde does;
+/// any other payload is a compile error (tests/ui/union).
+#[derive(AnalyticsEnum, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payloads {
+    Counts(std::collections::BTreeMap<String, u32>),
+    Labels(std::collections::HashMap<String, String>),
+    Action(ReviewAction),
+    Timed(Timing),
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PayloadsTwin {
+    Counts(std::collections::BTreeMap<String, u32>),
+    Labels(std::collections::HashMap<String, String>),
+    Action(ReviewActionTwin),
+    Timed(TimingTwin),
+}
+
+#[test]
+fn internally_tagged_object_payloads_write_and_read_what_serde_does() {
+    let ours = [
+        Payloads::Counts([("a\"b".to_owned(), 1), ("c".to_owned(), 2)].into()),
+        Payloads::Counts(Default::default()),
+        Payloads::Labels([("k".to_owned(), "v\n".to_owned())].into()),
+        Payloads::Action(ReviewAction::Reject {
+            reviewer: "r".into(),
+            reason: None,
+        }),
+        Payloads::Action(ReviewAction::Skip),
+        Payloads::Timed(Timing { millis: 3 }),
+    ];
+    for value in ours {
+        let json = serde_json::to_string(&value).unwrap();
+        let twin: PayloadsTwin = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&twin).unwrap(), json);
+        assert_eq!(
+            serde_json::to_value(&value).unwrap(),
+            serde_json::to_value(&twin).unwrap()
+        );
+        let back: Payloads = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, value, "{json}");
+    }
+}

@@ -24,7 +24,7 @@ pub use crate::schema::{
     SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape,
 };
 pub use crate::validate::{Path, ValidationErrors};
-pub use crate::value::AnalyticsValue;
+pub use crate::value::{AnalyticsValue, TaggedPayload};
 pub use crate::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields, EventCatalog};
 pub use ::core;
 pub use inventory;

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
-use crate::event::AnalyticsEnum;
+use crate::event::{AnalyticsEnum, AnalyticsFields};
 use crate::json;
 use crate::schema::{EnumSchema, FieldType, IntegerKind};
 use crate::validate::{Path, ValidationErrors};
@@ -536,4 +536,29 @@ impl AnalyticsValue for serde_json::Value {
     fn field_type() -> FieldType {
         FieldType::Any
     }
+}
+
+/// A value that serde can write as the payload of a newtype variant of an
+/// internally tagged enum (`#[serde(tag = "..")]`): serde puts the tag into
+/// the payload's own JSON object, so the payload must be one. Anything else
+/// fails at run time in serde; here it is a compile error on the variant.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the payload of a newtype variant of an internally tagged enum",
+    label = "not written as a JSON object",
+    note = "with `#[serde(tag = \"..\")]` serde writes the tag into the payload's own object, so a newtype variant holds a struct that derives `AnalyticsFields`, a `BTreeMap` / `HashMap`, or an internally or adjacently tagged `AnalyticsEnum`",
+    note = "otherwise name the value (`Variant {{ value: T }}`), or put it beside the tag with `#[serde(tag = \"..\", content = \"..\")]`"
+)]
+pub trait TaggedPayload: AnalyticsValue {
+    /// Named by the derive's compile-time check.
+    #[doc(hidden)]
+    const __CHECK: () = ();
+}
+
+impl<T: AnalyticsFields + AnalyticsValue> TaggedPayload for T {}
+
+impl<K: AnalyticsKey + Ord, V: AnalyticsValue> TaggedPayload for BTreeMap<K, V> {}
+
+impl<K: AnalyticsKey + Eq + Hash, V: AnalyticsValue, S: BuildHasher + Default> TaggedPayload
+    for HashMap<K, V, S>
+{
 }

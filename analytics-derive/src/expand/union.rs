@@ -89,8 +89,32 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
         )
     };
 
+    // serde writes the payload of an internally tagged newtype variant as
+    // an object with the tag inserted, and fails at run time on anything
+    // else: check it when compiling, on the payload's type.
+    let payload_checks =
+        model
+            .variants
+            .iter()
+            .filter_map(|variant| match (&model.tagging, &variant.payload) {
+                (Tagging::Internal { .. }, Payload::Newtype(ty)) => {
+                    Some(quote_spanned! {ty.span()=>
+                        const _: () = <#ty as _ap::TaggedPayload>::__CHECK;
+                    })
+                }
+                _ => None,
+            });
+    // Every variant of an internally or adjacently tagged enum is an object.
+    let tagged_payload = matches!(
+        model.tagging,
+        Tagging::Internal { .. } | Tagging::Adjacent { .. }
+    )
+    .then(|| quote!(impl _ap::TaggedPayload for #ident {}));
+
     quote! {
         #(#helpers)*
+        #(#payload_checks)*
+        #tagged_payload
 
         #[derive(_ap::serde::Serialize)]
         #container
