@@ -20,7 +20,8 @@ use crate::validate::{Path, ValidationErrors};
     message = "`{Self}` cannot be the type of an analytics field",
     label = "not an analytics value",
     note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, &'static str, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, BTreeMap<K, V>, HashMap<K, V>, serde_json::Value, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
-    note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field"
+    note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field",
+    note = "an event is not a field: `AnalyticsEvent` writes its own envelope (`event_type`, `event_params`), so a hand-written request wrapper is deleted, and an enum of events derives `EventCatalog`"
 )]
 ///
 /// Reading a value back (`Deserialize`) is asked for only where a struct is

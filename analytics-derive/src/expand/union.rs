@@ -16,7 +16,7 @@ use syn::LitStr;
 
 use super::field_set::{rule_call, schema_field};
 use crate::attr::Tagging;
-use crate::model::{Enum, Field, FieldDefault, Payload, Variant};
+use crate::model::{Enum, Field, FieldDefault, Payload, SerdeCodec, Variant};
 
 pub fn expand(model: &Enum<'_>) -> TokenStream {
     let ident = model.ident;
@@ -214,12 +214,26 @@ fn ser_helper(
     variant: &Variant<'_>,
     index: usize,
     ty: &syn::Type,
+    codec: Option<&SerdeCodec>,
     helpers: &mut Vec<TokenStream>,
 ) -> TokenStream {
     let helper = format_ident!("__ser_{}_{}", variant.ident, index);
+    let body = match codec {
+        // `#[analytics(serde)]` / `with`: what a serde twin's field does.
+        Some(SerdeCodec {
+            serialize: Some(path),
+            ..
+        }) => quote_spanned!(path.span()=> #path(*__value, __serializer)),
+        Some(codec) => quote_spanned! {codec.span=>
+            <#ty as _ap::serde::Serialize>::serialize(*__value, __serializer)
+        },
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__serialize_value(*__value, __serializer)
+        },
+    };
     helpers.push(quote_spanned! {ty.span()=>
         fn #helper<__S: _ap::serde::Serializer>(__value: &&#ty, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
-            <#ty as _ap::AnalyticsValue>::__serialize_value(*__value, __serializer)
+            #body
         }
     });
     let helper = LitStr::new(&helper.to_string(), ty.span());
@@ -232,12 +246,12 @@ fn ser_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenSt
     let body = match &variant.payload {
         Payload::Unit => quote!(),
         Payload::Newtype(ty) => {
-            let with = ser_helper(variant, 0, ty, helpers);
+            let with = ser_helper(variant, 0, ty, None, helpers);
             quote!((#with &'__view #ty))
         }
         Payload::Tuple(types) => {
             let items = types.iter().enumerate().map(|(index, ty)| {
-                let with = ser_helper(variant, index, ty, helpers);
+                let with = ser_helper(variant, index, ty, None, helpers);
                 quote!(#with &'__view #ty)
             });
             quote!((#(#items),*))
@@ -265,7 +279,7 @@ fn ser_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenSt
                 // A helper serde never calls would be dead code.
                 let with = field
                     .written()
-                    .then(|| ser_helper(variant, index, ty, helpers));
+                    .then(|| ser_helper(variant, index, ty, field.codec.as_ref(), helpers));
                 quote!(#[serde(rename = #key)] #skip #skip_if #with #member: &'__view #ty)
             });
             quote!({ #(#fields),* })
@@ -295,12 +309,25 @@ fn de_helper(
     variant: &Variant<'_>,
     index: usize,
     ty: &syn::Type,
+    codec: Option<&SerdeCodec>,
     helpers: &mut Vec<TokenStream>,
 ) -> TokenStream {
     let helper = format_ident!("__de_{}_{}", variant.ident, index);
+    let body = match codec {
+        Some(SerdeCodec {
+            deserialize: Some(path),
+            ..
+        }) => quote_spanned!(path.span()=> #path(__deserializer)),
+        Some(codec) => quote_spanned! {codec.span=>
+            <#ty as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)
+        },
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__deserialize_value(__deserializer)
+        },
+    };
     helpers.push(quote_spanned! {ty.span()=>
         fn #helper<'de, __D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<#ty, __D::Error> {
-            <#ty as _ap::AnalyticsValue>::__deserialize_value(__deserializer)
+            #body
         }
     });
     let helper = LitStr::new(&helper.to_string(), ty.span());
@@ -313,12 +340,12 @@ fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStr
     let body = match &variant.payload {
         Payload::Unit => quote!(),
         Payload::Newtype(ty) => {
-            let with = de_helper(variant, 0, ty, helpers);
+            let with = de_helper(variant, 0, ty, None, helpers);
             quote!((#with #ty))
         }
         Payload::Tuple(types) => {
             let items = types.iter().enumerate().map(|(index, ty)| {
-                let with = de_helper(variant, index, ty, helpers);
+                let with = de_helper(variant, index, ty, None, helpers);
                 quote!(#with #ty)
             });
             quote!((#(#items),*))
@@ -331,7 +358,7 @@ fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStr
                 let with = field
                     .skip_deserializing
                     .is_none()
-                    .then(|| de_helper(variant, index, ty, helpers));
+                    .then(|| de_helper(variant, index, ty, field.codec.as_ref(), helpers));
                 let skip = field
                     .skip_deserializing
                     .map(|_| quote!(#[serde(skip_deserializing)]));
@@ -345,8 +372,16 @@ fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStr
                         quote!(#[serde(default = #path)])
                     }
                     // serde reads a missing `Option` as `None`, but not
-                    // through `deserialize_with`: say it.
-                    None if field.is_option => quote!(#[serde(default)]),
+                    // through `deserialize_with`: say it (unless the field
+                    // has its own `deserialize_with`, which serde treats so).
+                    None if field.is_option
+                        && !field
+                            .codec
+                            .as_ref()
+                            .is_some_and(|codec| codec.deserialize.is_some()) =>
+                    {
+                        quote!(#[serde(default)])
+                    }
                     None => quote!(),
                 };
                 let aliases = &field.aliases;
@@ -397,14 +432,15 @@ fn validate_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
             let members: Vec<_> = fields.iter().map(|field| field.member).collect();
             let checks = fields
                 .iter()
-                .filter(|field| field.written())
-                .map(validate_field);
+                .enumerate()
+                .filter(|(_, field)| field.written())
+                .map(|(index, field)| validate_field(variant, index, field));
             quote!(#ident::#name { #(#members),* } => { #(#checks)* })
         }
     }
 }
 
-fn validate_field(field: &Field<'_>) -> TokenStream {
+fn validate_field(variant: &Variant<'_>, index: usize, field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     let rust_name = &field.rust_name;
@@ -423,11 +459,24 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
             #(#rules)*
         }
     };
+    // A value written through serde has no rules inside; what can go wrong
+    // is that serde refuses to write it: run its writer into a sink.
+    let nested = match &field.codec {
+        Some(_) => {
+            let helper = format_ident!("__ser_{}_{}", variant.ident, index);
+            quote! {
+                _ap::check_written(#helper(&#member, &mut _ap::json_sink()), __path, __errors);
+            }
+        }
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__validate_nested(#member, __path, __errors);
+        },
+    };
     quote_spanned! {ty.span()=>
         {
             let __path = &__path.field(#rust_name);
             #rules
-            <#ty as _ap::AnalyticsValue>::__validate_nested(#member, __path, __errors);
+            #nested
         }
     }
 }
