@@ -617,10 +617,9 @@ fn a_reviewed_action_goes_end_to_end() {
 /// A missing `Option` in a struct variant reads as `None`, a missing other
 /// field is serde's error, and a value of the wrong type is serde's message
 /// too: the variant's values are read through `deserialize_with` helpers,
-/// which serde treats differently from a plain field unless told. (Known
-/// difference, not covered: a tuple variant of the wrong length says
-/// "expected enum Change" where serde says "expected tuple variant
-/// Change::Moved with 2 elements".)
+/// which serde treats differently from a plain field unless told; and a
+/// variant of the wrong shape is named as serde names it ("tuple variant
+/// Change::Moved with 2 elements").
 #[test]
 fn missing_and_wrong_values_in_variants_read_as_serde_reads_them() {
     for good in [
@@ -644,7 +643,9 @@ fn missing_and_wrong_values_in_variants_read_as_serde_reads_them() {
         r#"{"edit":{}}"#,
         r#"{"edit":{"lineCount":"3"}}"#,
         r#"{"edit":{"lineCount":1,"lineCount":2}}"#,
+        r#"{"Moved":[1]}"#,
         r#"{"Moved":["1",null]}"#,
+        r#"{"edit":[1]}"#,
         r#"{"Added":7}"#,
     ] {
         let ours = serde_json::from_str::<Change>(bad).unwrap_err();

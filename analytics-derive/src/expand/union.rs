@@ -69,17 +69,21 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
                     __read
                 }
             },
+            // The reading mirror has the user's name (serde puts the type's
+            // Rust name in its messages), so it lives in the fn's body, where
+            // it shadows the user's type; its fields name their types
+            // through aliases declared outside, where they mean the user's.
             quote! {
-                #[derive(_ap::serde::Deserialize)]
-                #container
-                enum __Read {
-                    #(#de_variants,)*
-                }
-
                 #[automatically_derived]
                 impl<'de> _ap::serde::Deserialize<'de> for #ident {
                     fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                        let __read = <__Read as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
+                        #[derive(_ap::serde::Deserialize)]
+                        #container
+                        enum #ident {
+                            #(#de_variants,)*
+                        }
+
+                        let __read = <#ident as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
                         _ap::Result::Ok(match __read {
                             #(#de_arms,)*
                         })
@@ -165,27 +169,13 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
 /// ours, the user's type name in messages, the representation.
 fn container_attrs(model: &Enum<'_>) -> TokenStream {
     let type_name = model.ident.to_string();
-    // serde's `expecting` text for the enum, with the user's type name
-    // rather than the mirror's.
-    let expecting = |what: &str| format!("{what} {type_name}");
+    // No `expecting`: serde would print it for the variants' visitors too
+    // (where a twin says "tuple variant Change::Moved with 2 elements").
     let tagging = match &model.tagging {
-        Tagging::External => {
-            let expecting = expecting("enum");
-            quote!(#[serde(expecting = #expecting)])
-        }
-        Tagging::Internal { tag } => {
-            let expecting = expecting("internally tagged enum");
-            quote!(#[serde(tag = #tag, expecting = #expecting)])
-        }
-        Tagging::Adjacent { tag, content } => {
-            let expecting = expecting("adjacently tagged enum");
-            quote!(#[serde(tag = #tag, content = #content, expecting = #expecting)])
-        }
-        Tagging::Untagged => {
-            // serde prints an untagged enum's `expecting` as the whole error.
-            let expecting = expecting("data did not match any variant of untagged enum");
-            quote!(#[serde(untagged, expecting = #expecting)])
-        }
+        Tagging::External => quote!(),
+        Tagging::Internal { tag } => quote!(#[serde(tag = #tag)]),
+        Tagging::Adjacent { tag, content } => quote!(#[serde(tag = #tag, content = #content)]),
+        Tagging::Untagged => quote!(#[serde(untagged)]),
     };
     let deny = if model.deny_unknown_fields {
         quote!(#[serde(deny_unknown_fields)])
@@ -304,16 +294,25 @@ fn ser_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
     }
 }
 
-/// The reading twin of `ser_helper` (`deserialize_with`).
-fn de_helper(
+/// The type that the reading mirror holds for one value: a newtype of the
+/// value declared outside the fn that holds the mirror (inside it, the
+/// user's type name means the mirror), whose `Deserialize` goes through
+/// `<T as AnalyticsValue>` spanned on the type, as `ser_helper` does. serde
+/// treats it as a plain field (a missing `Option` is `None`, a short
+/// sequence is an error), unlike a `deserialize_with` field.
+///
+/// Returns the field's serde attributes and type (a `default` of the field
+/// rewritten to build the newtype).
+fn de_value(
     variant: &Variant<'_>,
     index: usize,
     ty: &syn::Type,
-    codec: Option<&SerdeCodec>,
+    field: Option<&Field<'_>>,
     helpers: &mut Vec<TokenStream>,
-) -> TokenStream {
-    let helper = format_ident!("__de_{}_{}", variant.ident, index);
-    let body = match codec {
+) -> (TokenStream, syn::Ident) {
+    let wrapper = format_ident!("__De_{}_{}", variant.ident, index);
+    let codec = field.and_then(|field| field.codec.as_ref());
+    let read = match codec {
         Some(SerdeCodec {
             deserialize: Some(path),
             ..
@@ -326,12 +325,66 @@ fn de_helper(
         },
     };
     helpers.push(quote_spanned! {ty.span()=>
-        fn #helper<'de, __D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<#ty, __D::Error> {
-            #body
-        }
+        struct #wrapper(#ty);
     });
-    let helper = LitStr::new(&helper.to_string(), ty.span());
-    quote!(#[serde(deserialize_with = #helper)])
+    let mut attrs = Vec::new();
+    if matches!(
+        codec,
+        Some(SerdeCodec {
+            deserialize: Some(_),
+            ..
+        })
+    ) {
+        // A serde twin's own `deserialize_with`, with serde's rules for it.
+        let helper = format_ident!("__de_{}_{}", variant.ident, index);
+        helpers.push(quote_spanned! {ty.span()=>
+            fn #helper<'de, __D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<#wrapper, __D::Error> {
+                #read.map(#wrapper)
+            }
+        });
+        let helper = LitStr::new(&helper.to_string(), ty.span());
+        attrs.push(quote!(#[serde(deserialize_with = #helper)]));
+    } else {
+        helpers.push(quote_spanned! {ty.span()=>
+            impl<'de> _ap::serde::Deserialize<'de> for #wrapper {
+                #[inline]
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    #read.map(#wrapper)
+                }
+            }
+        });
+    }
+    let Some(field) = field else {
+        return (quote!(#(#attrs)*), wrapper);
+    };
+    let skipped = field.skip_deserializing.is_some();
+    match &field.default {
+        Some(FieldDefault::Path(path)) => {
+            let helper = format_ident!("__default_{}_{}", variant.ident, index);
+            helpers.push(quote_spanned! {path.span()=>
+                fn #helper() -> #wrapper {
+                    #wrapper(#path())
+                }
+            });
+            let helper = LitStr::new(&helper.to_string(), path.span());
+            attrs.push(quote!(#[serde(default = #helper)]));
+        }
+        Some(FieldDefault::Trait) => attrs.push(quote!(#[serde(default)])),
+        None => {}
+    }
+    if skipped || matches!(field.default, Some(FieldDefault::Trait)) {
+        helpers.push(quote_spanned! {ty.span()=>
+            impl _ap::core::default::Default for #wrapper {
+                fn default() -> Self {
+                    #wrapper(<#ty as _ap::core::default::Default>::default())
+                }
+            }
+        });
+    }
+    if skipped {
+        attrs.push(quote!(#[serde(skip_deserializing)]));
+    }
+    (quote!(#(#attrs)*), wrapper)
 }
 
 fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStream {
@@ -340,13 +393,13 @@ fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStr
     let body = match &variant.payload {
         Payload::Unit => quote!(),
         Payload::Newtype(ty) => {
-            let with = de_helper(variant, 0, ty, None, helpers);
-            quote!((#with #ty))
+            let (attrs, wrapper) = de_value(variant, 0, ty, None, helpers);
+            quote!((#attrs #wrapper))
         }
         Payload::Tuple(types) => {
             let items = types.iter().enumerate().map(|(index, ty)| {
-                let with = de_helper(variant, index, ty, None, helpers);
-                quote!(#with #ty)
+                let (attrs, wrapper) = de_value(variant, index, ty, None, helpers);
+                quote!(#attrs #wrapper)
             });
             quote!((#(#items),*))
         }
@@ -354,38 +407,9 @@ fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStr
             let fields = fields.iter().enumerate().map(|(index, field)| {
                 let member = field.member;
                 let key = &field.wire_name;
-                let ty = field.ty;
-                let with = field
-                    .skip_deserializing
-                    .is_none()
-                    .then(|| de_helper(variant, index, ty, field.codec.as_ref(), helpers));
-                let skip = field
-                    .skip_deserializing
-                    .map(|_| quote!(#[serde(skip_deserializing)]));
-                let default = match &field.default {
-                    Some(FieldDefault::Trait) => quote!(#[serde(default)]),
-                    Some(FieldDefault::Path(path)) => {
-                        let path = LitStr::new(
-                            &quote::ToTokens::to_token_stream(path).to_string().replace(' ', ""),
-                            path.span(),
-                        );
-                        quote!(#[serde(default = #path)])
-                    }
-                    // serde reads a missing `Option` as `None`, but not
-                    // through `deserialize_with`: say it (unless the field
-                    // has its own `deserialize_with`, which serde treats so).
-                    None if field.is_option
-                        && !field
-                            .codec
-                            .as_ref()
-                            .is_some_and(|codec| codec.deserialize.is_some()) =>
-                    {
-                        quote!(#[serde(default)])
-                    }
-                    None => quote!(),
-                };
+                let (attrs, wrapper) = de_value(variant, index, field.ty, Some(field), helpers);
                 let aliases = &field.aliases;
-                quote!(#[serde(rename = #key)] #(#[serde(alias = #aliases)])* #skip #default #with #member: #ty)
+                quote!(#[serde(rename = #key)] #(#[serde(alias = #aliases)])* #attrs #member: #wrapper)
             });
             quote!({ #(#fields),* })
         }
@@ -393,18 +417,19 @@ fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStr
     quote!(#[serde(rename = #wire)] #name #body)
 }
 
+/// From the mirror (named like the user's type, in scope) to `Self`.
 fn de_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
     let name = variant.ident;
     match &variant.payload {
-        Payload::Unit => quote!(__Read::#name => #ident::#name),
-        Payload::Newtype(_) => quote!(__Read::#name(__0) => #ident::#name(__0)),
+        Payload::Unit => quote!(#ident::#name => Self::#name),
+        Payload::Newtype(_) => quote!(#ident::#name(__0) => Self::#name(__0.0)),
         Payload::Tuple(types) => {
             let binds = bindings(types.len());
-            quote!(__Read::#name(#(#binds),*) => #ident::#name(#(#binds),*))
+            quote!(#ident::#name(#(#binds),*) => Self::#name(#(#binds.0),*))
         }
         Payload::Struct(fields) => {
             let members: Vec<_> = fields.iter().map(|field| field.member).collect();
-            quote!(__Read::#name { #(#members),* } => #ident::#name { #(#members),* })
+            quote!(#ident::#name { #(#members),* } => Self::#name { #(#members: #members.0),* })
         }
     }
 }
