@@ -124,6 +124,7 @@ fn field_added_optional_is_compatible_and_required_is_breaking() {
         rules: Vec::new(),
         pii: false,
         deprecated: None,
+        identity: None,
     };
     for (nullable, required, breaking) in [
         (true, true, false),

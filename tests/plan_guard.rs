@@ -21,6 +21,7 @@ const COUNT_V1: FieldSchema = FieldSchema {
     rules: &[],
     pii: false,
     deprecated: None,
+    identity: None,
 };
 
 const LABEL: FieldSchema = FieldSchema {
@@ -36,6 +37,7 @@ const LABEL: FieldSchema = FieldSchema {
     }],
     pii: true,
     deprecated: None,
+    identity: None,
 };
 
 /// `count` became a string: breaking.

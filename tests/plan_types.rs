@@ -26,6 +26,7 @@ const fn field(name: &'static str, ty: FieldType) -> FieldSchema {
         rules: &[],
         pii: false,
         deprecated: None,
+        identity: None,
     }
 }
 

@@ -75,3 +75,9 @@ fn ui_pass() {
     let cases = trybuild::TestCases::new();
     cases.pass("tests/ui/pass/*.rs");
 }
+
+/// `user_id` / `anonymous_id`: not a string, twice, on a field that cannot carry one.
+#[test]
+fn ui_identity() {
+    compile_fail("identity");
+}

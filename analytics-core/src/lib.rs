@@ -56,6 +56,7 @@ mod envelope;
 mod event;
 #[cfg(any(feature = "client", feature = "ingest"))]
 pub mod failed;
+mod identity;
 #[cfg(feature = "ingest")]
 pub mod ingest;
 pub mod json;
@@ -72,7 +73,9 @@ pub mod __private;
 
 pub use envelope::{EventBatch, TrackEventRequest, Trackable};
 pub use event::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields, EventCatalog};
+pub use identity::{IdentityKey, IdentityKeys};
 pub use plan::{PlanChange, PlanDiff, TrackingPlan};
+pub use schema::IdentityRole;
 pub use schema::{
     Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, IntegerKind, ObjectSchema,
     Rule,

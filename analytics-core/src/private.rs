@@ -20,8 +20,8 @@ pub use crate::envelope::TrackEventRequest;
 pub use crate::json;
 pub use crate::rules;
 pub use crate::schema::{
-    Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, ObjectSchema, Rule,
-    SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape,
+    Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, IdentityRole, ObjectSchema,
+    Rule, SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape,
 };
 pub use crate::validate::{Path, ValidationErrors};
 pub use crate::value::{AnalyticsValue, TaggedPayload};
@@ -765,6 +765,7 @@ pub fn field_schema<T: AnalyticsValue>(
         rules,
         pii,
         deprecated,
+        identity: None,
     }
 }
 
@@ -952,3 +953,26 @@ impl CatalogEntry {
 }
 
 inventory::collect!(CatalogEntry);
+
+/// A string value: what `#[analytics(user_id)]` / `#[analytics(anonymous_id)]`
+/// accept (an identity is a JSON string, or `null` for an `Option`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot carry a user identity",
+    label = "not a string",
+    note = "`#[analytics(user_id)]` and `#[analytics(anonymous_id)]` go on a field of type String, &'static str, Cow<'static, str>, Box<str>, or an Option of one"
+)]
+pub trait IdentityValue {}
+
+impl IdentityValue for String {}
+impl IdentityValue for Box<str> {}
+impl IdentityValue for &'static str {}
+impl IdentityValue for Cow<'static, str> {}
+impl<T: IdentityValue> IdentityValue for Option<T> {}
+
+/// Marks the field schema just pushed (the last of `out`) with `role`; `T`
+/// is the field's type, checked to be a string.
+pub fn identity_field<T: IdentityValue + ?Sized>(out: &mut [FieldSchema], role: IdentityRole) {
+    if let Some(field) = out.last_mut() {
+        field.identity = Some(role);
+    }
+}

@@ -40,6 +40,17 @@ impl EventSchema {
     pub fn field(&self, wire_name: &str) -> Option<&'static FieldSchema> {
         self.fields.iter().find(|field| field.name == wire_name)
     }
+
+    /// The field carrying `role` (a key of `event_params` first, then an
+    /// envelope key); the first in wire order if several do.
+    pub fn identity_field(&self, role: IdentityRole) -> Option<&'static FieldSchema> {
+        let fields: &'static [FieldSchema] = self.fields;
+        let envelope: &'static [FieldSchema] = self.envelope;
+        fields
+            .iter()
+            .chain(envelope)
+            .find(|field| field.identity == Some(role))
+    }
 }
 
 /// One key of an object on the wire.
@@ -65,6 +76,51 @@ pub struct FieldSchema {
     pub pii: bool,
     /// `#[deprecated]` or `#[analytics(deprecated = "...")]`: the note, if any.
     pub deprecated: Option<&'static str>,
+    /// `#[analytics(user_id)]` / `#[analytics(anonymous_id)]`: the value is
+    /// the identity of the user the event is about.
+    pub identity: Option<IdentityRole>,
+}
+
+/// Which identity of the user an event carries in one of its string fields,
+/// set by `#[analytics(user_id)]` or `#[analytics(anonymous_id)]`.
+///
+/// Vendors key their users on these (Segment's `userId` / `anonymousId`,
+/// PostHog's and Mixpanel's `distinct_id`, Amplitude's `user_id` /
+/// `device_id`); the client's sinks read them from each event, and a receiver
+/// reads them through the tracking plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdentityRole {
+    /// The known user (`#[analytics(user_id)]`).
+    UserId,
+    /// The device or installation standing for an unknown user
+    /// (`#[analytics(anonymous_id)]`).
+    AnonymousId,
+}
+
+impl IdentityRole {
+    /// Both roles, in a fixed order.
+    pub const ALL: [IdentityRole; 2] = [IdentityRole::UserId, IdentityRole::AnonymousId];
+
+    /// The attribute key and the tracking plan's word: `user_id`, `anonymous_id`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentityRole::UserId => "user_id",
+            IdentityRole::AnonymousId => "anonymous_id",
+        }
+    }
+
+    /// The role named `name` ([`IdentityRole::name`]).
+    pub fn from_name(name: &str) -> Option<IdentityRole> {
+        IdentityRole::ALL
+            .into_iter()
+            .find(|role| role.name() == name)
+    }
+}
+
+impl fmt::Display for IdentityRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The type of a wire value.

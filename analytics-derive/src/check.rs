@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use syn::spanned::Spanned;
 
 use crate::attr::{Errors, Tagging};
-use crate::model::{Enum, EventInfo, Field, Number, NumberValue, Payload, RuleKind, Variant};
+use crate::model::{
+    Enum, EventInfo, Field, Identity, Number, NumberValue, Payload, RuleKind, Variant,
+};
 use crate::symbol::MAX_EVENT_NAME_LEN;
 
 fn error(span: impl Spanned, message: impl std::fmt::Display) -> darling::Error {
@@ -385,9 +387,58 @@ pub fn envelope(fields: &[Field<'_>], event: bool, errors: &mut Errors) {
     }
 }
 
+/// `user_id` / `anonymous_id`: one role per field, one field per role, on a
+/// plain field written as a string by its own type.
+pub fn identity(fields: &[Field<'_>], errors: &mut Errors) {
+    let mut seen: Vec<(Identity, &str)> = Vec::new();
+    for field in fields {
+        let mut roles = field.identity.iter();
+        let Some(&(role, span)) = roles.next() else {
+            continue;
+        };
+        if let Some((other, span)) = roles.next() {
+            errors.push(error(
+                *span,
+                format!(
+                    "a field carries one identity: `{}` and `{}` cannot both be on `{}`; keep one",
+                    role.key(),
+                    other.key(),
+                    field.rust_name
+                ),
+            ));
+            continue;
+        }
+        let key = role.key();
+        if field.flatten.is_some() {
+            errors.push(error(
+                span,
+                format!("mark a string field of the flattened type with `{key}`, not the flattened field"),
+            ));
+        } else if field.skip_serializing.is_some() {
+            errors.push(error(
+                span,
+                format!("a field that is never written (`skip` / `skip_serializing`) cannot carry the event's `{key}`"),
+            ));
+        } else if field.codec.is_some() {
+            errors.push(error(
+                span,
+                format!("`{key}` needs a field written as a string by its own type, not through serde (`#[analytics(serde)]`, `with`)"),
+            ));
+        } else if let Some((_, first)) = seen.iter().find(|(seen, _)| *seen == role) {
+            errors.push(error(
+                span,
+                format!("a second `{key}` field: the event's `{key}` is already `{first}`"),
+            ));
+        } else {
+            seen.push((role, &field.rust_name));
+        }
+    }
+}
+
 /// Every field-level check, in order.
 pub fn fields(fields: &[Field<'_>], errors: &mut Errors) {
     duplicate_wire_names(fields, errors);
+    identity(fields, errors);
     for field in fields {
         flatten_alone(field, errors);
         skipped_alone(field, errors);
@@ -425,6 +476,15 @@ pub fn union_variants(model: &Enum<'_>, errors: &mut Errors) {
                         errors.push(error(
                             span,
                             "`flatten` is not supported inside an enum variant; declare the fields in the variant",
+                        ));
+                    }
+                    if let Some((role, span)) = field.identity.first() {
+                        errors.push(error(
+                            *span,
+                            format!(
+                                "`{}` marks a top-level key of the event (a field of the event or of a flattened base), not a field inside an enum variant",
+                                role.key()
+                            ),
                         ));
                     }
                 }

@@ -35,7 +35,16 @@ pub struct ClickHouseSink {
     cluster: Option<String>,
     gzip: bool,
     prepared: Option<Prepared>,
-    bodies: Vec<Vec<u8>>,
+    /// Per table, in table order: the rows of the batch being sent.
+    rows: Vec<TableRows>,
+}
+
+/// The `JSONEachRow` body of one table for one batch, and which events of the
+/// batch it holds (by index), so a refusal of the table costs only those.
+#[derive(Default)]
+struct TableRows {
+    body: Vec<u8>,
+    events: Vec<usize>,
 }
 
 /// The tables for the server's version, found by event name.
@@ -71,7 +80,7 @@ impl ClickHouseSink {
             cluster: None,
             gzip: false,
             prepared: None,
-            bodies: Vec::new(),
+            rows: Vec::new(),
         }
     }
 
@@ -259,43 +268,82 @@ impl ClickHouseSink {
         self.render(batch)?;
         let prepared = self.prepared.as_ref().expect("rendered above");
         Ok(self
-            .bodies
+            .rows
             .iter()
             .enumerate()
-            .filter(|(_, body)| !body.is_empty())
-            .map(|(index, body)| (prepared.tables[index].2.clone(), body.clone()))
+            .filter(|(_, rows)| !rows.body.is_empty())
+            .map(|(index, rows)| (prepared.tables[index].2.clone(), rows.body.clone()))
             .collect())
     }
 
-    /// Fills `self.bodies` (one per table, in table order) with the rows of `batch`.
+    /// Fills `self.rows` (one per table, in table order) with the rows of
+    /// `batch`. An envelope that cannot be written (not an event envelope, an
+    /// event type without a table, a value its column cannot hold) is refused
+    /// alone: the error names it by index, and nothing is sent.
     fn render(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
         self.prepare().map_err(ClickHouseError::into_sink_error)?;
         let prepared = self.prepared.as_ref().expect("prepared above");
-        let bodies = &mut self.bodies;
-        bodies.resize_with(prepared.tables.len(), Vec::new);
-        bodies.iter_mut().for_each(Vec::clear);
-        for envelope in batch {
-            let parts = split_envelope(envelope.json()).map_err(|error| {
-                SinkError::permanent(format!("an envelope is invalid: {error}"))
-            })?;
-            let event_type = &parts.event_type;
-            let &index = prepared.by_event.get(&**event_type).ok_or_else(|| {
-                SinkError::permanent(format!(
-                    "no ClickHouse table for event type `{event_type}`: it is not in the plan"
-                ))
-            })?;
-            let (_, writer, _) = &prepared.tables[index];
-            writer
-                .write(
-                    &parts.others,
-                    parts.params,
-                    &envelope.message_id_bytes(),
-                    envelope.timestamp_ms(),
-                    &mut bodies[index],
-                )
-                .map_err(|error| SinkError::permanent(format!("{event_type}: {error}")))?;
+        let rows = &mut self.rows;
+        rows.resize_with(prepared.tables.len(), TableRows::default);
+        for table in rows.iter_mut() {
+            table.body.clear();
+            table.events.clear();
         }
-        Ok(())
+        let mut refused: Vec<usize> = Vec::new();
+        let mut first_reason = None;
+        for (position, envelope) in batch.iter().enumerate() {
+            let written = render_one(prepared, envelope, rows).map(|index| {
+                rows[index].events.push(position);
+            });
+            if let Err(reason) = written {
+                tracing::error!(reason = %reason, "ClickHouse cannot store an event; it is rejected");
+                first_reason.get_or_insert(reason);
+                refused.push(position);
+            }
+        }
+        match first_reason {
+            None => Ok(()),
+            Some(reason) => Err(SinkError::rejected_events(
+                format!(
+                    "{} of {} events cannot be stored: {reason}",
+                    refused.len(),
+                    batch.len()
+                ),
+                refused,
+            )),
+        }
+    }
+}
+
+/// Appends the row of `envelope` to its table's body; the table's index, or
+/// why it cannot be written (the body is left as it was).
+fn render_one(
+    prepared: &Prepared,
+    envelope: &Envelope,
+    rows: &mut [TableRows],
+) -> Result<usize, String> {
+    let parts = split_envelope(envelope.json())
+        .map_err(|error| format!("an envelope is invalid: {error}"))?;
+    let event_type = &parts.event_type;
+    let &index = prepared.by_event.get(&**event_type).ok_or_else(|| {
+        format!("no ClickHouse table for event type `{event_type}`: it is not in the plan")
+    })?;
+    let (_, writer, _) = &prepared.tables[index];
+    let body = &mut rows[index].body;
+    let start = body.len();
+    let written = writer.write(
+        &parts.others,
+        parts.params,
+        &envelope.message_id_bytes(),
+        envelope.timestamp_ms(),
+        body,
+    );
+    match written {
+        Ok(()) => Ok(index),
+        Err(error) => {
+            body.truncate(start);
+            Err(format!("{event_type}: {error}"))
+        }
     }
 }
 
@@ -303,23 +351,31 @@ impl Sink for ClickHouseSink {
     fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
         self.render(batch)?;
         let prepared = self.prepared.as_ref().expect("rendered above");
-        let bodies = std::mem::take(&mut self.bodies);
+        let rows = std::mem::take(&mut self.rows);
         let mut outcome = Ok(());
-        for (index, body) in bodies.iter().enumerate() {
-            if body.is_empty() {
+        for (index, table_rows) in rows.iter().enumerate() {
+            if table_rows.body.is_empty() {
                 continue;
             }
             let (table, _, query) = &prepared.tables[index];
-            if let Err(error) = self.insert(query, body) {
-                outcome = Err(ClickHouseError::Insert {
+            if let Err(error) = self.insert(query, &table_rows.body) {
+                let error = ClickHouseError::Insert {
                     table: table.name.clone(),
                     error,
-                }
-                .into_sink_error());
+                };
+                // A table refusing for good costs its own events only: the
+                // worker sends the others again, and the tables already
+                // written collapse the resent rows on the message id.
+                outcome = Err(if error.is_permanent() {
+                    tracing::error!(error = %error, "ClickHouse rejected the rows of a table");
+                    SinkError::rejected_events(error.to_string(), table_rows.events.iter().copied())
+                } else {
+                    error.into_sink_error()
+                });
                 break;
             }
         }
-        self.bodies = bodies;
+        self.rows = rows;
         outcome
     }
 

@@ -18,6 +18,7 @@ fn field(name: &str, ty: PlanType, rules: Vec<PlanRule>) -> PlanField {
         rules,
         pii: false,
         deprecated: None,
+        identity: None,
     }
 }
 

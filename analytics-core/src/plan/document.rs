@@ -23,7 +23,7 @@ use crate::plan::{
     PlanEnum, PlanError, PlanEvent, PlanField, PlanRule, PlanType, PlanUnion, PlanVariantShape,
     TrackingPlan, PLAN_FORMAT_VERSION,
 };
-use crate::schema::{Bound, IntegerKind, Tagging};
+use crate::schema::{Bound, IdentityRole, IntegerKind, Tagging};
 
 // ------------------------------------------------------------ the layout
 
@@ -81,6 +81,34 @@ pub(crate) struct FieldDoc {
     pub(crate) pii: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) deprecated: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) identity: Option<IdentityDoc>,
+}
+
+/// A field's identity role: `"user_id"` or `"anonymous_id"`.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum IdentityDoc {
+    UserId,
+    AnonymousId,
+}
+
+impl From<IdentityDoc> for IdentityRole {
+    fn from(doc: IdentityDoc) -> Self {
+        match doc {
+            IdentityDoc::UserId => IdentityRole::UserId,
+            IdentityDoc::AnonymousId => IdentityRole::AnonymousId,
+        }
+    }
+}
+
+impl From<IdentityRole> for IdentityDoc {
+    fn from(role: IdentityRole) -> Self {
+        match role {
+            IdentityRole::UserId => IdentityDoc::UserId,
+            IdentityRole::AnonymousId => IdentityDoc::AnonymousId,
+        }
+    }
 }
 
 /// A type: a name for scalars, an object with one key otherwise (serde's
@@ -455,6 +483,7 @@ impl Writer {
             rules: field.rules.iter().map(rule_doc).collect(),
             pii: field.pii,
             deprecated: field.deprecated.clone(),
+            identity: field.identity.map(IdentityDoc::from),
         }
     }
 

@@ -56,6 +56,7 @@ impl Converter {
             rules: field.rules.iter().map(PlanRule::from).collect(),
             pii: field.pii,
             deprecated: field.deprecated.map(str::to_owned),
+            identity: field.identity,
         }
     }
 

@@ -282,6 +282,9 @@ fn field_schema(field: &PlanField, defs: &mut Definitions) -> Map<String, Value>
     if field.pii {
         schema.insert("x-pii".into(), true.into());
     }
+    if let Some(role) = field.identity {
+        schema.insert("x-identity".into(), role.name().into());
+    }
     schema
 }
 

@@ -232,6 +232,12 @@ fn field_rows(out: &mut String, prefix: &str, field: &PlanField, defs: &mut Defi
             (false, false) => format!("**Deprecated:** {note}<br>{description}"),
         };
     }
+    if let Some(role) = field.identity {
+        description = match description.is_empty() {
+            true => format!("**Identity:** `{role}`"),
+            false => format!("**Identity:** `{role}`<br>{description}"),
+        };
+    }
     let _ = writeln!(
         out,
         "| `{}` | {} | {} | {} | {} | {} |",

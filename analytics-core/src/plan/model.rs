@@ -6,11 +6,14 @@
 //! [`super::markdown`], [`super::json_schema`], [`super::diff`]); the
 //! conversions from the schemas in [`super::from_schema`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::identity::IdentityKeys;
 use crate::schema::{
-    describe, Bound, EventSchema, HasTypeShape, IntegerKind, RuleShape, Tagging, TypeShape,
+    describe, Bound, EventSchema, HasTypeShape, IdentityRole, IntegerKind, RuleShape, Tagging,
+    TypeShape,
 };
 
 /// The version of the JSON layout written by [`TrackingPlan::to_json`]
@@ -102,6 +105,9 @@ pub struct PlanField {
     pub pii: bool,
     /// The deprecation note, if the field is deprecated (may be empty).
     pub deprecated: Option<String>,
+    /// The user identity the value carries (`#[analytics(user_id)]`,
+    /// `#[analytics(anonymous_id)]`), if any.
+    pub identity: Option<IdentityRole>,
 }
 
 /// The type of a wire value (the owned twin of [`FieldType`](crate::schema::FieldType)).
@@ -386,6 +392,16 @@ impl TrackingPlan {
     /// The event with this name, if any.
     pub fn event(&self, name: &str) -> Option<&PlanEvent> {
         self.events.iter().find(|event| event.name == name)
+    }
+
+    /// Where each event carries its user's identity, by event type; events
+    /// without identity fields are left out.
+    pub fn identity_keys(&self) -> BTreeMap<String, IdentityKeys> {
+        self.events
+            .iter()
+            .map(|event| (event.name.clone(), IdentityKeys::of_plan(event)))
+            .filter(|(_, keys)| !keys.is_empty())
+            .collect()
     }
 
     /// The event with this name, mutably (to edit a plan in a test).

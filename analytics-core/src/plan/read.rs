@@ -11,7 +11,7 @@ use crate::plan::{
     PlanEnum, PlanEnumValue, PlanError, PlanEvent, PlanField, PlanObject, PlanRule, PlanType,
     PlanUnion, PlanVariant, PlanVariantShape, TrackingPlan,
 };
-use crate::schema::{IntegerKind, Tagging};
+use crate::schema::{IdentityRole, IntegerKind, Tagging};
 
 /// How deep definitions (objects and unions) may nest in a plan read by
 /// [`TrackingPlan::from_json`]: an object whose field is an object whose
@@ -108,6 +108,7 @@ impl<'a> Resolver<'a> {
                 rules: field.rules.iter().map(rule).collect(),
                 pii: field.pii,
                 deprecated: field.deprecated.clone(),
+                identity: field.identity.map(IdentityRole::from),
             });
         }
         Ok((out, size))

@@ -81,6 +81,7 @@ fn field(name: &str, ty: PlanType, rules: Vec<PlanRule>) -> PlanField {
         rules,
         pii: name == "client",
         deprecated: (name == "mode").then(|| "use kind".to_owned()),
+        identity: None,
     }
 }
 

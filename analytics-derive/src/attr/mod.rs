@@ -96,6 +96,10 @@ pub struct FieldAttrs {
     pub schema: Option<syn::Path>,
     /// Written at the top level of the event's envelope, not in `event_params`.
     pub envelope: Switch,
+    /// The string is the id of the user the event is about.
+    pub user_id: Switch,
+    /// The string is the anonymous id (device, installation) the event is about.
+    pub anonymous_id: Switch,
 }
 
 /// `#[serde(...)]` or `#[analytics(...)]` on an enum variant.

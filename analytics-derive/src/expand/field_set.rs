@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 
 use super::read::{accept, codec_wrappers, finish_field, slot_field, slot_member, wrapper_names};
 use super::{bytes, json_escape};
-use crate::model::{Field, Number, NumberValue, RuleKind, RuleSpec, Struct};
+use crate::model::{Field, Identity, Number, NumberValue, RuleKind, RuleSpec, Struct};
 
 /// Everything a struct gets from either derive.
 pub fn expand(model: &Struct<'_>) -> TokenStream {
@@ -535,8 +535,18 @@ pub(super) fn schema_field(field: &Field<'_>) -> TokenStream {
             __out.push(_ap::serde_field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated, #field_type, #nullable));
         };
     }
+    let identity = field.identity.iter().map(|(role, _)| {
+        let role = match role {
+            Identity::UserId => quote!(UserId),
+            Identity::AnonymousId => quote!(AnonymousId),
+        };
+        quote_spanned! {ty.span()=>
+            _ap::identity_field::<#ty>(__out, _ap::IdentityRole::#role);
+        }
+    });
     quote_spanned! {ty.span()=>
         __out.push(<#ty as _ap::AnalyticsValue>::__field_schema(#name, __prefix, #rust_name, #required, #description, &[#(#rules),*], #pii, #deprecated));
+        #(#identity)*
     }
 }
 

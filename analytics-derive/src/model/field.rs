@@ -6,7 +6,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, LitStr, Type};
 
-use super::{Field, FieldDefault, Number, NumberValue, RuleKind, RuleSpec, SerdeCodec};
+use super::{Field, FieldDefault, Identity, Number, NumberValue, RuleKind, RuleSpec, SerdeCodec};
 use crate::attr::{self, Errors, FieldAttrs};
 use crate::case::Rename;
 
@@ -172,6 +172,17 @@ impl<'a> Field<'a> {
             None => attr::deprecation(&field.attrs),
         };
 
+        // In the order written, so a second role is the one reported.
+        let mut identity: Vec<(Identity, Span)> = [
+            (Identity::UserId, &ours.user_id),
+            (Identity::AnonymousId, &ours.anonymous_id),
+        ]
+        .into_iter()
+        .filter(|(_, switch)| switch.is_present())
+        .map(|(role, switch)| (role, key_span(role.key(), switch.span())))
+        .collect();
+        identity.sort_by_key(|(role, _)| keys.iter().position(|key| key.name == role.key()));
+
         Field {
             member,
             rust_name,
@@ -186,6 +197,7 @@ impl<'a> Field<'a> {
             description: attr::doc_comment(&field.attrs),
             pii: ours.pii.is_present(),
             deprecated,
+            identity,
             is_option: is_option(&field.ty),
             skip_serializing,
             skip_deserializing,

@@ -80,6 +80,8 @@ pub struct Field<'a> {
     pub description: String,
     pub pii: bool,
     pub deprecated: Option<String>,
+    /// `#[analytics(user_id)]` / `#[analytics(anonymous_id)]`, with the key's span.
+    pub identity: Vec<(Identity, Span)>,
     /// The type is spelled `Option<..>` (serde's rule, syntactic): rules apply to `Some`.
     pub is_option: bool,
     /// `skip` or `skip_serializing`: never written, not in the schema.
@@ -90,6 +92,23 @@ pub struct Field<'a> {
     pub aliases: Vec<LitStr>,
     /// Written and read through serde rather than `AnalyticsValue`.
     pub codec: Option<SerdeCodec>,
+}
+
+/// The identity role of a field (`analytics_core::IdentityRole`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    UserId,
+    AnonymousId,
+}
+
+impl Identity {
+    /// The attribute key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Identity::UserId => "user_id",
+            Identity::AnonymousId => "anonymous_id",
+        }
+    }
 }
 
 /// `#[analytics(serde)]`, or serde's `with` / `serialize_with` / `deserialize_with`.

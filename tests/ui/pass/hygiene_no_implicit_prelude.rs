@@ -29,6 +29,7 @@ mod events {
         #[analytics(non_empty, length(max = 64), pattern = "^t", one_of = ["t1", "t2"])]
         pub thread_id: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none", default)]
+        #[analytics(user_id)]
         pub parent: ::std::option::Option<::std::string::String>,
     }
 

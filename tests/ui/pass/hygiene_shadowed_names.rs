@@ -37,7 +37,7 @@ enum Outcome {
 
 #[derive(AnalyticsFields)]
 struct Base {
-    #[analytics(non_empty, pattern = "^t")]
+    #[analytics(non_empty, pattern = "^t", anonymous_id)]
     thread_id: ::std::string::String,
 }
 

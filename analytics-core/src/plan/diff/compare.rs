@@ -195,6 +195,15 @@ pub(super) fn compare_field(differ: &mut Differ<'_>, path: &str, old: &PlanField
         };
         differ.push(Some(path), ChangeKind::PiiChanged, detail.into());
     }
+    if old.identity != new.identity {
+        let (breaking, detail) = match (old.identity, new.identity) {
+            (None, Some(role)) => (false, format!("now the event's {role}")),
+            (Some(role), None) => (true, format!("no longer the event's {role}")),
+            (Some(old), Some(new)) => (true, format!("{old} -> {new}")),
+            (None, None) => unreachable!("the identities differ"),
+        };
+        differ.record(Some(path), ChangeKind::IdentityChanged, breaking, detail);
+    }
     if old.deprecated != new.deprecated {
         let detail = match &new.deprecated {
             None => "no longer deprecated".to_owned(),

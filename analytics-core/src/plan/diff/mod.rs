@@ -45,6 +45,10 @@ pub enum ChangeKind {
     PiiChanged,
     /// The field was deprecated, un-deprecated or its note changed. Compatible.
     DeprecationChanged,
+    /// The field's identity role (`user_id`, `anonymous_id`) changed:
+    /// compatible when newly given, breaking when removed or changed (a
+    /// receiver keying users on it loses them).
+    IdentityChanged,
     /// A union gained a variant. Compatible.
     VariantAdded,
     /// A union lost a variant. Breaking.
@@ -75,6 +79,7 @@ impl ChangeKind {
             ChangeKind::RuleLoosened => "rule loosened",
             ChangeKind::PiiChanged => "PII classification changed",
             ChangeKind::DeprecationChanged => "deprecation changed",
+            ChangeKind::IdentityChanged => "identity changed",
             ChangeKind::VariantAdded => "union variant added",
             ChangeKind::VariantRemoved => "union variant removed",
             ChangeKind::VariantChanged => "union variant changed",
@@ -83,9 +88,10 @@ impl ChangeKind {
 
     /// Whether a change of this kind is breaking. [`ChangeKind::FieldAdded`]
     /// is breaking for a field that is always written and never `null`
-    /// (data sent before has no value for it), compatible otherwise: this
-    /// says `true` for it, and [`PlanChange::breaking`] has the answer for
-    /// the field at hand.
+    /// (data sent before has no value for it), compatible otherwise, and
+    /// [`ChangeKind::IdentityChanged`] is compatible when a role is newly
+    /// given: this says `true` for both, and [`PlanChange::breaking`] has the
+    /// answer for the change at hand.
     pub const fn is_breaking(self) -> bool {
         match self {
             ChangeKind::EventRemoved
@@ -97,7 +103,8 @@ impl ChangeKind {
             | ChangeKind::EnumValueRemoved
             | ChangeKind::RuleTightened
             | ChangeKind::VariantRemoved
-            | ChangeKind::VariantChanged => true,
+            | ChangeKind::VariantChanged
+            | ChangeKind::IdentityChanged => true,
             ChangeKind::EventAdded
             | ChangeKind::VersionChanged
             | ChangeKind::DescriptionChanged

@@ -268,6 +268,7 @@ mod tests {
             rules,
             pii: false,
             deprecated: None,
+            identity: None,
         }
     }
 

@@ -14,6 +14,7 @@ fn field(name: &str, ty: PlanType) -> PlanField {
         rules: Vec::new(),
         pii: false,
         deprecated: None,
+        identity: None,
     }
 }
 
