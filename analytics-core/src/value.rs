@@ -555,6 +555,9 @@ pub trait TaggedPayload: AnalyticsValue {
     const __CHECK: () = ();
 }
 
+// Not recommended: the error is then about `TaggedPayload` (what the variant
+// needs), not about `AnalyticsFields` (one way of providing it).
+#[diagnostic::do_not_recommend]
 impl<T: AnalyticsFields + AnalyticsValue> TaggedPayload for T {}
 
 impl<K: AnalyticsKey + Ord, V: AnalyticsValue> TaggedPayload for BTreeMap<K, V> {}

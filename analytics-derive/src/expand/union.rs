@@ -4,10 +4,16 @@
 //! The wire is serde's, so serde writes it: the derive emits two private
 //! mirrors of the enum with `#[derive(serde::Serialize)]` (variants holding
 //! references to the user's values) and `#[derive(serde::Deserialize)]`
-//! (variants holding what each field type reads), with the representation
+//! (variants holding a newtype of each value), with the representation
 //! and every wire name spelled out. `Serialize` and `write_json` go through
 //! the first, `Deserialize` through the second: the bytes, the untagged
 //! first-fit rule and the error messages are serde's own.
+//!
+//! Each value is written and read by a small generated helper that goes
+//! through `<T as AnalyticsValue>` (or the field's serde codec), spanned on
+//! the value's type; serde's generated code never asks for a bound on a
+//! user's type. A type that is not an analytics value is then one error, on
+//! that type, not a cascade from inside serde's derive.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -71,8 +77,8 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
             },
             // The reading mirror has the user's name (serde puts the type's
             // Rust name in its messages), so it lives in the fn's body, where
-            // it shadows the user's type; its fields name their types
-            // through aliases declared outside, where they mean the user's.
+            // it shadows the user's type; its fields hold newtypes declared
+            // outside (`de_value`), where the user's type names mean theirs.
             quote! {
                 #[automatically_derived]
                 impl<'de> _ap::serde::Deserialize<'de> for #ident {

@@ -57,5 +57,5 @@ fn main() {
     event.map.clear();
     event.maybe_map = Some(HashMap::new());
     let errors = event.validate().unwrap_err();
-    assert_eq!(errors.len(), 11, "{errors}");
+    assert_eq!(errors.len(), 10, "{errors}");
 }
