@@ -668,6 +668,7 @@ pub enum Payloads {
     Labels(std::collections::HashMap<String, String>),
     Action(ReviewAction),
     Timed(Timing),
+    Boxed(Box<Timing>),
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -677,6 +678,7 @@ pub enum PayloadsTwin {
     Labels(std::collections::HashMap<String, String>),
     Action(ReviewActionTwin),
     Timed(TimingTwin),
+    Boxed(Box<TimingTwin>),
 }
 
 #[test]
@@ -691,6 +693,7 @@ fn internally_tagged_object_payloads_write_and_read_what_serde_does() {
         }),
         Payloads::Action(ReviewAction::Skip),
         Payloads::Timed(Timing { millis: 3 }),
+        Payloads::Boxed(Box::new(Timing { millis: 4 })),
     ];
     for value in ours {
         let json = serde_json::to_string(&value).unwrap();

@@ -546,7 +546,7 @@ impl AnalyticsValue for serde_json::Value {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the payload of a newtype variant of an internally tagged enum",
     label = "not written as a JSON object",
-    note = "with `#[serde(tag = \"..\")]` serde writes the tag into the payload's own object, so a newtype variant holds a struct that derives `AnalyticsFields`, a `BTreeMap` / `HashMap`, or an internally or adjacently tagged `AnalyticsEnum`",
+    note = "with `#[serde(tag = \"..\")]` serde writes the tag into the payload's own object, so a newtype variant holds a struct that derives `AnalyticsFields`, a `BTreeMap` / `HashMap`, or an internally or adjacently tagged `AnalyticsEnum` (or a `Box` of one)",
     note = "otherwise name the value (`Variant {{ value: T }}`), or put it beside the tag with `#[serde(tag = \"..\", content = \"..\")]`"
 )]
 pub trait TaggedPayload: AnalyticsValue {

@@ -108,6 +108,7 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
             .iter()
             .filter_map(|variant| match (&model.tagging, &variant.payload) {
                 (Tagging::Internal { .. }, Payload::Newtype(ty)) => {
+                    let ty = unboxed(ty);
                     Some(quote_spanned! {ty.span()=>
                         const _: () = <#ty as _ap::TaggedPayload>::__CHECK;
                     })
@@ -169,6 +170,23 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// The type inside `Box<..>` layers written as such (serde writes a box as
+/// its content).
+fn unboxed(ty: &syn::Type) -> &syn::Type {
+    if let syn::Type::Path(path) = ty {
+        if let Some(last) = path.path.segments.last() {
+            if let (true, syn::PathArguments::AngleBracketed(args)) =
+                (last.ident == "Box", &last.arguments)
+            {
+                if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                    return unboxed(inner);
+                }
+            }
+        }
+    }
+    ty
 }
 
 /// The container attributes both mirrors share: serde's runtime through

@@ -12,6 +12,7 @@ struct Timing {
 enum Outcome {
     Named(String),
     Timed(Timing),
+    Boxed(Box<Timing>),
     Listed(Vec<u32>),
 }
 
