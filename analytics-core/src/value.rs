@@ -543,6 +543,11 @@ impl AnalyticsValue for serde_json::Value {
 /// internally tagged enum (`#[serde(tag = "..")]`): serde puts the tag into
 /// the payload's own JSON object, so the payload must be one. Anything else
 /// fails at run time in serde; here it is a compile error on the variant.
+///
+/// Implemented for `AnalyticsFields` types and maps, and by
+/// `#[derive(AnalyticsEnum)]` for internally and adjacently tagged enums
+/// (every variant an object); the derive looks through `Box`. Implement it
+/// by hand only for a type whose `Serialize` always writes an object.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the payload of a newtype variant of an internally tagged enum",
     label = "not written as a JSON object",
