@@ -202,3 +202,31 @@ fn every_subcommand_has_help() {
         assert!(stdout.contains(flag), "{flag}: {stdout}");
     }
 }
+
+/// `--message-id-key K`: envelopes written with
+/// `ClientBuilder::message_id_key(K)` validate (issue 16).
+#[test]
+fn a_custom_message_id_key_is_not_an_unknown_key() {
+    let dir = temp_dir();
+    let plan = write_plan(&dir);
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &events,
+        concat!(
+            r#"{"event_type":"page_opened","mid":"0a1b2c3d-0000-4000-8000-00000000abcd","event_params":{"path":"/","load_ms":1,"referrer":"x"}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let file = events.to_str().unwrap();
+    let (code, stdout, stderr) = analytics(&["validate", file, "--plan", &plan]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("unknown key \"mid\""), "{stderr}");
+    let (code, stdout, stderr) =
+        analytics(&["validate", file, "--plan", &plan, "--message-id-key", "mid"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("1 events: 1 valid, 0 failed\n"),
+        "{stdout}"
+    );
+}
