@@ -185,6 +185,8 @@ fn unusable_input_exits_2_with_a_message() {
 
 #[test]
 fn every_subcommand_has_help() {
+    let (_, stdout, _) = analytics(&["validate", "--help"]);
+    assert!(stdout.contains("--message-id-key"), "{stdout}");
     for command in ["validate", "diff", "ddl", "serve"] {
         let (code, stdout, _) = analytics(&[command, "--help"]);
         assert_eq!(code, 0, "{command}");
@@ -198,6 +200,8 @@ fn every_subcommand_has_help() {
         "--token",
         "--forward",
         "--max-body-bytes",
+        "--max-in-flight-bytes",
+        "--message-id-key",
     ] {
         assert!(stdout.contains(flag), "{flag}: {stdout}");
     }
