@@ -7,9 +7,10 @@
 //! against the plan and ends in exactly one place: the output (valid events,
 //! their bytes as received) or the failed-events file (with the reason and
 //! every error). The answer is `200 {"accepted":N,"rejected":M}` only once
-//! both writes are durable, `503` with `Retry-After` when the output fails or
-//! the collector is behind (the client retries: nothing of the request was
-//! kept), `400` for a body that is not a batch (kept as one failed event),
+//! both writes are durable, `503` with `Retry-After` when the output fails,
+//! the collector is behind or a request does not fit in the bytes it may
+//! hold (`--max-in-flight-bytes`; the client retries: nothing of the request
+//! was kept), `400` for a body that is not a batch (kept as one failed event),
 //! `401` without a valid token, `413` over the body limit, `408` for a body
 //! that does not arrive in time.
 //!
