@@ -613,3 +613,97 @@ fn a_reviewed_action_goes_end_to_end() {
     let bytes = serde_json::to_vec(&wrong).unwrap();
     assert!(validator.check_event(&bytes, 0).is_err(), "{wrong}");
 }
+
+/// A missing `Option` in a struct variant reads as `None`, a missing other
+/// field is serde's error, and a value of the wrong type is serde's message
+/// too: the variant's values are read through `deserialize_with` helpers,
+/// which serde treats differently from a plain field unless told; and a
+/// variant of the wrong shape is named as serde names it ("tuple variant
+/// Change::Moved with 2 elements").
+#[test]
+fn missing_and_wrong_values_in_variants_read_as_serde_reads_them() {
+    for good in [
+        r#"{"type":"reject","reviewer":"a"}"#,
+        r#"{"type":"reject","reviewer":"a","reason":null}"#,
+    ] {
+        let ours = serde_json::from_str::<ReviewAction>(good).unwrap();
+        let theirs = serde_json::from_str::<ReviewActionTwin>(good).unwrap();
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&theirs).unwrap()
+        );
+    }
+    let ours = serde_json::from_str::<Change>(r#"{"edit":{"lineCount":3}}"#).unwrap();
+    let theirs = serde_json::from_str::<ChangeTwin>(r#"{"edit":{"lineCount":3}}"#).unwrap();
+    assert_eq!(
+        serde_json::to_string(&ours).unwrap(),
+        serde_json::to_string(&theirs).unwrap()
+    );
+    for bad in [
+        r#"{"edit":{}}"#,
+        r#"{"edit":{"lineCount":"3"}}"#,
+        r#"{"edit":{"lineCount":1,"lineCount":2}}"#,
+        r#"{"Moved":[1]}"#,
+        r#"{"Moved":["1",null]}"#,
+        r#"{"edit":[1]}"#,
+        r#"{"Added":7}"#,
+    ] {
+        let ours = serde_json::from_str::<Change>(bad).unwrap_err();
+        let theirs = serde_json::from_str::<ChangeTwin>(bad).unwrap_err();
+        assert_eq!(
+            ours.to_string().replace("ChangeTwin", "Change"),
+            theirs.to_string().replace("ChangeTwin", "Change"),
+            "{bad}"
+        );
+    }
+}
+
+/// The payloads an internally tagged newtype variant may hold (an object:
+/// a map, another tagged enum, a struct) write and read what serde does;
+/// any other payload is a compile error (tests/ui/union).
+#[derive(AnalyticsEnum, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payloads {
+    Counts(std::collections::BTreeMap<String, u32>),
+    Labels(std::collections::HashMap<String, String>),
+    Action(ReviewAction),
+    Timed(Timing),
+    Boxed(Box<Timing>),
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PayloadsTwin {
+    Counts(std::collections::BTreeMap<String, u32>),
+    Labels(std::collections::HashMap<String, String>),
+    Action(ReviewActionTwin),
+    Timed(TimingTwin),
+    Boxed(Box<TimingTwin>),
+}
+
+#[test]
+fn internally_tagged_object_payloads_write_and_read_what_serde_does() {
+    let ours = [
+        Payloads::Counts([("a\"b".to_owned(), 1), ("c".to_owned(), 2)].into()),
+        Payloads::Counts(Default::default()),
+        Payloads::Labels([("k".to_owned(), "v\n".to_owned())].into()),
+        Payloads::Action(ReviewAction::Reject {
+            reviewer: "r".into(),
+            reason: None,
+        }),
+        Payloads::Action(ReviewAction::Skip),
+        Payloads::Timed(Timing { millis: 3 }),
+        Payloads::Boxed(Box::new(Timing { millis: 4 })),
+    ];
+    for value in ours {
+        let json = serde_json::to_string(&value).unwrap();
+        let twin: PayloadsTwin = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&twin).unwrap(), json);
+        assert_eq!(
+            serde_json::to_value(&value).unwrap(),
+            serde_json::to_value(&twin).unwrap()
+        );
+        let back: Payloads = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, value, "{json}");
+    }
+}
