@@ -40,8 +40,7 @@ impl LengthValue for EntryCount {
     fn is_empty_value(&self) -> bool {
         self.0 == 0
     }
-    /// The unit of `BTreeMap`/`HashMap` fields in `validate()`'s messages.
-    const UNIT: &'static str = "entries";
+    const UNIT: &'static str = <std::collections::BTreeMap<(), ()> as LengthValue>::UNIT;
 }
 
 /// `length` and `non_empty` of a collection, reported before the errors
