@@ -174,8 +174,10 @@ fn leak(ty: FieldType) -> &'static FieldType {
     Box::leak(Box::new(ty))
 }
 
-macro_rules! integers {
-    ($($ty:ident => $kind:ident),* $(,)?) => {$(
+/// `AnalyticsValue` for an owned type read back as itself: `$write` writes
+/// `$value` (`&Self`) into `$out`, `$field_type` is its schema type.
+macro_rules! owned_value {
+    ($ty:ty, |$value:ident, $out:ident| $write:expr, $field_type:expr) => {
         impl AnalyticsValue for $ty {
             type __Read = Self;
             #[inline]
@@ -183,13 +185,20 @@ macro_rules! integers {
                 read
             }
             #[inline]
-            fn write_json(&self, out: &mut Vec<u8>) {
-                json::write_int(out, *self);
+            fn write_json(&self, $out: &mut Vec<u8>) {
+                let $value = self;
+                $write
             }
             fn field_type() -> FieldType {
-                FieldType::Integer(IntegerKind::$kind)
+                $field_type
             }
         }
+    };
+}
+
+macro_rules! integers {
+    ($($ty:ident => $kind:ident),* $(,)?) => {$(
+        owned_value!($ty, |value, out| json::write_int(out, *value), FieldType::Integer(IntegerKind::$kind));
     )*};
 }
 
@@ -198,80 +207,36 @@ integers! {
     u8 => U8, u16 => U16, u32 => U32, u64 => U64, u128 => U128, usize => Usize,
 }
 
-impl AnalyticsValue for f64 {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_f64(out, *self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::Number { bits: 64 }
-    }
-}
-
-impl AnalyticsValue for f32 {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_f32(out, *self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::Number { bits: 32 }
-    }
-}
-
-impl AnalyticsValue for bool {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_bool(out, *self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::Boolean
-    }
-}
-
-impl AnalyticsValue for String {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_str(out, self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::String
-    }
-}
-
-impl AnalyticsValue for Box<str> {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_str(out, self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::String
-    }
-}
+owned_value!(
+    f64,
+    |value, out| json::write_f64(out, *value),
+    FieldType::Number { bits: 64 }
+);
+owned_value!(
+    f32,
+    |value, out| json::write_f32(out, *value),
+    FieldType::Number { bits: 32 }
+);
+owned_value!(
+    bool,
+    |value, out| json::write_bool(out, *value),
+    FieldType::Boolean
+);
+owned_value!(
+    String,
+    |value, out| json::write_str(out, value),
+    FieldType::String
+);
+owned_value!(
+    Box<str>,
+    |value, out| json::write_str(out, value),
+    FieldType::String
+);
+owned_value!(
+    Cow<'static, str>,
+    |value, out| json::write_str(out, value),
+    FieldType::String
+);
 
 /// A borrowed string (`sandbox_policy: Option<&'static str>`): an event with
 /// one is write-only (it has no `Deserialize`).
@@ -279,21 +244,6 @@ impl AnalyticsValue for &'static str {
     type __Read = crate::__private::Unreadable;
     fn __from_read(read: Self::__Read) -> Self {
         match read {}
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_str(out, self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::String
-    }
-}
-
-impl AnalyticsValue for Cow<'static, str> {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
     }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
@@ -451,6 +401,20 @@ fn map_type<K: AnalyticsKey, V: AnalyticsValue>() -> FieldType {
 }
 
 /// Appends `{"key":value,..}` in the map's iteration order (serde's).
+/// Validates each value of a map at `path.key`.
+fn validate_entries<'m, K, V>(
+    entries: impl Iterator<Item = (&'m K, &'m V)>,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) where
+    K: AnalyticsKey + 'm,
+    V: AnalyticsValue + 'm,
+{
+    for (key, value) in entries {
+        value.__validate_nested(&path.key(key.key_str()), errors);
+    }
+}
+
 fn write_map<'m, K, V>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'m K, &'m V)>)
 where
     K: AnalyticsKey + 'm,
@@ -489,9 +453,7 @@ where
     }
     #[inline]
     fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        for (key, value) in self {
-            value.__validate_nested(&path.key(key.key_str()), errors);
-        }
+        validate_entries(self.iter(), path, errors);
     }
 }
 
@@ -517,9 +479,7 @@ where
     }
     #[inline]
     fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        for (key, value) in self {
-            value.__validate_nested(&path.key(key.key_str()), errors);
-        }
+        validate_entries(self.iter(), path, errors);
     }
 }
 
