@@ -6,19 +6,25 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::super::completion::Ack;
 use super::super::metrics::DropReason;
 use super::super::queue::{Receiver, Want};
 use super::super::sink::Envelope;
 use super::super::spool::{self, SpoolDir};
-use super::super::worker::{FailedOut, Msg, Queued, Shared, ORDER};
+use super::super::worker::{instant_after, FailedOut, Msg, Queued, Shared, ORDER};
 use super::{Journal, Segment, SpoolConfig, State};
 use crate::client::SpoolFull;
 
 /// At most this many events per write: bounds the time between a `track`
 /// and its event being on disk when the queue is long.
 const WRITE_CHUNK: usize = 4096;
+
+/// How long the writer, woken by an event, lets more gather before it
+/// writes: one write (and one wake-up of the writer) for what arrives in
+/// that time, instead of one per event. Part of the spool's window.
+const GATHER: Duration = Duration::from_millis(1);
 
 /// Drains the queue into segment files.
 pub(crate) struct Writer {
@@ -77,10 +83,23 @@ impl Writer {
         let mut events = Vec::with_capacity(WRITE_CHUNK);
         let mut inbox = VecDeque::new();
         loop {
-            // Woken by the first message: the spool's window is one write.
-            if inbox.is_empty() && rx.recv(Want::ANY, &mut inbox).is_err() {
-                self.close(None);
-                return;
+            // Woken by the first message; then up to `GATHER` for more (a
+            // control message, such as a flush, ends that wait at once).
+            if inbox.is_empty() {
+                if rx.recv(Want::ANY, &mut inbox).is_err() {
+                    self.close(None);
+                    return;
+                }
+                let events_only = inbox.iter().all(|m| matches!(m, Msg::Event(_)));
+                if events_only && inbox.len() < WRITE_CHUNK {
+                    let more = Want {
+                        events: WRITE_CHUNK - inbox.len(),
+                        bytes: usize::MAX,
+                        until: Some(instant_after(Instant::now(), GATHER)),
+                    };
+                    // Disconnected here means nothing more came: write what is in hand.
+                    let _ = rx.recv(more, &mut inbox);
+                }
             }
             let mut control = None;
             while let Some(message) = inbox.pop_front() {
