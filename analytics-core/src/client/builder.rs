@@ -167,7 +167,7 @@ impl ClientBuilder {
     }
 
     /// Writes every queued event to segment files in `dir` before it is
-    /// sent (within one disk write of `track`, whatever the sink does), and
+    /// sent (within 1 ms and one disk write of `track`, whatever the sink does), and
     /// replays what an earlier run left there. The directory is created
     /// 0700, its files 0600, and it is locked: one client per directory.
     /// See `docs/guarantees.md`.

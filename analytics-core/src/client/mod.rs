@@ -30,8 +30,8 @@
 //! drop); every event is delivered, counted as dropped with a
 //! [`DropReason`], or (with a spool) on disk for a later attempt; a panic in
 //! user code (a rule, the sink) is caught and counted. With a spool, a
-//! writer thread puts every accepted event into a segment file within one
-//! disk write, whatever the sink does, so a crash (even `kill -9`) loses at
+//! writer thread puts every accepted event into a segment file within 1 ms
+//! and one disk write, whatever the sink does, so a crash (even `kill -9`) loses at
 //! most that window; delivery is at-least-once across crashes, and each
 //! event keeps its [`message id`](Envelope::message_id) across replays.
 
