@@ -7,12 +7,23 @@
 //!
 //! - `event/*`: one envelope at a time (what `analytics validate` does per line);
 //! - `batch/*`: a `{"events":[..]}` body of 500 events, split then checked
-//!   (what the collector does per request, before the write).
+//!   (what the collector does per request, before the write);
+//! - `collector/*`: the same 500-event bodies posted over loopback by two
+//!   keep-alive connections at once, to the real collector
+//!   (`analytics_cli::serve`, JSON Lines output, fsync'd as `analytics serve`
+//!   writes it, and without fsync), against two floors in the same run: a
+//!   bare axum handler that only reads the body, and the collector's own
+//!   work done in process (split, check, copy) on as many threads.
 
 use std::hint::black_box;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use analytics_cli::serve::{Collector, Config};
 use analytics_core::ingest::PlanValidator;
-use analytics_core::TrackingPlan;
+use analytics_core::{JsonLinesSink, TrackingPlan};
 use codex_analytics::simulate::Session;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -69,9 +80,7 @@ fn per_event(c: &mut Criterion) {
     );
 }
 
-fn per_batch(c: &mut Criterion) {
-    let events = events(500);
-    let validator = validator();
+fn batch_body(events: &[Vec<u8>]) -> Vec<u8> {
     let mut body = b"{\"events\":[".to_vec();
     for (index, event) in events.iter().enumerate() {
         if index > 0 {
@@ -80,6 +89,13 @@ fn per_batch(c: &mut Criterion) {
         body.extend_from_slice(event);
     }
     body.extend_from_slice(b"]}");
+    body
+}
+
+fn per_batch(c: &mut Criterion) {
+    let events = events(500);
+    let validator = validator();
+    let body = batch_body(&events);
     let mut group = c.benchmark_group("batch");
     group.throughput(Throughput::Elements(events.len() as u64));
     group.bench_function("ignored_any_floor", |b| {
@@ -96,5 +112,172 @@ fn per_batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_event, per_batch);
+/// Connections posting at once in `collector/*` (the machine has two cores).
+const CONNECTIONS: usize = 2;
+
+/// One keep-alive HTTP/1.1 connection posting the same body again and again.
+struct Poster {
+    stream: TcpStream,
+    request: Vec<u8>,
+    answer: Vec<u8>,
+}
+
+impl Poster {
+    fn connect(addr: SocketAddr, body: &[u8]) -> Poster {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut request = format!(
+            "POST /v1/events HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body);
+        Poster {
+            stream,
+            request,
+            answer: Vec::with_capacity(1024),
+        }
+    }
+
+    /// Posts once; panics unless the answer is 200.
+    fn post(&mut self) {
+        self.stream.write_all(&self.request).unwrap();
+        self.answer.clear();
+        let mut chunk = [0u8; 1024];
+        let (head_end, length) = loop {
+            let read = self.stream.read(&mut chunk).unwrap();
+            assert!(read > 0, "the server closed the connection");
+            self.answer.extend_from_slice(&chunk[..read]);
+            if let Some(end) = self.answer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.answer[..end]).unwrap();
+                assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+                let length = head
+                    .lines()
+                    .find_map(|line| {
+                        let (name, value) = line.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().unwrap())
+                    })
+                    .expect("a Content-Length");
+                break (end + 4, length);
+            }
+        };
+        while self.answer.len() < head_end + length {
+            let read = self.stream.read(&mut chunk).unwrap();
+            assert!(read > 0, "the server closed the connection");
+            self.answer.extend_from_slice(&chunk[..read]);
+        }
+    }
+}
+
+/// `iters` posts on each connection at once; the time they all took.
+fn post_all(posters: &mut [Poster], iters: u64) -> Duration {
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for poster in posters.iter_mut() {
+            scope.spawn(move || {
+                for _ in 0..iters {
+                    poster.post();
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
+/// A bare axum server on its own thread whose handler only reads the body.
+fn bare_axum() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let app = axum::Router::new().route(
+                "/v1/events",
+                axum::routing::post(|body: axum::body::Bytes| async move {
+                    black_box(body.len());
+                    "{}"
+                })
+                .layer(axum::extract::DefaultBodyLimit::max(8 << 20)),
+            );
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    addr
+}
+
+fn collector(dir: &Path, sync: bool) -> Collector {
+    let output = JsonLinesSink::new(dir.join("events.jsonl")).sync(sync);
+    let config = Config::new(validator(), Box::new(output), dir.join("failed.jsonl"));
+    Collector::start(config, "127.0.0.1:0").unwrap()
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn over_http(c: &mut Criterion) {
+    let events = events(500);
+    let body = batch_body(&events);
+    let validator = validator();
+    let mut group = c.benchmark_group("collector");
+    group.throughput(Throughput::Elements((events.len() * CONNECTIONS) as u64));
+
+    // The collector's work without HTTP: split, check, copy, on as many threads.
+    group.bench_function("in_process_floor", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            std::thread::scope(|scope| {
+                for _ in 0..CONNECTIONS {
+                    scope.spawn(|| {
+                        for _ in 0..iters {
+                            let items = validator.split_batch(&body, 0).unwrap();
+                            for item in items {
+                                let bytes = item.get().as_bytes();
+                                black_box(validator.check_event(bytes, 0).unwrap());
+                                black_box(bytes.to_vec());
+                            }
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
+    });
+
+    let bare = bare_axum();
+    let mut posters: Vec<Poster> = (0..CONNECTIONS)
+        .map(|_| Poster::connect(bare, &body))
+        .collect();
+    group.bench_function("bare_axum_floor", |b| {
+        b.iter_custom(|iters| post_all(&mut posters, iters))
+    });
+
+    for (name, sync) in [("collector_jsonl", false), ("collector_jsonl_fsync", true)] {
+        let dir = scratch_dir(name);
+        let collector = collector(&dir, sync);
+        let mut posters: Vec<Poster> = (0..CONNECTIONS)
+            .map(|_| Poster::connect(collector.addr(), &body))
+            .collect();
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| post_all(&mut posters, iters))
+        });
+        drop(posters);
+        collector.shutdown().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, per_event, per_batch, over_http);
 criterion_main!(benches);

@@ -251,3 +251,61 @@ fn an_output_failing_for_a_while_loses_nothing_and_stores_each_event_once() {
     );
     assert!(files.failed_lines().is_empty());
 }
+
+/// `ClientBuilder::message_id_key("event_id")` (issue 16): a collector told
+/// the key (`--message-id-key event_id`) accepts every envelope, and each is
+/// stored under the id the client wrote; one not told refuses them all as
+/// an unknown key, keeping each in the failed-events file.
+#[test]
+fn a_custom_message_id_key_validates_and_is_the_stored_events_id() {
+    let sent = Session::new(77).events(200);
+    let send = |url: String| {
+        let client = Client::builder()
+            .sink(HttpSink::new(url))
+            .message_id_key("event_id")
+            .build()
+            .unwrap();
+        for event in &sent {
+            client.track_catalog(event).unwrap();
+        }
+        client.flush(Duration::from_secs(60)).unwrap();
+        let metrics = client.metrics();
+        client.shutdown(Duration::from_secs(10)).unwrap();
+        metrics
+    };
+
+    let dir = temp_dir("collector-message-id-key");
+    let output = analytics_core::MemorySink::new();
+    let collector = start_with(&dir, Box::new(output.clone()), |config| {
+        config.validator = validator().with_message_id_keys(["event_id"]);
+    });
+    let metrics = send(format!("http://{}/v1/events", collector.addr()));
+    assert_eq!(metrics.delivered, 200, "{metrics:?}");
+    collector.shutdown().unwrap();
+    let stored = output.envelopes();
+    assert_eq!(stored.len(), 200);
+    assert!(Files::in_dir(&dir).failed_lines().is_empty());
+    let mut ids = std::collections::BTreeSet::new();
+    for envelope in &stored {
+        let json: serde_json::Value = serde_json::from_slice(envelope.json()).unwrap();
+        let written = json["event_id"].as_str().expect("the client wrote the id");
+        assert_eq!(envelope.message_id(), written, "{json}");
+        ids.insert(written.to_owned());
+    }
+    assert_eq!(ids.len(), 200, "one id per event");
+
+    // A collector that only knows `message_id`: every event refused, kept.
+    let dir = temp_dir("collector-message-id-key-unknown");
+    let collector = start(&dir, |_| {});
+    send(format!("http://{}/v1/events", collector.addr()));
+    collector.shutdown().unwrap();
+    let files = Files::in_dir(&dir);
+    assert!(files.event_lines().is_empty());
+    let failed = files.failed_lines();
+    assert_eq!(failed.len(), 200);
+    for line in &failed {
+        assert_eq!(line["reason"], "schema_violation", "{line}");
+        assert_eq!(line["errors"][0]["path"], "event_id", "{line}");
+        assert_eq!(line["errors"][0]["rule"], "unknown_key", "{line}");
+    }
+}

@@ -3,14 +3,16 @@
 //! twin writes through every path, read back, validate inside the values,
 //! and their JSON Schema accepts every generated event and refuses mutations.
 
+#[path = "support/every_path.rs"]
+mod every_path;
 #[path = "support/strategies.rs"]
 mod strategies;
 
+use every_path::{assert_writes_like, Written};
+
 use std::collections::{BTreeMap, HashMap};
 
-use analytics_core::{
-    AnalyticsEnum, AnalyticsEvent, AnalyticsFields, EventBatch, FieldType, TrackEventRequest,
-};
+use analytics_core::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields, FieldType};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde::{Deserialize, Serialize};
@@ -51,12 +53,6 @@ pub struct SummaryTwin {
     pub phases: BTreeMap<Phase, TimingTwin>,
     pub extra: serde_json::Value,
     pub optional: Option<BTreeMap<String, Vec<bool>>>,
-}
-
-#[derive(Serialize)]
-struct Envelope<'a> {
-    event_type: &'static str,
-    event_params: &'a SummaryTwin,
 }
 
 #[derive(analytics_core::EventCatalog, Debug, PartialEq)]
@@ -133,40 +129,7 @@ fn summary() -> impl Strategy<Value = Summary> {
 
 fn check(event: &Summary) {
     let twin = twin(event);
-    let params = serde_json::to_string(&twin).unwrap();
-    assert_eq!(serde_json::to_string(event).unwrap(), params);
-    assert_eq!(
-        serde_json::to_string_pretty(event).unwrap(),
-        serde_json::to_string_pretty(&twin).unwrap()
-    );
-    assert_eq!(
-        serde_json::to_value(event).unwrap(),
-        serde_json::to_value(&twin).unwrap()
-    );
-    let mut writer = Vec::new();
-    serde_json::to_writer(&mut writer, event).unwrap();
-    assert_eq!(writer, params.as_bytes());
-    let mut fast = Vec::new();
-    event.write_params_json(&mut fast);
-    assert_eq!(String::from_utf8(fast).unwrap(), params);
-
-    let envelope = serde_json::to_string(&Envelope {
-        event_type: Summary::EVENT_NAME,
-        event_params: &twin,
-    })
-    .unwrap();
-    let mut fast = Vec::new();
-    AnalyticsEvent::write_json(event, &mut fast);
-    assert_eq!(String::from_utf8(fast).unwrap(), envelope);
-    let request = TrackEventRequest::from(event.clone());
-    assert_eq!(serde_json::to_string(&request).unwrap(), envelope);
-    let batch = EventBatch::new(vec![request]);
-    let mut fast = Vec::new();
-    batch.write_json(&mut fast);
-    assert_eq!(
-        String::from_utf8(fast).unwrap(),
-        format!(r#"{{"events":[{envelope}]}}"#)
-    );
+    let Written { params, envelope } = assert_writes_like(event, &twin);
 
     let back: Summary = serde_json::from_str(&params).unwrap();
     assert_eq!(&back, event);

@@ -5,8 +5,12 @@
 //! the same bytes as a hand-written serde twin through every path, and the
 //! same values read back.
 
+#[path = "support/every_path.rs"]
+mod every_path;
 #[path = "support/strategies.rs"]
 mod strategies;
+
+use every_path::{assert_writes_like, Written};
 
 use std::time::Duration;
 
@@ -200,33 +204,7 @@ fn review() -> impl Strategy<Value = Review> {
 
 fn assert_same_bytes(event: &Review) {
     let twin = twin(event);
-    let params = serde_json::to_string(&twin).unwrap();
-    assert_eq!(serde_json::to_string(event).unwrap(), params);
-    assert_eq!(
-        serde_json::to_string_pretty(event).unwrap(),
-        serde_json::to_string_pretty(&twin).unwrap()
-    );
-    assert_eq!(
-        serde_json::to_value(event).unwrap(),
-        serde_json::to_value(&twin).unwrap()
-    );
-    let mut writer = Vec::new();
-    serde_json::to_writer(&mut writer, event).unwrap();
-    assert_eq!(writer, params.as_bytes());
-    let mut fast = Vec::new();
-    event.write_params_json(&mut fast);
-    assert_eq!(String::from_utf8(fast).unwrap(), params);
-
-    let envelope = serde_json::to_string(&Envelope {
-        event_type: Review::EVENT_NAME,
-        event_params: &twin,
-    })
-    .unwrap();
-    let mut fast = Vec::new();
-    AnalyticsEvent::write_json(event, &mut fast);
-    assert_eq!(String::from_utf8(fast).unwrap(), envelope);
-    let request = TrackEventRequest::from(event.clone());
-    assert_eq!(serde_json::to_string(&request).unwrap(), envelope);
+    let Written { params, envelope } = assert_writes_like(event, &twin);
     let catalog = Reviews::from(event.clone());
     assert_eq!(serde_json::to_string(&catalog).unwrap(), envelope);
 

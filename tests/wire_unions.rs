@@ -5,15 +5,19 @@
 //! every generated event and refuses mutated ones; rules inside variants
 //! run; a reviewed-action enum goes end to end (client, plan, collector).
 
+#[path = "support/every_path.rs"]
+mod every_path;
 #[path = "support/strategies.rs"]
 mod strategies;
+
+use every_path::{assert_writes_like, Written};
 
 use std::time::Duration;
 
 use analytics_core::ingest::PlanValidator;
 use analytics_core::{
-    AnalyticsEnum, AnalyticsEvent, AnalyticsFields, AnalyticsValue, Client, EventBatch, FieldType,
-    MemorySink, Tagging, TrackEventRequest, TrackingPlan, VariantShape,
+    AnalyticsEnum, AnalyticsEvent, AnalyticsFields, AnalyticsValue, Client, FieldType, MemorySink,
+    Tagging, TrackingPlan, VariantShape,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -158,12 +162,6 @@ pub struct ChangeReviewedTwin {
     pub loose: Vec<LooseTwin>,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a> {
-    event_type: &'static str,
-    event_params: &'a ChangeReviewedTwin,
-}
-
 fn twin(event: &ChangeReviewed) -> ChangeReviewedTwin {
     ChangeReviewedTwin {
         action: match event.action.clone() {
@@ -271,22 +269,7 @@ fn event() -> impl Strategy<Value = ChangeReviewed> {
 
 fn check(event: &ChangeReviewed) {
     let twin = twin(event);
-    let params = serde_json::to_string(&twin).unwrap();
-    assert_eq!(serde_json::to_string(event).unwrap(), params);
-    assert_eq!(
-        serde_json::to_string_pretty(event).unwrap(),
-        serde_json::to_string_pretty(&twin).unwrap()
-    );
-    assert_eq!(
-        serde_json::to_value(event).unwrap(),
-        serde_json::to_value(&twin).unwrap()
-    );
-    let mut writer = Vec::new();
-    serde_json::to_writer(&mut writer, event).unwrap();
-    assert_eq!(writer, params.as_bytes());
-    let mut fast = Vec::new();
-    event.write_params_json(&mut fast);
-    assert_eq!(String::from_utf8(fast).unwrap(), params);
+    let Written { params, envelope } = assert_writes_like(event, &twin);
     // Each union alone, through `write_json` and serde.
     let mut fast = Vec::new();
     AnalyticsValue::write_json(&event.action, &mut fast);
@@ -294,24 +277,6 @@ fn check(event: &ChangeReviewed) {
     let mut fast = Vec::new();
     AnalyticsValue::write_json(&event.change, &mut fast);
     assert_eq!(fast, serde_json::to_vec(&twin.change).unwrap());
-
-    let envelope = serde_json::to_string(&Envelope {
-        event_type: ChangeReviewed::EVENT_NAME,
-        event_params: &twin,
-    })
-    .unwrap();
-    let mut fast = Vec::new();
-    AnalyticsEvent::write_json(event, &mut fast);
-    assert_eq!(String::from_utf8(fast).unwrap(), envelope);
-    let request = TrackEventRequest::from(event.clone());
-    assert_eq!(serde_json::to_string(&request).unwrap(), envelope);
-    let batch = EventBatch::new(vec![request]);
-    let mut fast = Vec::new();
-    batch.write_json(&mut fast);
-    assert_eq!(
-        String::from_utf8(fast).unwrap(),
-        format!(r#"{{"events":[{envelope}]}}"#)
-    );
 
     let back: ChangeReviewed = serde_json::from_str(&params).unwrap();
     assert_eq!(&back, event);
@@ -612,4 +577,98 @@ fn a_reviewed_action_goes_end_to_end() {
     wrong["event_params"]["action"] = serde_json::json!({"type": "approve"});
     let bytes = serde_json::to_vec(&wrong).unwrap();
     assert!(validator.check_event(&bytes, 0).is_err(), "{wrong}");
+}
+
+/// A missing `Option` in a struct variant reads as `None`, a missing other
+/// field is serde's error, and a value of the wrong type is serde's message
+/// too: the variant's values are read through `deserialize_with` helpers,
+/// which serde treats differently from a plain field unless told; and a
+/// variant of the wrong shape is named as serde names it ("tuple variant
+/// Change::Moved with 2 elements").
+#[test]
+fn missing_and_wrong_values_in_variants_read_as_serde_reads_them() {
+    for good in [
+        r#"{"type":"reject","reviewer":"a"}"#,
+        r#"{"type":"reject","reviewer":"a","reason":null}"#,
+    ] {
+        let ours = serde_json::from_str::<ReviewAction>(good).unwrap();
+        let theirs = serde_json::from_str::<ReviewActionTwin>(good).unwrap();
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&theirs).unwrap()
+        );
+    }
+    let ours = serde_json::from_str::<Change>(r#"{"edit":{"lineCount":3}}"#).unwrap();
+    let theirs = serde_json::from_str::<ChangeTwin>(r#"{"edit":{"lineCount":3}}"#).unwrap();
+    assert_eq!(
+        serde_json::to_string(&ours).unwrap(),
+        serde_json::to_string(&theirs).unwrap()
+    );
+    for bad in [
+        r#"{"edit":{}}"#,
+        r#"{"edit":{"lineCount":"3"}}"#,
+        r#"{"edit":{"lineCount":1,"lineCount":2}}"#,
+        r#"{"Moved":[1]}"#,
+        r#"{"Moved":["1",null]}"#,
+        r#"{"edit":[1]}"#,
+        r#"{"Added":7}"#,
+    ] {
+        let ours = serde_json::from_str::<Change>(bad).unwrap_err();
+        let theirs = serde_json::from_str::<ChangeTwin>(bad).unwrap_err();
+        assert_eq!(
+            ours.to_string().replace("ChangeTwin", "Change"),
+            theirs.to_string().replace("ChangeTwin", "Change"),
+            "{bad}"
+        );
+    }
+}
+
+/// The payloads an internally tagged newtype variant may hold (an object:
+/// a map, another tagged enum, a struct) write and read what serde does;
+/// any other payload is a compile error (tests/ui/union).
+#[derive(AnalyticsEnum, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Payloads {
+    Counts(std::collections::BTreeMap<String, u32>),
+    Labels(std::collections::HashMap<String, String>),
+    Action(ReviewAction),
+    Timed(Timing),
+    Boxed(Box<Timing>),
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PayloadsTwin {
+    Counts(std::collections::BTreeMap<String, u32>),
+    Labels(std::collections::HashMap<String, String>),
+    Action(ReviewActionTwin),
+    Timed(TimingTwin),
+    Boxed(Box<TimingTwin>),
+}
+
+#[test]
+fn internally_tagged_object_payloads_write_and_read_what_serde_does() {
+    let ours = [
+        Payloads::Counts([("a\"b".to_owned(), 1), ("c".to_owned(), 2)].into()),
+        Payloads::Counts(Default::default()),
+        Payloads::Labels([("k".to_owned(), "v\n".to_owned())].into()),
+        Payloads::Action(ReviewAction::Reject {
+            reviewer: "r".into(),
+            reason: None,
+        }),
+        Payloads::Action(ReviewAction::Skip),
+        Payloads::Timed(Timing { millis: 3 }),
+        Payloads::Boxed(Box::new(Timing { millis: 4 })),
+    ];
+    for value in ours {
+        let json = serde_json::to_string(&value).unwrap();
+        let twin: PayloadsTwin = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&twin).unwrap(), json);
+        assert_eq!(
+            serde_json::to_value(&value).unwrap(),
+            serde_json::to_value(&twin).unwrap()
+        );
+        let back: Payloads = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, value, "{json}");
+    }
 }

@@ -3,8 +3,12 @@
 //! any event out of `Deserialize`; both write the bytes serde writes, through
 //! every path, and a `#[analytics(write_only)]` catalog holds them.
 
+#[path = "support/every_path.rs"]
+mod every_path;
 #[path = "support/strategies.rs"]
 mod strategies;
+
+use every_path::{assert_writes_like, Written};
 
 use analytics_core::{AnalyticsEvent, AnalyticsFields, EventBatch, TrackEventRequest};
 use proptest::prelude::*;
@@ -67,12 +71,6 @@ struct TurnTwin<'a> {
     attempt: u32,
 }
 
-#[derive(Serialize)]
-struct Envelope<P> {
-    event_type: &'static str,
-    event_params: P,
-}
-
 fn turn() -> impl Strategy<Value = Turn> {
     let policy = || proptest::sample::select(POLICIES);
     (
@@ -100,30 +98,8 @@ fn check(event: &Turn) {
         tags: &event.tags,
         attempt: event.attempt,
     };
-    let params = serde_json::to_string(&twin).unwrap();
-    assert_eq!(serde_json::to_string(event).unwrap(), params);
-    assert_eq!(
-        serde_json::to_string_pretty(event).unwrap(),
-        serde_json::to_string_pretty(&twin).unwrap()
-    );
-    assert_eq!(
-        serde_json::to_value(event).unwrap(),
-        serde_json::to_value(&twin).unwrap()
-    );
-    let mut writer = Vec::new();
-    serde_json::to_writer(&mut writer, event).unwrap();
-    assert_eq!(writer, params.as_bytes());
-
-    let envelope = serde_json::to_string(&Envelope {
-        event_type: Turn::EVENT_NAME,
-        event_params: &twin,
-    })
-    .unwrap();
-    let mut fast = Vec::new();
-    AnalyticsEvent::write_json(event, &mut fast);
-    assert_eq!(String::from_utf8(fast).unwrap(), envelope);
+    let Written { envelope, .. } = assert_writes_like(event, &twin);
     let request = TrackEventRequest::from(event.clone());
-    assert_eq!(serde_json::to_string(&request).unwrap(), envelope);
     let outgoing = Outgoing::from(event.clone());
     assert_eq!(serde_json::to_string(&outgoing).unwrap(), envelope);
     let mut fast = Vec::new();

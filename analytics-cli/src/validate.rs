@@ -37,6 +37,15 @@ pub struct Args {
     /// Fail events longer than this many bytes as `too_large`.
     #[arg(long)]
     pub max_event_bytes: Option<usize>,
+    /// The top-level envelope key of the producer's message id
+    /// (`ClientBuilder::message_id_key(KEY)`): not an unknown key. Repeat for
+    /// several; giving it replaces the default.
+    #[arg(
+        long = "message-id-key",
+        value_name = "KEY",
+        default_value = "message_id"
+    )]
+    pub message_id_keys: Vec<String>,
 }
 
 /// The counts `validate` prints.
@@ -129,7 +138,8 @@ impl Summary {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan_file::read(&args.plan)?;
     let mut validator = PlanValidator::new(&plan)
-        .map_err(|error| anyhow::anyhow!("{}: {error}", args.plan.display()))?;
+        .map_err(|error| anyhow::anyhow!("{}: {error}", args.plan.display()))?
+        .with_message_id_keys(args.message_id_keys);
     if let Some(limit) = args.max_event_bytes {
         validator = validator.with_max_event_bytes(limit);
     }

@@ -185,6 +185,8 @@ fn unusable_input_exits_2_with_a_message() {
 
 #[test]
 fn every_subcommand_has_help() {
+    let (_, stdout, _) = analytics(&["validate", "--help"]);
+    assert!(stdout.contains("--message-id-key"), "{stdout}");
     for command in ["validate", "diff", "ddl", "serve"] {
         let (code, stdout, _) = analytics(&[command, "--help"]);
         assert_eq!(code, 0, "{command}");
@@ -198,7 +200,37 @@ fn every_subcommand_has_help() {
         "--token",
         "--forward",
         "--max-body-bytes",
+        "--max-in-flight-bytes",
+        "--message-id-key",
     ] {
         assert!(stdout.contains(flag), "{flag}: {stdout}");
     }
+}
+
+/// `--message-id-key K`: envelopes written with
+/// `ClientBuilder::message_id_key(K)` validate (issue 16).
+#[test]
+fn a_custom_message_id_key_is_not_an_unknown_key() {
+    let dir = temp_dir();
+    let plan = write_plan(&dir);
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &events,
+        concat!(
+            r#"{"event_type":"page_opened","mid":"0a1b2c3d-0000-4000-8000-00000000abcd","event_params":{"path":"/","load_ms":1,"referrer":"x"}}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let file = events.to_str().unwrap();
+    let (code, stdout, stderr) = analytics(&["validate", file, "--plan", &plan]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("unknown key \"mid\""), "{stderr}");
+    let (code, stdout, stderr) =
+        analytics(&["validate", file, "--plan", &plan, "--message-id-key", "mid"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("1 events: 1 valid, 0 failed\n"),
+        "{stdout}"
+    );
 }

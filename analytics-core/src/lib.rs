@@ -82,7 +82,7 @@ pub use schema::{
 };
 pub use schema::{SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape};
 pub use validate::{Path, ValidationError, ValidationErrors};
-pub use value::{AnalyticsKey, AnalyticsValue};
+pub use value::{AnalyticsKey, AnalyticsValue, TaggedPayload};
 
 #[cfg(feature = "clickhouse")]
 pub use clickhouse::ClickHouseSink;

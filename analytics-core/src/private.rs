@@ -24,7 +24,7 @@ pub use crate::schema::{
     Rule, SerdeSchema, Tagging, UnionSchema, UnionVariant, VariantShape,
 };
 pub use crate::validate::{Path, ValidationErrors};
-pub use crate::value::AnalyticsValue;
+pub use crate::value::{AnalyticsValue, TaggedPayload};
 pub use crate::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields, EventCatalog};
 pub use ::core;
 pub use inventory;
@@ -917,6 +917,28 @@ pub fn object_schema<T: FieldSet + 'static>(
     });
     crate::schema::building::built_object(schema);
     schema
+}
+
+/// A serde_json serializer that writes nowhere: a field of an enum variant
+/// written through serde is validated by writing it there.
+pub fn json_sink() -> serde_json::Serializer<std::io::Sink> {
+    serde_json::Serializer::new(std::io::sink())
+}
+
+/// Records serde's refusal to write a value (the `serde` rule), as
+/// [`check_serializable`] does for a field of a struct.
+pub fn check_written(
+    written: Result<(), serde_json::Error>,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if let Err(problem) = written {
+        errors.push(
+            path.render(),
+            "serde",
+            format!("cannot be written as JSON: {problem}"),
+        );
+    }
 }
 
 /// The type of a field holding an enum with data variants `T`: `Union` of its

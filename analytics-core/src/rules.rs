@@ -5,6 +5,7 @@
 //! is a compile error on the user's field naming the types allowed.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use crate::schema::Bound;
@@ -71,18 +72,19 @@ macro_rules! range_floats {
 }
 range_floats!(f32, f64);
 
-/// A value that `length` and `non_empty` can measure: a string (in chars) or a collection (in items).
+/// A value that `length` and `non_empty` can measure: a string (in chars), a
+/// list (in items) or a map (in entries).
 #[diagnostic::on_unimplemented(
     message = "`length` and `non_empty` cannot measure a value of type `{Self}`",
     label = "needs a string or a collection here",
-    note = "`length(min = .., max = ..)` and `non_empty` apply to String, Cow<'static, str>, Box<str> (counted in chars) and Vec<T> (counted in items), or an Option of one"
+    note = "`length(min = .., max = ..)` and `non_empty` apply to String, &'static str, Cow<'static, str>, Box<str> (counted in chars), Vec<T> (counted in items) and BTreeMap<K, V>, HashMap<K, V> (counted in entries), or an Option of one"
 )]
 pub trait LengthValue {
-    /// Chars of a string, items of a collection.
+    /// Chars of a string, items of a list, entries of a map.
     fn length(&self) -> usize;
     /// `is_empty`, without counting.
     fn is_empty_value(&self) -> bool;
-    /// "chars" or "items", for messages.
+    /// "chars", "items" or "entries", for messages.
     const UNIT: &'static str;
 }
 
@@ -101,7 +103,7 @@ macro_rules! length_strings {
         }
     )*};
 }
-length_strings!(String, str, Box<str>, Cow<'static, str>);
+length_strings!(String, str, &str, Box<str>, Cow<'static, str>);
 
 impl<T> LengthValue for Vec<T> {
     #[inline]
@@ -115,11 +117,35 @@ impl<T> LengthValue for Vec<T> {
     const UNIT: &'static str = "items";
 }
 
+impl<K, V> LengthValue for BTreeMap<K, V> {
+    #[inline]
+    fn length(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+    const UNIT: &'static str = "entries";
+}
+
+impl<K, V, S> LengthValue for HashMap<K, V, S> {
+    #[inline]
+    fn length(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn is_empty_value(&self) -> bool {
+        self.is_empty()
+    }
+    const UNIT: &'static str = "entries";
+}
+
 /// A value that `pattern` and `one_of` can read as text.
 #[diagnostic::on_unimplemented(
     message = "`pattern` and `one_of` cannot read a value of type `{Self}` as text",
     label = "needs a string here",
-    note = "`pattern = \"..\"` and `one_of = [..]` apply to String, Cow<'static, str> and Box<str>, or an Option of one"
+    note = "`pattern = \"..\"` and `one_of = [..]` apply to String, &'static str, Cow<'static, str> and Box<str>, or an Option of one"
 )]
 pub trait TextValue {
     /// The text to check.
@@ -136,6 +162,13 @@ impl TextValue for String {
 }
 
 impl TextValue for str {
+    #[inline]
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl TextValue for &str {
     #[inline]
     fn text(&self) -> &str {
         self

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
-use crate::event::AnalyticsEnum;
+use crate::event::{AnalyticsEnum, AnalyticsFields};
 use crate::json;
 use crate::schema::{EnumSchema, FieldType, IntegerKind};
 use crate::validate::{Path, ValidationErrors};
@@ -20,7 +20,8 @@ use crate::validate::{Path, ValidationErrors};
     message = "`{Self}` cannot be the type of an analytics field",
     label = "not an analytics value",
     note = "a field can be: bool, an integer (i8..i128, u8..u128, isize, usize), f32, f64, String, &'static str, Cow<'static, str>, Box<str>, Option<T>, Vec<T>, Box<T>, BTreeMap<K, V>, HashMap<K, V>, serde_json::Value, or a type that derives `AnalyticsEnum` or `AnalyticsFields`",
-    note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field"
+    note = "a type from another crate cannot derive them (the orphan rule): if it implements serde's `Serialize` and `Deserialize`, write `#[analytics(serde)]` on the field",
+    note = "an event is not a field: `AnalyticsEvent` writes its own envelope (`event_type`, `event_params`), so a hand-written request wrapper is deleted, and an enum of events derives `EventCatalog`"
 )]
 ///
 /// Reading a value back (`Deserialize`) is asked for only where a struct is
@@ -61,6 +62,36 @@ pub trait AnalyticsValue: serde::Serialize {
     // `<FieldType as AnalyticsValue>::...`, never through a generic function
     // bounded by this trait: a field type that is not an analytics value is
     // then the same diagnostic at every site, and rustc reports it once.
+
+    /// Serializes the value on its own (a field of an enum with data, which
+    /// serde's derive writes through this, with `serialize_with`).
+    #[doc(hidden)]
+    #[inline]
+    fn __serialize_value<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(self, serializer)
+    }
+
+    /// Deserializes a value on its own (the reading twin of `__serialize_value`).
+    #[doc(hidden)]
+    #[inline]
+    fn __deserialize_value<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error>
+    where
+        Self: Sized,
+    {
+        <Self::__Read as serde::Deserialize<'de>>::deserialize(deserializer).map(Self::__from_read)
+    }
+
+    /// The value's wire type, leaked (what a variant of an enum with data
+    /// holds): for an `Option<T>`, `Nullable` of `T`'s type.
+    #[doc(hidden)]
+    fn __leak_type() -> &'static FieldType
+    where
+        Self: Sized,
+    {
+        crate::__private::leak_value_type::<Self>()
+    }
 
     /// Serializes `key: self` into a serde map.
     #[doc(hidden)]
@@ -115,8 +146,10 @@ fn leak(ty: FieldType) -> &'static FieldType {
     Box::leak(Box::new(ty))
 }
 
-macro_rules! integers {
-    ($($ty:ident => $kind:ident),* $(,)?) => {$(
+/// `AnalyticsValue` for an owned type read back as itself: `$write` writes
+/// `$value` (`&Self`) into `$out`, `$field_type` is its schema type.
+macro_rules! owned_value {
+    ($ty:ty, |$value:ident, $out:ident| $write:expr, $field_type:expr) => {
         impl AnalyticsValue for $ty {
             type __Read = Self;
             #[inline]
@@ -124,13 +157,20 @@ macro_rules! integers {
                 read
             }
             #[inline]
-            fn write_json(&self, out: &mut Vec<u8>) {
-                json::write_int(out, *self);
+            fn write_json(&self, $out: &mut Vec<u8>) {
+                let $value = self;
+                $write
             }
             fn field_type() -> FieldType {
-                FieldType::Integer(IntegerKind::$kind)
+                $field_type
             }
         }
+    };
+}
+
+macro_rules! integers {
+    ($($ty:ident => $kind:ident),* $(,)?) => {$(
+        owned_value!($ty, |value, out| json::write_int(out, *value), FieldType::Integer(IntegerKind::$kind));
     )*};
 }
 
@@ -139,80 +179,36 @@ integers! {
     u8 => U8, u16 => U16, u32 => U32, u64 => U64, u128 => U128, usize => Usize,
 }
 
-impl AnalyticsValue for f64 {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_f64(out, *self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::Number { bits: 64 }
-    }
-}
-
-impl AnalyticsValue for f32 {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_f32(out, *self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::Number { bits: 32 }
-    }
-}
-
-impl AnalyticsValue for bool {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_bool(out, *self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::Boolean
-    }
-}
-
-impl AnalyticsValue for String {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_str(out, self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::String
-    }
-}
-
-impl AnalyticsValue for Box<str> {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_str(out, self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::String
-    }
-}
+owned_value!(
+    f64,
+    |value, out| json::write_f64(out, *value),
+    FieldType::Number { bits: 64 }
+);
+owned_value!(
+    f32,
+    |value, out| json::write_f32(out, *value),
+    FieldType::Number { bits: 32 }
+);
+owned_value!(
+    bool,
+    |value, out| json::write_bool(out, *value),
+    FieldType::Boolean
+);
+owned_value!(
+    String,
+    |value, out| json::write_str(out, value),
+    FieldType::String
+);
+owned_value!(
+    Box<str>,
+    |value, out| json::write_str(out, value),
+    FieldType::String
+);
+owned_value!(
+    Cow<'static, str>,
+    |value, out| json::write_str(out, value),
+    FieldType::String
+);
 
 /// A borrowed string (`sandbox_policy: Option<&'static str>`): an event with
 /// one is write-only (it has no `Deserialize`).
@@ -220,21 +216,6 @@ impl AnalyticsValue for &'static str {
     type __Read = crate::__private::Unreadable;
     fn __from_read(read: Self::__Read) -> Self {
         match read {}
-    }
-    #[inline]
-    fn write_json(&self, out: &mut Vec<u8>) {
-        json::write_str(out, self);
-    }
-    fn field_type() -> FieldType {
-        FieldType::String
-    }
-}
-
-impl AnalyticsValue for Cow<'static, str> {
-    type __Read = Self;
-    #[inline]
-    fn __from_read(read: Self) -> Self {
-        read
     }
     #[inline]
     fn write_json(&self, out: &mut Vec<u8>) {
@@ -392,6 +373,20 @@ fn map_type<K: AnalyticsKey, V: AnalyticsValue>() -> FieldType {
 }
 
 /// Appends `{"key":value,..}` in the map's iteration order (serde's).
+/// Validates each value of a map at `path.key`.
+fn validate_entries<'m, K, V>(
+    entries: impl Iterator<Item = (&'m K, &'m V)>,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) where
+    K: AnalyticsKey + 'm,
+    V: AnalyticsValue + 'm,
+{
+    for (key, value) in entries {
+        value.__validate_nested(&path.key(key.key_str()), errors);
+    }
+}
+
 fn write_map<'m, K, V>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'m K, &'m V)>)
 where
     K: AnalyticsKey + 'm,
@@ -430,9 +425,7 @@ where
     }
     #[inline]
     fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        for (key, value) in self {
-            value.__validate_nested(&path.key(key.key_str()), errors);
-        }
+        validate_entries(self.iter(), path, errors);
     }
 }
 
@@ -458,9 +451,7 @@ where
     }
     #[inline]
     fn __validate_nested(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        for (key, value) in self {
-            value.__validate_nested(&path.key(key.key_str()), errors);
-        }
+        validate_entries(self.iter(), path, errors);
     }
 }
 
@@ -478,4 +469,37 @@ impl AnalyticsValue for serde_json::Value {
     fn field_type() -> FieldType {
         FieldType::Any
     }
+}
+
+/// A value that serde can write as the payload of a newtype variant of an
+/// internally tagged enum (`#[serde(tag = "..")]`): serde puts the tag into
+/// the payload's own JSON object, so the payload must be one. Anything else
+/// fails at run time in serde; here it is a compile error on the variant.
+///
+/// Implemented for `AnalyticsFields` types and maps, and by
+/// `#[derive(AnalyticsEnum)]` for internally and adjacently tagged enums
+/// (every variant an object); the derive looks through `Box`. Implement it
+/// by hand only for a type whose `Serialize` always writes an object.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the payload of a newtype variant of an internally tagged enum",
+    label = "not written as a JSON object",
+    note = "with `#[serde(tag = \"..\")]` serde writes the tag into the payload's own object, so a newtype variant holds a struct that derives `AnalyticsFields`, a `BTreeMap` / `HashMap`, or an internally or adjacently tagged `AnalyticsEnum` (or a `Box` of one)",
+    note = "otherwise name the value (`Variant {{ value: T }}`), or put it beside the tag with `#[serde(tag = \"..\", content = \"..\")]`"
+)]
+pub trait TaggedPayload: AnalyticsValue {
+    /// Named by the derive's compile-time check.
+    #[doc(hidden)]
+    const __CHECK: () = ();
+}
+
+// Not recommended: the error is then about `TaggedPayload` (what the variant
+// needs), not about `AnalyticsFields` (one way of providing it).
+#[diagnostic::do_not_recommend]
+impl<T: AnalyticsFields + AnalyticsValue> TaggedPayload for T {}
+
+impl<K: AnalyticsKey + Ord, V: AnalyticsValue> TaggedPayload for BTreeMap<K, V> {}
+
+impl<K: AnalyticsKey + Eq + Hash, V: AnalyticsValue, S: BuildHasher + Default> TaggedPayload
+    for HashMap<K, V, S>
+{
 }

@@ -487,12 +487,6 @@ pub fn union_variants(model: &Enum<'_>, errors: &mut Errors) {
                             ),
                         ));
                     }
-                    if let Some(codec) = &field.codec {
-                        errors.push(error(
-                            codec.span,
-                            "a field written through serde (`#[analytics(serde)]`, `with`, `serialize_with`, `deserialize_with`) is not supported inside an enum variant yet; give the field an analytics value type",
-                        ));
-                    }
                 }
             }
             Payload::Unit | Payload::Newtype(_) => {}

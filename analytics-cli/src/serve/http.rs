@@ -3,8 +3,11 @@
 
 use std::io::Read as _;
 
+use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+use super::budget::{Exhausted, Held};
 
 /// Whether the request carries one of `tokens` (any request when there are none).
 pub(super) fn authorized(tokens: &[String], headers: &HeaderMap) -> bool {
@@ -52,24 +55,111 @@ pub(super) fn too_large(limit: usize) -> Response {
         .into_response()
 }
 
-pub(super) fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(error) = source {
-        if error.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = error.source();
-    }
-    false
+/// Why a body could not be read whole.
+pub(super) enum ReadError {
+    /// Over the body limit: 413.
+    TooLarge,
+    /// No room in the in-flight byte budget: 503.
+    Budget,
+    /// The connection failed: 400.
+    Body(axum::Error),
 }
 
-/// The decoded body, `None` over `limit` bytes (a gzip bomb stops there).
-pub(super) fn gunzip(raw: &[u8], limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut body = Vec::with_capacity(raw.len().saturating_mul(4).min(limit));
-    flate2::read::MultiGzDecoder::new(raw)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut body)?;
-    Ok((body.len() <= limit).then_some(body))
+impl From<Exhausted> for ReadError {
+    fn from(_: Exhausted) -> ReadError {
+        ReadError::Budget
+    }
+}
+
+/// Reads the body whole, at most `limit` bytes, reserving its buffer in
+/// `held` before it grows (a `Content-Length`, when given, sizes it once).
+pub(super) async fn read_body(
+    mut body: Body,
+    limit: usize,
+    length: Option<u64>,
+    held: &mut Held,
+) -> Result<Vec<u8>, ReadError> {
+    use http_body_util::BodyExt as _;
+    let mut buffer = Vec::new();
+    if let Some(length) = length {
+        if length > limit as u64 {
+            return Err(ReadError::TooLarge);
+        }
+        grow(&mut buffer, length as usize, limit, held)?;
+    }
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(ReadError::Body)?.into_data() else {
+            continue; // trailers
+        };
+        let needed = buffer.len() + data.len();
+        if needed > limit {
+            return Err(ReadError::TooLarge);
+        }
+        grow(&mut buffer, needed, limit, held)?;
+        buffer.extend_from_slice(&data);
+    }
+    Ok(buffer)
+}
+
+/// Makes room for `needed` bytes in `buffer` (doubling, up to `limit`),
+/// reserving the growth in `held` first.
+fn grow(
+    buffer: &mut Vec<u8>,
+    needed: usize,
+    limit: usize,
+    held: &mut Held,
+) -> Result<(), Exhausted> {
+    if needed <= buffer.capacity() {
+        return Ok(());
+    }
+    let target = needed.max(buffer.capacity() * 2).min(limit.max(needed));
+    held.take(target - buffer.capacity())?;
+    buffer.reserve_exact(target - buffer.len());
+    Ok(())
+}
+
+/// Why a gzip body could not be decoded.
+pub(super) enum GunzipError {
+    /// Decoded, it is over the body limit: 413 (a gzip bomb stops there).
+    TooLarge,
+    /// No room in the in-flight byte budget: 503.
+    Budget,
+    /// Not valid gzip: kept as a failed event.
+    Invalid(std::io::Error),
+}
+
+impl From<Exhausted> for GunzipError {
+    fn from(_: Exhausted) -> GunzipError {
+        GunzipError::Budget
+    }
+}
+
+/// The decoded body, at most `limit` bytes, its buffer reserved in `held`
+/// before it grows.
+pub(super) fn gunzip(raw: &[u8], limit: usize, held: &mut Held) -> Result<Vec<u8>, GunzipError> {
+    let mut decoder = flate2::read::MultiGzDecoder::new(raw);
+    let mut body = Vec::new();
+    grow(
+        &mut body,
+        raw.len().saturating_mul(4).min(limit),
+        limit,
+        held,
+    )?;
+    let mut chunk = [0u8; 16 << 10];
+    loop {
+        let read = match decoder.read(&mut chunk) {
+            Ok(0) => return Ok(body),
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(GunzipError::Invalid(error)),
+        };
+        let needed = body.len() + read;
+        if needed > limit {
+            return Err(GunzipError::TooLarge);
+        }
+        grow(&mut body, needed, limit, held)?;
+        body.extend_from_slice(&chunk[..read]);
+    }
 }
 
 /// The event's bytes as one JSON Lines line: as received, except that line

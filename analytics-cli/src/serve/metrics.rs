@@ -46,6 +46,13 @@ pub struct Metrics {
     pub in_flight: Gauge,
     /// 1 while the output accepts writes, 0 after a failure until the next success.
     pub output_up: Gauge,
+    /// Bytes held for requests now: bodies, their decoding, the copies
+    /// waiting for the writer (at most `in_flight_bytes_limit`).
+    pub in_flight_bytes: Gauge,
+    /// The most bytes held for requests at once since the start.
+    pub in_flight_bytes_peak: Gauge,
+    /// The bound on `in_flight_bytes` (`--max-in-flight-bytes`).
+    pub in_flight_bytes_limit: Gauge,
 }
 
 impl Metrics {
@@ -60,6 +67,9 @@ impl Metrics {
             output_errors: Counter::default(),
             in_flight: Gauge::default(),
             output_up: Gauge::default(),
+            in_flight_bytes: Gauge::default(),
+            in_flight_bytes_peak: Gauge::default(),
+            in_flight_bytes_limit: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -96,6 +106,21 @@ impl Metrics {
             "output_up",
             "1 while the output accepts writes, 0 after a failure",
             metrics.output_up.clone(),
+        );
+        registry.register(
+            "in_flight_bytes",
+            "Bytes held for requests: bodies, their decoding, copies waiting for the writer",
+            metrics.in_flight_bytes.clone(),
+        );
+        registry.register(
+            "in_flight_bytes_peak",
+            "The most bytes held for requests at once since the start",
+            metrics.in_flight_bytes_peak.clone(),
+        );
+        registry.register(
+            "in_flight_bytes_limit",
+            "The bound on in_flight_bytes (--max-in-flight-bytes); 503 above",
+            metrics.in_flight_bytes_limit.clone(),
         );
         metrics.output_up.set(1);
         Metrics {

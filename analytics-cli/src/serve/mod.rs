@@ -7,19 +7,22 @@
 //! against the plan and ends in exactly one place: the output (valid events,
 //! their bytes as received) or the failed-events file (with the reason and
 //! every error). The answer is `200 {"accepted":N,"rejected":M}` only once
-//! both writes are durable, `503` with `Retry-After` when the output fails or
-//! the collector is behind (the client retries: nothing of the request was
-//! kept), `400` for a body that is not a batch (kept as one failed event),
+//! both writes are durable, `503` with `Retry-After` when the output fails,
+//! the collector is behind or a request does not fit in the bytes it may
+//! hold (`--max-in-flight-bytes`; the client retries: nothing of the request
+//! was kept), `400` for a body that is not a batch (kept as one failed event),
 //! `401` without a valid token, `413` over the body limit, `408` for a body
 //! that does not arrive in time.
 //!
 //! `GET /metrics` (Prometheus text format) and `GET /healthz` (503 while the
 //! output is failing) come with it.
 
+mod budget;
 mod http;
 mod metrics;
 mod writer;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,10 +77,27 @@ pub struct Args {
     /// Requests handled at once (503 above).
     #[arg(long, default_value_t = 64)]
     pub max_in_flight: usize,
+    /// The bytes held for requests at once: bodies, their gzip decoding and
+    /// the copies waiting for the writer (503 above; one request alone
+    /// always fits).
+    #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT_BYTES)]
+    pub max_in_flight_bytes: usize,
+    /// The top-level envelope key of the producer's message id
+    /// (`ClientBuilder::message_id_key(KEY)`): read as the event's id, not
+    /// an unknown key. Repeat for several; giving it replaces the default.
+    #[arg(
+        long = "message-id-key",
+        value_name = "KEY",
+        default_value = "message_id"
+    )]
+    pub message_id_keys: Vec<String>,
     /// Seconds a client has to send its body (408 after).
     #[arg(long, default_value_t = 30)]
     pub body_timeout_secs: u64,
 }
+
+/// The default of `--max-in-flight-bytes`: 256 MiB.
+pub const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 256 << 20;
 
 /// How a collector runs.
 pub struct Config {
@@ -93,6 +113,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Requests handled at once.
     pub max_in_flight: usize,
+    /// The bytes held for requests at once (bodies, decoding, copies for
+    /// the writer); a request that does not fit is answered 503.
+    pub max_in_flight_bytes: usize,
     /// Requests waiting for the writer at once (503 "behind" above).
     pub max_queued: usize,
     /// How long a client has to send its body.
@@ -111,6 +134,7 @@ impl Config {
             tokens: Vec::new(),
             max_body_bytes: 8 << 20,
             max_in_flight: 64,
+            max_in_flight_bytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
             max_queued: 64,
             body_timeout: Duration::from_secs(30),
             retry_after: Duration::from_secs(1),
@@ -123,7 +147,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan_file::read(&args.plan)?;
     let validator = PlanValidator::new(&plan)
         .map_err(|error| anyhow::anyhow!("{}: {error}", args.plan.display()))?
-        .with_max_event_bytes(args.max_event_bytes);
+        .with_max_event_bytes(args.max_event_bytes)
+        .with_message_id_keys(args.message_id_keys);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let output: Box<dyn Sink> = match &args.forward {
@@ -134,6 +159,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.tokens = args.tokens;
     config.max_body_bytes = args.max_body_bytes;
     config.max_in_flight = args.max_in_flight.max(1);
+    config.max_in_flight_bytes = args.max_in_flight_bytes.max(1);
     config.max_queued = args.max_in_flight.max(1);
     config.body_timeout = Duration::from_secs(args.body_timeout_secs);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -279,6 +305,7 @@ async fn serve_with(
         body_timeout: config.body_timeout,
         retry_after: config.retry_after,
         permits: Semaphore::new(config.max_in_flight.max(1)),
+        budget: budget::Budget::new(config.max_in_flight_bytes, Arc::clone(&metrics)),
         jobs,
         metrics,
     });
@@ -305,6 +332,7 @@ struct Shared {
     body_timeout: Duration,
     retry_after: Duration,
     permits: Semaphore,
+    budget: Arc<budget::Budget>,
     jobs: mpsc::Sender<writer::Job>,
     metrics: Arc<Metrics>,
 }
@@ -360,38 +388,47 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     let Ok(_permit) = state.permits.try_acquire() else {
         return state.unavailable("too many requests in flight");
     };
+    // Every byte this request holds from here on is reserved in `held`,
+    // which goes with its job to the writer.
+    let mut held = state.budget.hold();
     let limit = state.max_body_bytes;
-    let raw =
-        match tokio::time::timeout(state.body_timeout, axum::body::to_bytes(body, limit)).await {
-            Err(_) => {
-                return (
-                    StatusCode::REQUEST_TIMEOUT,
-                    http::error_json("the body did not arrive in time"),
-                )
-                    .into_response()
-            }
-            Ok(Err(error)) => {
-                return if http::is_length_limit(&error) {
-                    http::too_large(limit)
-                } else {
-                    (
-                        StatusCode::BAD_REQUEST,
-                        http::error_json(&format!("cannot read the body: {error}")),
-                    )
-                        .into_response()
-                }
-            }
-            Ok(Ok(raw)) => raw,
-        };
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok());
+    let raw = match tokio::time::timeout(
+        state.body_timeout,
+        http::read_body(body, limit, length, &mut held),
+    )
+    .await
+    {
+        Err(_) => {
+            return (
+                StatusCode::REQUEST_TIMEOUT,
+                http::error_json("the body did not arrive in time"),
+            )
+                .into_response()
+        }
+        Ok(Err(http::ReadError::TooLarge)) => return http::too_large(limit),
+        Ok(Err(http::ReadError::Budget)) => return state.over_budget(),
+        Ok(Err(http::ReadError::Body(error))) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                http::error_json(&format!("cannot read the body: {error}")),
+            )
+                .into_response()
+        }
+        Ok(Ok(raw)) => raw,
+    };
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .map(|value| value.to_str().unwrap_or("?").trim().to_ascii_lowercase());
     let body = match encoding.as_deref() {
-        None | Some("identity") => raw.to_vec(),
-        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw, limit) {
-            Ok(Some(body)) => body,
-            Ok(None) => return http::too_large(limit),
-            Err(error) => {
+        None | Some("identity") => raw,
+        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw, limit, &mut held) {
+            Ok(body) => body,
+            Err(http::GunzipError::TooLarge) => return http::too_large(limit),
+            Err(http::GunzipError::Budget) => return state.over_budget(),
+            Err(http::GunzipError::Invalid(error)) => {
                 // Not even the bytes of a batch: keep them as they came.
                 let failed = FailedEvent::new(
                     analytics_core::failed::FailureReason::NotJson,
@@ -403,7 +440,7 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
                     "gzip",
                     format!("the body is not valid gzip: {error}"),
                 )]);
-                return state.reject_body(failed).await;
+                return state.reject_body(failed, held).await;
             }
         },
         Some(other) => {
@@ -420,39 +457,55 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     let received_at = crate::now_ms();
     let items = match state.validator.split_batch(&body, received_at) {
         Ok(items) => items,
-        Err(failed) => return state.reject_body(failed).await,
+        Err(failed) => return state.reject_body(failed, held).await,
     };
-    let mut job_events = Vec::new();
+    // The split items and the envelopes' headers, then each copy as it is made.
+    let headers_size = items.capacity() * std::mem::size_of::<&[u8]>()
+        + items.len() * std::mem::size_of::<Envelope>();
+    if held.take(headers_size).is_err() {
+        return state.over_budget();
+    }
+    let mut job_events = Vec::with_capacity(items.len());
     let mut failed_lines = Vec::new();
-    let mut accepted_types: Vec<String> = Vec::new();
-    let mut rejected_reasons: Vec<&'static str> = Vec::new();
+    let mut accepted_types: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut rejected_reasons: BTreeMap<&'static str, u64> = BTreeMap::new();
     for item in &items {
         let bytes = item.get().as_bytes();
         match state.validator.check_event(bytes, received_at) {
             Ok(accepted) => {
+                if held.take(bytes.len()).is_err() {
+                    return state.over_budget();
+                }
                 let id = http::message_id(accepted.message_id.as_deref(), bytes);
                 job_events.push(Envelope::new(http::one_line(bytes), id, received_at));
-                accepted_types.push(accepted.event_type.to_owned());
+                *accepted_types.entry(accepted.event_type).or_default() += 1;
             }
             Err(failed) => {
-                rejected_reasons.push(failed.reason.as_str());
+                *rejected_reasons.entry(failed.reason.as_str()).or_default() += 1;
+                let capacity = failed_lines.capacity();
                 failed.write_json_line(&mut failed_lines);
+                if held.take(failed_lines.capacity() - capacity).is_err() {
+                    return state.over_budget();
+                }
             }
         }
     }
-    let (accepted, rejected) = (job_events.len(), rejected_reasons.len());
+    let accepted = job_events.len();
+    let rejected: u64 = rejected_reasons.values().sum();
     drop(items);
-    match state.store(job_events, failed_lines).await {
+    match state.store(job_events, failed_lines, held).await {
         Ok(()) => {
-            for event_type in accepted_types {
+            for (event_type, count) in accepted_types {
                 state
                     .metrics
                     .accepted
-                    .get_or_create(&metrics::TypeLabels { event_type })
-                    .inc();
+                    .get_or_create(&metrics::TypeLabels {
+                        event_type: event_type.to_owned(),
+                    })
+                    .inc_by(count);
             }
-            for reason in rejected_reasons {
-                state.count_rejected(reason);
+            for (reason, count) in rejected_reasons {
+                state.count_rejected(reason, count);
             }
             (
                 StatusCode::OK,
@@ -483,21 +536,34 @@ impl Shared {
             .into_response()
     }
 
-    fn count_rejected(&self, reason: &str) {
+    /// The 503 of a request that does not fit in `--max-in-flight-bytes`.
+    fn over_budget(&self) -> Response {
+        self.unavailable("the collector holds too many bytes in flight")
+    }
+
+    fn count_rejected(&self, reason: &str, count: u64) {
         self.metrics
             .rejected
             .get_or_create(&metrics::ReasonLabels {
                 reason: reason.to_owned(),
             })
-            .inc();
+            .inc_by(count);
     }
 
     /// Stores the request's events; `Err` is the 503 to answer.
-    async fn store(&self, events: Vec<Envelope>, failed: Vec<u8>) -> Result<(), Response> {
+    /// `held` goes with the job: the writer gives its bytes back once the
+    /// job is committed, even when this request's client has gone.
+    async fn store(
+        &self,
+        events: Vec<Envelope>,
+        failed: Vec<u8>,
+        held: budget::Held,
+    ) -> Result<(), Response> {
         let (done, stored) = oneshot::channel();
         let job = writer::Job {
             events,
             failed,
+            held,
             done,
         };
         if let Err(error) = self.jobs.try_send(job) {
@@ -514,19 +580,20 @@ impl Shared {
     }
 
     /// A body that is not a batch: kept as one failed event, answered 400.
-    async fn reject_body(&self, failed: FailedEvent) -> Response {
+    async fn reject_body(&self, failed: FailedEvent, mut held: budget::Held) -> Response {
         let reason = failed.reason.as_str();
         let message = failed
             .errors
             .first()
             .map_or_else(String::new, |error| error.message.clone());
-        if let Err(response) = self
-            .store(Vec::new(), failed.to_json_line().into_bytes())
-            .await
-        {
+        let line = failed.to_json_line().into_bytes();
+        if held.take(line.capacity()).is_err() {
+            return self.over_budget();
+        }
+        if let Err(response) = self.store(Vec::new(), line, held).await {
             return response;
         }
-        self.count_rejected(reason);
+        self.count_rejected(reason, 1);
         (
             StatusCode::BAD_REQUEST,
             [(header::CONTENT_TYPE, "application/json")],

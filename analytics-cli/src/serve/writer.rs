@@ -16,6 +16,7 @@ use std::sync::Arc;
 use analytics_core::client::{Envelope, Sink};
 use tokio::sync::{mpsc, oneshot};
 
+use super::budget::Held;
 use super::metrics::Metrics;
 
 /// At most this many events go into one commit.
@@ -27,6 +28,8 @@ pub(crate) struct Job {
     pub(crate) events: Vec<Envelope>,
     /// The failed-event lines, each ending in `\n`.
     pub(crate) failed: Vec<u8>,
+    /// The bytes reserved for the request: given back once committed.
+    pub(crate) held: Held,
     /// `Ok` once both are durable; the error otherwise.
     pub(crate) done: oneshot::Sender<Result<(), String>>,
 }
@@ -55,18 +58,19 @@ impl FailedFile {
         })
     }
 
-    /// Appends and syncs `lines`.
-    fn append(&mut self, lines: &[u8]) -> std::io::Result<()> {
-        if lines.is_empty() {
+    /// Appends and syncs `parts` (each whole lines).
+    fn append(&mut self, parts: &[Vec<u8>]) -> std::io::Result<()> {
+        let bytes: usize = parts.iter().map(Vec::len).sum();
+        if bytes == 0 {
             return Ok(());
         }
-        let result = self
-            .file
-            .write_all(lines)
+        let result = parts
+            .iter()
+            .try_for_each(|part| self.file.write_all(part))
             .and_then(|()| self.file.sync_data());
         match result {
             Ok(()) => {
-                self.len += lines.len() as u64;
+                self.len += bytes as u64;
                 Ok(())
             }
             Err(error) => {
@@ -93,14 +97,17 @@ pub(crate) fn run(
     metrics: Arc<Metrics>,
 ) {
     let mut events: Vec<Envelope> = Vec::new();
-    let mut lines: Vec<u8> = Vec::new();
+    // The requests' failed-event lines, not copied: each job's own buffer.
+    let mut lines: Vec<Vec<u8>> = Vec::new();
     let mut waiting: Vec<oneshot::Sender<Result<(), String>>> = Vec::new();
+    let mut holds: Vec<Held> = Vec::new();
     while let Some(first) = jobs.blocking_recv() {
         let mut next = Some(first);
         while let Some(job) = next.take() {
             events.extend(job.events);
-            lines.extend_from_slice(&job.failed);
+            lines.push(job.failed);
             waiting.push(job.done);
+            holds.push(job.held);
             if events.len() < MAX_COMMIT_EVENTS {
                 next = jobs.try_recv().ok();
             }
@@ -122,6 +129,7 @@ pub(crate) fn run(
         }
         events.clear();
         lines.clear();
+        holds.clear();
     }
     if let Err(error) = output.flush() {
         eprintln!("analytics serve: flushing the output failed: {error}");
@@ -132,7 +140,7 @@ fn commit(
     output: &mut dyn Sink,
     failed: &mut FailedFile,
     events: &[Envelope],
-    lines: &[u8],
+    lines: &[Vec<u8>],
 ) -> Result<(), String> {
     let mark = failed.len;
     failed

@@ -3,15 +3,15 @@
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use super::route::{self, Route, DEFAULT_SINK};
 use super::sink::{JsonLinesSink, Sink};
 use super::spooler::{self, SpoolConfig};
 use super::worker::FailedOut;
 use super::worker::{self, Delivery, Shared};
-use super::{now_ms, Client, Inner, PiiPolicy, RetryPolicy};
+use super::{now_ms, Client, Inner, Lane, PiiPolicy, RetryPolicy};
 
 /// Which events go when the spool reaches its byte bound
 /// ([`ClientBuilder::spool_max_bytes`]); either way they are counted as
@@ -32,6 +32,7 @@ pub enum SpoolFull {
 #[derive(Debug)]
 pub struct ClientBuilder {
     sink: Option<Box<dyn Sink>>,
+    routes: Vec<(String, Route, Box<dyn Sink>)>,
     failed: Option<Box<dyn Sink>>,
     queue_capacity: usize,
     max_batch_events: usize,
@@ -57,6 +58,7 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             sink: None,
+            routes: Vec::new(),
             failed: None,
             queue_capacity: 10_000,
             max_batch_events: 100,
@@ -80,6 +82,42 @@ impl ClientBuilder {
     /// directory, never the current directory).
     pub fn sink(mut self, sink: impl Sink) -> Self {
         self.sink = Some(Box::new(sink));
+        self
+    }
+
+    /// Sends the events `route` matches to `sink` instead of the default
+    /// one: `name` names this sink in [`Client::sink_metrics`](super::Client::sink_metrics)
+    /// (1 to 64 ASCII letters, digits, `-` or `_`; not `default`, and each
+    /// name once: `build()` refuses others). Routes are tried in the order
+    /// given, the first match wins; an event no route matches goes to
+    /// [`sink`](ClientBuilder::sink).
+    ///
+    /// Each sink gets a lane of its own: its own queue of
+    /// [`queue_capacity`](ClientBuilder::queue_capacity) events, its own
+    /// worker thread and batches (a batch never mixes two sinks' events),
+    /// and with a spool its own directory `<spool_dir>/routes/<name>`. A
+    /// stalled or failing sink therefore fills and drops only its own lane.
+    /// The batch, retry, spool and PII settings apply to every lane.
+    ///
+    /// ```
+    /// use analytics_core::client::{Client, MemorySink, Route};
+    ///
+    /// let (billing, everything_else) = (MemorySink::new(), MemorySink::new());
+    /// let client = Client::builder()
+    ///     .sink(everything_else.clone())
+    ///     .route("billing", Route::event_types(["purchase_completed"]), billing.clone())
+    ///     .build()
+    ///     .expect("client");
+    /// assert!(client.sink_metrics("billing").is_some());
+    /// ```
+    pub fn route(
+        mut self,
+        name: impl Into<String>,
+        route: impl Into<Route>,
+        sink: impl Sink,
+    ) -> Self {
+        self.routes
+            .push((name.into(), route.into(), Box::new(sink)));
         self
     }
 
@@ -129,7 +167,7 @@ impl ClientBuilder {
     }
 
     /// Writes every queued event to segment files in `dir` before it is
-    /// sent (within one disk write of `track`, whatever the sink does), and
+    /// sent (within 1 ms and one disk write of `track`, whatever the sink does), and
     /// replays what an earlier run left there. The directory is created
     /// 0700, its files 0600, and it is locked: one client per directory.
     /// See `docs/guarantees.md`.
@@ -183,7 +221,8 @@ impl ClientBuilder {
 
     /// Checks the settings, opens the spool (if any) and starts the worker.
     ///
-    /// Errors: `queue_capacity(0)`, a bad `message_id_key`, no sink set on a
+    /// Errors: `queue_capacity(0)`, a bad `message_id_key`, a bad or repeated
+    /// [`route`](ClientBuilder::route) name, no sink set on a
     /// platform without a data directory, a spool directory
     /// that cannot be created, written or locked (another client holds it).
     /// An event name claimed by two Rust types in this binary is logged
@@ -204,7 +243,16 @@ impl ClientBuilder {
                 )));
             }
         }
-        let shared = Arc::new(Shared::default());
+        let mut names = vec![DEFAULT_SINK];
+        for (name, _, _) in &self.routes {
+            route::check_name(name).map_err(invalid)?;
+            if names.contains(&name.as_str()) {
+                return Err(invalid(format!(
+                    "route({name:?}, ..): two routes have this name; each sink needs its own"
+                )));
+            }
+            names.push(name);
+        }
         let conflicts = crate::catalog::conflicts();
         for (name, types) in &conflicts {
             tracing::warn!(
@@ -213,10 +261,6 @@ impl ClientBuilder {
                 "one event name is claimed by several Rust types"
             );
         }
-        shared
-            .counters
-            .name_conflicts
-            .store(conflicts.len() as u64, std::sync::atomic::Ordering::Release);
         let sink = match self.sink {
             Some(sink) => sink,
             None => Box::new(JsonLinesSink::new(
@@ -232,42 +276,86 @@ impl ClientBuilder {
         let mut nonce = [0u8; 16];
         nonce[..8].copy_from_slice(&fastrand::u64(..).to_le_bytes());
         nonce[8..].copy_from_slice(&(now_ms() ^ u64::from(std::process::id())).to_le_bytes());
-        let delivery = Delivery {
-            sink,
-            config: worker::Config {
-                max_events: self.max_batch_events,
-                max_bytes: self.max_batch_bytes,
-                max_delay: self.max_batch_delay,
-                retry: self.retry,
-                nonce,
-            },
-            shared: Arc::clone(&shared),
-        };
-        let failed_events = self.failed.is_some();
-        let failed = self.failed.map(FailedOut::new);
-        let (tx, rx) = mpsc::channel();
-        let mut threads = Vec::new();
-        let spawn = |name: &str| std::thread::Builder::new().name(name.to_owned());
-        match self.spool_dir {
-            Some(dir) => {
-                let config = SpoolConfig {
+        let spool = self.spool_dir.map(|dir| {
+            (
+                dir,
+                SpoolConfig {
                     sync: self.spool_sync,
                     max_bytes: self.spool_max_bytes,
                     full: self.spool_full,
-                };
-                let (writer, reader) = spooler::open(dir, config, delivery, failed)?;
-                threads.push(spawn("analytics-worker").spawn(move || reader.run())?);
-                threads.push(spawn("analytics-spool").spawn(move || writer.run(rx))?);
+                },
+            )
+        });
+        let mut failed = self.failed.map(FailedOut::new);
+        let failed_events = failed.is_some();
+        let lanes_wanted = std::iter::once((DEFAULT_SINK.to_owned(), None, sink)).chain(
+            self.routes
+                .into_iter()
+                .map(|(name, route, sink)| (name, Some(route), sink)),
+        );
+        let mut lanes = Vec::new();
+        let mut senders = Vec::new();
+        let mut routes = Vec::new();
+        let mut threads = Vec::new();
+        for (index, (name, route, sink)) in lanes_wanted.enumerate() {
+            let shared = Arc::new(Shared::default());
+            shared
+                .counters
+                .name_conflicts
+                .store(conflicts.len() as u64, std::sync::atomic::Ordering::Release);
+            // Each lane numbers its own events: its own nonce keeps derived
+            // message ids distinct across lanes.
+            let mut lane_nonce = nonce;
+            lane_nonce[0] ^= index as u8;
+            lane_nonce[1] ^= (index >> 8) as u8;
+            let delivery = Delivery {
+                sink,
+                config: worker::Config {
+                    max_events: self.max_batch_events,
+                    max_bytes: self.max_batch_bytes,
+                    max_delay: self.max_batch_delay,
+                    retry: self.retry.clone(),
+                    nonce: lane_nonce,
+                },
+                shared: Arc::clone(&shared),
+            };
+            // The failed-events sink is served by the default lane.
+            let failed = if index == 0 { failed.take() } else { None };
+            let (tx, rx) = super::queue::channel();
+            let label = if index == 0 {
+                String::new()
+            } else {
+                format!("-{name}")
+            };
+            let spawn =
+                |role: &str| std::thread::Builder::new().name(format!("analytics-{role}{label}"));
+            match &spool {
+                Some((dir, config)) => {
+                    let dir = if index == 0 {
+                        dir.clone()
+                    } else {
+                        dir.join("routes").join(&name)
+                    };
+                    let (writer, reader) = spooler::open(dir, config.clone(), delivery, failed)?;
+                    threads.push(spawn("worker").spawn(move || reader.run())?);
+                    threads.push(spawn("spool").spawn(move || writer.run(rx))?);
+                }
+                None => {
+                    let worker = worker::Worker::new(delivery, failed);
+                    threads.push(spawn("worker").spawn(move || worker.run(rx))?);
+                }
             }
-            None => {
-                let worker = worker::Worker::new(delivery, failed);
-                threads.push(spawn("analytics-worker").spawn(move || worker.run(rx))?);
+            if let Some(route) = route {
+                routes.push((route, index));
             }
+            lanes.push(Lane { name, shared });
+            senders.push(tx);
         }
         Ok(Client {
             inner: Arc::new(Inner {
-                tx: RwLock::new(Some(tx)),
-                shared,
+                tx: RwLock::new(Some(senders)),
+                lanes,
+                routes,
                 capacity: self.queue_capacity as u64,
                 pii: self.pii,
                 message_id_key: self.message_id_key,

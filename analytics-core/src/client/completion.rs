@@ -248,3 +248,55 @@ impl Timer {
         }
     }
 }
+
+/// The answers of several workers (one per sink lane) to one flush or
+/// shutdown: done when every one has answered.
+#[derive(Debug, Default)]
+pub(crate) struct WaitAll {
+    /// The waiters not answered yet, each with its timer-armed flag.
+    pending: Vec<(Waiter, bool)>,
+}
+
+impl WaitAll {
+    pub fn push(&mut self, waiter: Waiter) {
+        self.pending.push((waiter, false));
+    }
+
+    /// Blocks until every answer or `timeout`; `true` when all answered.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let until = instant_after(Instant::now(), timeout);
+        self.pending
+            .iter()
+            .all(|(waiter, _)| waiter.wait(until.saturating_duration_since(Instant::now())))
+    }
+
+    /// Polls every waiter not answered yet; `Ok` once all have answered,
+    /// `Err(Timeout)` as soon as one cannot answer in time.
+    pub fn poll(&mut self, cx: &mut Context<'_>, deadline: Instant) -> Poll<Result<(), Timeout>> {
+        let mut failed = false;
+        self.pending
+            .retain_mut(|(waiter, armed)| match waiter.poll(cx, deadline, armed) {
+                Poll::Ready(Ok(())) => false,
+                Poll::Ready(Err(Timeout)) => {
+                    failed = true;
+                    true
+                }
+                Poll::Pending => true,
+            });
+        if failed {
+            Poll::Ready(Err(Timeout))
+        } else if self.pending.is_empty() {
+            Poll::Ready(Ok(()))
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl FromIterator<Waiter> for WaitAll {
+    fn from_iter<I: IntoIterator<Item = Waiter>>(waiters: I) -> Self {
+        WaitAll {
+            pending: waiters.into_iter().map(|waiter| (waiter, false)).collect(),
+        }
+    }
+}

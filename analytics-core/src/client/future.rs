@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use super::completion::Waiter;
+use super::completion::WaitAll;
 use super::{Inner, Timeout};
 
 /// The future [`Client::flush_async`](super::Client::flush_async) returns:
@@ -16,19 +16,14 @@ use super::{Inner, Timeout};
 /// `Err(Timeout)` at the deadline (delivery goes on).
 #[must_use = "a flush future does nothing unless awaited"]
 pub struct FlushFuture {
-    /// `None`: nothing to wait for (the client is shut down).
-    waiter: Option<Waiter>,
+    /// One answer per sink lane (none when the client is shut down).
+    waiters: WaitAll,
     deadline: Instant,
-    armed: bool,
 }
 
 impl FlushFuture {
-    pub(super) fn new(waiter: Option<Waiter>, deadline: Instant) -> Self {
-        FlushFuture {
-            waiter,
-            deadline,
-            armed: false,
-        }
+    pub(super) fn new(waiters: WaitAll, deadline: Instant) -> Self {
+        FlushFuture { waiters, deadline }
     }
 }
 
@@ -45,10 +40,7 @@ impl Future for FlushFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match &this.waiter {
-            None => Poll::Ready(Ok(())),
-            Some(waiter) => waiter.poll(cx, this.deadline, &mut this.armed),
-        }
+        this.waiters.poll(cx, this.deadline)
     }
 }
 
@@ -59,22 +51,20 @@ impl Future for FlushFuture {
 pub struct ShutdownFuture {
     inner: Arc<Inner>,
     /// `None`: nothing to wait for (shut down already).
-    waiter: Option<Waiter>,
+    waiters: Option<WaitAll>,
     deadline: Instant,
-    armed: bool,
 }
 
 impl ShutdownFuture {
-    pub(super) fn new(inner: Arc<Inner>, begun: Option<(Waiter, Instant)>) -> Self {
-        let (waiter, deadline) = match begun {
-            Some((waiter, deadline)) => (Some(waiter), deadline),
+    pub(super) fn new(inner: Arc<Inner>, begun: Option<(WaitAll, Instant)>) -> Self {
+        let (waiters, deadline) = match begun {
+            Some((waiters, deadline)) => (Some(waiters), deadline),
             None => (None, Instant::now()),
         };
         ShutdownFuture {
             inner,
-            waiter,
+            waiters,
             deadline,
-            armed: false,
         }
     }
 }
@@ -92,10 +82,10 @@ impl Future for ShutdownFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let Some(waiter) = &this.waiter else {
+        let Some(waiters) = &mut this.waiters else {
             return Poll::Ready(Ok(()));
         };
-        match waiter.poll(cx, this.deadline, &mut this.armed) {
+        match waiters.poll(cx, this.deadline) {
             Poll::Ready(Ok(())) => {
                 this.inner.join_threads();
                 Poll::Ready(Ok(()))

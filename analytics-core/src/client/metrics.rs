@@ -147,6 +147,38 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Adds `other`'s counts to these (the totals over sinks);
+    /// `name_conflicts`, a property of the binary, is not summed.
+    pub(crate) fn absorb(&mut self, other: &Metrics) {
+        // Destructured so that a new counter cannot be left out of the sum.
+        let Metrics {
+            tracked,
+            enqueued,
+            delivered,
+            retried,
+            dropped,
+            batches,
+            bytes,
+            queue_depth,
+            replayed,
+            spooled,
+            name_conflicts,
+            failed_lines,
+        } = *other;
+        self.tracked += tracked;
+        self.enqueued += enqueued;
+        self.delivered += delivered;
+        self.retried += retried;
+        self.dropped = DropCounts::from_fn(|reason| self.dropped.get(reason) + dropped.get(reason));
+        self.batches += batches;
+        self.bytes += bytes;
+        self.queue_depth += queue_depth;
+        self.replayed += replayed;
+        self.spooled += spooled;
+        self.name_conflicts = self.name_conflicts.max(name_conflicts);
+        self.failed_lines += failed_lines;
+    }
+
     /// `tracked + replayed - (delivered + dropped + spooled)`: the events still
     /// in flight (queued, batching or being sent). Zero when the client is idle.
     pub fn in_flight(&self) -> i64 {

@@ -30,18 +30,18 @@
 //! drop); every event is delivered, counted as dropped with a
 //! [`DropReason`], or (with a spool) on disk for a later attempt; a panic in
 //! user code (a rule, the sink) is caught and counted. With a spool, a
-//! writer thread puts every accepted event into a segment file within one
-//! disk write, whatever the sink does, so a crash (even `kill -9`) loses at
+//! writer thread puts every accepted event into a segment file within 1 ms
+//! and one disk write, whatever the sink does, so a crash (even `kill -9`) loses at
 //! most that window; delivery is at-least-once across crashes, and each
 //! event keeps its [`message id`](Envelope::message_id) across replays.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -56,7 +56,9 @@ mod completion;
 mod future;
 mod metrics;
 mod pii;
+mod queue;
 mod retry;
+mod route;
 pub mod sink;
 mod spool;
 mod spooler;
@@ -67,11 +69,21 @@ pub use future::{FlushFuture, ShutdownFuture};
 pub use metrics::{DropCounts, DropReason, Metrics};
 pub use pii::PiiPolicy;
 pub use retry::RetryPolicy;
+pub use route::{Route, DEFAULT_SINK};
 pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKind, StdoutSink};
 #[cfg(feature = "http")]
 pub use sink::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
 use worker::{instant_after, Msg, Queued, Shared};
+
+thread_local! {
+    /// An empty buffer for this thread's next event: handed back by a
+    /// lane's queue (the buffer of an event delivered earlier).
+    static SPARE: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
+    /// The size of this thread's last event: a new buffer starts a little
+    /// larger, so writing an event of the same kind does not reallocate.
+    static LAST_LEN: Cell<usize> = const { Cell::new(0) };
+}
 
 /// Every event stored in the spool directory `dir`, oldest first: what the
 /// next client opened on `dir` replays (for inspection, tests and tools; the
@@ -105,7 +117,7 @@ pub(crate) fn now_ms() -> u64 {
 
 /// The schema registered under `name` when exactly one type claims it,
 /// cached: the catalog is collected once per process, not per call.
-fn unique_schema(name: &str) -> Option<&'static EventSchema> {
+pub(crate) fn unique_schema(name: &str) -> Option<&'static EventSchema> {
     static BY_NAME: OnceLock<HashMap<&'static str, Option<&'static EventSchema>>> = OnceLock::new();
     let by_name = BY_NAME.get_or_init(|| {
         let mut by_name = HashMap::new();
@@ -254,8 +266,13 @@ pub struct Client {
 }
 
 struct Inner {
-    tx: RwLock<Option<Sender<Msg>>>,
-    shared: Arc<Shared>,
+    /// One queue per lane, in lane order; `None` once shut down.
+    tx: RwLock<Option<Vec<queue::Sender>>>,
+    /// The default sink's lane first, then one per route.
+    lanes: Vec<Lane>,
+    /// The routes in the order given, each with its lane's index.
+    routes: Vec<(Route, usize)>,
+    /// The queue bound of each lane.
     capacity: u64,
     pii: PiiPolicy,
     message_id_key: Option<&'static str>,
@@ -271,6 +288,13 @@ impl fmt::Debug for Client {
             .field("metrics", &self.metrics())
             .finish_non_exhaustive()
     }
+}
+
+/// One sink's share of the client: its name and its counters (its queue
+/// and worker are in `Inner::tx` and `Inner::threads`).
+struct Lane {
+    name: String,
+    shared: Arc<Shared>,
 }
 
 /// What `track` prepared on the caller's thread.
@@ -302,7 +326,13 @@ impl Client {
     }
 
     fn track_inner<T: Tracked>(&self, event: &T) -> Result<(), TrackError> {
-        let counters = &self.inner.shared.counters;
+        let Some(lane) = self.inner.lane_for(event.name(), event.schema()) else {
+            let counters = &self.inner.lanes[0].shared.counters;
+            counters.tracked.fetch_add(1, Ordering::AcqRel);
+            counters.drop_events(DropReason::Panicked, 1);
+            return Err(TrackError::Panicked);
+        };
+        let counters = &self.inner.lanes[lane].shared.counters;
         counters.tracked.fetch_add(1, Ordering::AcqRel);
         let fail = |reason: DropReason, error: TrackError| {
             counters.drop_events(reason, 1);
@@ -324,12 +354,12 @@ impl Client {
             }
             Ok(Ok(())) => {}
         }
-        let tx = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
-        let Some(tx) = tx.as_ref() else {
+        let senders = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
+        let Some(tx) = senders.as_ref().map(|senders| &senders[lane]) else {
             return fail(DropReason::Closed, TrackError::Closed);
         };
         // Reserve a slot before serializing: a full queue costs no serialization.
-        if !self.reserve_slot() {
+        if !self.reserve_slot(lane) {
             return fail(DropReason::QueueFull, TrackError::QueueFull);
         }
         let prepared = match catch_unwind(AssertUnwindSafe(|| self.prepare(event))) {
@@ -346,18 +376,25 @@ impl Client {
             schema: prepared.schema,
         };
         counters.enqueued.fetch_add(1, Ordering::AcqRel);
-        if tx.send(Msg::Event(queued)).is_err() {
-            // The worker is gone: count, never lose silently.
-            counters.enqueued.fetch_sub(1, Ordering::AcqRel);
-            counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
-            return fail(DropReason::Closed, TrackError::Closed);
+        match tx.send(Msg::Event(queued)) {
+            Ok(spare) => {
+                if spare.is_some() {
+                    SPARE.with(|slot| slot.set(spare));
+                }
+                Ok(())
+            }
+            Err(queue::Closed) => {
+                // The worker is gone: count, never lose silently.
+                counters.enqueued.fetch_sub(1, Ordering::AcqRel);
+                counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
+                fail(DropReason::Closed, TrackError::Closed)
+            }
         }
-        Ok(())
     }
 
-    /// Takes one queue slot; `false` when the queue is full.
-    fn reserve_slot(&self) -> bool {
-        let queue_depth = &self.inner.shared.counters.queue_depth;
+    /// Takes one slot of `lane`'s queue; `false` when it is full.
+    fn reserve_slot(&self, lane: usize) -> bool {
+        let queue_depth = &self.inner.lanes[lane].shared.counters.queue_depth;
         if queue_depth.fetch_add(1, Ordering::AcqRel) >= self.inner.capacity {
             queue_depth.fetch_sub(1, Ordering::AcqRel);
             return false;
@@ -369,8 +406,12 @@ impl Client {
     /// written in, when configured).
     fn prepare<T: Tracked>(&self, event: &T) -> Prepared {
         let schema = event.schema();
-        let mut json = Vec::with_capacity(1024);
+        let mut json = SPARE.with(Cell::take).unwrap_or_else(|| {
+            let last = LAST_LEN.with(Cell::get);
+            Vec::with_capacity((last + last / 8).clamp(256, 64 * 1024))
+        });
         event.write(&mut json);
+        LAST_LEN.with(|len| len.set(json.len()));
         if let Some(schema) = schema.filter(|_| !matches!(self.inner.pii, PiiPolicy::Keep)) {
             json = self.inner.pii.apply(schema, json);
         }
@@ -412,10 +453,11 @@ impl Client {
         let Ok(line) = line else {
             return;
         };
-        let tx = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = tx.as_ref() {
-            if self.reserve_slot() && tx.send(Msg::Failed(line)).is_err() {
-                self.inner
+        // The default lane's worker owns the failed-events sink.
+        let senders = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = senders.as_ref().map(|senders| &senders[0]) {
+            if self.reserve_slot(0) && tx.send(Msg::Failed(line)).is_err() {
+                self.inner.lanes[0]
                     .shared
                     .counters
                     .queue_depth
@@ -430,7 +472,10 @@ impl Client {
         let name = event.event_type();
         let schema = event.event_schema().or_else(|| unique_schema(name));
         if schema.is_none() && !matches!(self.inner.pii, PiiPolicy::Keep) {
-            let counters = &self.inner.shared.counters;
+            // Without a schema only an `event_type` route can match, and it
+            // cannot panic.
+            let lane = self.inner.lane_for(name, None).unwrap_or(0);
+            let counters = &self.inner.lanes[lane].shared.counters;
             counters.tracked.fetch_add(1, Ordering::AcqRel);
             counters.drop_events(DropReason::NoSchema, 1);
             return Err(TrackError::NoSchema(name));
@@ -443,9 +488,10 @@ impl Client {
     /// attempt). `Err(Timeout)` if that takes longer than `timeout` (delivery
     /// goes on). Ok at once after shutdown.
     pub fn flush(&self, timeout: Duration) -> Result<(), Timeout> {
-        match self.inner.request_flush() {
-            Some(waiter) if !waiter.wait(timeout) => Err(Timeout),
-            _ => Ok(()),
+        if self.inner.request_flush().wait(timeout) {
+            Ok(())
+        } else {
+            Err(Timeout)
         }
     }
 
@@ -480,9 +526,42 @@ impl Client {
         ShutdownFuture::new(Arc::clone(&self.inner), begun)
     }
 
-    /// A snapshot of the counters.
+    /// A snapshot of the counters, every sink together (see
+    /// [`sink_metrics`](Client::sink_metrics) for one sink's share).
     pub fn metrics(&self) -> Metrics {
-        self.inner.shared.counters.snapshot()
+        let mut total = Metrics::default();
+        for lane in &self.inner.lanes {
+            total.absorb(&lane.shared.counters.snapshot());
+        }
+        total
+    }
+
+    /// The counters of one sink: [`DEFAULT_SINK`] (`"default"`) for the
+    /// sink of [`ClientBuilder::sink`], or a name given to
+    /// [`ClientBuilder::route`]; `None` for another name. They count the
+    /// events routed to that sink, from `track` on (an invalid event counts
+    /// on the sink it would have gone to), so the accounting invariant holds
+    /// for each sink as for the total; `queue_depth` is that sink's own
+    /// queue. [`Metrics::name_conflicts`] is the client's, in each, and
+    /// [`Metrics::failed_lines`] is on the default sink, whose worker writes
+    /// the failed-event lines.
+    pub fn sink_metrics(&self, name: &str) -> Option<Metrics> {
+        self.inner
+            .lanes
+            .iter()
+            .find(|lane| lane.name == name)
+            .map(|lane| lane.shared.counters.snapshot())
+    }
+
+    /// Every sink's name with its counters, the default sink first, then the
+    /// routes in the order given. The totals of [`metrics`](Client::metrics)
+    /// are their sums.
+    pub fn metrics_by_sink(&self) -> Vec<(String, Metrics)> {
+        self.inner
+            .lanes
+            .iter()
+            .map(|lane| (lane.name.clone(), lane.shared.counters.snapshot()))
+            .collect()
     }
 }
 
@@ -513,27 +592,44 @@ fn insert_message_id(json: &mut Vec<u8>, name: &str, key: &str, id: [u8; 16]) ->
 }
 
 impl Inner {
+    /// The lane of the event `name`: the first route that matches, else the
+    /// default sink's. `None` when a route's predicate panicked.
+    fn lane_for(&self, name: &str, schema: Option<&EventSchema>) -> Option<usize> {
+        if self.routes.is_empty() {
+            return Some(0);
+        }
+        catch_unwind(AssertUnwindSafe(|| {
+            self.routes
+                .iter()
+                .find(|(route, _)| route.matches(name, schema))
+                .map_or(0, |&(_, lane)| lane)
+        }))
+        .ok()
+    }
+
+    /// Bounds every lane's later retries and sends by `deadline`.
+    fn set_deadline(&self, deadline: Instant) {
+        for lane in &self.lanes {
+            lane.shared.set_deadline(deadline);
+        }
+    }
+
     fn shutdown(&self, timeout: Duration) -> Result<(), Timeout> {
         let started = Instant::now();
-        self.shared.set_deadline(instant_after(started, timeout));
-        let tx = self.tx.write().unwrap_or_else(|p| p.into_inner()).take();
-        let Some(tx) = tx else {
+        let Some(waiters) = self.send_shutdown(started, timeout) else {
             return Ok(());
         };
-        let (ack, waiter) = completion::pair();
-        let sent = tx.send(Msg::Shutdown(ack)).is_ok();
-        drop(tx);
         if self.worker_ids.contains(&std::thread::current().id()) {
-            // The last handle was dropped by the worker itself (a sink that
+            // The last handle was dropped by a worker itself (a sink that
             // holds a client): it stops after this; waiting would deadlock.
             return Ok(());
         }
-        // A little past the deadline: the worker needs a moment to account
-        // for what it could not send.
+        // A little past the deadline: the workers need a moment to account
+        // for what they could not send.
         let wait = timeout
             .saturating_sub(started.elapsed())
             .saturating_add(SHUTDOWN_GRACE);
-        if sent && !waiter.wait(wait) {
+        if !waiters.wait(wait) {
             tracing::warn!("the analytics worker did not stop in time");
             return Err(Timeout);
         }
@@ -541,31 +637,51 @@ impl Inner {
         Ok(())
     }
 
-    /// Asks the worker to answer once everything queued so far is settled;
-    /// `None` when the client is shut down (nothing to wait for).
-    fn request_flush(&self) -> Option<completion::Waiter> {
-        let tx = self.tx.read().unwrap_or_else(|p| p.into_inner());
-        let (ack, waiter) = completion::pair();
-        tx.as_ref()?.send(Msg::Flush(ack)).ok()?;
-        Some(waiter)
+    /// Sets the deadline, closes every queue and asks every worker to stop;
+    /// `None` when the client was closed already.
+    fn send_shutdown(&self, started: Instant, timeout: Duration) -> Option<completion::WaitAll> {
+        self.set_deadline(instant_after(started, timeout));
+        let senders = self.tx.write().unwrap_or_else(|p| p.into_inner()).take()?;
+        // A worker that is gone already (its queue closed) has nothing left
+        // to answer for.
+        Some(
+            senders
+                .into_iter()
+                .filter_map(|tx| {
+                    let (ack, waiter) = completion::pair();
+                    tx.send(Msg::Shutdown(ack)).ok().map(|_| waiter)
+                })
+                .collect(),
+        )
     }
 
-    /// Closes the queue and asks the worker to stop within `timeout`: the
+    /// Asks every worker to answer once everything queued so far is
+    /// settled; nothing to wait for when the client is shut down.
+    fn request_flush(&self) -> completion::WaitAll {
+        let senders = self.tx.read().unwrap_or_else(|p| p.into_inner());
+        let mut waiters = completion::WaitAll::default();
+        for tx in senders.iter().flatten() {
+            let (ack, waiter) = completion::pair();
+            if tx.send(Msg::Flush(ack)).is_ok() {
+                waiters.push(waiter);
+            }
+        }
+        waiters
+    }
+
+    /// Closes the queues and asks the workers to stop within `timeout`: the
     /// non-blocking half of `shutdown`, for `shutdown_async`. `None` when
-    /// there is nothing to wait for (closed already, or the worker is gone).
-    fn begin_shutdown(&self, timeout: Duration) -> Option<(completion::Waiter, Instant)> {
+    /// there is nothing to wait for (closed already).
+    fn begin_shutdown(&self, timeout: Duration) -> Option<(completion::WaitAll, Instant)> {
         let started = Instant::now();
-        self.shared.set_deadline(instant_after(started, timeout));
-        let tx = self.tx.write().unwrap_or_else(|p| p.into_inner()).take()?;
-        let (ack, waiter) = completion::pair();
-        tx.send(Msg::Shutdown(ack)).ok()?;
+        let waiters = self.send_shutdown(started, timeout)?;
         Some((
-            waiter,
+            waiters,
             instant_after(started, timeout.saturating_add(SHUTDOWN_GRACE)),
         ))
     }
 
-    /// Joins the threads once the worker has answered its shutdown: they
+    /// Joins the threads once the workers have answered their shutdown: they
     /// return right after, so this waits microseconds at most.
     fn join_threads(&self) {
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));

@@ -3,12 +3,12 @@
 //! bytes and time). With a spool, [`super::spooler`] runs instead.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::completion::Ack;
 use super::metrics::{Counters, DropReason};
+use super::queue::{Receiver, Want};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
 use crate::schema::EventSchema;
@@ -324,6 +324,13 @@ pub(crate) struct Worker {
     pending_bytes: usize,
     batch_started: Option<Instant>,
     sequence: u64,
+    /// Events (and failed-event lines) taken from the queue whose slots are
+    /// not given back yet: given back together, before any call that may
+    /// block and once per wake, so the queue bound still holds while the
+    /// sink stalls, at one atomic operation per batch instead of per event.
+    taken: u64,
+    /// Buffers of settled events, to give back to the queue.
+    spare: Vec<Vec<u8>>,
 }
 
 impl Worker {
@@ -335,87 +342,92 @@ impl Worker {
             pending_bytes: 0,
             batch_started: None,
             sequence: 0,
+            taken: 0,
+            spare: Vec::new(),
         }
     }
 
     /// Serves the queue until shutdown.
-    pub fn run(mut self, rx: Receiver<Msg>) {
+    pub fn run(mut self, rx: Receiver) {
+        let mut inbox = Vec::new();
         loop {
-            let message = match self.batch_started {
-                Some(started) => {
-                    let due = instant_after(started, self.delivery.config.max_delay);
-                    rx.recv_timeout(due.saturating_duration_since(Instant::now()))
-                }
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            let config = &self.delivery.config;
+            // Asleep until the open batch is full or due, or a control
+            // message comes: no wake-up per event.
+            let want = match self.batch_started {
+                Some(started) => Want {
+                    events: config.max_events.saturating_sub(self.pending.len()).max(1),
+                    bytes: config.max_bytes.saturating_sub(self.pending_bytes).max(1),
+                    until: Some(instant_after(started, config.max_delay)),
+                },
+                None => Want::ANY,
             };
-            match message {
-                Ok(Msg::Event(queued)) => {
-                    self.delivery
-                        .shared
-                        .counters
-                        .queue_depth
-                        .fetch_sub(1, ORDER);
-                    self.push(queued);
-                }
-                Ok(Msg::Failed(line)) => {
-                    let counters = &self.delivery.shared.counters;
-                    counters.queue_depth.fetch_sub(1, ORDER);
-                    if let Some(failed) = &mut self.failed {
-                        failed.send(line, counters);
+            if rx.recv(want, &mut inbox).is_err() {
+                // Every handle is gone and nothing is queued.
+                self.send_pending();
+                self.delivery.flush_sink();
+                self.finish(&rx, Vec::new());
+                return;
+            }
+            let mut messages = inbox.drain(..);
+            while let Some(message) = messages.next() {
+                match message {
+                    Msg::Event(queued) => {
+                        self.taken += 1;
+                        self.push(queued);
+                    }
+                    Msg::Failed(line) => {
+                        self.taken += 1;
+                        self.release_slots();
+                        let counters = &self.delivery.shared.counters;
+                        if let Some(failed) = &mut self.failed {
+                            failed.send(line, counters);
+                        }
+                    }
+                    Msg::Flush(ack) => {
+                        self.send_pending();
+                        self.delivery.flush_sink();
+                        ack.done();
+                    }
+                    Msg::Shutdown(ack) => {
+                        // Every handle is closed: nothing can follow this message.
+                        self.send_pending();
+                        self.delivery.flush_sink();
+                        let rest = messages.collect();
+                        self.finish(&rx, rest);
+                        ack.done();
+                        return;
                     }
                 }
-                Ok(Msg::Flush(ack)) => {
-                    self.send_pending();
-                    self.delivery.flush_sink();
-                    ack.done();
-                }
-                Ok(Msg::Shutdown(ack)) => {
-                    // Every handle is closed: nothing can follow this message.
-                    self.send_pending();
-                    self.delivery.flush_sink();
-                    self.finish(&rx);
-                    ack.done();
-                    return;
-                }
-                Err(RecvTimeoutError::Timeout) => self.send_pending(),
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.send_pending();
-                    self.delivery.flush_sink();
-                    self.finish(&rx);
-                    return;
-                }
+            }
+            drop(messages);
+            self.release_slots();
+            rx.recycle(&mut self.spare);
+            let due = self.batch_started.is_some_and(|started| {
+                Instant::now() >= instant_after(started, self.delivery.config.max_delay)
+            });
+            if due {
+                self.send_pending();
             }
         }
     }
 
-    /// Accounts for what is left when the worker stops.
-    fn finish(&mut self, rx: &Receiver<Msg>) {
+    /// Accounts for what is left when the worker stops: `rest` (what came
+    /// after the shutdown in the last take) and anything still queued.
+    fn finish(&mut self, rx: &Receiver, rest: Vec<Msg>) {
         // Nothing should be left; count anything that is, never lose it silently.
-        let mut stray = 0;
-        while let Ok(message) = rx.try_recv() {
-            match message {
-                Msg::Event(_) => {
-                    self.delivery
-                        .shared
-                        .counters
-                        .queue_depth
-                        .fetch_sub(1, ORDER);
-                    stray += 1;
-                }
-                Msg::Failed(_) => {
-                    self.delivery
-                        .shared
-                        .counters
-                        .queue_depth
-                        .fetch_sub(1, ORDER);
-                }
-                _ => {}
-            }
-        }
-        self.delivery
-            .shared
-            .counters
-            .drop_events(DropReason::ShutdownTimeout, stray);
+        let mut queued = Vec::new();
+        rx.try_recv(&mut queued);
+        let counters = &self.delivery.shared.counters;
+        let is_slot = |message: &&Msg| matches!(message, Msg::Event(_) | Msg::Failed(_));
+        let slots = rest.iter().chain(&queued).filter(is_slot).count();
+        counters.queue_depth.fetch_sub(slots as u64, ORDER);
+        let stray = rest
+            .iter()
+            .chain(&queued)
+            .filter(|message| matches!(message, Msg::Event(_)))
+            .count();
+        counters.drop_events(DropReason::ShutdownTimeout, stray as u64);
     }
 
     fn push(&mut self, queued: Queued) {
@@ -437,7 +449,20 @@ impl Worker {
         }
     }
 
+    /// Gives the queue back the slots of what was taken from it.
+    fn release_slots(&mut self) {
+        if self.taken > 0 {
+            self.delivery
+                .shared
+                .counters
+                .queue_depth
+                .fetch_sub(self.taken, ORDER);
+            self.taken = 0;
+        }
+    }
+
     fn send_pending(&mut self) {
+        self.release_slots();
         self.batch_started = None;
         self.pending_bytes = 0;
         if self.pending.is_empty() {
@@ -455,6 +480,11 @@ impl Worker {
         let mut reason = DropReason::RetriesExhausted;
         self.delivery.deliver(&batch, &mut unsent, &mut reason);
         shared.counters.drop_events(reason, unsent.len() as u64);
+        // Settled: their buffers go back to the callers, and the batch's
+        // vector stays for the next batch.
+        let mut batch = batch;
+        self.spare.extend(batch.drain(..).map(Envelope::into_json));
+        self.pending = batch;
     }
 }
 

@@ -7,6 +7,7 @@
 //! every problem it has. Parse errors therefore only ever mean "not JSON".
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -27,6 +28,41 @@ impl LengthValue for ItemCount {
         self.0 == 0
     }
     const UNIT: &'static str = <Vec<()> as LengthValue>::UNIT;
+}
+
+/// The number of entries of a map, measured by the shared `length` rule.
+struct EntryCount(usize);
+
+impl LengthValue for EntryCount {
+    fn length(&self) -> usize {
+        self.0
+    }
+    fn is_empty_value(&self) -> bool {
+        self.0 == 0
+    }
+    const UNIT: &'static str = <std::collections::BTreeMap<(), ()> as LengthValue>::UNIT;
+}
+
+/// `length` and `non_empty` of a collection, reported before the errors
+/// inside it (from `at`), as `validate()` orders them.
+fn count_rules<L: LengthValue>(
+    report: &mut Report,
+    checks: &[Check],
+    path: &Path<'_>,
+    at: usize,
+    count: &L,
+) {
+    let mut found = ValidationErrors::new();
+    for check in checks {
+        match check {
+            Check::Length { min, max } => {
+                rules::length(count, *min, *max, &RulePath::ROOT, &mut found)
+            }
+            Check::NonEmpty => rules::non_empty(count, &RulePath::ROOT, &mut found),
+            _ => {}
+        }
+    }
+    report.rule_errors(at, path, found);
 }
 
 /// Checks one value against its type and rules while it is parsed.
@@ -51,6 +87,8 @@ impl<'c, 'p> Value<'c, 'p> {
         (ty, nullable)
     }
 
+    #[cold]
+    #[inline(never)]
     fn mismatch(self, found: &dyn fmt::Display) {
         let (ty, nullable) = self.resolved();
         let mut expected = ty.describe(&self.plan.objects, &self.plan.unions);
@@ -76,6 +114,7 @@ impl<'c, 'p> Value<'c, 'p> {
     }
 
     /// A value of a union, read whole, told apart by its tagging.
+    #[inline(never)]
     fn union(self, index: usize, value: &serde_json::Value) {
         use crate::schema::Tagging;
         use serde_json::Value as Json;
@@ -351,6 +390,8 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
         self.visit_unit()
     }
 
+    // Out of line, as `visit_map`: the call for each scalar stays small.
+    #[inline(never)]
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let Ty::Array(item) = self.resolved().0 else {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -375,24 +416,18 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
             count += 1;
         }
         if !self.rules.is_empty() {
-            let mut found = ValidationErrors::new();
-            let items = ItemCount(count);
-            for rule in self.rules {
-                match rule {
-                    Check::Length { min, max } => {
-                        rules::length(&items, *min, *max, &RulePath::ROOT, &mut found)
-                    }
-                    Check::NonEmpty => rules::non_empty(&items, &RulePath::ROOT, &mut found),
-                    _ => {}
-                }
-            }
-            self.report.rule_errors(at, self.path, found);
+            count_rules(self.report, self.rules, self.path, at, &ItemCount(count));
         }
         Ok(())
     }
 
+    #[inline(never)]
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         if let Ty::Map { keys, values } = self.resolved().0 {
+            let at = self.report.errors.len();
+            // `length` and `non_empty` count the entries of the map the
+            // producer would have read: a key given twice is one entry.
+            let mut distinct = (!self.rules.is_empty()).then(BTreeSet::new);
             while let Some(key) = map.next_key_seed(Key)? {
                 let path = self.path.key(&key);
                 if let Some(set) = keys {
@@ -409,6 +444,13 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
                     path: &path,
                     report: self.report,
                 })?;
+                if let Some(distinct) = &mut distinct {
+                    distinct.insert(key);
+                }
+            }
+            if let Some(distinct) = distinct {
+                let entries = EntryCount(distinct.len());
+                count_rules(self.report, self.rules, self.path, at, &entries);
             }
             return Ok(());
         }

@@ -265,13 +265,19 @@ impl Compiler {
                     rules.push(check);
                 }
             }
-            let ty = self.ty(&field.ty, &path)?;
+            // `Nullable` layers peeled here once, not for each value checked.
+            let mut ty = self.ty(&field.ty, &path)?;
+            let mut nullable = field.nullable;
+            while let Ty::Nullable(inner) = ty {
+                ty = *inner;
+                nullable = true;
+            }
             list.push(Field {
                 wire: field.name.clone(),
                 rust: field.rust_path.clone(),
                 ty,
                 required: field.required,
-                nullable: field.nullable,
+                nullable,
                 rules,
             });
         }

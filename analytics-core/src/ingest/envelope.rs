@@ -12,11 +12,12 @@ use serde_json::value::RawValue;
 use super::check::{Key, Path, Report, Value};
 use super::compile::{Compiled, Ty};
 
-/// Keys of a Segment message other than `event` and `properties`: read, not checked.
-/// The top-level key of the client's message id in the reference format
-/// (`ClientBuilder::message_id_key("message_id")`): read as the event's id.
+/// The default top-level key of the client's message id in the reference
+/// format (`ClientBuilder::message_id_key("message_id")`): read as the
+/// event's id.
 pub(crate) const MESSAGE_ID_KEY: &str = "message_id";
 
+/// Keys of a Segment message other than `event` and `properties`: read, not checked.
 const SEGMENT_KEYS: &[&str] = &[
     "type",
     "messageId",
@@ -57,6 +58,9 @@ pub(crate) struct Seen<'de> {
 /// Reads one top-level value, checking the event it is as it goes.
 pub(crate) struct TopLevel<'c, 'r> {
     pub(crate) plan: &'c Compiled,
+    /// The top-level keys of a reference envelope that carry its message id
+    /// (`ClientBuilder::message_id_key`).
+    pub(crate) message_id_keys: &'c [String],
     pub(crate) report: &'r mut Report,
 }
 
@@ -164,17 +168,6 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                     seen.message_id = map.next_value_seed(MaybeStr)?;
                     unknown.push((key, None));
                 }
-                MESSAGE_ID_KEY => {
-                    // The client's opt-in id key; an envelope field of the
-                    // same name, if the plan has one, takes it instead (below).
-                    let raw: &'de RawValue = map.next_value()?;
-                    if seen.message_id.is_none() {
-                        if let Ok(id) = serde_json::from_str::<&'de str>(raw.get()) {
-                            seen.message_id = Some(Cow::Borrowed(id));
-                        }
-                    }
-                    unknown.push((key, Some(raw)));
-                }
                 "type" => {
                     if let Some(kind) = map.next_value_seed(MaybeStr)? {
                         if kind != "track" {
@@ -184,6 +177,17 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                         }
                     }
                     unknown.push((key, None));
+                }
+                id_key if self.is_message_id_key(id_key) => {
+                    // The client's opt-in id key; an envelope field of the
+                    // same name, if the plan has one, takes it instead (below).
+                    let raw: &'de RawValue = map.next_value()?;
+                    if seen.message_id.is_none() {
+                        if let Ok(id) = serde_json::from_str::<&'de str>(raw.get()) {
+                            seen.message_id = Some(Cow::Borrowed(id));
+                        }
+                    }
+                    unknown.push((key, Some(raw)));
                 }
                 _ => {
                     let field = seen.event.and_then(|event| {
@@ -259,7 +263,7 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                     continue;
                 }
             }
-            if key == MESSAGE_ID_KEY && raw.is_some_and(|raw| raw.get().starts_with('"')) {
+            if self.is_message_id_key(&key) && raw.is_some_and(|raw| raw.get().starts_with('"')) {
                 continue;
             }
             let path = Path::ROOT;
@@ -290,6 +294,10 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
 }
 
 impl<'c> TopLevel<'c, '_> {
+    fn is_message_id_key(&self, key: &str) -> bool {
+        self.message_id_keys.iter().any(|id_key| id_key == key)
+    }
+
     fn params<'s>(&'s mut self, event: usize) -> Value<'c, 's> {
         let root: &'c Ty = &self.plan.events[event].params;
         Value {

@@ -66,6 +66,7 @@ use envelope::{Seen, Shape, TopLevel};
 pub struct PlanValidator {
     plan: Compiled,
     max_event_bytes: usize,
+    message_id_keys: Vec<String>,
 }
 
 /// The shape an accepted event came in.
@@ -106,7 +107,31 @@ impl PlanValidator {
         Ok(PlanValidator {
             plan: compile::compile(plan)?,
             max_event_bytes: usize::MAX,
+            message_id_keys: vec![envelope::MESSAGE_ID_KEY.to_owned()],
         })
+    }
+
+    /// The top-level keys of a reference envelope that carry the client's
+    /// message id (`ClientBuilder::message_id_key(key)`), instead of the
+    /// default `message_id`. A string under one of them is the event's
+    /// [`Accepted::message_id`] and not an unknown key; any other value there
+    /// is still an unknown key. An envelope field of the plan with the same
+    /// name is checked as that field. The keys of the envelope itself
+    /// (`event_type`, `event_params`, `event_version`, Segment's keys, ...)
+    /// keep their meaning; none of them can be an id key.
+    pub fn with_message_id_keys<I, K>(mut self, keys: I) -> PlanValidator
+    where
+        I: IntoIterator<Item = K>,
+        K: Into<String>,
+    {
+        self.message_id_keys = keys.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The keys read as the message id (see
+    /// [`with_message_id_keys`](PlanValidator::with_message_id_keys)).
+    pub fn message_id_keys(&self) -> &[String] {
+        &self.message_id_keys
     }
 
     /// Events longer than this are failed as `too_large` without being parsed
@@ -207,6 +232,7 @@ impl PlanValidator {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let shape = TopLevel {
             plan: &self.plan,
+            message_id_keys: &self.message_id_keys,
             report,
         }
         .deserialize(&mut deserializer)

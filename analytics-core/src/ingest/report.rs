@@ -13,6 +13,8 @@ pub(crate) struct Report {
 }
 
 impl Report {
+    #[cold]
+    #[inline(never)]
     pub(crate) fn schema_error(&mut self, path: &Path<'_>, rule: &str, message: String) {
         self.schema = true;
         self.errors
@@ -20,10 +22,16 @@ impl Report {
     }
 
     /// Moves the errors the shared rule functions reported (at the root) to `path`.
+    #[inline]
     pub(crate) fn rule_errors(&mut self, at: usize, path: &Path<'_>, found: ValidationErrors) {
-        if found.is_empty() {
-            return;
+        if !found.is_empty() {
+            self.insert_rule_errors(at, path, found);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert_rule_errors(&mut self, at: usize, path: &Path<'_>, found: ValidationErrors) {
         let rendered = path.render();
         let checks = found
             .into_iter()

@@ -409,3 +409,183 @@ fn finding_10_a_message_id_key_in_the_envelope_is_the_events_id() {
     let failed = validator.check_event(json.as_bytes(), 0).unwrap_err();
     assert_eq!(failed.reason, FailureReason::SchemaViolation);
 }
+
+/// `ClientBuilder::message_id_key(K)` with a key of the producer's choosing
+/// (issue 16): with `with_message_id_keys([K])` the key is the event's id and
+/// not an unknown key; without it, the same envelope is a schema violation.
+#[test]
+fn a_custom_message_id_key_is_the_events_id() {
+    let params = r#"{"id":"a","count":3,"color":"red","tags":[],"note":""}"#;
+    let id = "0a1b2c3d-0000-4000-8000-00000000abcd";
+    let json = format!(r#"{{"event_type":"thing","event_id":"{id}","event_params":{params}}}"#);
+
+    let default = PlanValidator::new(&plan()).unwrap();
+    assert_eq!(default.message_id_keys(), ["message_id"]);
+    let failed = default.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.reason, FailureReason::SchemaViolation);
+    assert_eq!(failed.errors[0].path, "event_id");
+    assert_eq!(failed.errors[0].rule, "unknown_key");
+
+    let custom = PlanValidator::new(&plan())
+        .unwrap()
+        .with_message_id_keys(["event_id", "mid"]);
+    for key in ["event_id", "mid"] {
+        let json = json.replace("event_id", key);
+        let accepted = custom
+            .check_event(json.as_bytes(), 0)
+            .unwrap_or_else(|failed| panic!("{json}: {:?}", failed.errors));
+        assert_eq!(accepted.message_id.as_deref(), Some(id), "{json}");
+    }
+    // Giving keys replaces the default: `message_id` is unknown again.
+    let json = json.replace("event_id", "message_id");
+    let failed = custom.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.errors[0].path, "message_id");
+    assert_eq!(failed.errors[0].rule, "unknown_key");
+    // Not a string under the id key: an unknown key, as for `message_id`.
+    let json = format!(r#"{{"event_type":"thing","event_id":7,"event_params":{params}}}"#);
+    let failed = custom.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.errors[0].rule, "unknown_key");
+    // An envelope key keeps its meaning even when named as an id key.
+    let reserved = PlanValidator::new(&plan())
+        .unwrap()
+        .with_message_id_keys(["event_version"]);
+    let json = format!(r#"{{"event_type":"thing","event_version":"x","event_params":{params}}}"#);
+    let failed = reserved.check_event(json.as_bytes(), 0).unwrap_err();
+    assert_eq!(failed.errors[0].rule, "version");
+}
+
+/// `length` and `non_empty` on a map field count its entries, with the
+/// messages `validate()` prints for a `BTreeMap`/`HashMap` field, reported
+/// before the errors inside the map; a key given twice is one entry.
+#[test]
+fn length_and_non_empty_on_a_map_count_its_entries() {
+    let mut plan = rich_plan(Tagging::External);
+    plan.events[0].fields[0].rules = vec![
+        PlanRule::NonEmpty,
+        PlanRule::Length {
+            min: Some(2),
+            max: Some(3),
+        },
+    ];
+    let validator = PlanValidator::new(&plan).unwrap();
+    let errors = |counts: &str| {
+        let json = format!(
+            r#"{{"event_type":"rich","skill_id":"s","event_params":{{"counts":{counts},"shape":"none","tree":{{"label":"r","children":[]}},"extra":null}}}}"#
+        );
+        match validator.check_event(json.as_bytes(), 0) {
+            Ok(_) => Vec::new(),
+            Err(failed) => failed
+                .errors
+                .into_iter()
+                .map(|error| (error.path, error.rule, error.message))
+                .collect(),
+        }
+    };
+    let entry = |path: &str, rule: &str, message: &str| {
+        (path.to_owned(), rule.to_owned(), message.to_owned())
+    };
+    assert_eq!(errors(r#"{"a":1,"b":2}"#), []);
+    assert_eq!(
+        errors("{}"),
+        [
+            entry("counts", "non_empty", "must not be empty"),
+            entry(
+                "counts",
+                "length",
+                "must have between 2 and 3 entries (got 0)"
+            ),
+        ]
+    );
+    assert_eq!(
+        errors(r#"{"a":1,"b":2,"c":3,"d":4}"#),
+        [entry(
+            "counts",
+            "length",
+            "must have between 2 and 3 entries (got 4)"
+        )]
+    );
+    // The map's rule first, then what is wrong inside it.
+    assert_eq!(
+        errors(r#"{"a":"x"}"#),
+        [
+            entry(
+                "counts",
+                "length",
+                "must have between 2 and 3 entries (got 1)"
+            ),
+            entry("counts[a]", "type", "expected integer (u8), got a string"),
+        ]
+    );
+    // A key given twice is one entry of the map the producer reads.
+    assert_eq!(
+        errors(r#"{"a":1,"a":2}"#),
+        [entry(
+            "counts",
+            "length",
+            "must have between 2 and 3 entries (got 1)"
+        )]
+    );
+}
+
+/// The `identity` key of a plan field (`#[analytics(user_id)]`,
+/// `#[analytics(anonymous_id)]`, issue 15) is read with the plan and changes
+/// nothing of what is checked: the field is a string, or null where it is an
+/// `Option`, in `event_params` or in the envelope.
+#[test]
+fn identity_fields_of_the_plan_are_checked_as_strings() {
+    use crate::schema::IdentityRole;
+    let mut user = field("account_id", PlanType::String, vec![]);
+    user.identity = Some(IdentityRole::UserId);
+    user.nullable = true;
+    let mut device = field(
+        "installation_id",
+        PlanType::String,
+        vec![PlanRule::NonEmpty],
+    );
+    device.identity = Some(IdentityRole::AnonymousId);
+    let plan = TrackingPlan::from_plan_events(vec![PlanEvent {
+        name: "turn".to_owned(),
+        version: 1,
+        description: String::new(),
+        rust_type: "Turn".to_owned(),
+        envelope: vec![device],
+        checks: vec![],
+        write_only: false,
+        fields: vec![
+            user,
+            field("turn", PlanType::Integer(IntegerKind::U32), vec![]),
+        ],
+    }]);
+    // Through its JSON, as a receiver reads it: the key is there and read back.
+    let json = plan.to_json();
+    assert!(
+        json.contains(r#""identity": "user_id""#) || json.contains(r#""identity":"user_id""#),
+        "{json}"
+    );
+    let plan = TrackingPlan::from_json(&json).unwrap();
+    assert_eq!(
+        plan.events[0].fields[0].identity,
+        Some(IdentityRole::UserId)
+    );
+    let validator = PlanValidator::new(&plan).unwrap();
+    for account in [r#""u-1""#, "null"] {
+        let event = format!(
+            r#"{{"event_type":"turn","installation_id":"i-7","event_params":{{"account_id":{account},"turn":3}}}}"#
+        );
+        validator
+            .check_event(event.as_bytes(), 0)
+            .unwrap_or_else(|failed| panic!("{event}: {:?}", failed.errors));
+    }
+    let event =
+        r#"{"event_type":"turn","installation_id":"","event_params":{"account_id":7,"turn":3}}"#;
+    let failed = validator.check_event(event.as_bytes(), 0).unwrap_err();
+    let found: Vec<_> = failed
+        .errors
+        .iter()
+        .map(|error| (error.path.as_str(), error.rule.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [("installation_id", "non_empty"), ("account_id", "type")]
+    );
+}

@@ -35,8 +35,8 @@
 //! | `AnalyticsEnum` | `$ref` to a `$defs` entry with `"enum": [wire values]` |
 //! | `AnalyticsFields` (nested) | `$ref` to a `$defs` entry, an object with `additionalProperties: false` |
 //! | `range(min, max)` | `minimum` / `maximum` (the tighter of the rule and the width) |
-//! | `length(min, max)` | `minLength` / `maxLength` on strings (code points, as Rust counts chars), `minItems` / `maxItems` on arrays |
-//! | `non_empty` | `minLength: 1` / `minItems: 1` |
+//! | `length(min, max)` | `minLength` / `maxLength` on strings (code points, as Rust counts chars), `minItems` / `maxItems` on arrays, `minProperties` / `maxProperties` on maps |
+//! | `non_empty` | `minLength: 1` / `minItems: 1` / `minProperties: 1` |
 //! | `pattern` | `pattern` (a search in both; the regex dialects agree on the common syntax) |
 //! | `one_of` | `enum` |
 //! | `BTreeMap<K, V>` / `HashMap<K, V>` | `"type": "object"`, `additionalProperties` of `V`; `propertyNames: {"enum": [..]}` for `AnalyticsEnum` keys |
@@ -413,11 +413,12 @@ fn tighten_count(schema: &mut Map<String, Value>, key: &str, count: u64, lower: 
 }
 
 fn apply_rule(schema: &mut Map<String, Value>, ty: &PlanType, rule: &PlanRule) {
-    let is_array = matches!(ty, PlanType::Array(_));
-    let (min_key, max_key) = if is_array {
-        ("minItems", "maxItems")
-    } else {
-        ("minLength", "maxLength")
+    // `length` counts what the type holds: the items of a list, the entries
+    // of a map, the code points of a string.
+    let (min_key, max_key) = match ty {
+        PlanType::Array(_) => ("minItems", "maxItems"),
+        PlanType::Map { .. } => ("minProperties", "maxProperties"),
+        _ => ("minLength", "maxLength"),
     };
     match rule {
         PlanRule::Range { min, max } => {

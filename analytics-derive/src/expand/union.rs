@@ -4,10 +4,16 @@
 //! The wire is serde's, so serde writes it: the derive emits two private
 //! mirrors of the enum with `#[derive(serde::Serialize)]` (variants holding
 //! references to the user's values) and `#[derive(serde::Deserialize)]`
-//! (variants holding what each field type reads), with the representation
+//! (variants holding a newtype of each value), with the representation
 //! and every wire name spelled out. `Serialize` and `write_json` go through
 //! the first, `Deserialize` through the second: the bytes, the untagged
 //! first-fit rule and the error messages are serde's own.
+//!
+//! Each value is written and read by a small generated helper that goes
+//! through `<T as AnalyticsValue>` (or the field's serde codec), spanned on
+//! the value's type; serde's generated code never asks for a bound on a
+//! user's type. A type that is not an analytics value is then one error, on
+//! that type, not a cascade from inside serde's derive.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -16,7 +22,7 @@ use syn::LitStr;
 
 use super::field_set::{field_schemas, rule_call};
 use crate::attr::Tagging;
-use crate::model::{Enum, Field, FieldDefault, Payload, Variant};
+use crate::model::{Enum, Field, FieldDefault, Payload, SerdeCodec, Variant};
 
 pub fn expand(model: &Enum<'_>) -> TokenStream {
     let ident = model.ident;
@@ -55,7 +61,11 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
             quote!(),
         )
     } else {
-        let de_variants = model.variants.iter().map(de_variant);
+        let de_variants: Vec<_> = model
+            .variants
+            .iter()
+            .map(|variant| de_variant(variant, &mut helpers))
+            .collect();
         let de_arms = model.variants.iter().map(|variant| de_arm(ident, variant));
         (
             quote! {
@@ -65,17 +75,21 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
                     __read
                 }
             },
+            // The reading mirror has the user's name (serde puts the type's
+            // Rust name in its messages), so it lives in the fn's body, where
+            // it shadows the user's type; its fields hold newtypes declared
+            // outside (`de_value`), where the user's type names mean theirs.
             quote! {
-                #[derive(_ap::serde::Deserialize)]
-                #container
-                enum __Read {
-                    #(#de_variants,)*
-                }
-
                 #[automatically_derived]
                 impl<'de> _ap::serde::Deserialize<'de> for #ident {
                     fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
-                        let __read = <__Read as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
+                        #[derive(_ap::serde::Deserialize)]
+                        #container
+                        enum #ident {
+                            #(#de_variants,)*
+                        }
+
+                        let __read = <#ident as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)?;
                         _ap::Result::Ok(match __read {
                             #(#de_arms,)*
                         })
@@ -85,8 +99,33 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
         )
     };
 
+    // serde writes the payload of an internally tagged newtype variant as
+    // an object with the tag inserted, and fails at run time on anything
+    // else: check it when compiling, on the payload's type.
+    let payload_checks =
+        model
+            .variants
+            .iter()
+            .filter_map(|variant| match (&model.tagging, &variant.payload) {
+                (Tagging::Internal { .. }, Payload::Newtype(ty)) => {
+                    let ty = unboxed(ty);
+                    Some(quote_spanned! {ty.span()=>
+                        const _: () = <#ty as _ap::TaggedPayload>::__CHECK;
+                    })
+                }
+                _ => None,
+            });
+    // Every variant of an internally or adjacently tagged enum is an object.
+    let tagged_payload = matches!(
+        model.tagging,
+        Tagging::Internal { .. } | Tagging::Adjacent { .. }
+    )
+    .then(|| quote!(impl _ap::TaggedPayload for #ident {}));
+
     quote! {
         #(#helpers)*
+        #(#payload_checks)*
+        #tagged_payload
 
         #[derive(_ap::serde::Serialize)]
         #container
@@ -133,31 +172,34 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
     }
 }
 
+/// The type inside `Box<..>` layers written as such (serde writes a box as
+/// its content).
+fn unboxed(ty: &syn::Type) -> &syn::Type {
+    if let syn::Type::Path(path) = ty {
+        if let Some(last) = path.path.segments.last() {
+            if let (true, syn::PathArguments::AngleBracketed(args)) =
+                (last.ident == "Box", &last.arguments)
+            {
+                if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                    return unboxed(inner);
+                }
+            }
+        }
+    }
+    ty
+}
+
 /// The container attributes both mirrors share: serde's runtime through
 /// ours, the user's type name in messages, the representation.
 fn container_attrs(model: &Enum<'_>) -> TokenStream {
     let type_name = model.ident.to_string();
-    // serde's `expecting` text for the enum, with the user's type name
-    // rather than the mirror's.
-    let expecting = |what: &str| format!("{what} {type_name}");
+    // No `expecting`: serde would print it for the variants' visitors too
+    // (where a twin says "tuple variant Change::Moved with 2 elements").
     let tagging = match &model.tagging {
-        Tagging::External => {
-            let expecting = expecting("enum");
-            quote!(#[serde(expecting = #expecting)])
-        }
-        Tagging::Internal { tag } => {
-            let expecting = expecting("internally tagged enum");
-            quote!(#[serde(tag = #tag, expecting = #expecting)])
-        }
-        Tagging::Adjacent { tag, content } => {
-            let expecting = expecting("adjacently tagged enum");
-            quote!(#[serde(tag = #tag, content = #content, expecting = #expecting)])
-        }
-        Tagging::Untagged => {
-            // serde prints an untagged enum's `expecting` as the whole error.
-            let expecting = expecting("data did not match any variant of untagged enum");
-            quote!(#[serde(untagged, expecting = #expecting)])
-        }
+        Tagging::External => quote!(),
+        Tagging::Internal { tag } => quote!(#[serde(tag = #tag)]),
+        Tagging::Adjacent { tag, content } => quote!(#[serde(tag = #tag, content = #content)]),
+        Tagging::Untagged => quote!(#[serde(untagged)]),
     };
     let deny = if model.deny_unknown_fields {
         quote!(#[serde(deny_unknown_fields)])
@@ -178,15 +220,58 @@ fn bindings(count: usize) -> Vec<syn::Ident> {
         .collect()
 }
 
+/// A helper that serde's derive calls (`serialize_with`) for one value of a
+/// variant: it goes through `<T as AnalyticsValue>`, spanned on the type, so
+/// a type that is not an analytics value is the one diagnostic everywhere,
+/// not a `Serialize` bound failing inside serde's code.
+fn ser_helper(
+    variant: &Variant<'_>,
+    index: usize,
+    ty: &syn::Type,
+    codec: Option<&SerdeCodec>,
+    helpers: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let helper = format_ident!("__ser_{}_{}", variant.ident, index);
+    let body = match codec {
+        // `#[analytics(serde)]` / `with`: what a serde twin's field does.
+        Some(SerdeCodec {
+            serialize: Some(path),
+            ..
+        }) => quote_spanned!(path.span()=> #path(*__value, __serializer)),
+        Some(codec) => quote_spanned! {codec.span=>
+            <#ty as _ap::serde::Serialize>::serialize(*__value, __serializer)
+        },
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__serialize_value(*__value, __serializer)
+        },
+    };
+    helpers.push(quote_spanned! {ty.span()=>
+        fn #helper<__S: _ap::serde::Serializer>(__value: &&#ty, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
+            #body
+        }
+    });
+    let helper = LitStr::new(&helper.to_string(), ty.span());
+    quote!(#[serde(serialize_with = #helper)])
+}
+
 fn ser_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStream {
     let name = variant.ident;
     let wire = &variant.wire_name;
     let body = match &variant.payload {
         Payload::Unit => quote!(),
-        Payload::Newtype(ty) => quote!((&'__view #ty)),
-        Payload::Tuple(types) => quote!((#(&'__view #types),*)),
+        Payload::Newtype(ty) => {
+            let with = ser_helper(variant, 0, ty, None, helpers);
+            quote!((#with &'__view #ty))
+        }
+        Payload::Tuple(types) => {
+            let items = types.iter().enumerate().map(|(index, ty)| {
+                let with = ser_helper(variant, index, ty, None, helpers);
+                quote!(#with &'__view #ty)
+            });
+            quote!((#(#items),*))
+        }
         Payload::Struct(fields) => {
-            let fields = fields.iter().map(|field| {
+            let fields = fields.iter().enumerate().map(|(index, field)| {
                 let member = field.member;
                 let ty = field.ty;
                 let key = &field.wire_name;
@@ -205,7 +290,11 @@ fn ser_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenSt
                     let helper = LitStr::new(&helper.to_string(), path.span());
                     quote!(#[serde(skip_serializing_if = #helper)])
                 });
-                quote!(#[serde(rename = #key)] #skip #skip_if #member: &'__view #ty)
+                // A helper serde never calls would be dead code.
+                let with = field
+                    .written()
+                    .then(|| ser_helper(variant, index, ty, field.codec.as_ref(), helpers));
+                quote!(#[serde(rename = #key)] #skip #skip_if #with #member: &'__view #ty)
             });
             quote!({ #(#fields),* })
         }
@@ -229,40 +318,122 @@ fn ser_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
     }
 }
 
-fn de_variant(variant: &Variant<'_>) -> TokenStream {
+/// The type that the reading mirror holds for one value: a newtype of the
+/// value declared outside the fn that holds the mirror (inside it, the
+/// user's type name means the mirror), whose `Deserialize` goes through
+/// `<T as AnalyticsValue>` spanned on the type, as `ser_helper` does. serde
+/// treats it as a plain field (a missing `Option` is `None`, a short
+/// sequence is an error), unlike a `deserialize_with` field.
+///
+/// Returns the field's serde attributes and type (a `default` of the field
+/// rewritten to build the newtype).
+fn de_value(
+    variant: &Variant<'_>,
+    index: usize,
+    ty: &syn::Type,
+    field: Option<&Field<'_>>,
+    helpers: &mut Vec<TokenStream>,
+) -> (TokenStream, syn::Ident) {
+    let wrapper = format_ident!("__De_{}_{}", variant.ident, index);
+    let codec = field.and_then(|field| field.codec.as_ref());
+    let read = match codec {
+        Some(SerdeCodec {
+            deserialize: Some(path),
+            ..
+        }) => quote_spanned!(path.span()=> #path(__deserializer)),
+        Some(codec) => quote_spanned! {codec.span=>
+            <#ty as _ap::serde::Deserialize<'de>>::deserialize(__deserializer)
+        },
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__deserialize_value(__deserializer)
+        },
+    };
+    helpers.push(quote_spanned! {ty.span()=>
+        struct #wrapper(#ty);
+    });
+    let mut attrs = Vec::new();
+    if matches!(
+        codec,
+        Some(SerdeCodec {
+            deserialize: Some(_),
+            ..
+        })
+    ) {
+        // A serde twin's own `deserialize_with`, with serde's rules for it.
+        let helper = format_ident!("__de_{}_{}", variant.ident, index);
+        helpers.push(quote_spanned! {ty.span()=>
+            fn #helper<'de, __D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<#wrapper, __D::Error> {
+                #read.map(#wrapper)
+            }
+        });
+        let helper = LitStr::new(&helper.to_string(), ty.span());
+        attrs.push(quote!(#[serde(deserialize_with = #helper)]));
+    } else {
+        helpers.push(quote_spanned! {ty.span()=>
+            impl<'de> _ap::serde::Deserialize<'de> for #wrapper {
+                #[inline]
+                fn deserialize<__D: _ap::serde::Deserializer<'de>>(__deserializer: __D) -> _ap::Result<Self, __D::Error> {
+                    #read.map(#wrapper)
+                }
+            }
+        });
+    }
+    let Some(field) = field else {
+        return (quote!(#(#attrs)*), wrapper);
+    };
+    let skipped = field.skip_deserializing.is_some();
+    match &field.default {
+        Some(FieldDefault::Path(path)) => {
+            let helper = format_ident!("__default_{}_{}", variant.ident, index);
+            helpers.push(quote_spanned! {path.span()=>
+                fn #helper() -> #wrapper {
+                    #wrapper(#path())
+                }
+            });
+            let helper = LitStr::new(&helper.to_string(), path.span());
+            attrs.push(quote!(#[serde(default = #helper)]));
+        }
+        Some(FieldDefault::Trait) => attrs.push(quote!(#[serde(default)])),
+        None => {}
+    }
+    if skipped || matches!(field.default, Some(FieldDefault::Trait)) {
+        helpers.push(quote_spanned! {ty.span()=>
+            impl _ap::core::default::Default for #wrapper {
+                fn default() -> Self {
+                    #wrapper(<#ty as _ap::core::default::Default>::default())
+                }
+            }
+        });
+    }
+    if skipped {
+        attrs.push(quote!(#[serde(skip_deserializing)]));
+    }
+    (quote!(#(#attrs)*), wrapper)
+}
+
+fn de_variant(variant: &Variant<'_>, helpers: &mut Vec<TokenStream>) -> TokenStream {
     let name = variant.ident;
     let wire = &variant.wire_name;
-    let read = |ty: &syn::Type| quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__Read);
     let body = match &variant.payload {
         Payload::Unit => quote!(),
         Payload::Newtype(ty) => {
-            let ty = read(ty);
-            quote!((#ty))
+            let (attrs, wrapper) = de_value(variant, 0, ty, None, helpers);
+            quote!((#attrs #wrapper))
         }
         Payload::Tuple(types) => {
-            let types = types.iter().map(|ty| read(ty));
-            quote!((#(#types),*))
+            let items = types.iter().enumerate().map(|(index, ty)| {
+                let (attrs, wrapper) = de_value(variant, index, ty, None, helpers);
+                quote!(#attrs #wrapper)
+            });
+            quote!((#(#items),*))
         }
         Payload::Struct(fields) => {
-            let fields = fields.iter().map(|field| {
+            let fields = fields.iter().enumerate().map(|(index, field)| {
                 let member = field.member;
                 let key = &field.wire_name;
-                let ty = read(field.ty);
-                let skip = field
-                    .skip_deserializing
-                    .map(|_| quote!(#[serde(skip_deserializing)]));
-                let default = field.default.as_ref().map(|default| match default {
-                    FieldDefault::Trait => quote!(#[serde(default)]),
-                    FieldDefault::Path(path) => {
-                        let path = LitStr::new(
-                            &quote::ToTokens::to_token_stream(path).to_string().replace(' ', ""),
-                            path.span(),
-                        );
-                        quote!(#[serde(default = #path)])
-                    }
-                });
+                let (attrs, wrapper) = de_value(variant, index, field.ty, Some(field), helpers);
                 let aliases = &field.aliases;
-                quote!(#[serde(rename = #key)] #(#[serde(alias = #aliases)])* #skip #default #member: #ty)
+                quote!(#[serde(rename = #key)] #(#[serde(alias = #aliases)])* #attrs #member: #wrapper)
             });
             quote!({ #(#fields),* })
         }
@@ -270,24 +441,19 @@ fn de_variant(variant: &Variant<'_>) -> TokenStream {
     quote!(#[serde(rename = #wire)] #name #body)
 }
 
+/// From the mirror (named like the user's type, in scope) to `Self`.
 fn de_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
     let name = variant.ident;
-    let from = |ty: &syn::Type, value: &dyn quote::ToTokens| quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__from_read(#value));
     match &variant.payload {
-        Payload::Unit => quote!(__Read::#name => #ident::#name),
-        Payload::Newtype(ty) => {
-            let value = from(ty, &quote!(__0));
-            quote!(__Read::#name(__0) => #ident::#name(#value))
-        }
+        Payload::Unit => quote!(#ident::#name => Self::#name),
+        Payload::Newtype(_) => quote!(#ident::#name(__0) => Self::#name(__0.0)),
         Payload::Tuple(types) => {
             let binds = bindings(types.len());
-            let values = types.iter().zip(&binds).map(|(ty, bind)| from(ty, bind));
-            quote!(__Read::#name(#(#binds),*) => #ident::#name(#(#values),*))
+            quote!(#ident::#name(#(#binds),*) => Self::#name(#(#binds.0),*))
         }
         Payload::Struct(fields) => {
             let members: Vec<_> = fields.iter().map(|field| field.member).collect();
-            let values = fields.iter().map(|field| from(field.ty, field.member));
-            quote!(__Read::#name { #(#members),* } => #ident::#name { #(#members: #values),* })
+            quote!(#ident::#name { #(#members),* } => Self::#name { #(#members: #members.0),* })
         }
     }
 }
@@ -315,14 +481,15 @@ fn validate_arm(ident: &syn::Ident, variant: &Variant<'_>) -> TokenStream {
             let members: Vec<_> = fields.iter().map(|field| field.member).collect();
             let checks = fields
                 .iter()
-                .filter(|field| field.written())
-                .map(validate_field);
+                .enumerate()
+                .filter(|(_, field)| field.written())
+                .map(|(index, field)| validate_field(variant, index, field));
             quote!(#ident::#name { #(#members),* } => { #(#checks)* })
         }
     }
 }
 
-fn validate_field(field: &Field<'_>) -> TokenStream {
+fn validate_field(variant: &Variant<'_>, index: usize, field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     let rust_name = &field.rust_name;
@@ -341,11 +508,24 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
             #(#rules)*
         }
     };
+    // A value written through serde has no rules inside; what can go wrong
+    // is that serde refuses to write it: run its writer into a sink.
+    let nested = match &field.codec {
+        Some(_) => {
+            let helper = format_ident!("__ser_{}_{}", variant.ident, index);
+            quote! {
+                _ap::check_written(#helper(&#member, &mut _ap::json_sink()), __path, __errors);
+            }
+        }
+        None => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__validate_nested(#member, __path, __errors);
+        },
+    };
     quote_spanned! {ty.span()=>
         {
             let __path = &__path.field(#rust_name);
             #rules
-            <#ty as _ap::AnalyticsValue>::__validate_nested(#member, __path, __errors);
+            #nested
         }
     }
 }
@@ -368,12 +548,12 @@ fn schema(model: &Enum<'_>) -> TokenStream {
         let shape = match &variant.payload {
             Payload::Unit => quote!(_ap::VariantShape::Unit),
             Payload::Newtype(ty) => quote_spanned! {ty.span()=>
-                _ap::VariantShape::Newtype(_ap::leak_value_type::<#ty>())
+                _ap::VariantShape::Newtype(<#ty as _ap::AnalyticsValue>::__leak_type())
             },
             Payload::Tuple(types) => {
-                let items = types
-                    .iter()
-                    .map(|ty| quote_spanned!(ty.span()=> *_ap::leak_value_type::<#ty>()));
+                let items = types.iter().map(
+                    |ty| quote_spanned!(ty.span()=> *<#ty as _ap::AnalyticsValue>::__leak_type()),
+                );
                 quote!(_ap::VariantShape::Tuple(_ap::Box::leak(_ap::Box::new([#(#items),*]))))
             }
             Payload::Struct(fields) => {

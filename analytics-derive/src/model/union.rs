@@ -7,6 +7,7 @@ use syn::{Fields, Type};
 use super::{borrows, Field};
 use crate::attr::{self, Errors, Tagging};
 use crate::case::Rename;
+use crate::symbol;
 
 /// What a variant carries.
 pub enum Payload<'a> {
@@ -27,11 +28,13 @@ impl<'a> Payload<'a> {
     ) -> Payload<'a> {
         match fields {
             Fields::Unit => Payload::Unit,
-            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
-                Payload::Newtype(&fields.unnamed[0].ty)
-            }
             Fields::Unnamed(fields) => {
-                Payload::Tuple(fields.unnamed.iter().map(|field| &field.ty).collect())
+                unnamed_field_attrs(fields, errors);
+                if fields.unnamed.len() == 1 {
+                    Payload::Newtype(&fields.unnamed[0].ty)
+                } else {
+                    Payload::Tuple(fields.unnamed.iter().map(|field| &field.ty).collect())
+                }
             }
             Fields::Named(fields) => {
                 let rename = match rename_all {
@@ -62,6 +65,23 @@ impl<'a> Payload<'a> {
                 .iter()
                 .any(|field| field.skip_deserializing.is_none() && borrows(field.ty)),
         }
+    }
+}
+
+/// Rules, renames and serde codecs go on named fields: on the fields of a
+/// newtype or tuple variant they would be dropped, so each is an error.
+fn unnamed_field_attrs(fields: &syn::FieldsUnnamed, errors: &mut Errors) {
+    let ours = [symbol::ANALYTICS.0, symbol::SERDE.0];
+    for attr in fields.unnamed.iter().flat_map(|field| &field.attrs) {
+        let Some(name) = ours.iter().find(|name| attr.path().is_ident(name)) else {
+            continue;
+        };
+        errors.push(
+            darling::Error::custom(format!(
+                "`#[{name}(..)]` is not supported on the field of a newtype or tuple variant; name the field (`Variant {{ value: T }}`) and put it there"
+            ))
+            .with_span(attr.path()),
+        );
     }
 }
 

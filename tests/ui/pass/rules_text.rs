@@ -1,6 +1,7 @@
 //! `length`, `non_empty`, `pattern` and `one_of` on every string type, and
-//! `length` / `non_empty` on collections, bare and in an `Option`.
+//! `length` / `non_empty` on collections and maps, bare and in an `Option`.
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 use analytics_core::AnalyticsEvent;
 
@@ -21,6 +22,14 @@ struct Texts {
     numbers: Option<Vec<u64>>,
     #[analytics(non_empty)]
     maybe_boxed: Option<Box<str>>,
+    #[analytics(length(min = 1, max = 9), non_empty, pattern = "^[a-z]+$", one_of = ["static"])]
+    borrowed: &'static str,
+    #[analytics(non_empty, one_of = ["a"])]
+    maybe_borrowed: Option<&'static str>,
+    #[analytics(length(max = 1), non_empty)]
+    map: BTreeMap<String, u32>,
+    #[analytics(length(min = 1))]
+    maybe_map: Option<HashMap<String, bool>>,
 }
 
 fn main() {
@@ -32,6 +41,10 @@ fn main() {
         items: vec!["a".into()],
         numbers: None,
         maybe_boxed: None,
+        borrowed: "static",
+        maybe_borrowed: None,
+        map: [("k".to_owned(), 1)].into(),
+        maybe_map: None,
     };
     event.validate().unwrap();
     event.maybe = Some("22".into());
@@ -40,6 +53,9 @@ fn main() {
     event.maybe = Some(String::new());
     event.numbers = Some(Vec::new());
     event.maybe_boxed = Some("".into());
+    event.maybe_borrowed = Some("");
+    event.map.clear();
+    event.maybe_map = Some(HashMap::new());
     let errors = event.validate().unwrap_err();
-    assert_eq!(errors.len(), 6, "{errors}");
+    assert_eq!(errors.len(), 10, "{errors}");
 }

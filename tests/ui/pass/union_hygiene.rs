@@ -3,6 +3,25 @@
 #![no_implicit_prelude]
 #![deny(warnings)]
 
+mod stamp {
+    pub fn serialize<S: ::serde::Serializer>(
+        value: &u64,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_u64(*value)
+    }
+
+    pub fn deserialize<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<u64, D::Error> {
+        <u64 as ::serde::Deserialize<'de>>::deserialize(deserializer)
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
 mod events {
     use ::analytics_core::{AnalyticsEnum, AnalyticsEvent, AnalyticsFields};
 
@@ -34,6 +53,18 @@ mod events {
         Moved(u32, ::std::option::Option<u32>),
         #[serde(rename_all = "camelCase")]
         Edited { line_count: u64 },
+        Noted {
+            #[analytics(serde)]
+            source: ::std::option::Option<::std::string::String>,
+            #[serde(with = "crate::stamp")]
+            at: u64,
+            #[serde(default)]
+            count: u32,
+            #[serde(default = "crate::one")]
+            weight: u32,
+            #[serde(skip_deserializing)]
+            local: bool,
+        },
         Cleared,
     }
 

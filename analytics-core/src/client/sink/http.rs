@@ -3,6 +3,7 @@
 //! fixed or per-request credentials ([`HeaderProvider`]).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
 use std::time::{Duration, SystemTime};
@@ -10,8 +11,9 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 
 use super::{Envelope, Sink, SinkError};
+use crate::identity::IdentityKeys;
 use headers::{redact_url, set_header};
-use vendor::{Event, Identity, Refused, Vendor};
+use vendor::{read_ids, Event, Identity, Refused, Vendor};
 
 mod format;
 mod headers;
@@ -42,6 +44,9 @@ pub struct HttpSink {
     basic_auth: Option<String>,
     user_id: Option<String>,
     anonymous_id: String,
+    /// Where each event type carries its identity, given by the receiver
+    /// (`identity_keys`); consulted before the event's schema.
+    identity_keys: HashMap<String, IdentityKeys>,
     agent: ureq::Agent,
     timeout: Duration,
     headers: Vec<(String, String)>,
@@ -76,6 +81,7 @@ impl HttpSink {
             basic_auth: None,
             user_id: None,
             anonymous_id: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+            identity_keys: HashMap::new(),
             // No redirects: a 3xx is an error to fix in the configuration,
             // never a silent success.
             agent: ureq::AgentBuilder::new().redirects(0).build(),
@@ -151,6 +157,11 @@ impl HttpSink {
     /// `distinct_id`, Amplitude's `user_id` (at least 5 characters there).
     /// Without it, events are anonymous and carry the
     /// [`anonymous_id`](HttpSink::anonymous_id).
+    ///
+    /// An event's own `#[analytics(user_id)]` field, when it holds a
+    /// non-empty string, takes precedence (likewise `#[analytics(anonymous_id)]`
+    /// over [`anonymous_id`](HttpSink::anonymous_id)); see
+    /// [`identity_keys`](HttpSink::identity_keys) for events without Rust types.
     pub fn user_id(mut self, id: impl Into<String>) -> Self {
         self.user_id = Some(id.into());
         self
@@ -162,6 +173,22 @@ impl HttpSink {
     /// vendor sees one visitor across runs.
     pub fn anonymous_id(mut self, id: impl Into<String>) -> Self {
         self.anonymous_id = id.into();
+        self
+    }
+
+    /// Where each event type carries its user's identity, for a sink that
+    /// forwards events it has no Rust types for (a collector): event type ->
+    /// [`IdentityKeys`], such as [`TrackingPlan::identity_keys`](crate::plan::TrackingPlan::identity_keys).
+    /// These keys are used before the event's own schema; an event type in
+    /// neither falls back to the catalog of this binary (by name), then to
+    /// the sink-level ids. Adds to (and replaces entries of) earlier calls.
+    pub fn identity_keys<I, K>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = (K, IdentityKeys)>,
+        K: Into<String>,
+    {
+        self.identity_keys
+            .extend(keys.into_iter().map(|(name, keys)| (name.into(), keys)));
         self
     }
 
@@ -218,13 +245,46 @@ impl HttpSink {
         self.format
     }
 
-    /// Who `envelope` is about. The sink-level ids for now; a per-event
-    /// user id read from the envelope will take precedence over `user_id`.
-    fn identity<'a>(&'a self, _envelope: &'a Envelope) -> Identity<'a> {
+    /// Who the event taken from `envelope` is about: its own user id and
+    /// anonymous id (non-empty strings under the keys of its identity
+    /// fields) where it has them, the sink-level ids otherwise.
+    fn identity<'a>(&'a self, envelope: &Envelope, event: &Event<'_>) -> Identity<'a> {
+        let keys = self.keys_of(envelope, &event.name);
+        let [user_id, anonymous_id] = match &keys {
+            // `Event::of` has merged the envelope keys into the params, so
+            // both kinds of key are read from there.
+            Some(keys) => read_ids(
+                &event.params,
+                [
+                    keys.user_id.as_ref().map(|key| key.key.as_ref()),
+                    keys.anonymous_id.as_ref().map(|key| key.key.as_ref()),
+                ],
+            ),
+            None => [None, None],
+        };
         Identity {
-            user_id: self.user_id.as_deref(),
-            anonymous_id: &self.anonymous_id,
+            user_id: user_id
+                .map(Cow::Owned)
+                .or_else(|| self.user_id.as_deref().map(Cow::Borrowed)),
+            anonymous_from_event: anonymous_id.is_some(),
+            anonymous_id: anonymous_id
+                .map_or(Cow::Borrowed(self.anonymous_id.as_str()), Cow::Owned),
         }
+    }
+
+    /// The identity keys of the event `name`: the ones given to
+    /// [`identity_keys`](HttpSink::identity_keys), else its schema's (the
+    /// envelope's, or for one read back from a spool the catalog's, looked
+    /// up by name once per process); `None` when it has none.
+    fn keys_of(&self, envelope: &Envelope, name: &str) -> Option<Cow<'_, IdentityKeys>> {
+        if let Some(keys) = self.identity_keys.get(name) {
+            return Some(Cow::Borrowed(keys));
+        }
+        let schema = envelope
+            .schema()
+            .or_else(|| crate::client::unique_schema(name))?;
+        let keys = IdentityKeys::of(schema);
+        (!keys.is_empty()).then_some(Cow::Owned(keys))
     }
 
     /// Writes the body of `batch` into `self.body`; refuses (before any
@@ -254,8 +314,10 @@ impl HttpSink {
         let mut first_reason = String::new();
         let mut written = 0usize;
         for (index, envelope) in batch.iter().enumerate() {
-            let event = Event::of(envelope, self.identity(envelope))
-                .and_then(|event| vendor.check(&event).map(|()| event));
+            let event = Event::of(envelope).and_then(|mut event| {
+                event.identity = self.identity(envelope, &event);
+                vendor.check(&event).map(|()| event)
+            });
             match event {
                 Ok(event) => {
                     if written > 0 {

@@ -35,7 +35,7 @@ pub struct Envelope {
 #[derive(Clone)]
 enum MessageId {
     Fixed([u8; 16]),
-    /// `SHA-256(nonce || sequence || json)`, truncated to 16 bytes.
+    /// `SHA-256(nonce || sequence)`, truncated to 16 bytes.
     Derived {
         nonce: [u8; 16],
         sequence: u64,
@@ -87,10 +87,16 @@ impl Envelope {
         &self.json
     }
 
-    /// The id of this event: `SHA-256(client nonce || sequence number ||
-    /// envelope bytes)` truncated to 16 bytes, where the nonce is random per
-    /// client instance. It is stored with the event in the spool, so a retry
-    /// or a replay sends the same id (receivers dedupe).
+    /// The JSON buffer, for reuse.
+    pub(crate) fn into_json(self) -> Vec<u8> {
+        self.json
+    }
+
+    /// The id of this event: `SHA-256(client nonce || sequence number)`
+    /// truncated to 16 bytes, where the nonce is random per client instance
+    /// and sink, and the sequence numbers that sink's events (one hash
+    /// block, whatever the event's size). It is stored with the event in the
+    /// spool, so a retry or a replay sends the same id (receivers dedupe).
     pub fn message_id_bytes(&self) -> [u8; 16] {
         match &self.id {
             MessageId::Fixed(id) => *id,
@@ -99,7 +105,6 @@ impl Envelope {
                 let mut hasher = Sha256::new();
                 hasher.update(nonce);
                 hasher.update(sequence.to_le_bytes());
-                hasher.update(&self.json);
                 let digest = hasher.finalize();
                 let mut id = [0u8; 16];
                 id.copy_from_slice(&digest[..16]);

@@ -8,7 +8,7 @@
 //!                      └──────── journal (shared table) ──────┘
 //! ```
 //!
-//! An event reaches disk one write after `track` queued it, whatever the sink
+//! An event reaches disk one write (gathering up to 1 ms) after `track` queued it, whatever the sink
 //! does (stalled, slow, failing): the writer never waits for the reader. The
 //! reader holds at most one segment's events in memory, so an outage costs
 //! disk (bounded by `spool_max_bytes`), not memory. Delivery is at-least-once:
@@ -90,6 +90,7 @@ impl Journal {
 }
 
 /// The spool's settings.
+#[derive(Clone)]
 pub(crate) struct SpoolConfig {
     pub sync: bool,
     pub max_bytes: u64,

@@ -33,6 +33,9 @@ pub(crate) struct Reader {
     gave_up: bool,
     /// The journal version `next_step` last looked at.
     seen: u64,
+    /// The front segment's file, open while it is read (no open and close
+    /// per read as the writer appends).
+    file: Option<(PathBuf, File)>,
 }
 
 /// What the reader does next.
@@ -66,6 +69,7 @@ impl Reader {
             retried_for: 0,
             gave_up: false,
             seen: 0,
+            file: None,
         }
     }
 
@@ -158,14 +162,31 @@ impl Reader {
         if parked {
             return Step::Wait(self.parked_until);
         }
-        // Read ahead up to one batch, so a batch can fill while it waits.
+        // Read ahead up to one batch, so a batch can fill while it waits; but
+        // not at every append of the writer: only to start a batch, to fill
+        // one, or when the batch must go now (otherwise the batch's deadline
+        // or the next change wakes this reader).
         if self.offset < bytes && self.decoded.len() < self.delivery.config.max_events {
+            let config = &self.delivery.config;
             let segment = &state.segments[0];
-            return Step::Read {
-                path: segment.path.clone(),
-                end: bytes,
-                replay: segment.replay,
-            };
+            let unread_events = segment.events.saturating_sub(self.decoded_events);
+            let decoded_bytes: usize = self.decoded.iter().map(|e| e.json().len()).sum();
+            let unread_bytes = usize::try_from(bytes - self.offset).unwrap_or(usize::MAX);
+            let delay_ms = u64::try_from(config.max_delay.as_millis()).unwrap_or(u64::MAX);
+            let worth_reading = self.decoded.is_empty()
+                || closed
+                || state.closing
+                || !state.flushes.is_empty()
+                || self.decoded.len() as u64 + unread_events >= config.max_events as u64
+                || decoded_bytes.saturating_add(unread_bytes) >= config.max_bytes
+                || now_ms() >= self.decoded[0].timestamp_ms().saturating_add(delay_ms);
+            if worth_reading {
+                return Step::Read {
+                    path: segment.path.clone(),
+                    end: bytes,
+                    replay: segment.replay,
+                };
+            }
         }
         if settled {
             return if closed {
@@ -202,16 +223,21 @@ impl Reader {
 
     /// Reads the front segment from `offset` to `end`.
     fn read(&mut self, path: PathBuf, end: u64, replay: bool) {
+        let cached = self.file.take().filter(|(open, _)| *open == path);
         let result = (|| {
-            let mut file = File::open(&path)?;
+            let mut file = match cached {
+                Some((_, file)) => file,
+                None => File::open(&path)?,
+            };
             let start = self.offset.max(spool::magic().len() as u64);
             file.seek(SeekFrom::Start(start))?;
             let mut bytes = Vec::with_capacity((end - start) as usize);
-            file.take(end - start).read_to_end(&mut bytes)?;
-            Ok::<_, io::Error>(spool::decode(&bytes, replay))
+            (&mut file).take(end - start).read_to_end(&mut bytes)?;
+            Ok::<_, io::Error>((spool::decode(&bytes, replay), file))
         })();
         match result {
-            Ok(decoded) => {
+            Ok((decoded, file)) => {
+                self.file = Some((path.clone(), file));
                 if decoded.skipped_bytes > 0 && !replay {
                     tracing::warn!(path = %path.display(), skipped_bytes = decoded.skipped_bytes, "damaged spool records skipped");
                 }
@@ -292,6 +318,7 @@ impl Reader {
         }
         self.offset = 0;
         self.decoded_events = 0;
+        self.file = None;
         if let Err(error) = fs::remove_file(&segment.path) {
             if error.kind() != io::ErrorKind::NotFound {
                 tracing::warn!(path = %segment.path.display(), %error, "cannot remove a spool segment");

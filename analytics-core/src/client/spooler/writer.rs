@@ -1,23 +1,30 @@
 //! The spool writer: drains the queue into segment files, within the byte
 //! bound, one write per drained chunk.
 
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::sync::mpsc::Receiver;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::super::completion::Ack;
 use super::super::metrics::DropReason;
+use super::super::queue::{Receiver, Want};
 use super::super::sink::Envelope;
 use super::super::spool::{self, SpoolDir};
-use super::super::worker::{FailedOut, Msg, Queued, Shared, ORDER};
+use super::super::worker::{instant_after, FailedOut, Msg, Queued, Shared, ORDER};
 use super::{Journal, Segment, SpoolConfig, State};
 use crate::client::SpoolFull;
 
 /// At most this many events per write: bounds the time between a `track`
 /// and its event being on disk when the queue is long.
 const WRITE_CHUNK: usize = 4096;
+
+/// How long the writer, woken by an event, lets more gather before it
+/// writes: one write (and one wake-up of the writer) for what arrives in
+/// that time, instead of one per event. Part of the spool's window.
+const GATHER: Duration = Duration::from_millis(1);
 
 /// Drains the queue into segment files.
 pub(crate) struct Writer {
@@ -34,6 +41,8 @@ pub(crate) struct Writer {
     segment_bytes: u64,
     sequence: u64,
     buffer: Vec<u8>,
+    /// Buffers of events written, to give back to the queue.
+    spare: Vec<Vec<u8>>,
 }
 
 impl Writer {
@@ -65,22 +74,42 @@ impl Writer {
             segment_bytes,
             sequence: 0,
             buffer: Vec::new(),
+            spare: Vec::new(),
         }
     }
 
     /// Serves the queue until shutdown (or until every handle is gone).
-    pub fn run(mut self, rx: Receiver<Msg>) {
+    pub fn run(mut self, rx: Receiver) {
         let mut events = Vec::with_capacity(WRITE_CHUNK);
+        let mut inbox = VecDeque::new();
         loop {
-            let Ok(first) = rx.recv() else {
-                self.close(None);
-                return;
-            };
+            // Woken by the first message; then up to `GATHER` for more (a
+            // control message, such as a flush, ends that wait at once).
+            if inbox.is_empty() {
+                if rx.recv(Want::ANY, &mut inbox).is_err() {
+                    self.close(None);
+                    return;
+                }
+                let events_only = inbox.iter().all(|m| matches!(m, Msg::Event(_)));
+                if events_only && inbox.len() < WRITE_CHUNK {
+                    let more = Want {
+                        events: WRITE_CHUNK - inbox.len(),
+                        bytes: usize::MAX,
+                        until: Some(instant_after(Instant::now(), GATHER)),
+                    };
+                    // Disconnected here means nothing more came: write what is in hand.
+                    let _ = rx.recv(more, &mut inbox);
+                }
+            }
             let mut control = None;
-            let mut next = Some(first);
-            while let Some(message) = next.take() {
+            while let Some(message) = inbox.pop_front() {
                 match message {
-                    Msg::Event(queued) => events.push(queued),
+                    Msg::Event(queued) => {
+                        events.push(queued);
+                        if events.len() >= WRITE_CHUNK {
+                            break;
+                        }
+                    }
                     Msg::Failed(line) => {
                         let counters = &self.shared.counters;
                         counters.queue_depth.fetch_sub(1, ORDER);
@@ -93,11 +122,9 @@ impl Writer {
                         break;
                     }
                 }
-                if events.len() < WRITE_CHUNK {
-                    next = rx.try_recv().ok();
-                }
             }
             self.write(&mut events);
+            rx.recycle(&mut self.spare);
             match control {
                 Some(Msg::Flush(ack)) => self.request_flush(ack),
                 Some(Msg::Shutdown(ack)) => {
@@ -168,6 +195,9 @@ impl Writer {
             }
         }
         counters.queue_depth.fetch_sub(count, ORDER);
+        // On disk now (the reader sends from there): the buffers can go back.
+        self.spare
+            .extend(envelopes.into_iter().map(Envelope::into_json));
     }
 
     /// How many of `envelopes` fit under the byte bound, after evicting the

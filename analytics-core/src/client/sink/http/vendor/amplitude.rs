@@ -1,5 +1,5 @@
 //! Amplitude's HTTP API v2 (`POST /2/httpapi`): `{"api_key":..,"events":[
-//! {"event_type":..,"user_id"|"device_id":..,"event_properties":{..},
+//! {"event_type":..,"user_id":..,"device_id":.. (one or both),"event_properties":{..},
 //! "time":<ms>,"insert_id":..}]}`. The API key travels in the body;
 //! Amplitude dedupes on `insert_id` (7 days).
 //!
@@ -20,15 +20,14 @@ pub(crate) fn open(out: &mut Vec<u8>, api_key: &str) {
 pub(crate) fn event(out: &mut Vec<u8>, event: &Event<'_>) {
     out.extend_from_slice(b"{\"event_type\":");
     write_str(out, &event.name);
-    match event.identity.user_id {
-        Some(user_id) => {
-            out.extend_from_slice(b",\"user_id\":");
-            write_str(out, user_id);
-        }
-        None => {
-            out.extend_from_slice(b",\"device_id\":");
-            write_str(out, event.identity.anonymous_id);
-        }
+    let (user_id, anonymous_id) = event.identity.ids();
+    if let Some(user_id) = user_id {
+        out.extend_from_slice(b",\"user_id\":");
+        write_str(out, user_id);
+    }
+    if let Some(anonymous_id) = anonymous_id {
+        out.extend_from_slice(b",\"device_id\":");
+        write_str(out, anonymous_id);
     }
     out.extend_from_slice(b",\"event_properties\":");
     out.extend_from_slice(&event.params);

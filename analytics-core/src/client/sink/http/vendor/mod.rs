@@ -90,18 +90,30 @@ impl Vendor {
 
 /// Who an event is about, in the terms every vendor shares: a known user, or
 /// an anonymous id that stands for the device or installation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Identity<'a> {
-    /// The user the event is about, when known.
-    pub user_id: Option<&'a str>,
-    /// The fallback identity (always set).
-    pub anonymous_id: &'a str,
+    /// The user the event is about, when known (the event's own, else the sink's).
+    pub user_id: Option<Cow<'a, str>>,
+    /// The fallback identity (always set: the event's own, else the sink's).
+    pub anonymous_id: Cow<'a, str>,
+    /// The anonymous id came from the event itself: vendors that take both
+    /// ids get it beside the user id, so they can link the device to the user.
+    pub anonymous_from_event: bool,
 }
 
-impl<'a> Identity<'a> {
+impl Identity<'_> {
     /// The id a vendor with a single identity key uses (`distinct_id`).
-    pub fn distinct_id(&self) -> &'a str {
-        self.user_id.unwrap_or(self.anonymous_id)
+    pub fn distinct_id(&self) -> &str {
+        self.user_id.as_deref().unwrap_or(&self.anonymous_id)
+    }
+
+    /// The user id, and the anonymous id when it is to be sent: alone when
+    /// there is no user id, beside it when the event carried its own.
+    pub fn ids(&self) -> (Option<&str>, Option<&str>) {
+        let user = self.user_id.as_deref();
+        let anonymous =
+            (user.is_none() || self.anonymous_from_event).then_some(&*self.anonymous_id);
+        (user, anonymous)
     }
 }
 
@@ -128,14 +140,14 @@ impl<'a> Event<'a> {
     /// (no string `event_type`, or `event_params` not an object). Other
     /// top-level keys (`#[analytics(envelope)]` fields) join the params, so
     /// no data is left behind; one that is also a param name is refused.
-    pub fn of(envelope: &'a Envelope, identity: Identity<'a>) -> Result<Self, Refused> {
+    pub fn of(envelope: &Envelope) -> Result<Self, Refused> {
         let (name, params) = take_apart(envelope.json())?;
         Ok(Event {
             name,
             params,
             id: envelope.message_id(),
             timestamp_ms: envelope.timestamp_ms(),
-            identity,
+            identity: Identity::default(),
         })
     }
 
@@ -284,6 +296,49 @@ pub(crate) fn listed_indices(body: &serde_json::Value, keys: &[&str]) -> Vec<usi
     indices
 }
 
+/// The values of up to two top-level keys of the JSON object `json`, each
+/// `None` when its key is absent or its value is not a non-empty string
+/// (`null` included); other members are skipped unparsed.
+pub(crate) fn read_ids(json: &[u8], keys: [Option<&str>; 2]) -> [Option<String>; 2] {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+
+    struct Find<'k>([Option<&'k str>; 2]);
+
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = [Option<String>; 2];
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = [None, None];
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                match self.0.iter().position(|wanted| *wanted == Some(&*key)) {
+                    Some(slot) => {
+                        found[slot] = match map.next_value::<serde_json::Value>()? {
+                            serde_json::Value::String(id) if !id.is_empty() => Some(id),
+                            _ => None,
+                        };
+                    }
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    if keys == [None, None] {
+        return [None, None];
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    deserializer
+        .deserialize_map(Find(keys))
+        .unwrap_or([None, None])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,5 +421,22 @@ mod tests {
             [1, 3, 7]
         );
         assert!(listed_indices(&serde_json::json!("x"), &["a"]).is_empty());
+    }
+
+    #[test]
+    fn read_ids_takes_top_level_non_empty_strings_only() {
+        let json = br#"{"nested":{"uid":"no"},"uid":"u-1","n":null,"num":5,"e":"","esc\u0061":"yes","did":"d-1"}"#;
+        assert_eq!(
+            read_ids(json, [Some("uid"), Some("did")]),
+            [Some("u-1".to_owned()), Some("d-1".to_owned())]
+        );
+        assert_eq!(read_ids(json, [Some("n"), Some("num")]), [None, None]);
+        assert_eq!(read_ids(json, [Some("e"), None]), [None, None]);
+        assert_eq!(
+            read_ids(json, [Some("esca"), None]),
+            [Some("yes".to_owned()), None]
+        );
+        assert_eq!(read_ids(b"not json", [Some("uid"), None]), [None, None]);
+        assert_eq!(read_ids(br#"{"uid":"u"}"#, [None, None]), [None, None]);
     }
 }

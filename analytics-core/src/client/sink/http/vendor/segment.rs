@@ -1,6 +1,6 @@
 //! Segment's batch API (`POST /v1/batch`), which RudderStack's HTTP API
 //! takes unchanged: `{"batch":[{"type":"track","event":..,"properties":{..},
-//! "messageId":..,"timestamp":..,"userId"|"anonymousId":..}],"sentAt":..}`,
+//! "messageId":..,"timestamp":..,"userId","anonymousId" (one or both)}],"sentAt":..}`,
 //! HTTP basic auth with the write key as user and an empty password.
 
 use super::{now_ms, write_rfc3339_ms, Event};
@@ -19,15 +19,14 @@ pub(crate) fn event(out: &mut Vec<u8>, event: &Event<'_>) {
     write_str(out, &event.id);
     out.extend_from_slice(b",\"timestamp\":");
     write_rfc3339_ms(out, event.timestamp_ms);
-    match event.identity.user_id {
-        Some(user_id) => {
-            out.extend_from_slice(b",\"userId\":");
-            write_str(out, user_id);
-        }
-        None => {
-            out.extend_from_slice(b",\"anonymousId\":");
-            write_str(out, event.identity.anonymous_id);
-        }
+    let (user_id, anonymous_id) = event.identity.ids();
+    if let Some(user_id) = user_id {
+        out.extend_from_slice(b",\"userId\":");
+        write_str(out, user_id);
+    }
+    if let Some(anonymous_id) = anonymous_id {
+        out.extend_from_slice(b",\"anonymousId\":");
+        write_str(out, anonymous_id);
     }
     out.push(b'}');
 }
