@@ -33,7 +33,7 @@ use std::time::Duration;
 use analytics_core::client::{Envelope, Sink};
 use analytics_core::failed::FailedEvent;
 use analytics_core::ingest::PlanValidator;
-use analytics_core::{HttpSink, JsonLinesSink};
+use analytics_core::{HttpFormat, HttpSink, JsonLinesSink, TrackingPlan};
 use anyhow::Context as _;
 use axum::body::Body;
 use axum::extract::State;
@@ -60,10 +60,23 @@ pub struct Args {
     /// (`failed.jsonl`).
     #[arg(long)]
     pub out: PathBuf,
-    /// Forward valid events to this URL (reference format) instead of
-    /// writing `events.jsonl`.
+    /// Forward valid events to this URL instead of writing `events.jsonl`.
     #[arg(long)]
     pub forward: Option<String>,
+    /// The body format of `--forward`: codex (the reference format), segment
+    /// (or rudderstack), posthog, amplitude or mixpanel. Each event's
+    /// identity fields (from the plan) become the vendor's user keys.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "codex",
+        requires = "forward"
+    )]
+    pub forward_format: HttpFormat,
+    /// The vendor's key for `--forward-format`: Segment write key, PostHog or
+    /// Amplitude API key, Mixpanel project token.
+    #[arg(long, value_name = "KEY", requires = "forward")]
+    pub forward_key: Option<String>,
     /// A bearer token clients must send (`Authorization: Bearer T`, or a
     /// Segment write key as `Basic`); repeat for several. None: no auth.
     #[arg(long = "token")]
@@ -142,6 +155,33 @@ impl Config {
     }
 }
 
+/// The sink of `--forward`: `format` at `url`, with the vendor's `key`, and
+/// the plan's identity keys so each event's user id reaches the vendor.
+fn forward_sink(
+    url: &str,
+    format: HttpFormat,
+    key: Option<&str>,
+    plan: &TrackingPlan,
+) -> anyhow::Result<HttpSink> {
+    let key = || {
+        key.ok_or_else(|| {
+            anyhow::anyhow!(
+                "--forward-format {}: give the vendor's key with --forward-key",
+                format.as_str()
+            )
+        })
+    };
+    let sink = match format {
+        HttpFormat::Events => HttpSink::new(url),
+        HttpFormat::Segment => HttpSink::segment(url, key()?),
+        HttpFormat::PostHog => HttpSink::posthog(url, key()?),
+        HttpFormat::Amplitude => HttpSink::amplitude(url, key()?),
+        HttpFormat::Mixpanel => HttpSink::mixpanel(url, key()?),
+        other => anyhow::bail!("--forward-format {}: not supported", other.as_str()),
+    };
+    Ok(sink.identity_keys(plan.identity_keys()))
+}
+
 /// Runs the collector until SIGTERM or ctrl-c, then drains and exits.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plan = plan_file::read(&args.plan)?;
@@ -152,7 +192,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let output: Box<dyn Sink> = match &args.forward {
-        Some(url) => Box::new(HttpSink::new(url.clone())),
+        Some(url) => Box::new(forward_sink(
+            url,
+            args.forward_format,
+            args.forward_key.as_deref(),
+            &plan,
+        )?),
         None => Box::new(JsonLinesSink::new(args.out.join("events.jsonl")).sync(true)),
     };
     let mut config = Config::new(validator, output, args.out.join("failed.jsonl"));
