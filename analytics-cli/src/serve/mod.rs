@@ -18,6 +18,7 @@
 //! output is failing) come with it.
 
 mod budget;
+mod command;
 mod http;
 mod metrics;
 mod writer;
@@ -26,14 +27,12 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use analytics_core::client::{Envelope, Sink};
 use analytics_core::failed::FailedEvent;
 use analytics_core::ingest::PlanValidator;
-use analytics_core::{HttpSink, JsonLinesSink};
 use anyhow::Context as _;
 use axum::body::Body;
 use axum::extract::State;
@@ -43,58 +42,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
+pub use command::{run, Args};
 pub use metrics::Metrics;
-
-use crate::plan_file;
-
-/// Arguments of `analytics serve`.
-#[derive(clap::Args)]
-pub struct Args {
-    /// The tracking plan JSON (`TrackingPlan::to_json`).
-    #[arg(long)]
-    pub plan: PathBuf,
-    /// The address to listen on (port 0: any free port, printed on start).
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: String,
-    /// The directory of the output (`events.jsonl`) and of the failed events
-    /// (`failed.jsonl`).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Forward valid events to this URL (reference format) instead of
-    /// writing `events.jsonl`.
-    #[arg(long)]
-    pub forward: Option<String>,
-    /// A bearer token clients must send (`Authorization: Bearer T`, or a
-    /// Segment write key as `Basic`); repeat for several. None: no auth.
-    #[arg(long = "token")]
-    pub tokens: Vec<String>,
-    /// The largest request body, in bytes, after gzip decoding (413 above).
-    #[arg(long, default_value_t = 8 << 20)]
-    pub max_body_bytes: usize,
-    /// The largest event, in bytes (a bigger one fails as `too_large`).
-    #[arg(long, default_value_t = 1 << 20)]
-    pub max_event_bytes: usize,
-    /// Requests handled at once (503 above).
-    #[arg(long, default_value_t = 64)]
-    pub max_in_flight: usize,
-    /// The bytes held for requests at once: bodies, their gzip decoding and
-    /// the copies waiting for the writer (503 above; one request alone
-    /// always fits).
-    #[arg(long, default_value_t = DEFAULT_MAX_IN_FLIGHT_BYTES)]
-    pub max_in_flight_bytes: usize,
-    /// The top-level envelope key of the producer's message id
-    /// (`ClientBuilder::message_id_key(KEY)`): read as the event's id, not
-    /// an unknown key. Repeat for several; giving it replaces the default.
-    #[arg(
-        long = "message-id-key",
-        value_name = "KEY",
-        default_value = "message_id"
-    )]
-    pub message_id_keys: Vec<String>,
-    /// Seconds a client has to send its body (408 after).
-    #[arg(long, default_value_t = 30)]
-    pub body_timeout_secs: u64,
-}
 
 /// The default of `--max-in-flight-bytes`: 256 MiB.
 pub const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 256 << 20;
@@ -140,63 +89,6 @@ impl Config {
             retry_after: Duration::from_secs(1),
         }
     }
-}
-
-/// Runs the collector until SIGTERM or ctrl-c, then drains and exits.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let plan = plan_file::read(&args.plan)?;
-    let validator = PlanValidator::new(&plan)
-        .map_err(|error| anyhow::anyhow!("{}: {error}", args.plan.display()))?
-        .with_max_event_bytes(args.max_event_bytes)
-        .with_message_id_keys(args.message_id_keys);
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let output: Box<dyn Sink> = match &args.forward {
-        Some(url) => Box::new(HttpSink::new(url.clone())),
-        None => Box::new(JsonLinesSink::new(args.out.join("events.jsonl")).sync(true)),
-    };
-    let mut config = Config::new(validator, output, args.out.join("failed.jsonl"));
-    config.tokens = args.tokens;
-    config.max_body_bytes = args.max_body_bytes;
-    config.max_in_flight = args.max_in_flight.max(1);
-    config.max_in_flight_bytes = args.max_in_flight_bytes.max(1);
-    config.max_queued = args.max_in_flight.max(1);
-    config.body_timeout = Duration::from_secs(args.body_timeout_secs);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
-        eprintln!("analytics serve: listening on {}", listener.local_addr()?);
-        serve(config, listener, shutdown_signal()).await
-    })?;
-    eprintln!("analytics serve: stopped");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// SIGTERM or ctrl-c.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => ctrl_c.await,
-        }
-    }
-    #[cfg(not(unix))]
-    ctrl_c.await;
 }
 
 /// A collector running on its own thread (for tests and embedding).

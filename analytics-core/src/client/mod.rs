@@ -53,6 +53,7 @@ use crate::{EventCatalog, Trackable};
 
 mod builder;
 mod completion;
+mod error;
 mod future;
 mod metrics;
 mod pii;
@@ -62,9 +63,11 @@ mod route;
 pub mod sink;
 mod spool;
 mod spooler;
+mod tracked;
 mod worker;
 
 pub use builder::{ClientBuilder, SpoolFull};
+pub use error::{Timeout, TrackError};
 pub use future::{FlushFuture, ShutdownFuture};
 pub use metrics::{DropCounts, DropReason, Metrics};
 pub use pii::PiiPolicy;
@@ -74,6 +77,7 @@ pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKi
 #[cfg(feature = "http")]
 pub use sink::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
+use tracked::{InCatalog, Tracked, Typed};
 use worker::{instant_after, Msg, Queued, Shared};
 
 thread_local! {
@@ -131,125 +135,6 @@ pub(crate) fn unique_schema(name: &str) -> Option<&'static EventSchema> {
     });
     by_name.get(name).copied().flatten()
 }
-
-/// What `track` needs of an event, whatever its kind. `schema` is `None`
-/// only for a hand-written `EventCatalog` whose name no single type claims.
-trait Tracked {
-    fn name(&self) -> &'static str;
-    fn schema(&self) -> Option<&'static EventSchema>;
-    fn validate(&self) -> Result<(), ValidationErrors>;
-    fn write(&self, out: &mut Vec<u8>);
-}
-
-/// Any [`Trackable`]: the schema is its own type's.
-struct Typed<'a, E: ?Sized>(&'a E);
-
-impl<E: Trackable + ?Sized> Tracked for Typed<'_, E> {
-    fn name(&self) -> &'static str {
-        self.0.event_name()
-    }
-    fn schema(&self) -> Option<&'static EventSchema> {
-        Some(self.0.event_schema())
-    }
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        self.0.validate_event()
-    }
-    fn write(&self, out: &mut Vec<u8>) {
-        self.0.write_envelope(out)
-    }
-}
-
-/// An `EventCatalog` enum, with the schema of the event inside.
-struct InCatalog<'a, C> {
-    event: &'a C,
-    schema: Option<&'static EventSchema>,
-}
-
-impl<C: EventCatalog> Tracked for InCatalog<'_, C> {
-    fn name(&self) -> &'static str {
-        self.event.event_type()
-    }
-    fn schema(&self) -> Option<&'static EventSchema> {
-        self.schema
-    }
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        self.event.validate()
-    }
-    fn write(&self, out: &mut Vec<u8>) {
-        self.event.write_json(out)
-    }
-}
-
-/// Why `track` did not queue an event (the event is counted as dropped).
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum TrackError {
-    /// The event broke its field rules; it was not sent. Values of `pii`
-    /// fields are redacted from the messages.
-    Invalid(ValidationErrors),
-    /// The queue was full; the event was dropped.
-    QueueFull,
-    /// The client was shut down.
-    Closed,
-    /// User code called by `track` panicked (a `custom` or `check` rule, a
-    /// hand-written `Trackable`); the event was dropped.
-    Panicked,
-    /// A hand-written `EventCatalog` gave no schema and its name is not
-    /// claimed by exactly one type, so the PII policy could not be applied;
-    /// the event was dropped rather than risk sending personal data.
-    NoSchema(&'static str),
-}
-
-impl TrackError {
-    /// The drop reason this error was counted under.
-    pub fn reason(&self) -> DropReason {
-        match self {
-            TrackError::Invalid(_) => DropReason::Invalid,
-            TrackError::QueueFull => DropReason::QueueFull,
-            TrackError::Closed => DropReason::Closed,
-            TrackError::Panicked => DropReason::Panicked,
-            TrackError::NoSchema(_) => DropReason::NoSchema,
-        }
-    }
-}
-
-impl fmt::Display for TrackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TrackError::Invalid(errors) => write!(f, "invalid analytics event:\n{errors}"),
-            TrackError::QueueFull => f.write_str("the analytics queue is full; event dropped"),
-            TrackError::Closed => f.write_str("the analytics client is shut down; event dropped"),
-            TrackError::Panicked => {
-                f.write_str("user code panicked while tracking an analytics event; event dropped")
-            }
-            TrackError::NoSchema(name) => write!(
-                f,
-                "no single schema for analytics event `{name}` (the PII policy cannot be applied); event dropped"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for TrackError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            TrackError::Invalid(errors) => Some(errors),
-            _ => None,
-        }
-    }
-}
-
-/// `flush` or `shutdown` did not complete in time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeout;
-
-impl fmt::Display for Timeout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("analytics delivery did not complete in time")
-    }
-}
-
-impl std::error::Error for Timeout {}
 
 /// The delivery client: cheap to clone (all clones share one queue and one
 /// worker); the drop of the last clone shuts it down within the drop timeout.

@@ -13,10 +13,12 @@ use base64::Engine as _;
 use super::{Envelope, Sink, SinkError};
 use crate::identity::IdentityKeys;
 use headers::{redact_url, set_header};
+use response::{classify_status, parse_retry_after, snippet, transport_message};
 use vendor::{read_ids, Event, Identity, Refused, Vendor};
 
 mod format;
 mod headers;
+mod response;
 mod vendor;
 
 pub use format::{HttpFormat, UnknownFormat};
@@ -490,75 +492,11 @@ impl Sink for HttpSink {
 /// How much of a response body is read.
 const MAX_RESPONSE_BODY: u64 = 64 * 1024;
 
-/// The longest `Retry-After` taken from a server (the policy caps it further).
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
-
 /// An answer with a status.
 struct Reply {
     status: u16,
     retry_after: Option<Duration>,
     body: String,
-}
-
-/// The start of a response body, for messages and logs.
-fn snippet(body: &str) -> &str {
-    const MAX: usize = 512;
-    if body.len() <= MAX {
-        return body;
-    }
-    let mut end = MAX;
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    &body[..end]
-}
-
-/// A transport error without the URL ureq puts in front of it.
-fn transport_message(error: &ureq::Transport) -> String {
-    let mut message = format!("transport error: {}", error.kind());
-    if let Some(detail) = error.message() {
-        message.push_str(": ");
-        message.push_str(detail);
-    }
-    if let Some(source) = std::error::Error::source(error) {
-        message.push_str(&format!(": {source}"));
-    }
-    message
-}
-
-/// Maps an HTTP error status to the worker's classification.
-fn classify_status(status: u16, retry_after: Option<Duration>, body: &str, url: &str) -> SinkError {
-    match status {
-        408 | 429 | 500..=599 => {
-            tracing::debug!(url, status, "analytics endpoint asked for a retry");
-            let error = SinkError::retryable(format!("HTTP {status}"));
-            match retry_after {
-                Some(wait) => error.with_retry_after(wait),
-                None => error,
-            }
-        }
-        413 => SinkError::too_large(format!("HTTP 413: {body}")),
-        _ => {
-            tracing::error!(url, status, body, "analytics endpoint rejected a batch");
-            SinkError::permanent(format!("HTTP {status}: {body}"))
-        }
-    }
-}
-
-/// `Retry-After` as delta-seconds (integer or decimal) or as an HTTP date
-/// (a date in the past means now).
-fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0)
-            .then(|| Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER.as_secs_f64())));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(
-        date.duration_since(now)
-            .unwrap_or(Duration::ZERO)
-            .min(MAX_RETRY_AFTER),
-    )
 }
 
 #[cfg(test)]
@@ -575,47 +513,6 @@ mod tests {
         );
         let sink = HttpSink::new("http://127.0.0.1/").basic_auth("ab", "c");
         assert_eq!(sink.basic_auth.as_deref(), Some("Basic YWI6Yw=="));
-    }
-
-    #[test]
-    fn statuses_are_classified() {
-        use super::super::SinkErrorKind::*;
-        let kind = |status| classify_status(status, None, "", "u").kind();
-        assert_eq!(kind(408), Retryable);
-        assert_eq!(kind(429), Retryable);
-        assert_eq!(kind(503), Retryable);
-        assert_eq!(kind(413), TooLarge);
-        assert_eq!(kind(400), Permanent);
-        assert_eq!(kind(401), Permanent);
-        assert_eq!(kind(404), Permanent);
-    }
-
-    #[test]
-    fn retry_after_takes_seconds_and_http_dates() {
-        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
-        let parse = |value| parse_retry_after(value, now);
-        assert_eq!(parse(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse("0.5"), Some(Duration::from_millis(500)));
-        assert_eq!(parse("-1"), None);
-        assert_eq!(
-            parse("Wed, 21 Oct 2015 07:28:30 GMT"),
-            Some(Duration::from_secs(30))
-        );
-        // The obsolete RFC 850 and asctime forms are HTTP dates too.
-        assert_eq!(
-            parse("Wednesday, 21-Oct-15 07:29:00 GMT"),
-            Some(Duration::from_secs(60))
-        );
-        assert_eq!(
-            parse("Wed Oct 21 07:28:05 2015"),
-            Some(Duration::from_secs(5))
-        );
-        assert_eq!(parse("Tue, 20 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
-        assert_eq!(
-            parse("Fri, 21 Oct 2095 07:28:00 GMT"),
-            Some(MAX_RETRY_AFTER)
-        );
-        assert_eq!(parse("soon"), None);
     }
 
     #[test]

@@ -66,8 +66,8 @@ impl Envelope {
         self.schema
     }
 
-    /// An envelope whose id is derived from the client's nonce, the event's
-    /// sequence number and its bytes.
+    /// An envelope whose id is derived from the client's nonce and the
+    /// event's sequence number.
     pub(crate) fn derived(
         json: Vec<u8>,
         nonce: [u8; 16],
@@ -93,10 +93,12 @@ impl Envelope {
     }
 
     /// The id of this event: `SHA-256(client nonce || sequence number)`
-    /// truncated to 16 bytes, where the nonce is random per client instance
-    /// and sink, and the sequence numbers that sink's events (one hash
-    /// block, whatever the event's size). It is stored with the event in the
-    /// spool, so a retry or a replay sends the same id (receivers dedupe).
+    /// truncated to 16 bytes, with the version and variant bits of a random
+    /// (version 4) UUID, where the nonce is random per client instance and
+    /// sink, and the sequence numbers that sink's events (one hash block,
+    /// whatever the event's size). It is stored with the event in the spool,
+    /// so a retry or a replay sends the same id (receivers dedupe). An id
+    /// given to [`Envelope::new`] is returned as given.
     pub fn message_id_bytes(&self) -> [u8; 16] {
         match &self.id {
             MessageId::Fixed(id) => *id,
@@ -108,6 +110,11 @@ impl Envelope {
                 let digest = hasher.finalize();
                 let mut id = [0u8; 16];
                 id.copy_from_slice(&digest[..16]);
+                // Vendors that check their dedupe key want a well-formed
+                // UUID: version 4 (`0100` in the high nibble of byte 6) and
+                // the RFC 4122 variant (`10` in the top bits of byte 8).
+                id[6] = (id[6] & 0x0f) | 0x40;
+                id[8] = (id[8] & 0x3f) | 0x80;
                 id
             }
         }
@@ -371,5 +378,26 @@ pub(crate) fn write_lines(batch: &[Envelope], out: &mut Vec<u8>) {
     for envelope in batch {
         out.extend_from_slice(envelope.json());
         out.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Envelope;
+
+    #[test]
+    fn derived_message_ids_are_version_4_uuids_and_stable() {
+        let mut seen = std::collections::HashSet::new();
+        for sequence in 0..1_000 {
+            let envelope = Envelope::derived(b"{}".to_vec(), [7; 16], sequence, 0);
+            let id = uuid::Uuid::parse_str(&envelope.message_id()).unwrap();
+            assert_eq!(id.get_version(), Some(uuid::Version::Random), "{id}");
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122, "{id}");
+            assert_eq!(envelope.message_id_bytes(), *id.as_bytes());
+            assert_eq!(envelope.message_id_bytes(), envelope.message_id_bytes());
+            assert!(seen.insert(id), "unique per sequence");
+        }
+        let given = Envelope::new(b"{}".to_vec(), [0xff; 16], 0);
+        assert_eq!(given.message_id_bytes(), [0xff; 16], "a given id is kept");
     }
 }
