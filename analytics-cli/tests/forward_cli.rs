@@ -2,6 +2,8 @@
 //! reach a vendor in its format, each with the user id its plan marks
 //! (`#[analytics(user_id)]`), though the collector has no Rust types.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -22,16 +24,7 @@ pub struct PageOpened {
 }
 
 fn temp_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "forward-cli-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::temp_dir("forward-cli")
 }
 
 /// A vendor on 127.0.0.1: answers 200 to each POST and hands its body over.

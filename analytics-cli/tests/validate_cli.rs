@@ -1,5 +1,7 @@
 //! `analytics validate`, `analytics diff` and `--help`, run as the binary.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,16 +29,7 @@ fn check_referrer(referrer: &String) -> Result<(), String> {
 }
 
 fn temp_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "validate-cli-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    support::temp_dir("validate-cli")
 }
 
 fn analytics(args: &[&str]) -> (i32, String, String) {

@@ -12,6 +12,10 @@ struct TwinEnvelope<'a, T> {
 }
 
 /// What serde writes for the twin, compact: for the reading checks that follow.
+#[allow(
+    dead_code,
+    reason = "each test reads back only what its events can be read into"
+)]
 pub struct Written {
     /// The params object.
     #[allow(
