@@ -12,7 +12,10 @@ use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use analytics_core::{Client, Envelope, JsonLinesSink, PiiPolicy, Sink, SinkError, Trackable};
+use analytics_core::{
+    AnalyticsEvent, AnalyticsFields, Client, Envelope, JsonLinesSink, PiiPolicy, Sink, SinkError,
+    Trackable,
+};
 use codex_analytics::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -205,6 +208,82 @@ fn track_cpu_cost(_: &mut Criterion) {
 #[cfg(not(target_os = "linux"))]
 fn track_cpu_cost(_: &mut Criterion) {}
 
+/// The device of a sign-in: one personal field in a nested object.
+#[derive(AnalyticsFields, Clone)]
+struct Device {
+    #[analytics(pii)]
+    name: String,
+    os: String,
+    version: String,
+}
+
+/// An event with personal data at the top level and nested (the Codex
+/// events have none).
+#[derive(AnalyticsEvent, Clone)]
+#[analytics(name = "bench_signed_in")]
+struct SignedIn {
+    #[analytics(pii)]
+    email: String,
+    #[analytics(pii)]
+    ip: Option<String>,
+    device: Device,
+    method: String,
+    thread_id: String,
+    attempt: u32,
+    duration_ms: u64,
+    labels: Vec<String>,
+}
+
+fn signed_in() -> SignedIn {
+    SignedIn {
+        email: "ada.lovelace@example.com".into(),
+        ip: Some("203.0.113.42".into()),
+        device: Device {
+            name: "Ada's laptop".into(),
+            os: "linux".into(),
+            version: "6.8.0-45-generic".into(),
+        },
+        method: "oauth".into(),
+        thread_id: "thread-0123456789abcdef".into(),
+        attempt: 2,
+        duration_ms: 1_234,
+        labels: vec!["beta".into(), "team".into(), "eu-west".into()],
+    }
+}
+
+/// The caller's CPU per `track` of an event with PII, under each policy.
+#[cfg(target_os = "linux")]
+fn pii_track_cpu_cost(_: &mut Criterion) {
+    const CALLS: u32 = 500_000;
+    let event = signed_in();
+    for (name, policy) in [
+        ("keep", PiiPolicy::Keep),
+        ("drop", PiiPolicy::Drop),
+        ("hash", PiiPolicy::hash("salt")),
+    ] {
+        let client = Client::builder()
+            .sink(Discard)
+            .pii_policy(policy)
+            .queue_capacity(CALLS as usize)
+            .max_batch_events(1_000)
+            .build()
+            .unwrap();
+        let started = thread_cpu_time();
+        for _ in 0..CALLS {
+            black_box(client.track_ref(black_box(&event)).is_ok());
+        }
+        let cpu = thread_cpu_time() - started;
+        println!(
+            "track() caller CPU, event with PII, policy {name}: {:?} per call ({CALLS} calls)",
+            cpu / CALLS
+        );
+        client.shutdown(Duration::from_secs(60)).unwrap();
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pii_track_cpu_cost(_: &mut Criterion) {}
+
 /// p50/p99/p99.9/max of `samples` (sorted here), printed under `label`.
 fn print_percentiles(label: &str, samples: &mut [Duration]) {
     samples.sort_unstable();
@@ -292,6 +371,7 @@ criterion_group!(
     jsonl_throughput,
     track_cost,
     track_cpu_cost,
+    pii_track_cpu_cost,
     track_latency
 );
 criterion_main!(benches);
