@@ -26,6 +26,14 @@ pub trait Trackable {
     fn validate_event(&self) -> Result<(), ValidationErrors>;
     /// Appends the compact envelope.
     fn write_envelope(&self, out: &mut Vec<u8>);
+
+    /// `write_envelope` is the derived writer, which applies the client's
+    /// PII policy as it writes (`#[analytics(pii)]` members); `false` for a
+    /// hand-written one, whose bytes the client scans instead.
+    #[doc(hidden)]
+    fn __pii_at_write(&self) -> bool {
+        false
+    }
 }
 
 impl<E: AnalyticsEvent> Trackable for E {
@@ -40,6 +48,9 @@ impl<E: AnalyticsEvent> Trackable for E {
     }
     fn write_envelope(&self, out: &mut Vec<u8>) {
         AnalyticsEvent::write_json(self, out)
+    }
+    fn __pii_at_write(&self) -> bool {
+        true
     }
 }
 
@@ -72,6 +83,9 @@ impl<E: AnalyticsEvent> Trackable for Boxed<E> {
     }
     fn write_envelope(&self, out: &mut Vec<u8>) {
         AnalyticsEvent::write_json(&self.0, out)
+    }
+    fn __pii_at_write(&self) -> bool {
+        true
     }
 }
 
@@ -158,6 +172,9 @@ impl Trackable for TrackEventRequest {
     }
     fn write_envelope(&self, out: &mut Vec<u8>) {
         self.event.write_envelope(out)
+    }
+    fn __pii_at_write(&self) -> bool {
+        self.event.__pii_at_write()
     }
 }
 

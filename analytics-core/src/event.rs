@@ -178,6 +178,12 @@ pub trait EventCatalog: serde::Serialize + for<'de> serde::Deserialize<'de> {
         None
     }
 
+    /// `write_json` is the derived writer, which applies the client's PII
+    /// policy as it writes; `false` for a hand-written impl, whose bytes the
+    /// client scans instead.
+    #[doc(hidden)]
+    const __PII_AT_WRITE: bool = false;
+
     /// Writes the compact envelope of the event inside to any `io::Write`.
     fn write_json_to<W: std::io::Write>(&self, writer: W) -> std::io::Result<()>
     where

@@ -1016,3 +1016,29 @@ impl<T: IdentityValue> IdentityValue for Option<T> {}
 pub const fn identity_field<T: IdentityValue + ?Sized>(role: IdentityRole) -> Option<IdentityRole> {
     Some(role)
 }
+
+/// Writes the member `key` (`,"name":`, pre-escaped) of a `#[analytics(pii)]`
+/// field: under the client's PII policy when `track` is writing (kept,
+/// dropped, or its value hashed), as is otherwise.
+#[inline]
+pub fn write_pii_member<T: AnalyticsValue + ?Sized>(out: &mut Vec<u8>, key: &[u8], value: &T) {
+    #[cfg(feature = "client")]
+    crate::client::write_pii_member(out, key, |out| value.write_json(out));
+    #[cfg(not(feature = "client"))]
+    {
+        out.extend_from_slice(key);
+        value.write_json(out);
+    }
+}
+
+/// [`write_pii_member`] for a field written through serde (`#[analytics(serde)]`, `with`).
+#[inline]
+pub fn write_pii_serde<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, key: &[u8], value: &T) {
+    #[cfg(feature = "client")]
+    crate::client::write_pii_member(out, key, |out| json::write_serde(out, value));
+    #[cfg(not(feature = "client"))]
+    {
+        out.extend_from_slice(key);
+        json::write_serde(out, value);
+    }
+}

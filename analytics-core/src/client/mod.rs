@@ -70,6 +70,7 @@ pub use builder::{ClientBuilder, SpoolFull};
 pub use error::{Timeout, TrackError};
 pub use future::{FlushFuture, ShutdownFuture};
 pub use metrics::{DropCounts, DropReason, Metrics};
+pub(crate) use pii::write_pii_member;
 pub use pii::PiiPolicy;
 pub use retry::RetryPolicy;
 pub use route::{Route, DEFAULT_SINK};
@@ -291,15 +292,15 @@ impl Client {
     /// written in, when configured).
     fn prepare<T: Tracked>(&self, event: &T) -> Prepared {
         let schema = event.schema();
-        let mut json = SPARE.with(Cell::take).unwrap_or_else(|| {
+        let json = SPARE.with(Cell::take).unwrap_or_else(|| {
             let last = LAST_LEN.with(Cell::get);
             Vec::with_capacity((last + last / 8).clamp(256, 64 * 1024))
         });
-        event.write(&mut json);
+        let mut json = self
+            .inner
+            .pii
+            .write(schema, event.pii_at_write(), json, |out| event.write(out));
         LAST_LEN.with(|len| len.set(json.len()));
-        if let Some(schema) = schema.filter(|_| !matches!(self.inner.pii, PiiPolicy::Keep)) {
-            json = self.inner.pii.apply(schema, json);
-        }
         let mut message_id = None;
         if let Some(key) = self.inner.message_id_key {
             let id = fastrand::u128(..).to_le_bytes();
@@ -318,11 +319,12 @@ impl Client {
     /// queue is full: the event is counted as `invalid` either way).
     fn send_failed<T: Tracked>(&self, event: &T, errors: &ValidationErrors) {
         let line = catch_unwind(AssertUnwindSafe(|| {
-            let mut json = Vec::with_capacity(1024);
-            event.write(&mut json);
-            if let Some(schema) = event.schema() {
-                json = self.inner.pii.apply(schema, json);
-            }
+            let json = self.inner.pii.write(
+                event.schema(),
+                event.pii_at_write(),
+                Vec::with_capacity(1024),
+                |out| event.write(out),
+            );
             let mut line = Vec::with_capacity(json.len() + 256);
             FailedEvent::new(
                 FailureReason::RuleViolation,

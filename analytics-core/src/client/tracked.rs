@@ -11,6 +11,8 @@ pub(super) trait Tracked {
     fn schema(&self) -> Option<&'static EventSchema>;
     fn validate(&self) -> Result<(), ValidationErrors>;
     fn write(&self, out: &mut Vec<u8>);
+    /// `write` is the derived writer, which applies the PII policy itself.
+    fn pii_at_write(&self) -> bool;
 }
 
 /// Any [`Trackable`]: the schema is its own type's.
@@ -28,6 +30,9 @@ impl<E: Trackable + ?Sized> Tracked for Typed<'_, E> {
     }
     fn write(&self, out: &mut Vec<u8>) {
         self.0.write_envelope(out)
+    }
+    fn pii_at_write(&self) -> bool {
+        self.0.__pii_at_write()
     }
 }
 
@@ -49,5 +54,8 @@ impl<C: EventCatalog> Tracked for InCatalog<'_, C> {
     }
     fn write(&self, out: &mut Vec<u8>) {
         self.event.write_json(out)
+    }
+    fn pii_at_write(&self) -> bool {
+        C::__PII_AT_WRITE
     }
 }

@@ -86,6 +86,7 @@ fn expand(model: &Catalog<'_>) -> TokenStream {
         #[automatically_derived]
             impl _ap::EventCatalog for #ident {
                 const NAMES: &'static [&'static _ap::str] = #ident::NAMES;
+                const __PII_AT_WRITE: _ap::bool = true;
                 fn event_type(&self) -> &'static _ap::str {
                     #ident::event_type(self)
                 }

@@ -421,17 +421,26 @@ pub(super) fn write_field(field: &Field<'_>) -> TokenStream {
         return quote!();
     }
     let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
-    let write = match &field.codec {
-        Some(_) => {
+    // A `pii` member goes through the client's policy (kept, dropped or
+    // hashed as it is written); every other member is written inline.
+    let write = match (&field.codec, field.pii) {
+        (Some(_), false) => {
             let value = serde_value(field);
             quote! {
                 __out.extend_from_slice(#key);
                 _ap::json::write_serde(__out, #value);
             }
         }
-        None => quote_spanned! {ty.span()=>
+        (Some(_), true) => {
+            let value = serde_value(field);
+            quote!(_ap::write_pii_serde(__out, #key, #value);)
+        }
+        (None, false) => quote_spanned! {ty.span()=>
             __out.extend_from_slice(#key);
             <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+        },
+        (None, true) => quote_spanned! {ty.span()=>
+            _ap::write_pii_member::<#ty>(__out, #key, &self.#member);
         },
     };
     match &field.skip_if {

@@ -9,14 +9,20 @@ use crate::schema::{EventSchema, FieldSchema, FieldType, Tagging, UnionSchema, V
 use crate::validate::ValidationErrors;
 
 mod scanner;
+mod write;
 
 use scanner::Scanner;
+pub(crate) use write::{with_policy, write_pii_member};
 
 /// The treatment of personal data (fields whose schema has `pii: true`,
 /// nested objects and arrays of objects included), applied on the caller's
 /// thread in `track`, before the event is queued, spooled or handed to any sink.
 ///
-/// Events whose schema has no PII field are never re-parsed.
+/// A derived event gets it as it is written: each `pii` member is kept,
+/// left out or hashed by the writer itself. [`apply`](PiiPolicy::apply), a
+/// pass over written bytes, gives the same result and serves hand-written
+/// writers and PII inside data enums. Events whose schema has no PII field
+/// are never re-parsed.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum PiiPolicy {
     /// Send PII fields unchanged (the default: the wire format is the event's own).
@@ -74,6 +80,31 @@ impl PiiPolicy {
             Some(()) => out,
             None => self.apply_slow(schema, &envelope),
         }
+    }
+
+    /// Writes an envelope with `write`, the policy applied: as it is written
+    /// when the writer is derived (`at_write`) and no PII sits inside a data
+    /// enum (whose values go through serde), by a pass over the bytes
+    /// otherwise. `schema` is the event's own.
+    pub(crate) fn write(
+        &self,
+        schema: Option<&EventSchema>,
+        at_write: bool,
+        mut out: Vec<u8>,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Vec<u8> {
+        let Some(schema) =
+            schema.filter(|schema| !matches!(self, PiiPolicy::Keep) && schema_has_pii(schema))
+        else {
+            write(&mut out);
+            return out;
+        };
+        if at_write && !pii_in_unions(schema) {
+            with_policy(self, || write(&mut out));
+            return out;
+        }
+        write(&mut out);
+        self.apply(schema, out)
     }
 
     /// The hash of one value's compact JSON.
@@ -275,6 +306,50 @@ fn is_pii_path(fields: &[FieldSchema], segments: &[&str]) -> bool {
 /// its envelope keys.
 pub(crate) fn schema_has_pii(schema: &EventSchema) -> bool {
     has_pii(schema.fields) || has_pii(schema.envelope)
+}
+
+/// Whether a PII field sits inside a data enum, at any depth (the derived
+/// writer hands those values to serde, so the policy is applied afterwards).
+fn pii_in_unions(schema: &EventSchema) -> bool {
+    let mut seen = Vec::new();
+    schema
+        .fields
+        .iter()
+        .chain(schema.envelope)
+        .any(|field| type_has_union_pii(&field.ty, &mut seen))
+}
+
+fn type_has_union_pii(ty: &FieldType, seen: &mut Vec<&'static str>) -> bool {
+    match ty {
+        FieldType::Union(_) => type_has_pii(ty, &mut Vec::new()),
+        FieldType::Object(schema) => {
+            if seen.contains(&schema.name) {
+                return false;
+            }
+            seen.push(schema.name);
+            schema
+                .fields
+                .iter()
+                .any(|field| type_has_union_pii(&field.ty, seen))
+        }
+        FieldType::Nullable(inner) | FieldType::Array(inner) => type_has_union_pii(inner, seen),
+        FieldType::Map { values, .. } => type_has_union_pii(values, seen),
+        FieldType::Ref(name) => {
+            if seen.contains(name) {
+                return false;
+            }
+            seen.push(name);
+            crate::__private::resolve_ref(name)
+                .is_some_and(|resolved| type_has_union_pii(&resolved, seen))
+        }
+        FieldType::String
+        | FieldType::Integer(_)
+        | FieldType::Number { .. }
+        | FieldType::Boolean
+        | FieldType::Enum(_)
+        | FieldType::Any
+        | FieldType::Serde(_) => false,
+    }
 }
 
 /// Whether any field, at any depth, is PII.
