@@ -105,6 +105,8 @@ macro_rules! length_strings {
 }
 length_strings!(String, str, &str, Box<str>, Cow<'static, str>);
 
+// One impl per collection (strings have their macro above): each has its
+// own bounds and its own unit word.
 impl<T> LengthValue for Vec<T> {
     #[inline]
     fn length(&self) -> usize {

@@ -404,6 +404,9 @@ where
     out.push(b'}');
 }
 
+// `BTreeMap` and `HashMap`: one body over two sets of bounds (`Ord` against
+// `Hash` + `BuildHasher`); what they share is in `write_map` and
+// `validate_entries`.
 impl<K, V> AnalyticsValue for BTreeMap<K, V>
 where
     K: AnalyticsKey + Ord,

@@ -72,6 +72,8 @@ impl Metrics {
             in_flight_bytes_limit: Gauge::default(),
             registry: Registry::default(),
         };
+        // One `register` per metric: the list is what /metrics documents (name
+        // and help), not logic to share.
         registry.register(
             "requests",
             "HTTP requests answered",

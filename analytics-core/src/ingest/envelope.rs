@@ -359,6 +359,8 @@ impl<'de> DeserializeSeed<'de> for MaybeStr {
     }
 }
 
+// A visitor names every kind of value it takes: serde has no catch-all
+// method, so the scalars it turns into `None` are listed one by one.
 impl<'de> Visitor<'de> for MaybeStr {
     type Value = Option<Cow<'de, str>>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -43,6 +43,9 @@ impl Report {
 
 /// Where a value sits, in Rust field names (`base.thread_id`, `ids[2]`), built
 /// on the stack and rendered only when something fails.
+// The twin of `validate::Path` on purpose: names here are borrowed from the
+// plan (`&'a str`) where the public one takes the derive's `&'static str`; both
+// render the same text, which `tests/ingest_agreement.rs` compares.
 #[derive(Clone, Copy)]
 pub(crate) struct Path<'a> {
     parent: Option<&'a Path<'a>>,

@@ -115,6 +115,8 @@ impl From<IdentityRole> for IdentityDoc {
 /// external enum layout).
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+// One name per Rust integer width, as `IntegerKind` has: serde's layout of
+// this enum is the plan's JSON, so the list is spelled out here.
 pub(crate) enum TypeDoc {
     String,
     Boolean,

@@ -47,6 +47,9 @@ pub struct EventAttrs {
     pub write_only: Switch,
 }
 
+// One darling struct per kind of item, so that each accepts exactly its keys
+// (an unknown key is darling's error, with its did-you-mean).
+
 /// `#[analytics(...)]` on an `AnalyticsFields` struct.
 #[derive(FromMeta, Default)]
 #[darling(default)]

@@ -351,6 +351,9 @@ fn same_kind(old: &PlanType, new: &PlanType) -> bool {
     }
 }
 
+// Enum values and union variants are matched by name alike, but carry
+// different data and change kinds: two short loops read better than a
+// generic over both.
 fn compare_enums(differ: &mut Differ<'_>, path: &str, old: &PlanEnum, new: &PlanEnum) {
     for value in &old.values {
         if !new.values.iter().any(|other| other.name == value.name) {
