@@ -161,3 +161,56 @@ fn identity_fields_are_strings_in_the_plan_and_on_arrival() {
         .collect();
     assert_eq!(found, [("installation_id", "type"), ("account_id", "type")]);
 }
+
+/// A value checked inside a map.
+#[derive(analytics_core::AnalyticsFields, Debug, Clone)]
+pub struct Quota {
+    #[analytics(range(max = 10))]
+    pub used: u32,
+}
+
+/// Rules on the values of maps, and a map key the plan limits.
+#[derive(AnalyticsEvent, Debug, Clone)]
+#[analytics(name = "quotas_set")]
+pub struct QuotasSet {
+    pub quotas: BTreeMap<String, Quota>,
+    #[analytics(length(max = 2))]
+    pub names: BTreeMap<String, Vec<String>>,
+}
+
+#[test]
+fn errors_inside_map_values_have_the_paths_of_validate() {
+    let json = TrackingPlan::from_events(&[QuotasSet::schema()]).to_json();
+    let validator = PlanValidator::new(&TrackingPlan::from_json(&json).unwrap()).unwrap();
+    let event = QuotasSet {
+        quotas: [
+            ("ok".to_owned(), Quota { used: 1 }),
+            ("over \"x\"".to_owned(), Quota { used: 11 }),
+        ]
+        .into(),
+        names: BTreeMap::new(),
+    };
+    let derived: Found = event
+        .validate()
+        .unwrap_err()
+        .iter()
+        .map(|error| {
+            (
+                error.path.clone(),
+                error.rule.to_owned(),
+                error.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(derived[0].0, r#"quotas["over \"x\""].used"#, "{derived:?}");
+    let mut bytes = Vec::new();
+    event.write_json(&mut bytes);
+    let plan: Found = validator
+        .check_event(&bytes, 0)
+        .unwrap_err()
+        .errors
+        .into_iter()
+        .map(|error| (error.path, error.rule, error.message))
+        .collect();
+    assert_eq!(plan, derived);
+}

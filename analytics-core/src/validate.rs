@@ -120,6 +120,8 @@ impl<'a> IntoIterator for &'a ValidationErrors {
 
 /// Where a value sits, built on the stack while validating and rendered to a
 /// `String` only when a rule fails, so a valid event costs no allocation.
+/// The derived `validate()` and the check on arrival (`ingest`) both build
+/// it, so their paths are the same text.
 #[derive(Clone, Copy)]
 pub struct Path<'a> {
     parent: Option<&'a Path<'a>>,
@@ -129,7 +131,7 @@ pub struct Path<'a> {
 #[derive(Clone, Copy)]
 enum Segment<'a> {
     Root,
-    Field(&'static str),
+    Field(&'a str),
     Index(usize),
     Key(&'a str),
 }
@@ -142,7 +144,7 @@ impl<'a> Path<'a> {
     };
 
     /// The path of a field below this one.
-    pub fn field(&'a self, name: &'static str) -> Path<'a> {
+    pub fn field(&'a self, name: &'a str) -> Path<'a> {
         Path {
             parent: Some(self),
             segment: Segment::Field(name),
@@ -179,7 +181,7 @@ impl<'a> Path<'a> {
         match self.segment {
             Segment::Root => {}
             Segment::Field(name) => {
-                if !out.is_empty() {
+                if !out.is_empty() && !name.is_empty() {
                     out.push('.');
                 }
                 out.push_str(name);

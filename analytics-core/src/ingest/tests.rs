@@ -367,8 +367,8 @@ fn maps_recursion_any_and_envelope_fields_are_checked() {
     assert_eq!(
         found,
         pairs(&[
-            ("counts[a]", "type"),
-            ("counts[b]", "type"),
+            ("counts[\"a\"]", "type"),
+            ("counts[\"b\"]", "type"),
             ("tree.children[0].label", "non_empty"),
             ("skill_id", "required"),
         ])
@@ -513,7 +513,11 @@ fn length_and_non_empty_on_a_map_count_its_entries() {
                 "length",
                 "must have between 2 and 3 entries (got 1)"
             ),
-            entry("counts[a]", "type", "expected integer (u8), got a string"),
+            entry(
+                "counts[\"a\"]",
+                "type",
+                "expected integer (u8), got a string"
+            ),
         ]
     );
     // A key given twice is one entry of the map the producer reads.
