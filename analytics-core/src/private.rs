@@ -359,11 +359,7 @@ pub fn next_member<'de, A: MapAccess<'de>, T: de::DeserializeOwned>(
     key: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(key));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
+    next_serde_member(slot, key, map)
 }
 
 /// The value of a member that was not in the input: `None` for an `Option`,

@@ -141,6 +141,8 @@ impl<'c, 'p> Value<'c, 'p> {
                 }
                 _ => self.mismatch(&kind(value)),
             },
+            // Internal and adjacent tagging read the tag alike, then part
+            // ways: each arm is kept whole so that it reads top to bottom.
             Tagging::Internal { tag } => {
                 let Some(map) = value.as_object() else {
                     return self.mismatch(&kind(value));

@@ -140,6 +140,9 @@ pub(crate) struct EnumSet {
     pub(crate) values: Vec<String>,
 }
 
+// A plan rule made ready to run: the regex compiled, the `one_of` values
+// held for the message. The third form of a rule on purpose (static, owned,
+// compiled), each built from the one before.
 pub(crate) enum Check {
     Range {
         min: Option<Bound>,

@@ -222,6 +222,9 @@ pub struct PlanObject {
 
 /// A validation rule (the owned twin of [`Rule`](crate::schema::Rule)).
 #[derive(Debug, Clone, PartialEq)]
+// The owned twin of `schema::Rule` (`String` where the derive has
+// `&'static str`); their names and words are one implementation
+// (`schema::RuleShape`), and `From<&Rule>` is the one conversion.
 pub enum PlanRule {
     /// `range(min = .., max = ..)`, inclusive.
     Range {

@@ -455,6 +455,8 @@ impl<'a> Enum<'a> {
     }
 }
 
+// Each model's `build` reads its own attribute struct and shape; what they
+// share (`runtime_crate`, `shape::*`, `attr::analytics`) is called, not copied.
 impl<'a> Catalog<'a> {
     /// Reads an `EventCatalog`.
     pub fn build(input: &'a DeriveInput, errors: &mut Errors) -> Built<Catalog<'a>> {

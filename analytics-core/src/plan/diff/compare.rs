@@ -318,6 +318,8 @@ fn compare_types(differ: &mut Differ<'_>, path: &str, old: &PlanType, new: &Plan
 /// Same type, leaving aside what [`compare_types`] compares inside (enum
 /// values, object fields, items, map values, union variants).
 fn same_kind(old: &PlanType, new: &PlanType) -> bool {
+    // Every type listed (as in `PlanType`'s equality): a new one is a compile
+    // error here, not a silent "different kind".
     match (old, new) {
         (PlanType::Enum(_), PlanType::Enum(_))
         | (PlanType::Object(_), PlanType::Object(_))
