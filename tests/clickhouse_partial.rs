@@ -8,7 +8,7 @@ mod clickhouse_support;
 
 use std::time::Duration;
 
-use analytics_core::clickhouse::ClickHouseSink;
+use analytics_core::clickhouse::{ClickHouseSink, Table};
 use analytics_core::{AnalyticsEvent, Client, DropReason, TrackingPlan};
 use codex_analytics::simulate::Session;
 use codex_analytics::*;
@@ -22,6 +22,22 @@ fn count_rows(server: &clickhouse_support::ClickHouse, database: &str, table: &s
         .trim()
         .parse()
         .unwrap()
+}
+
+/// A sink over `database` whose plan has command executions and file
+/// changes only, its tables created.
+fn planned_sink(
+    server: &clickhouse_support::ClickHouse,
+    database: &str,
+) -> (ClickHouseSink, Vec<Table>) {
+    let planned = [CommandExecution::schema(), FileChange::schema()];
+    let mut sink = ClickHouseSink::new(server.url())
+        .database(database)
+        .plan(TrackingPlan::from_events(&planned))
+        .timeout(Duration::from_secs(5));
+    sink.ensure_tables().unwrap();
+    let tables = sink.tables().unwrap();
+    (sink, tables)
 }
 
 fn client_with(sink: ClickHouseSink) -> Client {
@@ -61,13 +77,7 @@ fn an_event_type_without_a_table_rejects_only_its_own_events() {
     let server = clickhouse_or_skip!();
     let database = server.fresh_database("partial_unknown");
     // Web searches are not in the sink's plan.
-    let planned = [CommandExecution::schema(), FileChange::schema()];
-    let mut sink = ClickHouseSink::new(server.url())
-        .database(&database)
-        .plan(TrackingPlan::from_events(&planned))
-        .timeout(Duration::from_secs(5));
-    sink.ensure_tables().unwrap();
-    let tables = sink.tables().unwrap();
+    let (sink, tables) = planned_sink(server, &database);
     let client = client_with(sink);
 
     let events: Vec<ToolItemEvent> = Session::new(5)
@@ -99,13 +109,7 @@ fn an_event_type_without_a_table_rejects_only_its_own_events() {
 fn a_table_that_refuses_its_rows_rejects_only_its_own_events() {
     let server = clickhouse_or_skip!();
     let database = server.fresh_database("partial_refused");
-    let planned = [CommandExecution::schema(), FileChange::schema()];
-    let mut sink = ClickHouseSink::new(server.url())
-        .database(&database)
-        .plan(TrackingPlan::from_events(&planned))
-        .timeout(Duration::from_secs(5));
-    sink.ensure_tables().unwrap();
-    let tables = sink.tables().unwrap();
+    let (sink, tables) = planned_sink(server, &database);
     // Whichever table is inserted into last refuses for good (UNKNOWN_TABLE):
     // the rows of the first are already stored when it fails.
     let refused = tables.last().unwrap().clone();
