@@ -79,16 +79,17 @@ pub use sink::{Envelope, JsonLinesSink, MemorySink, Sink, SinkError, SinkErrorKi
 pub use sink::{HeaderProvider, HeaderRequest, HttpFormat, HttpSink, UnknownFormat};
 
 use tracked::{InCatalog, Tracked, Typed};
-use worker::{instant_after, Msg, Queued, Shared};
+use worker::{instant_after, Msg, Shared};
 
 thread_local! {
-    /// An empty buffer for this thread's next event: handed back by a
-    /// lane's queue (the buffer of an event delivered earlier).
-    static SPARE: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
-    /// The size of this thread's last event: a new buffer starts a little
-    /// larger, so writing an event of the same kind does not reallocate.
-    static LAST_LEN: Cell<usize> = const { Cell::new(0) };
+    /// This thread's buffer for serializing an event: the queue copies the
+    /// bytes out, so one buffer serves every event of the thread.
+    static SCRATCH: Cell<Option<Vec<u8>>> = const { Cell::new(None) };
 }
+
+/// A scratch buffer grown past this (by a very large event) is freed after
+/// use rather than kept by the thread.
+const SCRATCH_MAX_BYTES: usize = 1 << 20;
 
 /// Every event stored in the spool directory `dir`, oldest first: what the
 /// next client opened on `dir` replays (for inspection, tests and tools; the
@@ -255,20 +256,20 @@ impl Client {
                 return fail(DropReason::Panicked, TrackError::Panicked);
             }
         };
-        let queued = Queued {
-            json: prepared.json,
+        let meta = queue::Meta {
             timestamp_ms: now_ms(),
             message_id: prepared.message_id,
             schema: prepared.schema,
         };
         counters.enqueued.fetch_add(1, Ordering::AcqRel);
-        match tx.send(Msg::Event(queued)) {
-            Ok(spare) => {
-                if spare.is_some() {
-                    SPARE.with(|slot| slot.set(spare));
-                }
-                Ok(())
-            }
+        let sent = tx.send_event(&prepared.json, meta);
+        let mut scratch = prepared.json;
+        if scratch.capacity() <= SCRATCH_MAX_BYTES {
+            scratch.clear();
+            SCRATCH.with(|slot| slot.set(Some(scratch)));
+        }
+        match sent {
+            Ok(()) => Ok(()),
             Err(queue::Closed) => {
                 // The worker is gone: count, never lose silently.
                 counters.enqueued.fetch_sub(1, Ordering::AcqRel);
@@ -292,15 +293,14 @@ impl Client {
     /// written in, when configured).
     fn prepare<T: Tracked>(&self, event: &T) -> Prepared {
         let schema = event.schema();
-        let json = SPARE.with(Cell::take).unwrap_or_else(|| {
-            let last = LAST_LEN.with(Cell::get);
-            Vec::with_capacity((last + last / 8).clamp(256, 64 * 1024))
-        });
+        let mut json = SCRATCH
+            .with(Cell::take)
+            .unwrap_or_else(|| Vec::with_capacity(4096));
+        json.clear();
         let mut json = self
             .inner
             .pii
             .write(schema, event.pii_at_write(), json, |out| event.write(out));
-        LAST_LEN.with(|len| len.set(json.len()));
         let mut message_id = None;
         if let Some(key) = self.inner.message_id_key {
             let id = fastrand::u128(..).to_le_bytes();

@@ -7,22 +7,28 @@
 //! goes to sleep, how much it is waiting for (enough events or bytes to fill
 //! its batch, or its batch's deadline); a send wakes it only once that much
 //! is queued, or for a control message (flush, shutdown, a failed-event
-//! line). The consumer takes everything queued in one lock.
+//! line).
 //!
-//! The queue also carries event buffers back: the consumer returns the
-//! buffers of delivered events, and each send hands the caller one for its
-//! next event, so a steady stream allocates nothing per event.
+//! Events are not queued one allocation each: their bytes are copied back to
+//! back into [`Block`]s of 256 KiB, allocated and touched once (so a `track`
+//! that finds room pays no allocation and no page fault), handed to the
+//! consumer whole (taking the queue is a few moves under the lock, whatever
+//! the number of events) and given back emptied for reuse. Only when every
+//! spare block is in use, as while the sink stalls and the queue fills, does
+//! a `track` make a new one: one call in about two hundred (of 1 KB events).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use super::sink::Envelope;
 use super::worker::Msg;
+use crate::schema::EventSchema;
 
 /// What the consumer waits for before it wants to be woken.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Want {
-    /// Wake once this many messages are queued (at least 1).
+    /// Wake once this many events are queued (at least 1).
     pub events: usize,
     /// Wake once the queued events hold this many bytes.
     pub bytes: usize,
@@ -39,18 +45,113 @@ impl Want {
     };
 }
 
-/// Spare event buffers the queue keeps for the callers: enough for a
-/// default batch several times over...
-const SPARES: usize = 1024;
-/// ...within this many bytes of capacity in all.
-const SPARE_BYTES: usize = 4 << 20;
-/// A buffer larger than this is freed rather than kept.
-const SPARE_MAX_BYTES: usize = 64 * 1024;
+/// The event bytes a block holds...
+const BLOCK_BYTES: usize = 256 << 10;
+/// ...and at most this many events (for small events).
+const BLOCK_EVENTS: usize = 2048;
+/// Emptied blocks kept for reuse (4 MiB of event bytes); more are freed.
+const SPARE_BLOCKS: usize = 16;
+
+/// What travels with an event's bytes: when it was tracked, its message id
+/// when `track` wrote it into the envelope, its type.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Meta {
+    pub timestamp_ms: u64,
+    pub message_id: Option<[u8; 16]>,
+    pub schema: Option<&'static EventSchema>,
+}
+
+impl Meta {
+    /// The envelope of `json`, with its id: the one written in it, or one
+    /// derived from the client's nonce and this event's sequence number.
+    pub fn envelope(self, json: Vec<u8>, nonce: [u8; 16], sequence: u64) -> Envelope {
+        let envelope = match self.message_id {
+            Some(id) => Envelope::new(json, id, self.timestamp_ms),
+            None => Envelope::derived(json, nonce, sequence, self.timestamp_ms),
+        };
+        match self.schema {
+            Some(schema) => envelope.with_schema(schema),
+            None => envelope,
+        }
+    }
+}
+
+/// Queued events back to back: their bytes in one buffer, and where each
+/// ends with what travels with it.
+#[derive(Debug)]
+pub(crate) struct Block {
+    bytes: Vec<u8>,
+    events: Vec<(usize, Meta)>,
+}
+
+impl Block {
+    /// A block for events of `len` bytes or less: a standard one, or one
+    /// sized for a single larger event. Its memory is written once here, so
+    /// the events copied into it later do not fault its pages in one by one.
+    fn for_event(len: usize) -> Block {
+        let (bytes, events) = if len <= BLOCK_BYTES {
+            (BLOCK_BYTES, BLOCK_EVENTS)
+        } else {
+            (len, 1)
+        };
+        let mut block = Block {
+            bytes: Vec::with_capacity(bytes),
+            events: Vec::with_capacity(events),
+        };
+        block.bytes.resize(bytes, 0);
+        block.events.resize(events, (0, Meta::default()));
+        block.clear();
+        block
+    }
+
+    fn fits(&self, len: usize) -> bool {
+        self.events.len() < self.events.capacity()
+            && self.bytes.capacity() - self.bytes.len() >= len
+    }
+
+    fn push(&mut self, json: &[u8], meta: Meta) {
+        self.bytes.extend_from_slice(json);
+        self.events.push((self.bytes.len(), meta));
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.events.clear();
+    }
+
+    /// A standard block (worth keeping for reuse).
+    fn is_standard(&self) -> bool {
+        self.events.capacity() >= BLOCK_EVENTS
+    }
+
+    /// How many events the block holds.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Each event's bytes with what travels with it, in the order queued.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Meta)> + '_ {
+        let mut start = 0;
+        self.events.iter().map(move |&(end, meta)| {
+            let json = &self.bytes[start..end];
+            start = end;
+            (json, meta)
+        })
+    }
+}
 
 #[derive(Default)]
 struct State {
     items: VecDeque<Msg>,
-    /// Envelope bytes of the queued events.
+    /// The block events are copied into; in `items` once full or taken.
+    open: Option<Block>,
+    /// Events queued (in `items` and `open`).
+    events: usize,
+    /// Their envelope bytes.
     bytes: usize,
     /// Queued messages that are not events (each wakes the consumer).
     controls: usize,
@@ -58,15 +159,36 @@ struct State {
     receiver_alive: bool,
     /// The consumer sleeps, waiting for `want`.
     waiting: Option<Want>,
-    /// Emptied buffers of delivered events, for the callers' next events.
-    spares: Vec<Vec<u8>>,
-    /// Their capacity in bytes.
-    spare_bytes: usize,
+    /// Emptied blocks, for the next events.
+    spares: Vec<Block>,
 }
 
 impl State {
     fn satisfies(&self, want: &Want) -> bool {
-        self.controls > 0 || self.items.len() >= want.events || self.bytes >= want.bytes
+        self.controls > 0 || self.events >= want.events || self.bytes >= want.bytes
+    }
+
+    fn has_any(&self) -> bool {
+        self.controls > 0 || self.events > 0
+    }
+
+    /// Puts the open block, if it holds events, at the end of `items`.
+    fn close_open(&mut self) {
+        if self.open.as_ref().is_some_and(|block| !block.is_empty()) {
+            if let Some(block) = self.open.take() {
+                self.items.push_back(Msg::Events(block));
+            }
+        }
+    }
+
+    /// Wakes the consumer if it now has what it waits for; `true` if the
+    /// caller must notify it (after unlocking).
+    fn wake(&mut self) -> bool {
+        let wake = self.waiting.is_some_and(|want| self.satisfies(&want));
+        if wake {
+            self.waiting = None;
+        }
+        wake
     }
 }
 
@@ -100,6 +222,7 @@ pub(crate) fn channel() -> (Sender, Receiver) {
         state: Mutex::new(State {
             sender_alive: true,
             receiver_alive: true,
+            open: Some(Block::for_event(0)),
             ..State::default()
         }),
         ready: Condvar::new(),
@@ -108,32 +231,75 @@ pub(crate) fn channel() -> (Sender, Receiver) {
 }
 
 impl Sender {
-    /// Queues `message`; wakes the consumer if it now has what it waits for.
-    /// Returns an empty buffer for the caller's next event, when the queue
-    /// has one to spare.
-    pub fn send(&self, message: Msg) -> Result<Option<Vec<u8>>, Closed> {
+    /// Copies one event's bytes into the queue; wakes the consumer if it
+    /// now has what it waits for.
+    pub fn send_event(&self, json: &[u8], meta: Meta) -> Result<(), Closed> {
         let mut state = self.0.lock();
-        if !state.receiver_alive {
-            return Err(Closed);
+        loop {
+            if !state.receiver_alive {
+                return Err(Closed);
+            }
+            if state
+                .open
+                .as_ref()
+                .is_some_and(|block| block.fits(json.len()))
+            {
+                break;
+            }
+            // The open block has no room for this event: queue it (or,
+            // empty, keep it for later events).
+            if let Some(block) = state.open.take() {
+                if !block.is_empty() {
+                    state.items.push_back(Msg::Events(block));
+                } else if block.is_standard() && state.spares.len() < SPARE_BLOCKS {
+                    state.spares.push(block);
+                }
+            }
+            if json.len() <= BLOCK_BYTES {
+                if let Some(spare) = state.spares.pop() {
+                    state.open = Some(spare);
+                    continue;
+                }
+            }
+            // A new block, made outside the lock (writing it takes a while).
+            drop(state);
+            let block = Block::for_event(json.len());
+            state = self.0.lock();
+            if state.open.is_none() {
+                state.open = Some(block);
+            } else if block.is_standard() && state.spares.len() < SPARE_BLOCKS {
+                state.spares.push(block);
+            }
         }
-        match &message {
-            Msg::Event(queued) => state.bytes += queued.json.len(),
-            _ => state.controls += 1,
+        if let Some(open) = state.open.as_mut() {
+            open.push(json, meta);
         }
-        state.items.push_back(message);
-        let wake = state.waiting.is_some_and(|want| state.satisfies(&want));
-        if wake {
-            state.waiting = None;
-        }
-        let spare = state.spares.pop();
-        if let Some(spare) = &spare {
-            state.spare_bytes -= spare.capacity();
-        }
+        state.events += 1;
+        state.bytes += json.len();
+        let wake = state.wake();
         drop(state);
         if wake {
             self.0.ready.notify_one();
         }
-        Ok(spare)
+        Ok(())
+    }
+
+    /// Queues a message that is not an event (after every event queued so
+    /// far); it wakes the consumer.
+    pub fn send(&self, message: Msg) -> Result<(), Closed> {
+        let mut state = self.0.lock();
+        if !state.receiver_alive {
+            return Err(Closed);
+        }
+        state.close_open();
+        state.items.push_back(message);
+        state.controls += 1;
+        let wake = state.wake();
+        drop(state);
+        if wake {
+            self.0.ready.notify_one();
+        }
+        Ok(())
     }
 }
 
@@ -153,7 +319,7 @@ impl Receiver {
         let mut state = self.0.lock();
         loop {
             let due = want.until.is_some_and(|until| Instant::now() >= until);
-            if state.satisfies(&want) || (due || !state.sender_alive) && !state.items.is_empty() {
+            if state.satisfies(&want) || (due || !state.sender_alive) && state.has_any() {
                 Self::take(&mut state, into);
                 return Ok(());
             }
@@ -179,27 +345,26 @@ impl Receiver {
         }
     }
 
-    /// Keeps (emptied) the buffers of `buffers` the queue has room for, for
-    /// the callers' next events; frees the others. Leaves `buffers` empty.
-    pub fn recycle(&self, buffers: &mut Vec<Vec<u8>>) {
-        if buffers.is_empty() {
+    /// Keeps (emptied) the blocks of `blocks` the queue has room for, for
+    /// the next events; frees the others. Leaves `blocks` empty.
+    pub fn recycle(&self, blocks: &mut Vec<Block>) {
+        if blocks.is_empty() {
             return;
         }
         {
             let mut state = self.0.lock();
-            let room = SPARES.saturating_sub(state.spares.len());
-            let keep = buffers.len().min(room);
-            for mut buffer in buffers.drain(..keep) {
-                let bytes = buffer.capacity();
-                if bytes <= SPARE_MAX_BYTES && state.spare_bytes + bytes <= SPARE_BYTES {
-                    buffer.clear();
-                    state.spare_bytes += bytes;
-                    state.spares.push(buffer);
+            while state.spares.len() < SPARE_BLOCKS {
+                let Some(mut block) = blocks.pop() else {
+                    break;
+                };
+                if block.is_standard() {
+                    block.clear();
+                    state.spares.push(block);
                 }
             }
         }
         // Freed outside the lock.
-        buffers.clear();
+        blocks.clear();
     }
 
     /// Moves whatever is queued into `into`, without waiting.
@@ -208,7 +373,9 @@ impl Receiver {
     }
 
     fn take(state: &mut State, into: &mut impl Extend<Msg>) {
+        state.close_open();
         into.extend(state.items.drain(..));
+        state.events = 0;
         state.bytes = 0;
         state.controls = 0;
     }
@@ -226,16 +393,21 @@ impl Drop for Receiver {
 mod tests {
     use super::*;
     use crate::client::completion;
-    use crate::client::worker::Queued;
     use std::time::Duration;
 
-    fn event(bytes: usize) -> Msg {
-        Msg::Event(Queued {
-            json: vec![b'x'; bytes],
-            timestamp_ms: 0,
-            message_id: None,
-            schema: None,
-        })
+    fn event(tx: &Sender, bytes: usize) -> Result<(), Closed> {
+        tx.send_event(&vec![b'x'; bytes], Meta::default())
+    }
+
+    /// Events among `messages` (each block counts its events).
+    fn events(messages: &[Msg]) -> usize {
+        messages
+            .iter()
+            .map(|message| match message {
+                Msg::Events(block) => block.len(),
+                _ => 0,
+            })
+            .sum()
     }
 
     #[test]
@@ -249,11 +421,11 @@ mod tests {
                 until: None,
             };
             rx.recv(want, &mut got).unwrap();
-            got.len()
+            events(&got)
         });
         for _ in 0..3 {
             std::thread::sleep(Duration::from_millis(20));
-            tx.send(event(1)).unwrap();
+            event(&tx, 1).unwrap();
         }
         assert_eq!(consumer.join().unwrap(), 3);
     }
@@ -267,17 +439,20 @@ mod tests {
             bytes: 100,
             until: None,
         };
-        tx.send(event(60)).unwrap();
-        tx.send(event(60)).unwrap();
+        event(&tx, 60).unwrap();
+        event(&tx, 60).unwrap();
         rx.recv(by_bytes, &mut got).unwrap();
-        assert_eq!(got.len(), 2);
+        assert_eq!(events(&got), 2);
 
         got.clear();
-        tx.send(event(1)).unwrap();
+        event(&tx, 1).unwrap();
         let (ack, _waiter) = completion::pair();
         tx.send(Msg::Flush(ack)).unwrap();
         rx.recv(by_bytes, &mut got).unwrap();
+        // The event, then the flush behind it.
         assert_eq!(got.len(), 2);
+        assert_eq!(events(&got[..1]), 1);
+        assert!(matches!(got[1], Msg::Flush(_)));
 
         got.clear();
         let started = Instant::now();
@@ -286,9 +461,9 @@ mod tests {
             bytes: usize::MAX,
             until: Some(started + Duration::from_millis(30)),
         };
-        tx.send(event(1)).unwrap();
+        event(&tx, 1).unwrap();
         rx.recv(by_time, &mut got).unwrap();
-        assert_eq!(got.len(), 1);
+        assert_eq!(events(&got), 1);
         assert!(started.elapsed() >= Duration::from_millis(30));
         // Past the deadline with nothing queued: returns at once, empty.
         got.clear();
@@ -299,7 +474,7 @@ mod tests {
     #[test]
     fn a_dropped_sender_delivers_what_is_left_then_disconnects() {
         let (tx, rx) = channel();
-        tx.send(event(1)).unwrap();
+        event(&tx, 1).unwrap();
         drop(tx);
         let mut got = Vec::new();
         let want = Want {
@@ -308,49 +483,98 @@ mod tests {
             until: None,
         };
         rx.recv(want, &mut got).unwrap();
-        assert_eq!(got.len(), 1);
+        assert_eq!(events(&got), 1);
         assert_eq!(rx.recv(want, &mut got), Err(Disconnected));
     }
 
     #[test]
-    fn buffers_given_back_are_handed_to_the_next_sends() {
+    fn events_come_out_whole_and_in_order_across_blocks() {
         let (tx, rx) = channel();
-        assert_eq!(tx.send(event(1)).unwrap(), None);
-        let mut buffers = vec![
-            Vec::with_capacity(2048),
-            vec![7u8; 10],
-            vec![0u8; SPARE_MAX_BYTES + 1],
-        ];
-        rx.recycle(&mut buffers);
-        assert!(buffers.is_empty());
-        let first = tx.send(event(1)).unwrap().expect("a spare");
-        let second = tx.send(event(1)).unwrap().expect("a spare");
-        assert!(first.is_empty() && second.is_empty());
-        assert!(first.capacity() + second.capacity() >= 2048 + 10);
-        // The oversized buffer was not kept.
-        assert_eq!(tx.send(event(1)).unwrap(), None);
-        let mut many: Vec<Vec<u8>> = (0..SPARES + 10).map(|_| Vec::with_capacity(8)).collect();
+        // Small ones, ones that fill blocks, and one larger than a block.
+        let sizes: Vec<usize> = (0..3_000)
+            .map(|i| match i % 500 {
+                0 => BLOCK_BYTES + 10,
+                n if n % 7 == 0 => 40_000,
+                n => n,
+            })
+            .collect();
+        for (i, &size) in sizes.iter().enumerate() {
+            let meta = Meta {
+                timestamp_ms: i as u64,
+                ..Meta::default()
+            };
+            tx.send_event(&vec![(i % 251) as u8; size], meta).unwrap();
+        }
+        let mut got = Vec::new();
+        rx.try_recv(&mut got);
+        assert!(got.len() > 1, "several blocks");
+        let mut seen = 0;
+        for message in &got {
+            let Msg::Events(block) = message else {
+                panic!("only events were sent");
+            };
+            for (json, meta) in block.iter() {
+                assert_eq!(meta.timestamp_ms, seen as u64);
+                assert_eq!(json.len(), sizes[seen]);
+                assert!(json.iter().all(|&b| b == (seen % 251) as u8));
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, sizes.len());
+    }
+
+    #[test]
+    fn blocks_given_back_are_reused_within_a_bound() {
+        let (tx, rx) = channel();
+        let fill = |count: usize| {
+            for _ in 0..count {
+                event(&tx, 1000).unwrap();
+            }
+        };
+        fill(10 * BLOCK_BYTES / 1000);
+        let mut got = Vec::new();
+        rx.try_recv(&mut got);
+        let mut blocks: Vec<Block> = got
+            .into_iter()
+            .filter_map(|message| match message {
+                Msg::Events(block) => Some(block),
+                _ => None,
+            })
+            .collect();
+        assert!(blocks.len() >= 10);
+        let first = blocks[0].bytes.as_ptr();
+        // A block for one outsized event is not kept.
+        blocks.push(Block::for_event(3 * BLOCK_BYTES));
+        rx.recycle(&mut blocks);
+        assert!(blocks.is_empty());
+        {
+            let state = rx.0.lock();
+            assert!(state.spares.len() >= 10 && state.spares.len() <= SPARE_BLOCKS);
+            assert!(state
+                .spares
+                .iter()
+                .all(|block| block.is_standard() && block.is_empty()));
+            assert!(state
+                .spares
+                .iter()
+                .any(|block| block.bytes.as_ptr() == first));
+        }
+        let mut many: Vec<Block> = (0..SPARE_BLOCKS + 5).map(|_| Block::for_event(1)).collect();
         rx.recycle(&mut many);
         assert!(many.is_empty());
-        let handed = (0..SPARES + 10)
-            .filter(|_| tx.send(event(1)).unwrap().is_some())
-            .count();
-        assert_eq!(handed, SPARES);
-        // The bytes kept are bounded too.
-        let mut large: Vec<Vec<u8>> = (0..SPARE_BYTES / SPARE_MAX_BYTES + 10)
-            .map(|_| Vec::with_capacity(SPARE_MAX_BYTES))
-            .collect();
-        rx.recycle(&mut large);
-        let handed = (0..SPARES)
-            .filter(|_| tx.send(event(1)).unwrap().is_some())
-            .count();
-        assert!(handed <= SPARE_BYTES / SPARE_MAX_BYTES, "{handed}");
+        assert_eq!(rx.0.lock().spares.len(), SPARE_BLOCKS);
+        // The next events go into a spare block.
+        let spares = rx.0.lock().spares.len();
+        fill(BLOCK_BYTES / 1000 + 1);
+        assert!(rx.0.lock().spares.len() < spares);
     }
 
     #[test]
     fn a_send_after_the_receiver_is_gone_comes_back() {
         let (tx, rx) = channel();
         drop(rx);
-        assert!(tx.send(event(3)).is_err());
+        assert!(event(&tx, 3).is_err());
+        let (ack, _waiter) = completion::pair();
+        assert!(tx.send(Msg::Flush(ack)).is_err());
     }
 }

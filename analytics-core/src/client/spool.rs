@@ -25,9 +25,9 @@ const HEADER: usize = 8;
 /// Payload prefix: message id and timestamp.
 const PREFIX: usize = 24;
 
-/// The bytes a record for `envelope` takes on disk.
-pub(crate) fn record_len(envelope: &Envelope) -> u64 {
-    (HEADER + PREFIX + envelope.json().len()) as u64
+/// The bytes a record for an envelope of `json_len` bytes takes on disk.
+pub(crate) fn record_len(json_len: usize) -> u64 {
+    (HEADER + PREFIX + json_len) as u64
 }
 
 /// The magic that starts every segment.
@@ -141,19 +141,35 @@ fn parse_record(bytes: &[u8]) -> Option<(Envelope, usize)> {
 }
 
 /// Appends one record per envelope to `out`.
+#[cfg(test)]
 pub(crate) fn encode<'a>(batch: impl IntoIterator<Item = &'a Envelope>, out: &mut Vec<u8>) {
     for envelope in batch {
-        let start = out.len();
-        out.extend_from_slice(&[0; HEADER]);
-        out.extend_from_slice(&envelope.message_id_bytes());
-        out.extend_from_slice(&envelope.timestamp_ms().to_le_bytes());
-        out.extend_from_slice(envelope.json());
-        let payload = &out[start + HEADER..];
-        let len = payload.len() as u32;
-        let crc = crc32fast::hash(payload);
-        out[start..start + 4].copy_from_slice(&len.to_le_bytes());
-        out[start + 4..start + HEADER].copy_from_slice(&crc.to_le_bytes());
+        encode_record(
+            envelope.json(),
+            envelope.message_id_bytes(),
+            envelope.timestamp_ms(),
+            out,
+        );
     }
+}
+
+/// Appends the record of one envelope (its JSON, id and timestamp) to `out`.
+pub(crate) fn encode_record(
+    json: &[u8],
+    message_id: [u8; 16],
+    timestamp_ms: u64,
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
+    out.extend_from_slice(&[0; HEADER]);
+    out.extend_from_slice(&message_id);
+    out.extend_from_slice(&timestamp_ms.to_le_bytes());
+    out.extend_from_slice(json);
+    let payload = &out[start + HEADER..];
+    let len = payload.len() as u32;
+    let crc = crc32fast::hash(payload);
+    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    out[start + 4..start + HEADER].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// Creates a file readable and writable by its owner only (0600 on Unix).
@@ -295,12 +311,12 @@ mod tests {
         let batch: Vec<_> = (0..5).map(envelope).collect();
         let mut bytes = Vec::new();
         encode(&batch, &mut bytes);
-        let second = record_len(&batch[0]) as usize;
+        let second = record_len(batch[0].json().len()) as usize;
         bytes[second + HEADER + 3] ^= 0xff; // inside record 1's payload
         let decoded = decode(&bytes, true);
         let expected: Vec<_> = [0, 2, 3, 4].iter().map(|&i| batch[i].clone()).collect();
         assert_eq!(decoded.events, expected);
-        assert_eq!(decoded.skipped_bytes, record_len(&batch[1]));
+        assert_eq!(decoded.skipped_bytes, record_len(batch[1].json().len()));
     }
 
     #[test]

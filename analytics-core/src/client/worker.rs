@@ -8,34 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::completion::Ack;
 use super::metrics::{Counters, DropReason};
-use super::queue::{Receiver, Want};
+use super::queue::{Block, Meta, Receiver, Want};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
-use crate::schema::EventSchema;
-
-/// One event as `track` queues it: its bytes, when it was tracked, its
-/// message id when `track` wrote it into the envelope, its type.
-pub(crate) struct Queued {
-    pub json: Vec<u8>,
-    pub timestamp_ms: u64,
-    pub message_id: Option<[u8; 16]>,
-    pub schema: Option<&'static EventSchema>,
-}
-
-impl Queued {
-    /// The envelope, with its id: the one written in it, or one derived from
-    /// the client's nonce and this event's sequence number.
-    pub fn into_envelope(self, nonce: [u8; 16], sequence: u64) -> Envelope {
-        let envelope = match self.message_id {
-            Some(id) => Envelope::new(self.json, id, self.timestamp_ms),
-            None => Envelope::derived(self.json, nonce, sequence, self.timestamp_ms),
-        };
-        match self.schema {
-            Some(schema) => envelope.with_schema(schema),
-            None => envelope,
-        }
-    }
-}
 
 /// The failed-events sink, guarded like the main one; a failure is logged
 /// (the events are counted as `invalid` already).
@@ -75,7 +50,8 @@ impl FailedOut {
 
 /// What the handles send to the worker (or, with a spool, to the spool writer).
 pub(crate) enum Msg {
-    Event(Queued),
+    /// Events, in the order tracked (each takes a queue slot).
+    Events(Block),
     /// A failed-event line for the failed-events sink (takes a queue slot).
     Failed(Vec<u8>),
     /// Deliver everything before this message, then answer.
@@ -329,9 +305,18 @@ pub(crate) struct Worker {
     /// block and once per wake, so the queue bound still holds while the
     /// sink stalls, at one atomic operation per batch instead of per event.
     taken: u64,
-    /// Buffers of settled events, to give back to the queue.
-    spare: Vec<Vec<u8>>,
+    /// Blocks whose events are copied out, to give back to the queue.
+    spent: Vec<Block>,
+    /// Buffers of settled envelopes, for the next events' copies...
+    buffers: Vec<Vec<u8>>,
+    /// ...and their capacity in bytes.
+    buffer_bytes: usize,
 }
+
+/// The worker keeps envelope buffers of at most this many bytes each...
+const BUFFER_MAX_BYTES: usize = 64 << 10;
+/// ...and of at most this many bytes in all.
+const BUFFERS_BYTES: usize = 8 << 20;
 
 impl Worker {
     pub fn new(delivery: Delivery, failed: Option<FailedOut>) -> Self {
@@ -343,7 +328,9 @@ impl Worker {
             batch_started: None,
             sequence: 0,
             taken: 0,
-            spare: Vec::new(),
+            spent: Vec::new(),
+            buffers: Vec::new(),
+            buffer_bytes: 0,
         }
     }
 
@@ -372,9 +359,12 @@ impl Worker {
             let mut messages = inbox.drain(..);
             while let Some(message) = messages.next() {
                 match message {
-                    Msg::Event(queued) => {
-                        self.taken += 1;
-                        self.push(queued);
+                    Msg::Events(block) => {
+                        for (json, meta) in block.iter() {
+                            self.taken += 1;
+                            self.push(json, meta);
+                        }
+                        self.spent.push(block);
                     }
                     Msg::Failed(line) => {
                         self.taken += 1;
@@ -402,7 +392,7 @@ impl Worker {
             }
             drop(messages);
             self.release_slots();
-            rx.recycle(&mut self.spare);
+            rx.recycle(&mut self.spent);
             let due = self.batch_started.is_some_and(|started| {
                 Instant::now() >= instant_after(started, self.delivery.config.max_delay)
             });
@@ -419,20 +409,34 @@ impl Worker {
         let mut queued = Vec::new();
         rx.try_recv(&mut queued);
         let counters = &self.delivery.shared.counters;
-        let is_slot = |message: &&Msg| matches!(message, Msg::Event(_) | Msg::Failed(_));
-        let slots = rest.iter().chain(&queued).filter(is_slot).count();
+        let (mut slots, mut stray) = (0, 0);
+        for message in rest.iter().chain(&queued) {
+            match message {
+                Msg::Events(block) => {
+                    slots += block.len();
+                    stray += block.len();
+                }
+                Msg::Failed(_) => slots += 1,
+                Msg::Flush(_) | Msg::Shutdown(_) => {}
+            }
+        }
         counters.queue_depth.fetch_sub(slots as u64, ORDER);
-        let stray = rest
-            .iter()
-            .chain(&queued)
-            .filter(|message| matches!(message, Msg::Event(_)))
-            .count();
         counters.drop_events(DropReason::ShutdownTimeout, stray as u64);
     }
 
-    fn push(&mut self, queued: Queued) {
+    /// Adds a copy of one queued event to the open batch (sending the batch
+    /// when it is full).
+    fn push(&mut self, json: &[u8], meta: Meta) {
         self.sequence += 1;
-        let envelope = queued.into_envelope(self.delivery.config.nonce, self.sequence);
+        let mut copy = match self.buffers.pop() {
+            Some(buffer) => {
+                self.buffer_bytes -= buffer.capacity();
+                buffer
+            }
+            None => Vec::with_capacity(json.len()),
+        };
+        copy.extend_from_slice(json);
+        let envelope = meta.envelope(copy, self.delivery.config.nonce, self.sequence);
         let size = envelope.json().len();
         let max_bytes = self.delivery.config.max_bytes;
         if !self.pending.is_empty() && self.pending_bytes + size > max_bytes {
@@ -480,10 +484,18 @@ impl Worker {
         let mut reason = DropReason::RetriesExhausted;
         self.delivery.deliver(&batch, &mut unsent, &mut reason);
         shared.counters.drop_events(reason, unsent.len() as u64);
-        // Settled: their buffers go back to the callers, and the batch's
+        // Settled: their buffers serve the next events, and the batch's
         // vector stays for the next batch.
         let mut batch = batch;
-        self.spare.extend(batch.drain(..).map(Envelope::into_json));
+        for envelope in batch.drain(..) {
+            let mut json = envelope.into_json();
+            let bytes = json.capacity();
+            if bytes <= BUFFER_MAX_BYTES && self.buffer_bytes + bytes <= BUFFERS_BYTES {
+                json.clear();
+                self.buffer_bytes += bytes;
+                self.buffers.push(json);
+            }
+        }
         self.pending = batch;
     }
 }

@@ -102,21 +102,7 @@ impl Envelope {
     pub fn message_id_bytes(&self) -> [u8; 16] {
         match &self.id {
             MessageId::Fixed(id) => *id,
-            MessageId::Derived { nonce, sequence } => {
-                use sha2::{Digest, Sha256};
-                let mut hasher = Sha256::new();
-                hasher.update(nonce);
-                hasher.update(sequence.to_le_bytes());
-                let digest = hasher.finalize();
-                let mut id = [0u8; 16];
-                id.copy_from_slice(&digest[..16]);
-                // Vendors that check their dedupe key want a well-formed
-                // UUID: version 4 (`0100` in the high nibble of byte 6) and
-                // the RFC 4122 variant (`10` in the top bits of byte 8).
-                id[6] = (id[6] & 0x0f) | 0x40;
-                id[8] = (id[8] & 0x3f) | 0x80;
-                id
-            }
+            MessageId::Derived { nonce, sequence } => derived_message_id(*nonce, *sequence),
         }
     }
 
@@ -185,6 +171,24 @@ impl Envelope {
     pub fn event_name(&self) -> Option<&'static str> {
         self.schema.map(|schema| schema.name)
     }
+}
+
+/// The message id of the event numbered `sequence` by the client whose
+/// nonce is `nonce` (see [`Envelope::message_id_bytes`]).
+pub(crate) fn derived_message_id(nonce: [u8; 16], sequence: u64) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(nonce);
+    hasher.update(sequence.to_le_bytes());
+    let digest = hasher.finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest[..16]);
+    // Vendors that check their dedupe key want a well-formed UUID: version 4
+    // (`0100` in the high nibble of byte 6) and the RFC 4122 variant (`10`
+    // in the top bits of byte 8).
+    id[6] = (id[6] & 0x0f) | 0x40;
+    id[8] = (id[8] & 0x3f) | 0x80;
+    id
 }
 
 impl PartialEq for Envelope {

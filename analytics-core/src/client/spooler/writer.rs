@@ -10,15 +10,16 @@ use std::time::{Duration, Instant};
 
 use super::super::completion::Ack;
 use super::super::metrics::DropReason;
-use super::super::queue::{Receiver, Want};
-use super::super::sink::Envelope;
+use super::super::queue::{Block, Receiver, Want};
+use super::super::sink::derived_message_id;
 use super::super::spool::{self, SpoolDir};
-use super::super::worker::{instant_after, FailedOut, Msg, Queued, Shared, ORDER};
+use super::super::worker::{instant_after, FailedOut, Msg, Shared, ORDER};
 use super::{Journal, Segment, SpoolConfig, State};
 use crate::client::SpoolFull;
 
-/// At most this many events per write: bounds the time between a `track`
-/// and its event being on disk when the queue is long.
+/// About this many events per write at most (whole queue blocks are taken):
+/// bounds the time between a `track` and its event being on disk when the
+/// queue is long.
 const WRITE_CHUNK: usize = 4096;
 
 /// How long the writer, woken by an event, lets more gather before it
@@ -40,9 +41,10 @@ pub(crate) struct Writer {
     current: Option<(u64, File)>,
     segment_bytes: u64,
     sequence: u64,
+    /// The records of one write, encoded...
     buffer: Vec<u8>,
-    /// Buffers of events written, to give back to the queue.
-    spare: Vec<Vec<u8>>,
+    /// ...and where each ends in `buffer`.
+    ends: Vec<usize>,
 }
 
 impl Writer {
@@ -74,13 +76,13 @@ impl Writer {
             segment_bytes,
             sequence: 0,
             buffer: Vec::new(),
-            spare: Vec::new(),
+            ends: Vec::new(),
         }
     }
 
     /// Serves the queue until shutdown (or until every handle is gone).
     pub fn run(mut self, rx: Receiver) {
-        let mut events = Vec::with_capacity(WRITE_CHUNK);
+        let mut blocks = Vec::new();
         let mut inbox = VecDeque::new();
         loop {
             // Woken by the first message; then up to `GATHER` for more (a
@@ -90,10 +92,11 @@ impl Writer {
                     self.close(None);
                     return;
                 }
-                let events_only = inbox.iter().all(|m| matches!(m, Msg::Event(_)));
-                if events_only && inbox.len() < WRITE_CHUNK {
+                let events_only = inbox.iter().all(|m| matches!(m, Msg::Events(_)));
+                let in_hand = events_in(&inbox);
+                if events_only && in_hand < WRITE_CHUNK {
                     let more = Want {
-                        events: WRITE_CHUNK - inbox.len(),
+                        events: WRITE_CHUNK - in_hand,
                         bytes: usize::MAX,
                         until: Some(instant_after(Instant::now(), GATHER)),
                     };
@@ -102,11 +105,13 @@ impl Writer {
                 }
             }
             let mut control = None;
+            let mut in_hand = 0;
             while let Some(message) = inbox.pop_front() {
                 match message {
-                    Msg::Event(queued) => {
-                        events.push(queued);
-                        if events.len() >= WRITE_CHUNK {
+                    Msg::Events(block) => {
+                        in_hand += block.len();
+                        blocks.push(block);
+                        if in_hand >= WRITE_CHUNK {
                             break;
                         }
                     }
@@ -123,8 +128,9 @@ impl Writer {
                     }
                 }
             }
-            self.write(&mut events);
-            rx.recycle(&mut self.spare);
+            self.write(&blocks);
+            // On disk now (the reader sends from there): the blocks can go back.
+            rx.recycle(&mut blocks);
             match control {
                 Some(Msg::Flush(ack)) => self.request_flush(ack),
                 Some(Msg::Shutdown(ack)) => {
@@ -157,52 +163,54 @@ impl Writer {
         self.journal.changed(&mut state);
     }
 
-    /// Writes `queued` (emptied) to the open segment, within the byte bound.
-    fn write(&mut self, queued: &mut Vec<Queued>) {
-        if queued.is_empty() {
+    /// Writes the events of `blocks` to the open segment, within the byte
+    /// bound.
+    fn write(&mut self, blocks: &[Block]) {
+        let count: usize = blocks.iter().map(Block::len).sum();
+        if count == 0 {
             return;
         }
         let shared = Arc::clone(&self.shared);
         let counters = &shared.counters;
-        let count = queued.len() as u64;
-        let mut envelopes = Vec::with_capacity(queued.len());
-        for event in queued.drain(..) {
-            self.sequence += 1;
-            envelopes.push(event.into_envelope(self.nonce, self.sequence));
-        }
         // In groups of a quarter segment: segments stay near their size, and
         // the byte bound evicts whole old segments, not part of this write.
         let group_limit = self.segment_bytes / 4;
-        let mut rest = &envelopes[..];
-        while !rest.is_empty() {
-            let mut end = 0;
-            let mut bytes = 0;
-            while end < rest.len()
-                && (end == 0 || bytes + spool::record_len(&rest[end]) <= group_limit)
-            {
-                bytes += spool::record_len(&rest[end]);
-                end += 1;
+        let mut events = blocks.iter().flat_map(Block::iter).peekable();
+        let mut buffer = std::mem::take(&mut self.buffer);
+        while events.peek().is_some() {
+            buffer.clear();
+            self.ends.clear();
+            while let Some(&(json, meta)) = events.peek() {
+                let len = spool::record_len(json.len());
+                if !self.ends.is_empty() && buffer.len() as u64 + len > group_limit {
+                    break;
+                }
+                events.next();
+                self.sequence += 1;
+                let id = meta
+                    .message_id
+                    .unwrap_or_else(|| derived_message_id(self.nonce, self.sequence));
+                spool::encode_record(json, id, meta.timestamp_ms, &mut buffer);
+                self.ends.push(buffer.len());
             }
-            let (group, later) = rest.split_at(end);
-            rest = later;
-            let kept = self.make_room(group);
-            counters.drop_events(DropReason::SpoolFull, (group.len() - kept) as u64);
+            let group = self.ends.len();
+            let kept = self.make_room();
+            counters.drop_events(DropReason::SpoolFull, (group - kept) as u64);
             if kept > 0 {
-                if let Err(error) = self.append(&group[..kept]) {
+                let bytes = &buffer[..self.ends[kept - 1]];
+                if let Err(error) = self.append(bytes, kept) {
                     tracing::error!(dir = %self.dir.dir.display(), %error, "cannot write to the spool");
                     counters.drop_events(DropReason::SpoolError, kept as u64);
                 }
             }
         }
-        counters.queue_depth.fetch_sub(count, ORDER);
-        // On disk now (the reader sends from there): the buffers can go back.
-        self.spare
-            .extend(envelopes.into_iter().map(Envelope::into_json));
+        self.buffer = buffer;
+        counters.queue_depth.fetch_sub(count as u64, ORDER);
     }
 
-    /// How many of `envelopes` fit under the byte bound, after evicting the
-    /// oldest segments if the policy says so.
-    fn make_room(&mut self, envelopes: &[Envelope]) -> usize {
+    /// How many of the records ending at `self.ends` fit under the byte
+    /// bound, after evicting the oldest segments if the policy says so.
+    fn make_room(&mut self) -> usize {
         let mut state = self.journal.lock();
         let mut kept = 0;
         let mut needed = if self.current.is_none() {
@@ -210,8 +218,10 @@ impl Writer {
         } else {
             0
         };
-        for envelope in envelopes {
-            let len = spool::record_len(envelope);
+        let mut start = 0;
+        for &end in &self.ends {
+            let len = (end - start) as u64;
+            start = end;
             while state.bytes + needed + len > self.config.max_bytes
                 && self.config.full == SpoolFull::DropOldest
                 && self.evict_oldest(&mut state)
@@ -277,19 +287,18 @@ impl Writer {
         Ok(())
     }
 
-    /// Appends the records; on failure the file is cut back to its last
-    /// committed length (the reader never reads past it anyway).
-    fn append(&mut self, envelopes: &[Envelope]) -> io::Result<()> {
+    /// Appends `bytes`, the records of `events` events; on failure the file
+    /// is cut back to its last committed length (the reader never reads past
+    /// it anyway).
+    fn append(&mut self, bytes: &[u8], events: usize) -> io::Result<()> {
         if self.current.is_none() {
             self.open_segment()?;
         }
-        self.buffer.clear();
-        spool::encode(envelopes, &mut self.buffer);
         let Some((id, file)) = self.current.as_mut() else {
             return Err(io::Error::other("no open segment"));
         };
         let id = *id;
-        let written = file.write_all(&self.buffer).and_then(|()| {
+        let written = file.write_all(bytes).and_then(|()| {
             if self.config.sync {
                 file.sync_data()
             } else {
@@ -314,18 +323,15 @@ impl Writer {
             }
             return Err(error);
         }
-        let len = self.buffer.len() as u64;
+        let len = bytes.len() as u64;
         segment.bytes += len;
-        segment.events += envelopes.len() as u64;
+        segment.events += events as u64;
         let full = segment.bytes >= self.segment_bytes;
         if full {
             segment.closed = true;
         }
         state.bytes += len;
-        self.shared
-            .counters
-            .spooled
-            .fetch_add(envelopes.len() as u64, ORDER);
+        self.shared.counters.spooled.fetch_add(events as u64, ORDER);
         self.journal.changed(&mut state);
         drop(state);
         if full {
@@ -333,6 +339,17 @@ impl Writer {
         }
         Ok(())
     }
+}
+
+/// The events among `messages`.
+fn events_in(messages: &VecDeque<Msg>) -> usize {
+    messages
+        .iter()
+        .map(|message| match message {
+            Msg::Events(block) => block.len(),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn segment_path(journal: &Journal, id: u64) -> PathBuf {
