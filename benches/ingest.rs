@@ -6,14 +6,18 @@
 //! `cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3`
 //!
 //! - `event/*`: one envelope at a time (what `analytics validate` does per line);
-//! - `batch/*`: a `{"events":[..]}` body of 500 events, split then checked
-//!   (what the collector does per request, before the write);
+//! - `batch/*`: a `{"events":[..]}` body of 500 events, checked as it is
+//!   read (`check_batch`, what the collector does per request, before the
+//!   write), and split then checked event by event, for comparison;
 //! - `collector/*`: the same 500-event bodies posted over loopback by two
 //!   keep-alive connections at once, to the real collector
 //!   (`analytics_cli::serve`, JSON Lines output, fsync'd as `analytics serve`
 //!   writes it, and without fsync), against two floors in the same run: a
 //!   bare axum handler that only reads the body, and the collector's own
-//!   work done in process (split, check, copy) on as many threads.
+//!   work done in process (check, copy) on as many threads. After each,
+//!   a line `per core: ..` gives events per CPU second of the server's
+//!   threads (the posters' CPU left out, from `/proc/self/task/*/schedstat`)
+//!   against `IgnoredAny` over the same body on one core.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -101,6 +105,13 @@ fn per_batch(c: &mut Criterion) {
     group.bench_function("ignored_any_floor", |b| {
         b.iter(|| black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap()))
     });
+    group.bench_function("check_batch", |b| {
+        b.iter(|| {
+            for item in validator.check_batch(&body, 0) {
+                black_box(item.unwrap().outcome.unwrap());
+            }
+        })
+    });
     group.bench_function("split_and_validate", |b| {
         b.iter(|| {
             let items = validator.split_batch(&body, 0).unwrap();
@@ -114,6 +125,9 @@ fn per_batch(c: &mut Criterion) {
 
 /// Connections posting at once in `collector/*` (the machine has two cores).
 const CONNECTIONS: usize = 2;
+
+/// Posts per connection of the per-core figures printed after `collector/*`.
+const PER_CORE_POSTS: u64 = 200;
 
 /// One keep-alive HTTP/1.1 connection posting the same body again and again.
 struct Poster {
@@ -170,19 +184,86 @@ impl Poster {
     }
 }
 
+/// The name of the threads that post: their CPU time is the client's.
+const POSTER: &str = "bench-poster";
+
 /// `iters` posts on each connection at once; the time they all took.
 fn post_all(posters: &mut [Poster], iters: u64) -> Duration {
     let start = Instant::now();
     std::thread::scope(|scope| {
         for poster in posters.iter_mut() {
-            scope.spawn(move || {
-                for _ in 0..iters {
-                    poster.post();
-                }
-            });
+            std::thread::Builder::new()
+                .name(POSTER.into())
+                .spawn_scoped(scope, move || {
+                    for _ in 0..iters {
+                        poster.post();
+                    }
+                })
+                .unwrap();
         }
     });
     start.elapsed()
+}
+
+/// The CPU time each thread of this process has run so far, by thread id,
+/// posters left out (Linux: `/proc/self/task/*/schedstat`, in ns).
+fn server_cpu() -> std::collections::BTreeMap<u64, u64> {
+    let mut threads = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return threads;
+    };
+    for task in tasks.flatten() {
+        let path = task.path();
+        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+        if name.trim_end() == POSTER {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(path.join("schedstat")) else {
+            continue;
+        };
+        let (Some(ns), Ok(tid)) = (
+            stat.split_whitespace().next().and_then(|ns| ns.parse().ok()),
+            task.file_name().to_string_lossy().parse::<u64>(),
+        ) else {
+            continue;
+        };
+        threads.insert(tid, ns);
+    }
+    threads
+}
+
+/// Events per CPU second of the server (every thread of the process but
+/// the posters: the runtime's workers, the writer) over `posts` posts on
+/// each connection, printed next to the per-core floor.
+fn per_core(name: &str, posters: &mut [Poster], posts: u64, events_per_post: usize, floor: f64) {
+    let before = server_cpu();
+    let wall = post_all(posters, posts);
+    let after = server_cpu();
+    let ns: u64 = after
+        .iter()
+        .map(|(tid, ns)| ns - before.get(tid).copied().unwrap_or(0))
+        .sum();
+    let events = posts as f64 * posters.len() as f64 * events_per_post as f64;
+    let per_cpu_second = events / (ns as f64 / 1e9);
+    eprintln!(
+        "per core: {name}: {:.0} K events per server CPU second ({:.2} CPU s, {:.2} s wall, {:.0} K events/s); IgnoredAny floor {:.0} K/s per core: {:.2}x",
+        per_cpu_second / 1e3,
+        ns as f64 / 1e9,
+        wall.as_secs_f64(),
+        events / wall.as_secs_f64() / 1e3,
+        floor / 1e3,
+        per_cpu_second / floor
+    );
+}
+
+/// Events/s of `serde_json::from_slice::<IgnoredAny>` over `body` on one thread.
+fn ignored_any_per_core(body: &[u8], events_per_body: usize) -> f64 {
+    let rounds = 200;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        black_box(serde_json::from_slice::<serde::de::IgnoredAny>(body).unwrap());
+    }
+    (rounds * events_per_body) as f64 / start.elapsed().as_secs_f64()
 }
 
 /// A bare axum server on its own thread whose handler only reads the body.
@@ -241,11 +322,10 @@ fn over_http(c: &mut Criterion) {
                 for _ in 0..CONNECTIONS {
                     scope.spawn(|| {
                         for _ in 0..iters {
-                            let items = validator.split_batch(&body, 0).unwrap();
-                            for item in items {
-                                let bytes = item.get().as_bytes();
-                                black_box(validator.check_event(bytes, 0).unwrap());
-                                black_box(bytes.to_vec());
+                            for item in validator.check_batch(&body, 0) {
+                                let event = item.unwrap();
+                                black_box(event.outcome.unwrap());
+                                black_box(event.bytes.to_vec());
                             }
                         }
                     });
@@ -262,6 +342,8 @@ fn over_http(c: &mut Criterion) {
     group.bench_function("bare_axum_floor", |b| {
         b.iter_custom(|iters| post_all(&mut posters, iters))
     });
+    let floor = ignored_any_per_core(&body, events.len());
+    per_core("bare_axum_floor", &mut posters, PER_CORE_POSTS, events.len(), floor);
 
     for (name, sync) in [("collector_jsonl", false), ("collector_jsonl_fsync", true)] {
         let dir = scratch_dir(name);
@@ -272,6 +354,8 @@ fn over_http(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| post_all(&mut posters, iters))
         });
+        let floor = ignored_any_per_core(&body, events.len());
+        per_core(name, &mut posters, PER_CORE_POSTS, events.len(), floor);
         drop(posters);
         collector.shutdown().unwrap();
         let _ = std::fs::remove_dir_all(&dir);
