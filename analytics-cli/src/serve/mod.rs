@@ -372,8 +372,8 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
                 if held.take(bytes.len()).is_err() {
                     return state.over_budget();
                 }
-                let id = http::message_id(accepted.message_id.as_deref(), bytes);
-                job_events.push(Envelope::new(http::one_line(bytes), id, received_at));
+                let message_id = accepted.message_id.as_deref();
+                job_events.push(http::envelope(message_id, bytes, received_at));
                 *accepted_types.entry(accepted.event_type).or_default() += 1;
             }
             Err(failed) => {

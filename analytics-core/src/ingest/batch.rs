@@ -86,7 +86,9 @@ pub(super) fn items_start(body: &[u8]) -> Option<usize> {
 
 /// `at` moved past `token` when the body has it there.
 fn expect(body: &[u8], at: usize, token: &[u8]) -> Option<usize> {
-    body.get(at..)?.starts_with(token).then_some(at + token.len())
+    body.get(at..)?
+        .starts_with(token)
+        .then_some(at + token.len())
 }
 
 /// The first byte at or after `at` that is not JSON white space.

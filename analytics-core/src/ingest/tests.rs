@@ -722,7 +722,9 @@ fn batch_bodies() -> Vec<Vec<u8>> {
 #[test]
 fn a_batch_checked_in_one_pass_answers_as_split_then_check() {
     for max in [usize::MAX, GOOD.len()] {
-        let validator = PlanValidator::new(&plan()).unwrap().with_max_event_bytes(max);
+        let validator = PlanValidator::new(&plan())
+            .unwrap()
+            .with_max_event_bytes(max);
         for body in batch_bodies() {
             assert_eq!(
                 checked_in_one_pass(&validator, &body),
@@ -754,4 +756,40 @@ fn a_plain_batch_is_read_in_place_with_each_events_bytes() {
     assert_eq!(failed.reason, FailureReason::SchemaViolation);
     assert_eq!(failed.errors[0].path, "count");
     assert!(matches!(&failed.payload, Payload::Json(raw) if raw.get() == broken));
+}
+
+#[test]
+fn names_compare_equal_exactly_when_their_text_is_equal() {
+    use super::compile::same;
+    let texts = [
+        "",
+        "a",
+        "b",
+        "ab",
+        "abc",
+        "abd",
+        "abcd",
+        "abce",
+        "bbcd",
+        "abcdefg",
+        "abcdefh",
+        "bbcdefg",
+        "abcdefgh",
+        "abcdefgi",
+        "abcdefghi",
+        "abcdefghj",
+        "bbcdefghi",
+        "abcdefghijklmnop",
+        "abcdefghijklmnoq",
+        "abcdefghijklmnopq",
+        "abcdefghijklmnopr",
+        "abcdefghXjklmnopq",
+        "é",
+        "e\u{301}",
+    ];
+    for a in texts {
+        for b in texts {
+            assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+        }
+    }
 }
