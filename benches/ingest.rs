@@ -14,10 +14,11 @@
 //!   (`analytics_cli::serve`, JSON Lines output, fsync'd as `analytics serve`
 //!   writes it, and without fsync), against two floors in the same run: a
 //!   bare axum handler that only reads the body, and the collector's own
-//!   work done in process (check, copy) on as many threads. After each,
-//!   a line `per core: ..` gives events per CPU second of the server's
-//!   threads (the posters' CPU left out, from `/proc/self/task/*/schedstat`)
-//!   against `IgnoredAny` over the same body on one core.
+//!   work done in process (check, copy) on as many threads;
+//! - `per_core/*`: the same, in events per CPU second instead of per second
+//!   of wall time: `IgnoredAny` and `check_batch` over the body on one
+//!   thread, and the servers' threads (every thread but the posters and
+//!   criterion's, from `/proc/self/task/*/schedstat`) while the posters post.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -126,9 +127,6 @@ fn per_batch(c: &mut Criterion) {
 /// Connections posting at once in `collector/*` (the machine has two cores).
 const CONNECTIONS: usize = 2;
 
-/// Posts per connection of the per-core figures printed after `collector/*`.
-const PER_CORE_POSTS: u64 = 200;
-
 /// One keep-alive HTTP/1.1 connection posting the same body again and again.
 struct Poster {
     stream: TcpStream,
@@ -206,9 +204,11 @@ fn post_all(posters: &mut [Poster], iters: u64) -> Duration {
 }
 
 /// The CPU time each thread of this process has run so far, by thread id,
-/// posters left out (Linux: `/proc/self/task/*/schedstat`, in ns).
+/// the posters and the calling thread left out (Linux:
+/// `/proc/self/task/*/schedstat`, in ns).
 fn server_cpu() -> std::collections::BTreeMap<u64, u64> {
     let mut threads = std::collections::BTreeMap::new();
+    let caller = own_tid();
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return threads;
     };
@@ -229,53 +229,42 @@ fn server_cpu() -> std::collections::BTreeMap<u64, u64> {
         ) else {
             continue;
         };
-        threads.insert(tid, ns);
+        if Some(tid) != caller {
+            threads.insert(tid, ns);
+        }
     }
     threads
 }
 
-/// Events per CPU second of the server (every thread of the process but
-/// the posters: the runtime's workers, the writer) over `posts` posts on
-/// each connection, printed next to the per-core floor.
-fn per_core(name: &str, posters: &mut [Poster], posts: u64, events_per_post: usize, floor: f64) {
+/// The CPU time the server used while the posters posted `iters` times
+/// each: the time of every thread of this process but the posters and the
+/// calling (criterion's) thread.
+fn server_cpu_during(posters: &mut [Poster], iters: u64) -> Duration {
     let before = server_cpu();
-    let wall = post_all(posters, posts);
+    post_all(posters, iters);
     let after = server_cpu();
     let ns: u64 = after
         .iter()
         .map(|(tid, ns)| ns - before.get(tid).copied().unwrap_or(0))
         .sum();
-    let events = posts as f64 * posters.len() as f64 * events_per_post as f64;
-    let per_cpu_second = events / (ns as f64 / 1e9);
-    eprintln!(
-        "per core: {name}: {:.0} K events per server CPU second ({:.2} CPU s, {:.2} s wall, {:.0} K events/s); IgnoredAny floor {:.0} K/s per core: {:.2}x",
-        per_cpu_second / 1e3,
-        ns as f64 / 1e9,
-        wall.as_secs_f64(),
-        events / wall.as_secs_f64() / 1e3,
-        floor / 1e3,
-        per_cpu_second / floor
-    );
+    Duration::from_nanos(ns)
 }
 
-/// Events per CPU second of `serde_json::from_slice::<IgnoredAny>` over
-/// `body` on this thread (its CPU time, as the server's: a busy machine
-/// takes the core away from both alike).
-fn ignored_any_per_core(body: &[u8], events_per_body: usize) -> f64 {
-    let thread_cpu_ns = || -> u64 {
-        let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-        stat.split_whitespace()
-            .next()
-            .and_then(|ns| ns.parse().ok())
-            .unwrap_or(0)
-    };
-    let rounds = 1_000;
-    let before = thread_cpu_ns();
-    for _ in 0..rounds {
-        black_box(serde_json::from_slice::<serde::de::IgnoredAny>(body).unwrap());
-    }
-    let ns = (thread_cpu_ns() - before).max(1);
-    (rounds * events_per_body) as f64 / (ns as f64 / 1e9)
+/// The CPU time of this thread so far (`/proc/thread-self/schedstat`).
+fn thread_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = stat
+        .split_whitespace()
+        .next()
+        .and_then(|ns| ns.parse().ok())
+        .unwrap_or(0);
+    Duration::from_nanos(ns)
+}
+
+/// This thread's id, as `/proc/self/task` lists it.
+fn own_tid() -> Option<u64> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
 }
 
 /// A bare axum server on its own thread whose handler only reads the body.
@@ -348,21 +337,14 @@ fn over_http(c: &mut Criterion) {
     });
 
     let bare = bare_axum();
-    let mut posters: Vec<Poster> = (0..CONNECTIONS)
+    let mut bare_posters: Vec<Poster> = (0..CONNECTIONS)
         .map(|_| Poster::connect(bare, &body))
         .collect();
     group.bench_function("bare_axum_floor", |b| {
-        b.iter_custom(|iters| post_all(&mut posters, iters))
+        b.iter_custom(|iters| post_all(&mut bare_posters, iters))
     });
-    let floor = ignored_any_per_core(&body, events.len());
-    per_core(
-        "bare_axum_floor",
-        &mut posters,
-        PER_CORE_POSTS,
-        events.len(),
-        floor,
-    );
 
+    let mut collectors = Vec::new();
     for (name, sync) in [("collector_jsonl", false), ("collector_jsonl_fsync", true)] {
         let dir = scratch_dir(name);
         let collector = collector(&dir, sync);
@@ -372,8 +354,45 @@ fn over_http(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| post_all(&mut posters, iters))
         });
-        let floor = ignored_any_per_core(&body, events.len());
-        per_core(name, &mut posters, PER_CORE_POSTS, events.len(), floor);
+        collectors.push((name, dir, collector, posters));
+    }
+    group.finish();
+
+    // Per core: the "time" is CPU time, so the throughput is events per
+    // CPU second (of one thread for the floor, of the server's threads for
+    // the rest), which a busy machine does not skew as it skews wall time.
+    let mut group = c.benchmark_group("per_core");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.bench_function("ignored_any_floor", |b| {
+        b.iter_custom(|iters| {
+            let start = thread_cpu();
+            for _ in 0..iters {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap());
+            }
+            thread_cpu() - start
+        })
+    });
+    group.bench_function("check_batch", |b| {
+        b.iter_custom(|iters| {
+            let start = thread_cpu();
+            for _ in 0..iters {
+                for item in validator.check_batch(&body, 0) {
+                    black_box(item.unwrap().outcome.unwrap());
+                }
+            }
+            thread_cpu() - start
+        })
+    });
+    group.throughput(Throughput::Elements((events.len() * CONNECTIONS) as u64));
+    group.bench_function("bare_axum", |b| {
+        b.iter_custom(|iters| server_cpu_during(&mut bare_posters, iters))
+    });
+    for (name, _, _, posters) in &mut collectors {
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| server_cpu_during(posters, iters))
+        });
+    }
+    for (_, dir, collector, posters) in collectors {
         drop(posters);
         collector.shutdown().unwrap();
         let _ = std::fs::remove_dir_all(&dir);

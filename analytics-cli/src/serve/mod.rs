@@ -353,7 +353,16 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     let mut failed_lines = Vec::new();
     let mut accepted_types: BTreeMap<&str, u64> = BTreeMap::new();
     let mut rejected_reasons: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for item in state.validator.check_batch(&body, received_at) {
+    let mut batch = state.validator.check_batch(&body, received_at);
+    // A body of an unusual shape is split first: its list of items is held.
+    let mut split_held = 0;
+    while let Some(item) = batch.next() {
+        if batch.held_bytes() > split_held {
+            if held.take(batch.held_bytes() - split_held).is_err() {
+                return state.over_budget();
+            }
+            split_held = batch.held_bytes();
+        }
         let event = match item {
             Ok(event) => event,
             // Not a batch after all: what was read of it is void.

@@ -56,8 +56,9 @@ pub(super) enum State<'b> {
     },
     /// The general path, still to be taken: split the body.
     Split,
-    /// The general path: the split items not yet given.
-    Items(std::vec::IntoIter<&'b RawValue>),
+    /// The general path: the split items not yet given, and the bytes of
+    /// their list.
+    Items(std::vec::IntoIter<&'b RawValue>, usize),
     Done,
 }
 
@@ -100,6 +101,17 @@ fn skip_space(body: &[u8], mut at: usize) -> usize {
 }
 
 impl<'v, 'b> Batch<'v, 'b> {
+    /// The bytes this reader holds besides the body: none while it reads a
+    /// plain batch in place; the list of the items once it has split a body
+    /// of another shape (for a caller that bounds its memory, such as the
+    /// collector's `--max-in-flight-bytes`).
+    pub fn held_bytes(&self) -> usize {
+        match &self.state {
+            State::Items(_, bytes) => *bytes,
+            _ => 0,
+        }
+    }
+
     /// The next step of the in-place reader, from `at` (updated).
     fn step(&self, text: &'b str, at: &mut usize, first: &mut bool) -> Step<'v, 'b> {
         let body = text.as_bytes();
@@ -163,12 +175,13 @@ impl<'v, 'b> Iterator for Batch<'v, 'b> {
                 State::Split => {
                     match self.validator.split_batch(self.body, self.received_at_ms) {
                         Ok(items) => {
+                            let bytes = items.capacity() * std::mem::size_of::<&RawValue>();
                             let mut items = items.into_iter();
                             // The events read in place are the split's first items.
                             if self.given > 0 {
                                 items.nth(self.given - 1);
                             }
-                            self.state = State::Items(items);
+                            self.state = State::Items(items, bytes);
                         }
                         Err(failed) => {
                             self.state = State::Done;
@@ -176,7 +189,7 @@ impl<'v, 'b> Iterator for Batch<'v, 'b> {
                         }
                     }
                 }
-                State::Items(items) => {
+                State::Items(items, _) => {
                     let Some(item) = items.next() else {
                         self.state = State::Done;
                         continue;

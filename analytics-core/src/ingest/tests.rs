@@ -5,6 +5,7 @@ use crate::plan::{
 };
 use crate::schema::Tagging;
 use crate::schema::{Bound, IntegerKind};
+use serde_json::value::RawValue;
 use std::sync::Arc;
 
 fn field(name: &str, ty: PlanType, rules: Vec<PlanRule>) -> PlanField {
@@ -746,6 +747,7 @@ fn a_plain_batch_is_read_in_place_with_each_events_bytes() {
     while let Some(item) = batch.next() {
         // Every event comes from the in-place reader, none from a split.
         assert!(matches!(batch.state, State::InPlace { .. } | State::Done));
+        assert_eq!(batch.held_bytes(), 0);
         found.push(item.unwrap());
     }
     assert!(matches!(batch.state, State::Done));
@@ -792,4 +794,17 @@ fn names_compare_equal_exactly_when_their_text_is_equal() {
             assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
         }
     }
+}
+
+#[test]
+fn a_batch_of_another_shape_is_split_and_says_what_its_list_holds() {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let body = format!(r#"{{"sentAt":"now","batch":[{GOOD},{GOOD},{GOOD}]}}"#);
+    let mut batch = validator.check_batch(body.as_bytes(), 0);
+    assert_eq!(batch.held_bytes(), 0);
+    let first = batch.next().unwrap().unwrap();
+    assert_eq!(first.bytes, GOOD.as_bytes());
+    assert!(batch.held_bytes() >= 3 * std::mem::size_of::<&RawValue>());
+    assert_eq!(batch.by_ref().count(), 2);
+    assert!(batch.next().is_none());
 }
