@@ -5,7 +5,8 @@
 //!
 //! `cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3`
 //!
-//! - `event/*`: one envelope at a time (what `analytics validate` does per line);
+//! - `event/*`: one envelope at a time (what `analytics validate` does per
+//!   line), in wall time and (`*_per_core`) in CPU time of the thread;
 //! - `batch/*`: a `{"events":[..]}` body of 500 events, checked as it is
 //!   read (`check_batch`, what the collector does per request, before the
 //!   write), and split then checked event by event, for comparison;
@@ -17,8 +18,8 @@
 //!   work done in process (check, copy) on as many threads;
 //! - `per_core/*`: the same, in events per CPU second instead of per second
 //!   of wall time: `IgnoredAny` and `check_batch` over the body on one
-//!   thread, and the servers' threads (every thread but the posters and
-//!   criterion's, from `/proc/self/task/*/schedstat`) while the posters post.
+//!   thread, and the servers' threads (the process's CPU time but the
+//!   posters' and criterion's thread's) while the posters post.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -74,6 +75,29 @@ fn per_event(c: &mut Criterion) {
             for event in &events {
                 black_box(serde_json::from_slice::<serde_json::Value>(event).unwrap());
             }
+        })
+    });
+    // The same two in events per CPU second of this thread (see `per_core/*`).
+    group.bench_function("ignored_any_floor_per_core", |b| {
+        b.iter_custom(|iters| {
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+            for _ in 0..iters {
+                for event in &events {
+                    black_box(serde_json::from_slice::<serde::de::IgnoredAny>(event).unwrap());
+                }
+            }
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
+        })
+    });
+    group.bench_function("plan_validate_per_core", |b| {
+        b.iter_custom(|iters| {
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+            for _ in 0..iters {
+                for event in &events {
+                    black_box(validator.check_event(event, 0).unwrap());
+                }
+            }
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
         })
     });
     group.finish();
@@ -182,89 +206,58 @@ impl Poster {
     }
 }
 
-/// The name of the threads that post: their CPU time is the client's.
-const POSTER: &str = "bench-poster";
-
-/// `iters` posts on each connection at once; the time they all took.
-fn post_all(posters: &mut [Poster], iters: u64) -> Duration {
+/// `iters` posts on each connection at once; the time they all took, and
+/// the CPU time the posting threads used.
+fn post_timed(posters: &mut [Poster], iters: u64) -> (Duration, Duration) {
     let start = Instant::now();
-    std::thread::scope(|scope| {
-        for poster in posters.iter_mut() {
-            std::thread::Builder::new()
-                .name(POSTER.into())
-                .spawn_scoped(scope, move || {
+    let client_cpu = std::thread::scope(|scope| {
+        let threads: Vec<_> = posters
+            .iter_mut()
+            .map(|poster| {
+                scope.spawn(move || {
+                    let cpu = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
                     for _ in 0..iters {
                         poster.post();
                     }
+                    cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - cpu
                 })
-                .unwrap();
-        }
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .sum::<Duration>()
     });
-    start.elapsed()
+    (start.elapsed(), client_cpu)
 }
 
-/// The CPU time each thread of this process has run so far, by thread id,
-/// the posters and the calling thread left out (Linux:
-/// `/proc/self/task/*/schedstat`, in ns).
-fn server_cpu() -> std::collections::BTreeMap<u64, u64> {
-    let mut threads = std::collections::BTreeMap::new();
-    let caller = own_tid();
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return threads;
-    };
-    for task in tasks.flatten() {
-        let path = task.path();
-        let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
-        if name.trim_end() == POSTER {
-            continue;
-        }
-        let Ok(stat) = std::fs::read_to_string(path.join("schedstat")) else {
-            continue;
-        };
-        let (Some(ns), Ok(tid)) = (
-            stat.split_whitespace()
-                .next()
-                .and_then(|ns| ns.parse().ok()),
-            task.file_name().to_string_lossy().parse::<u64>(),
-        ) else {
-            continue;
-        };
-        if Some(tid) != caller {
-            threads.insert(tid, ns);
-        }
-    }
-    threads
+/// `iters` posts on each connection at once; the time they all took.
+fn post_all(posters: &mut [Poster], iters: u64) -> Duration {
+    post_timed(posters, iters).0
 }
 
 /// The CPU time the server used while the posters posted `iters` times
-/// each: the time of every thread of this process but the posters and the
-/// calling (criterion's) thread.
+/// each: the process's CPU time but the posters' and this (criterion's)
+/// thread's.
 fn server_cpu_during(posters: &mut [Poster], iters: u64) -> Duration {
-    let before = server_cpu();
-    post_all(posters, iters);
-    let after = server_cpu();
-    let ns: u64 = after
-        .iter()
-        .map(|(tid, ns)| ns - before.get(tid).copied().unwrap_or(0))
-        .sum();
-    Duration::from_nanos(ns)
+    let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID);
+    let caller = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+    let (_, client) = post_timed(posters, iters);
+    let caller = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - caller;
+    let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID) - process;
+    process.saturating_sub(client + caller)
 }
 
-/// The CPU time of this thread so far (`/proc/thread-self/schedstat`).
-fn thread_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = stat
-        .split_whitespace()
-        .next()
-        .and_then(|ns| ns.parse().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
-}
-
-/// This thread's id, as `/proc/self/task` lists it.
-fn own_tid() -> Option<u64> {
-    let link = std::fs::read_link("/proc/thread-self").ok()?;
-    link.file_name()?.to_str()?.parse().ok()
+/// A CPU-time clock of this process or thread.
+fn cpu_time(clock: libc::clockid_t) -> Duration {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `time` is a valid, writable timespec for the call.
+    let done = unsafe { libc::clock_gettime(clock, &mut time) };
+    assert_eq!(done, 0, "clock_gettime");
+    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
 }
 
 /// A bare axum server on its own thread whose handler only reads the body.
@@ -365,22 +358,22 @@ fn over_http(c: &mut Criterion) {
     group.throughput(Throughput::Elements(events.len() as u64));
     group.bench_function("ignored_any_floor", |b| {
         b.iter_custom(|iters| {
-            let start = thread_cpu();
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
             for _ in 0..iters {
                 black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap());
             }
-            thread_cpu() - start
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
         })
     });
     group.bench_function("check_batch", |b| {
         b.iter_custom(|iters| {
-            let start = thread_cpu();
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
             for _ in 0..iters {
                 for item in validator.check_batch(&body, 0) {
                     black_box(item.unwrap().outcome.unwrap());
                 }
             }
-            thread_cpu() - start
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
         })
     });
     group.throughput(Throughput::Elements((events.len() * CONNECTIONS) as u64));
