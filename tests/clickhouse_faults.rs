@@ -16,15 +16,7 @@ use codex_analytics::*;
 fn a_killed_and_restarted_server_loses_nothing_and_counts_nothing_twice() {
     let server = clickhouse_or_skip!();
     let database = server.fresh_database("faults");
-    let schemas = [
-        CommandExecution::schema(),
-        FileChange::schema(),
-        McpToolCall::schema(),
-        DynamicToolCall::schema(),
-        CollabAgentToolCall::schema(),
-        WebSearch::schema(),
-        ImageGeneration::schema(),
-    ];
+    let schemas = ToolItemEvent::schemas();
     let mut sink = ClickHouseSink::new(server.url())
         .database(&database)
         .plan(TrackingPlan::from_events(&schemas))
