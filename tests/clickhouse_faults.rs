@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use analytics_core::clickhouse::ClickHouseSink;
-use analytics_core::{AnalyticsEvent, Client, RetryPolicy, TrackingPlan};
+use analytics_core::{Client, RetryPolicy, TrackingPlan};
 use codex_analytics::simulate::Session;
 use codex_analytics::*;
 
