@@ -16,7 +16,9 @@
 //! [`PlanValidator::not_checkable`] instead of being silently skipped.
 //!
 //! An event is parsed once: the plan drives a serde visitor over the bytes,
-//! so no `serde_json::Value` tree is built.
+//! so no `serde_json::Value` tree is built. So is a batch:
+//! [`PlanValidator::check_batch`] checks each event of a request body while
+//! the body is parsed, and gives each event's bytes for a byte-for-byte copy.
 //!
 //! ```
 //! use analytics_core::{AnalyticsEvent, TrackEventRequest, TrackingPlan};
