@@ -21,7 +21,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
-use super::sink::Envelope;
+use std::ops::Range;
+
 use super::worker::Msg;
 use crate::schema::EventSchema;
 
@@ -59,21 +60,6 @@ pub(crate) struct Meta {
     pub timestamp_ms: u64,
     pub message_id: Option<[u8; 16]>,
     pub schema: Option<&'static EventSchema>,
-}
-
-impl Meta {
-    /// The envelope of `json`, with its id: the one written in it, or one
-    /// derived from the client's nonce and this event's sequence number.
-    pub fn envelope(self, json: Vec<u8>, nonce: [u8; 16], sequence: u64) -> Envelope {
-        let envelope = match self.message_id {
-            Some(id) => Envelope::new(json, id, self.timestamp_ms),
-            None => Envelope::derived(json, nonce, sequence, self.timestamp_ms),
-        };
-        match self.schema {
-            Some(schema) => envelope.with_schema(schema),
-            None => envelope,
-        }
-    }
 }
 
 /// Queued events back to back: their bytes in one buffer, and where each
@@ -135,12 +121,29 @@ impl Block {
 
     /// Each event's bytes with what travels with it, in the order queued.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Meta)> + '_ {
+        self.ranges()
+            .map(|(range, meta)| (&self.bytes[range], meta))
+    }
+
+    /// Where each event's bytes are, with what travels with it.
+    pub fn ranges(&self) -> impl Iterator<Item = (Range<usize>, Meta)> + '_ {
         let mut start = 0;
         self.events.iter().map(move |&(end, meta)| {
-            let json = &self.bytes[start..end];
+            let range = start..end;
             start = end;
-            (json, meta)
+            (range, meta)
         })
+    }
+
+    /// Moves the bytes out (to lend them to envelopes); the block is empty
+    /// of bytes until [`Block::restore_bytes`].
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+
+    /// Puts back the bytes taken by [`Block::take_bytes`].
+    pub fn restore_bytes(&mut self, bytes: Vec<u8>) {
+        self.bytes = bytes;
     }
 }
 

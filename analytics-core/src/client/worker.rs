@@ -2,6 +2,7 @@
 //! workers, and the in-memory worker used without a spool (batching by count,
 //! bytes and time). With a spool, [`super::spooler`] runs instead.
 
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -305,18 +306,16 @@ pub(crate) struct Worker {
     /// block and once per wake, so the queue bound still holds while the
     /// sink stalls, at one atomic operation per batch instead of per event.
     taken: u64,
-    /// Blocks whose events are copied out, to give back to the queue.
+    /// Blocks whose bytes are lent to envelopes (pending or being sent):
+    /// back to the queue once no envelope holds them.
+    lent: Vec<(Block, Arc<Vec<u8>>)>,
+    /// Blocks to give back to the queue.
     spent: Vec<Block>,
-    /// Buffers of settled envelopes, for the next events' copies...
-    buffers: Vec<Vec<u8>>,
-    /// ...and their capacity in bytes.
-    buffer_bytes: usize,
 }
 
-/// The worker keeps envelope buffers of at most this many bytes each...
-const BUFFER_MAX_BYTES: usize = 64 << 10;
-/// ...and of at most this many bytes in all.
-const BUFFERS_BYTES: usize = 8 << 20;
+/// Blocks lent past this many are left to their holders rather than
+/// waited for.
+const MAX_LENT: usize = 64;
 
 impl Worker {
     pub fn new(delivery: Delivery, failed: Option<FailedOut>) -> Self {
@@ -328,9 +327,8 @@ impl Worker {
             batch_started: None,
             sequence: 0,
             taken: 0,
+            lent: Vec::new(),
             spent: Vec::new(),
-            buffers: Vec::new(),
-            buffer_bytes: 0,
         }
     }
 
@@ -359,12 +357,13 @@ impl Worker {
             let mut messages = inbox.drain(..);
             while let Some(message) = messages.next() {
                 match message {
-                    Msg::Events(block) => {
-                        for (json, meta) in block.iter() {
+                    Msg::Events(mut block) => {
+                        let bytes = Arc::new(block.take_bytes());
+                        for (range, meta) in block.ranges() {
                             self.taken += 1;
-                            self.push(json, meta);
+                            self.push(&bytes, range, meta);
                         }
-                        self.spent.push(block);
+                        self.lent.push((block, bytes));
                     }
                     Msg::Failed(line) => {
                         self.taken += 1;
@@ -392,6 +391,7 @@ impl Worker {
             }
             drop(messages);
             self.release_slots();
+            self.reclaim();
             rx.recycle(&mut self.spent);
             let due = self.batch_started.is_some_and(|started| {
                 Instant::now() >= instant_after(started, self.delivery.config.max_delay)
@@ -424,19 +424,40 @@ impl Worker {
         counters.drop_events(DropReason::ShutdownTimeout, stray as u64);
     }
 
-    /// Adds a copy of one queued event to the open batch (sending the batch
-    /// when it is full).
-    fn push(&mut self, json: &[u8], meta: Meta) {
-        self.sequence += 1;
-        let mut copy = match self.buffers.pop() {
-            Some(buffer) => {
-                self.buffer_bytes -= buffer.capacity();
-                buffer
+    /// Moves the blocks no envelope holds any more to `spent`.
+    fn reclaim(&mut self) {
+        let mut index = 0;
+        while index < self.lent.len() {
+            if Arc::strong_count(&self.lent[index].1) > 1 {
+                index += 1;
+                continue;
             }
-            None => Vec::with_capacity(json.len()),
-        };
-        copy.extend_from_slice(json);
-        let envelope = meta.envelope(copy, self.delivery.config.nonce, self.sequence);
+            let (mut block, bytes) = self.lent.swap_remove(index);
+            if let Ok(bytes) = Arc::try_unwrap(bytes) {
+                block.restore_bytes(bytes);
+                self.spent.push(block);
+            }
+        }
+        if self.lent.len() > MAX_LENT {
+            let extra = self.lent.len() - MAX_LENT;
+            self.lent.drain(..extra);
+        }
+    }
+
+    /// Adds one queued event (its bytes lent from `block`) to the open
+    /// batch, sending the batch when it is full.
+    fn push(&mut self, block: &Arc<Vec<u8>>, range: Range<usize>, meta: Meta) {
+        self.sequence += 1;
+        let mut envelope = Envelope::lent(
+            Arc::clone(block),
+            range,
+            meta.message_id,
+            (self.delivery.config.nonce, self.sequence),
+            meta.timestamp_ms,
+        );
+        if let Some(schema) = meta.schema {
+            envelope = envelope.with_schema(schema);
+        }
         let size = envelope.json().len();
         let max_bytes = self.delivery.config.max_bytes;
         if !self.pending.is_empty() && self.pending_bytes + size > max_bytes {
@@ -484,18 +505,10 @@ impl Worker {
         let mut reason = DropReason::RetriesExhausted;
         self.delivery.deliver(&batch, &mut unsent, &mut reason);
         shared.counters.drop_events(reason, unsent.len() as u64);
-        // Settled: their buffers serve the next events, and the batch's
-        // vector stays for the next batch.
+        // Settled: the blocks they were lent from can go back, and the
+        // batch's vector stays for the next batch.
         let mut batch = batch;
-        for envelope in batch.drain(..) {
-            let mut json = envelope.into_json();
-            let bytes = json.capacity();
-            if bytes <= BUFFER_MAX_BYTES && self.buffer_bytes + bytes <= BUFFERS_BYTES {
-                json.clear();
-                self.buffer_bytes += bytes;
-                self.buffers.push(json);
-            }
-        }
+        batch.clear();
         self.pending = batch;
     }
 }

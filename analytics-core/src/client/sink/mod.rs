@@ -1,6 +1,8 @@
 //! Where batches go: the [`Sink`] trait and the sinks shipped with the client.
 
 use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::schema::EventSchema;
@@ -23,12 +25,39 @@ pub use stdout::StdoutSink;
 /// applied), a stable message id and the time it was tracked.
 #[derive(Clone)]
 pub struct Envelope {
-    json: Vec<u8>,
+    json: Json,
     id: MessageId,
     timestamp_ms: u64,
     /// The event's type, when the envelope was made by `track` (not read back
     /// from a spool of an earlier run).
     schema: Option<&'static EventSchema>,
+}
+
+/// An envelope's bytes: its own buffer, or its range of a queue block that
+/// the worker lends to the events of a batch (no copy per event).
+enum Json {
+    Owned(Vec<u8>),
+    Lent {
+        block: Arc<Vec<u8>>,
+        range: Range<usize>,
+    },
+}
+
+impl Json {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Json::Owned(json) => json,
+            Json::Lent { block, range } => &block[range.clone()],
+        }
+    }
+}
+
+impl Clone for Json {
+    /// A clone owns its bytes: a sink that keeps envelopes keeps their bytes
+    /// only, never the worker's block behind them.
+    fn clone(&self) -> Self {
+        Json::Owned(self.as_slice().to_vec())
+    }
 }
 
 /// The message id, fixed or computed on first need (most sinks never ask).
@@ -49,7 +78,7 @@ impl Envelope {
     /// An envelope from its parts; `json` must be one compact JSON object.
     pub fn new(json: Vec<u8>, message_id: [u8; 16], timestamp_ms: u64) -> Self {
         Envelope {
-            json,
+            json: Json::Owned(json),
             id: MessageId::Fixed(message_id),
             timestamp_ms,
             schema: None,
@@ -61,7 +90,7 @@ impl Envelope {
     /// event received without an id: a resent event gets the same id).
     pub fn with_id_of_json(json: Vec<u8>, timestamp_ms: u64) -> Self {
         Envelope {
-            json,
+            json: Json::Owned(json),
             id: MessageId::OfJson,
             timestamp_ms,
             schema: None,
@@ -81,8 +110,30 @@ impl Envelope {
         self.schema
     }
 
+    /// An envelope whose bytes are `range` of a queue block, with the id
+    /// given or else derived from the client's nonce and the event's
+    /// sequence number.
+    pub(crate) fn lent(
+        block: Arc<Vec<u8>>,
+        range: Range<usize>,
+        message_id: Option<[u8; 16]>,
+        (nonce, sequence): ([u8; 16], u64),
+        timestamp_ms: u64,
+    ) -> Self {
+        Envelope {
+            json: Json::Lent { block, range },
+            id: match message_id {
+                Some(id) => MessageId::Fixed(id),
+                None => MessageId::Derived { nonce, sequence },
+            },
+            timestamp_ms,
+            schema: None,
+        }
+    }
+
     /// An envelope whose id is derived from the client's nonce and the
     /// event's sequence number.
+    #[cfg(test)]
     pub(crate) fn derived(
         json: Vec<u8>,
         nonce: [u8; 16],
@@ -90,7 +141,7 @@ impl Envelope {
         timestamp_ms: u64,
     ) -> Self {
         Envelope {
-            json,
+            json: Json::Owned(json),
             id: MessageId::Derived { nonce, sequence },
             timestamp_ms,
             schema: None,
@@ -99,12 +150,7 @@ impl Envelope {
 
     /// The envelope's JSON bytes.
     pub fn json(&self) -> &[u8] {
-        &self.json
-    }
-
-    /// The JSON buffer, for reuse.
-    pub(crate) fn into_json(self) -> Vec<u8> {
-        self.json
+        self.json.as_slice()
     }
 
     /// The id of this event: `SHA-256(client nonce || sequence number)`
@@ -119,7 +165,7 @@ impl Envelope {
             MessageId::Fixed(id) => *id,
             MessageId::OfJson => {
                 use sha2::{Digest, Sha256};
-                let digest = Sha256::digest(&self.json);
+                let digest = Sha256::digest(self.json());
                 let mut id = [0u8; 16];
                 id.copy_from_slice(&digest[..16]);
                 id
@@ -150,7 +196,7 @@ impl Envelope {
             // The name is known: check the bytes around it, scan nothing.
             let name = schema.name.as_bytes();
             let params = self
-                .json
+                .json()
                 .strip_prefix(HEAD)
                 .and_then(|rest| rest.strip_prefix(name))
                 .and_then(|rest| rest.strip_prefix(MIDDLE))
@@ -159,7 +205,7 @@ impl Envelope {
                 return Some((schema.name.to_owned(), params.to_vec()));
             }
         }
-        if let Some(rest) = self.json.strip_prefix(HEAD) {
+        if let Some(rest) = self.json().strip_prefix(HEAD) {
             if let Some(end) = rest.iter().position(|&b| b == b'"' || b == b'\\') {
                 if rest[end] == b'"' {
                     if let (Ok(name), Some(params)) = (
@@ -174,7 +220,7 @@ impl Envelope {
             }
         }
         // Any other shape: parse it.
-        let value: serde_json::Value = serde_json::from_slice(&self.json).ok()?;
+        let value: serde_json::Value = serde_json::from_slice(self.json()).ok()?;
         let name = value.get("event_type")?.as_str()?.to_owned();
         let params = serde_json::to_vec(value.get("event_params")?).ok()?;
         Some((name, params))
@@ -215,7 +261,7 @@ pub(crate) fn derived_message_id(nonce: [u8; 16], sequence: u64) -> [u8; 16] {
 
 impl PartialEq for Envelope {
     fn eq(&self, other: &Self) -> bool {
-        self.json == other.json
+        self.json() == other.json()
             && self.timestamp_ms == other.timestamp_ms
             && self.message_id_bytes() == other.message_id_bytes()
     }
@@ -228,7 +274,7 @@ impl fmt::Debug for Envelope {
         f.debug_struct("Envelope")
             .field("message_id", &self.message_id())
             .field("timestamp_ms", &self.timestamp_ms)
-            .field("json", &String::from_utf8_lossy(&self.json))
+            .field("json", &String::from_utf8_lossy(self.json()))
             .finish()
     }
 }
@@ -425,5 +471,27 @@ mod tests {
         }
         let given = Envelope::new(b"{}".to_vec(), [0xff; 16], 0);
         assert_eq!(given.message_id_bytes(), [0xff; 16], "a given id is kept");
+    }
+
+    #[test]
+    fn a_lent_envelope_reads_its_range_and_its_clone_owns_its_bytes() {
+        use std::sync::Arc;
+        let block = Arc::new(b"{\"a\":1}{\"event_type\":\"x\",\"event_params\":{}}".to_vec());
+        let envelope = Envelope::lent(Arc::clone(&block), 7..block.len(), None, ([7; 16], 3), 12);
+        assert_eq!(envelope.json(), br#"{"event_type":"x","event_params":{}}"#);
+        assert_eq!(envelope.timestamp_ms(), 12);
+        assert_eq!(
+            envelope.message_id_bytes(),
+            Envelope::derived(Vec::new(), [7; 16], 3, 0).message_id_bytes()
+        );
+        let fixed = Envelope::lent(Arc::clone(&block), 0..7, Some([9; 16]), ([7; 16], 3), 0);
+        assert_eq!(fixed.message_id_bytes(), [9; 16]);
+        drop(fixed);
+        let kept = envelope.clone();
+        assert_eq!(kept, envelope);
+        drop(envelope);
+        // Only the block's owner holds it: a kept clone does not pin it.
+        assert_eq!(Arc::strong_count(&block), 1);
+        assert_eq!(kept.split().unwrap().0, "x");
     }
 }
