@@ -84,7 +84,12 @@ impl Block {
             bytes: Vec::with_capacity(bytes),
             events: Vec::with_capacity(events),
         };
-        block.bytes.resize(bytes, 0);
+        // A page at a time: one copy call per page, even unoptimized.
+        const PAGE: [u8; 4096] = [0; 4096];
+        while block.bytes.len() < bytes {
+            let left = bytes - block.bytes.len();
+            block.bytes.extend_from_slice(&PAGE[..left.min(PAGE.len())]);
+        }
         block.events.resize(events, (0, Meta::default()));
         block.clear();
         block
@@ -225,7 +230,10 @@ pub(crate) fn channel() -> (Sender, Receiver) {
         state: Mutex::new(State {
             sender_alive: true,
             receiver_alive: true,
+            // The open block, and one for the events that follow while the
+            // consumer has the first.
             open: Some(Block::for_event(0)),
+            spares: vec![Block::for_event(0)],
             ..State::default()
         }),
         ready: Condvar::new(),

@@ -11,7 +11,9 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::sink::Envelope;
 
@@ -97,34 +99,75 @@ pub(crate) fn read_segment(path: &Path, check_json: bool) -> io::Result<Option<D
 /// Decodes records (the bytes after the magic); never panics on damaged
 /// input. With `check_json`, a record whose envelope is not JSON is counted
 /// in `not_json` and left out.
-pub(crate) fn decode(mut bytes: &[u8], check_json: bool) -> Decoded {
+pub(crate) fn decode(bytes: &[u8], check_json: bool) -> Decoded {
+    decode_with(bytes, check_json, |json, id, timestamp_ms| {
+        Envelope::new(bytes[json].to_vec(), id, timestamp_ms)
+    })
+}
+
+/// [`decode`] of the records read into `bytes`, whose envelopes borrow their
+/// JSON from `bytes` instead of each copying it out.
+pub(crate) fn decode_lent(bytes: Arc<Vec<u8>>, check_json: bool) -> Decoded {
+    decode_with(&bytes, check_json, |json, id, timestamp_ms| {
+        Envelope::lent(
+            Arc::clone(&bytes),
+            json,
+            Some(id),
+            ([0; 16], 0),
+            timestamp_ms,
+        )
+    })
+}
+
+/// The records of `all`, each made into an envelope by `make` from where its
+/// JSON is in `all`, its message id and its timestamp.
+fn decode_with(
+    all: &[u8],
+    check_json: bool,
+    mut make: impl FnMut(Range<usize>, [u8; 16], u64) -> Envelope,
+) -> Decoded {
     let mut decoded = Decoded::default();
-    while !bytes.is_empty() {
+    let mut at = 0;
+    while at < all.len() {
+        let bytes = &all[at..];
         match parse_record(bytes) {
-            Some((envelope, used)) => {
-                bytes = &bytes[used..];
+            Some(record) => {
+                let json = at + record.json.start..at + record.json.end;
+                at += record.len;
                 if check_json
-                    && serde_json::from_slice::<serde::de::IgnoredAny>(envelope.json()).is_err()
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(&all[json.clone()]).is_err()
                 {
                     decoded.not_json += 1;
                 } else {
-                    decoded.events.push(envelope);
+                    decoded
+                        .events
+                        .push(make(json, record.message_id, record.timestamp_ms));
                 }
             }
             None => {
                 // Resynchronise: the next offset where a valid record starts.
                 let next = (1..bytes.len())
-                    .find(|&at| parse_record(&bytes[at..]).is_some())
+                    .find(|&from| parse_record(&bytes[from..]).is_some())
                     .unwrap_or(bytes.len());
                 decoded.skipped_bytes += next as u64;
-                bytes = &bytes[next..];
+                at += next;
             }
         }
     }
     decoded
 }
 
-fn parse_record(bytes: &[u8]) -> Option<(Envelope, usize)> {
+/// One checksummed record found at the start of some bytes.
+struct Record {
+    /// Where its envelope JSON is in those bytes.
+    json: Range<usize>,
+    message_id: [u8; 16],
+    timestamp_ms: u64,
+    /// The bytes the record takes.
+    len: usize,
+}
+
+fn parse_record(bytes: &[u8]) -> Option<Record> {
     let len = u32::from_le_bytes(bytes.get(0..4)?.try_into().ok()?) as usize;
     let crc = u32::from_le_bytes(bytes.get(4..HEADER)?.try_into().ok()?);
     if !(PREFIX..=MAX_RECORD).contains(&len) {
@@ -134,10 +177,12 @@ fn parse_record(bytes: &[u8]) -> Option<(Envelope, usize)> {
     if crc32fast::hash(payload) != crc {
         return None;
     }
-    let message_id: [u8; 16] = payload[0..16].try_into().ok()?;
-    let timestamp_ms = u64::from_le_bytes(payload[16..PREFIX].try_into().ok()?);
-    let envelope = Envelope::new(payload[PREFIX..].to_vec(), message_id, timestamp_ms);
-    Some((envelope, HEADER + len))
+    Some(Record {
+        json: HEADER + PREFIX..HEADER + len,
+        message_id: payload[0..16].try_into().ok()?,
+        timestamp_ms: u64::from_le_bytes(payload[16..PREFIX].try_into().ok()?),
+        len: HEADER + len,
+    })
 }
 
 /// Appends one record per envelope to `out`.

@@ -233,7 +233,7 @@ impl Reader {
             file.seek(SeekFrom::Start(start))?;
             let mut bytes = Vec::with_capacity((end - start) as usize);
             (&mut file).take(end - start).read_to_end(&mut bytes)?;
-            Ok::<_, io::Error>((spool::decode(&bytes, replay), file))
+            Ok::<_, io::Error>((spool::decode_lent(Arc::new(bytes), replay), file))
         })();
         match result {
             Ok((decoded, file)) => {
