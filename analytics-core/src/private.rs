@@ -74,8 +74,9 @@ pub trait FieldSet: Sized {
     /// Appends `,"key":value` for every member written.
     fn __write_members(&self, out: &mut Vec<u8>);
 
-    /// Serializes every member written into a serde map.
-    fn __serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    /// Serializes every member written into a serde map (the first error is
+    /// kept in `map`, see [`MapWriter`]).
+    fn __serialize_members<M: SerializeMap>(&self, map: &mut MapWriter<'_, M>);
 
     /// How many members are written (for `serialize_map`'s length hint).
     fn __member_count(&self) -> usize;
@@ -264,8 +265,47 @@ pub fn serialize_field_set<T: FieldSet, S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let mut map = serializer.serialize_map(Some(value.__member_count()))?;
-    value.__serialize_members(&mut map)?;
+    let mut members = MapWriter::new(&mut map);
+    value.__serialize_members(&mut members);
+    members.finish()?;
     map.end()
+}
+
+/// A serde map written member by member, keeping the first error: once a
+/// member fails, the later ones are skipped and [`MapWriter::finish`] returns
+/// that error. Each generated member is then one call with no `?` (a branch
+/// and an error path per member in a generic body is what borrow checking
+/// of derived code spends its time on).
+pub struct MapWriter<'m, M: SerializeMap> {
+    map: &'m mut M,
+    error: Option<M::Error>,
+}
+
+impl<'m, M: SerializeMap> MapWriter<'m, M> {
+    /// Writes into `map`.
+    #[inline]
+    pub fn new(map: &'m mut M) -> Self {
+        MapWriter { map, error: None }
+    }
+
+    /// Serializes `key: value`, unless a member before it failed.
+    #[inline]
+    pub fn entry<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        if self.error.is_none() {
+            if let Err(error) = self.map.serialize_entry(key, value) {
+                self.error = Some(error);
+            }
+        }
+    }
+
+    /// The first member's error, if one failed.
+    #[inline]
+    pub fn finish(self) -> Result<(), M::Error> {
+        match self.error {
+            None => Ok(()),
+            Some(error) => Err(error),
+        }
+    }
 }
 
 /// `Serialize` for an `EventCatalog` variant: the envelope.

@@ -160,12 +160,14 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
 
         fn __serialize_envelope<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
             let mut __state = _ap::serde::Serializer::serialize_map(__serializer, _ap::Option::Some(2 + #count))?;
+            let mut __members = _ap::MapWriter::new(&mut __state);
             {
-                let __map = &mut __state;
-                _ap::serde::ser::SerializeMap::serialize_entry(__map, "event_type", #name)?;
+                let __map = &mut __members;
+                _ap::MapWriter::entry(__map, "event_type", #name);
                 #(#serializes)*
-                _ap::serde::ser::SerializeMap::serialize_entry(__map, "event_params", self)?;
+                _ap::MapWriter::entry(__map, "event_params", self);
             }
+            __members.finish()?;
             _ap::serde::ser::SerializeMap::end(__state)
         }
 

@@ -181,9 +181,8 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 #(#writes)*
             }
 
-            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut __M) -> _ap::Result<(), __M::Error> {
+            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut _ap::MapWriter<'_, __M>) {
                 #(#serializes)*
-                _ap::Result::Ok(())
             }
 
             #[inline]
@@ -317,6 +316,12 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
             let value = serde_value(field);
             quote!(_ap::check_serializable(#value, __path, __errors);)
         }
+        // A field without rules is one call (its path built inside).
+        None if field.rules.is_empty() => {
+            return quote_spanned! {ty.span()=>
+                <#ty as _ap::AnalyticsValue>::__validate_member(&self.#member, #rust_name, __path, __errors);
+            };
+        }
         None => quote_spanned! {ty.span()=>
             <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
         },
@@ -436,8 +441,7 @@ pub(super) fn write_field(field: &Field<'_>) -> TokenStream {
             quote!(_ap::write_pii_serde(__out, #key, #value);)
         }
         (None, false) => quote_spanned! {ty.span()=>
-            __out.extend_from_slice(#key);
-            <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+            <#ty as _ap::AnalyticsValue>::__write_member(&self.#member, #key, __out);
         },
         (None, true) => quote_spanned! {ty.span()=>
             _ap::write_pii_member::<#ty>(__out, #key, &self.#member);
@@ -456,7 +460,7 @@ pub(super) fn serialize_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map)?;);
+        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map););
     }
     if !field.written() {
         return quote!();
@@ -465,10 +469,10 @@ pub(super) fn serialize_field(field: &Field<'_>) -> TokenStream {
     let serialize = match &field.codec {
         Some(_) => {
             let value = serde_value(field);
-            quote!(_ap::serde::ser::SerializeMap::serialize_entry(__map, #name, #value)?;)
+            quote!(_ap::MapWriter::entry(__map, #name, #value);)
         }
         None => quote_spanned! {ty.span()=>
-            <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name)?;
+            <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name);
         },
     };
     match &field.skip_if {
