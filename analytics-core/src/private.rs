@@ -129,6 +129,15 @@ pub struct NameSet {
     pub hashes: &'static [u64],
     /// The name sets of the flattened bases.
     pub flattened: &'static [&'static NameSet],
+    /// [`name_bit`] of every name of the set, its bases' included: most
+    /// names are ruled out by one test, not a walk of the tree.
+    pub bloom: u128,
+}
+
+/// The bit of a name (of its [`name_hash`]) in [`NameSet::bloom`] (the
+/// derive computes the same value at expansion).
+pub const fn name_bit(hash: u64) -> u128 {
+    1 << (hash >> 57)
 }
 
 /// FNV-1a of a wire name (the derive computes the same value at expansion).
@@ -147,6 +156,9 @@ pub const fn name_hash(name: &str) -> u64 {
 impl NameSet {
     /// Whether `name` (whose hash is `hash`) is written by this type.
     pub const fn contains_hashed(&self, name: &str, hash: u64) -> bool {
+        if self.bloom & name_bit(hash) == 0 {
+            return false;
+        }
         let mut i = 0;
         while i < self.hashes.len() {
             if self.hashes[i] == hash && str_eq(self.own[i], name) {
@@ -167,6 +179,9 @@ impl NameSet {
     /// Whether the two sets share a name.
     pub const fn intersects(&self, other: &NameSet) -> bool {
         let mut i = 0;
+        if self.bloom & other.bloom == 0 {
+            return false;
+        }
         while i < self.own.len() {
             if other.contains_hashed(self.own[i], self.hashes[i]) {
                 return true;

@@ -10,7 +10,7 @@ fn field_set(ident: &Ident) -> TokenStream {
     quote! {
         impl _ap::FieldSet for #ident {
             const TYPE_NAME: &'static _ap::str = "";
-            const NAMES: _ap::NameSet = _ap::NameSet { own: &[], hashes: &[], flattened: &[] };
+            const NAMES: _ap::NameSet = _ap::NameSet { own: &[], hashes: &[], flattened: &[], bloom: 0 };
             type Slots = ();
             fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &_ap::str, _: &mut A) -> _ap::Result<_ap::bool, A::Error> { _ap::core::unimplemented!() }
             fn __finish<E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, E> { _ap::core::unimplemented!() }

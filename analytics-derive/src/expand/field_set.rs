@@ -28,14 +28,22 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         .map(|f| &f.wire_name)
         .collect();
     let own_hashes = own_names.iter().map(|name| name_hash(name));
-    let flattened_names = model
+    let own_bloom = own_names
+        .iter()
+        .fold(0u128, |bloom, name| bloom | name_bit(name));
+    let own_bloom = proc_macro2::Literal::u128_suffixed(own_bloom);
+    let flattened_types: Vec<&syn::Type> = model
         .fields
         .iter()
         .filter(|f| f.flatten.is_some())
-        .map(|f| {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES)
-        });
+        .map(|f| f.ty)
+        .collect();
+    let flattened_names = flattened_types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES));
+    let flattened_blooms = flattened_types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> | <#ty as _ap::FieldSet>::NAMES.bloom));
 
     let collisions = collisions(model);
     let codecs = model.fields.iter().map(codec_wrappers);
@@ -162,6 +170,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 own: &[#(#own_names),*],
                 hashes: &[#(#own_hashes),*],
                 flattened: &[#(#flattened_names),*],
+                bloom: #own_bloom #(#flattened_blooms)*,
             };
             const CHECKS: &'static [&'static _ap::str] = &[#(#check_paths),*];
             const __READABLE: _ap::bool = #readable;
@@ -213,13 +222,23 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 // trait would add its own "required by" note, and one error per helper).
 
 /// FNV-1a, the same as `__private::name_hash`.
-fn name_hash(name: &str) -> proc_macro2::Literal {
+fn name_hash_value(name: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in name.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    proc_macro2::Literal::u64_suffixed(hash)
+    hash
+}
+
+/// [`name_hash_value`] as a literal.
+fn name_hash(name: &str) -> proc_macro2::Literal {
+    proc_macro2::Literal::u64_suffixed(name_hash_value(name))
+}
+
+/// `__private::name_bit` of a wire name.
+fn name_bit(name: &str) -> u128 {
+    1 << (name_hash_value(name) >> 57)
 }
 
 /// A wire name written both by this struct and by a flattened base. The
