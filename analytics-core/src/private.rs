@@ -370,18 +370,34 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 
 /// Reads the value of a field written through serde (`#[analytics(serde)]`,
 /// `deserialize_with`) into its slot; a second value for the same key is
-/// serde's `duplicate field` error.
+/// serde's `duplicate field` error; `Ok(true)`, as `__next_member`.
 #[inline]
 pub fn next_serde_member<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
     slot: &mut Option<T>,
     key: &'static str,
     map: &mut A,
-) -> Result<(), A::Error> {
+) -> Result<bool, A::Error> {
     if slot.is_some() {
         return Err(de::Error::duplicate_field(key));
     }
     *slot = Some(map.next_value()?);
-    Ok(())
+    Ok(true)
+}
+
+/// The position of `key` among `names` (a struct's wire names and
+/// aliases, as the derive lists them), `usize::MAX` when none: a generated
+/// reader matches on this index, not on strings (one comparison loop here
+/// rather than a string `match` per struct).
+#[inline]
+pub fn key_index(key: &str, names: &[&str]) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        if names[i] == key {
+            return i;
+        }
+        i += 1;
+    }
+    usize::MAX
 }
 
 /// The value of a `deserialize_with` field that was not in the input:
@@ -414,7 +430,7 @@ pub fn next_member<'de, A: MapAccess<'de>, T: de::DeserializeOwned>(
     key: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
-    next_serde_member(slot, key, map)
+    next_serde_member(slot, key, map).map(|_| ())
 }
 
 /// The value of a member that was not in the input: `None` for an `Option`,

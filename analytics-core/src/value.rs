@@ -121,14 +121,16 @@ pub trait AnalyticsValue: serde::Serialize {
         self.__validate_nested(&path.field(name), errors);
     }
 
-    /// Deserializes the value of `key` into its slot.
+    /// Deserializes the value of `key` into its slot; `Ok(true)` (the key
+    /// is taken, what `FieldSet::__accept` returns, so that a generated arm
+    /// is this one call).
     #[doc(hidden)]
     #[inline]
     fn __next_member<'de, A: serde::de::MapAccess<'de>>(
         slot: &mut Option<Self>,
         key: &'static str,
         map: &mut A,
-    ) -> Result<(), A::Error>
+    ) -> Result<bool, A::Error>
     where
         Self: Sized,
     {
@@ -136,7 +138,7 @@ pub trait AnalyticsValue: serde::Serialize {
             return Err(serde::de::Error::duplicate_field(key));
         }
         *slot = Some(Self::__from_read(map.next_value::<Self::__Read>()?));
-        Ok(())
+        Ok(true)
     }
 
     /// The value of a member once the input is read (`None` for a missing

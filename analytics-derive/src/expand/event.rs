@@ -131,15 +131,8 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         });
     let read = match &model.write_only {
         None => {
-            let (accept_own, _) = accept(fields.iter().copied());
-            quote! {
-                match __key {
-                    #(#accept_own)*
-                    _ => {}
-                }
-                let _ = (__slots, __map);
-                _ap::Result::Ok(false)
-            }
+            // Envelope fields are never flattened: `accept` is only their arms.
+            accept(fields.iter().copied())
         }
         Some(_) => quote! {
             let _ = (__slots, __key, __map);

@@ -69,7 +69,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let serializes = params.iter().map(|field| serialize_field(field));
     let count = member_count(&params);
     let schemas = field_schemas(&params);
-    let (accept_own, accept_flattened) = accept(params.iter().copied());
+    let accept = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
 
     let check_paths = model
@@ -87,12 +87,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 __key: &_ap::str,
                 __map: &mut __A,
             ) -> _ap::Result<_ap::bool, __A::Error> {
-                match __key {
-                    #(#accept_own)*
-                    _ => {}
-                }
-                #(#accept_flattened)*
-                _ap::Result::Ok(false)
+                #accept
             }
 
             fn __finish<__E: _ap::serde::de::Error>(__slots: #slots) -> _ap::Result<Self, __E> {
