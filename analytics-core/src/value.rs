@@ -117,7 +117,12 @@ pub trait AnalyticsValue: serde::Serialize {
     /// one generated call per field of a derived `validate` without rules.
     #[doc(hidden)]
     #[inline]
-    fn __validate_member(&self, name: &'static str, path: &Path<'_>, errors: &mut ValidationErrors) {
+    fn __validate_member(
+        &self,
+        name: &'static str,
+        path: &Path<'_>,
+        errors: &mut ValidationErrors,
+    ) {
         self.__validate_nested(&path.field(name), errors);
     }
 
