@@ -13,7 +13,7 @@ mod clickhouse_support;
 use std::time::{Duration, Instant};
 
 use analytics_core::clickhouse::ClickHouseSink;
-use analytics_core::{AnalyticsEvent, Envelope, Sink, TrackEventRequest, TrackingPlan};
+use analytics_core::{Envelope, Sink, TrackEventRequest, TrackingPlan};
 use codex_analytics::simulate::Session;
 use codex_analytics::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -49,15 +49,7 @@ fn insert_rows(c: &mut Criterion) {
         return;
     };
     let database = server.fresh_database("bench");
-    let plan = TrackingPlan::from_events(&[
-        CommandExecution::schema(),
-        FileChange::schema(),
-        McpToolCall::schema(),
-        DynamicToolCall::schema(),
-        CollabAgentToolCall::schema(),
-        WebSearch::schema(),
-        ImageGeneration::schema(),
-    ]);
+    let plan = TrackingPlan::from_events(&ToolItemEvent::schemas());
     let mut sink = ClickHouseSink::new(server.url())
         .database(&database)
         .plan(plan);

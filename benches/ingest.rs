@@ -5,15 +5,21 @@
 //!
 //! `cargo bench --bench ingest -- --warm-up-time 1 --measurement-time 3`
 //!
-//! - `event/*`: one envelope at a time (what `analytics validate` does per line);
-//! - `batch/*`: a `{"events":[..]}` body of 500 events, split then checked
-//!   (what the collector does per request, before the write);
+//! - `event/*`: one envelope at a time (what `analytics validate` does per
+//!   line), in wall time and (`*_per_core`) in CPU time of the thread;
+//! - `batch/*`: a `{"events":[..]}` body of 500 events, checked as it is
+//!   read (`check_batch`, what the collector does per request, before the
+//!   write), and split then checked event by event, for comparison;
 //! - `collector/*`: the same 500-event bodies posted over loopback by two
 //!   keep-alive connections at once, to the real collector
 //!   (`analytics_cli::serve`, JSON Lines output, fsync'd as `analytics serve`
 //!   writes it, and without fsync), against two floors in the same run: a
 //!   bare axum handler that only reads the body, and the collector's own
-//!   work done in process (split, check, copy) on as many threads.
+//!   work done in process (check, copy) on as many threads;
+//! - `per_core/*`: the same, in events per CPU second instead of per second
+//!   of wall time: `IgnoredAny` and `check_batch` over the body on one
+//!   thread, and the servers' threads (the process's CPU time but the
+//!   posters' and criterion's thread's) while the posters post.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -71,6 +77,29 @@ fn per_event(c: &mut Criterion) {
             }
         })
     });
+    // The same two in events per CPU second of this thread (see `per_core/*`).
+    group.bench_function("ignored_any_floor_per_core", |b| {
+        b.iter_custom(|iters| {
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+            for _ in 0..iters {
+                for event in &events {
+                    black_box(serde_json::from_slice::<serde::de::IgnoredAny>(event).unwrap());
+                }
+            }
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
+        })
+    });
+    group.bench_function("plan_validate_per_core", |b| {
+        b.iter_custom(|iters| {
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+            for _ in 0..iters {
+                for event in &events {
+                    black_box(validator.check_event(event, 0).unwrap());
+                }
+            }
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
+        })
+    });
     group.finish();
     eprintln!(
         "event/*: {} events, {} bytes ({} bytes/event)",
@@ -100,6 +129,13 @@ fn per_batch(c: &mut Criterion) {
     group.throughput(Throughput::Elements(events.len() as u64));
     group.bench_function("ignored_any_floor", |b| {
         b.iter(|| black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap()))
+    });
+    group.bench_function("check_batch", |b| {
+        b.iter(|| {
+            for item in validator.check_batch(&body, 0) {
+                black_box(item.unwrap().outcome.unwrap());
+            }
+        })
     });
     group.bench_function("split_and_validate", |b| {
         b.iter(|| {
@@ -170,19 +206,58 @@ impl Poster {
     }
 }
 
+/// `iters` posts on each connection at once; the time they all took, and
+/// the CPU time the posting threads used.
+fn post_timed(posters: &mut [Poster], iters: u64) -> (Duration, Duration) {
+    let start = Instant::now();
+    let client_cpu = std::thread::scope(|scope| {
+        let threads: Vec<_> = posters
+            .iter_mut()
+            .map(|poster| {
+                scope.spawn(move || {
+                    let cpu = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+                    for _ in 0..iters {
+                        poster.post();
+                    }
+                    cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - cpu
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().unwrap())
+            .sum::<Duration>()
+    });
+    (start.elapsed(), client_cpu)
+}
+
 /// `iters` posts on each connection at once; the time they all took.
 fn post_all(posters: &mut [Poster], iters: u64) -> Duration {
-    let start = Instant::now();
-    std::thread::scope(|scope| {
-        for poster in posters.iter_mut() {
-            scope.spawn(move || {
-                for _ in 0..iters {
-                    poster.post();
-                }
-            });
-        }
-    });
-    start.elapsed()
+    post_timed(posters, iters).0
+}
+
+/// The CPU time the server used while the posters posted `iters` times
+/// each: the process's CPU time but the posters' and this (criterion's)
+/// thread's.
+fn server_cpu_during(posters: &mut [Poster], iters: u64) -> Duration {
+    let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID);
+    let caller = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+    let (_, client) = post_timed(posters, iters);
+    let caller = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - caller;
+    let process = cpu_time(libc::CLOCK_PROCESS_CPUTIME_ID) - process;
+    process.saturating_sub(client + caller)
+}
+
+/// A CPU-time clock of this process or thread.
+fn cpu_time(clock: libc::clockid_t) -> Duration {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `time` is a valid, writable timespec for the call.
+    let done = unsafe { libc::clock_gettime(clock, &mut time) };
+    assert_eq!(done, 0, "clock_gettime");
+    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
 }
 
 /// A bare axum server on its own thread whose handler only reads the body.
@@ -241,11 +316,10 @@ fn over_http(c: &mut Criterion) {
                 for _ in 0..CONNECTIONS {
                     scope.spawn(|| {
                         for _ in 0..iters {
-                            let items = validator.split_batch(&body, 0).unwrap();
-                            for item in items {
-                                let bytes = item.get().as_bytes();
-                                black_box(validator.check_event(bytes, 0).unwrap());
-                                black_box(bytes.to_vec());
+                            for item in validator.check_batch(&body, 0) {
+                                let event = item.unwrap();
+                                black_box(event.outcome.unwrap());
+                                black_box(event.bytes.to_vec());
                             }
                         }
                     });
@@ -256,13 +330,14 @@ fn over_http(c: &mut Criterion) {
     });
 
     let bare = bare_axum();
-    let mut posters: Vec<Poster> = (0..CONNECTIONS)
+    let mut bare_posters: Vec<Poster> = (0..CONNECTIONS)
         .map(|_| Poster::connect(bare, &body))
         .collect();
     group.bench_function("bare_axum_floor", |b| {
-        b.iter_custom(|iters| post_all(&mut posters, iters))
+        b.iter_custom(|iters| post_all(&mut bare_posters, iters))
     });
 
+    let mut collectors = Vec::new();
     for (name, sync) in [("collector_jsonl", false), ("collector_jsonl_fsync", true)] {
         let dir = scratch_dir(name);
         let collector = collector(&dir, sync);
@@ -272,6 +347,45 @@ fn over_http(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| post_all(&mut posters, iters))
         });
+        collectors.push((name, dir, collector, posters));
+    }
+    group.finish();
+
+    // Per core: the "time" is CPU time, so the throughput is events per
+    // CPU second (of one thread for the floor, of the server's threads for
+    // the rest), which a busy machine does not skew as it skews wall time.
+    let mut group = c.benchmark_group("per_core");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.bench_function("ignored_any_floor", |b| {
+        b.iter_custom(|iters| {
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+            for _ in 0..iters {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap());
+            }
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
+        })
+    });
+    group.bench_function("check_batch", |b| {
+        b.iter_custom(|iters| {
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+            for _ in 0..iters {
+                for item in validator.check_batch(&body, 0) {
+                    black_box(item.unwrap().outcome.unwrap());
+                }
+            }
+            cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start
+        })
+    });
+    group.throughput(Throughput::Elements((events.len() * CONNECTIONS) as u64));
+    group.bench_function("bare_axum", |b| {
+        b.iter_custom(|iters| server_cpu_during(&mut bare_posters, iters))
+    });
+    for (name, _, _, posters) in &mut collectors {
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| server_cpu_during(posters, iters))
+        });
+    }
+    for (_, dir, collector, posters) in collectors {
         drop(posters);
         collector.shutdown().unwrap();
         let _ = std::fs::remove_dir_all(&dir);

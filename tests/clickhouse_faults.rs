@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use analytics_core::clickhouse::ClickHouseSink;
-use analytics_core::{AnalyticsEvent, Client, RetryPolicy, TrackingPlan};
+use analytics_core::{Client, RetryPolicy, TrackingPlan};
 use codex_analytics::simulate::Session;
 use codex_analytics::*;
 
@@ -16,15 +16,7 @@ use codex_analytics::*;
 fn a_killed_and_restarted_server_loses_nothing_and_counts_nothing_twice() {
     let server = clickhouse_or_skip!();
     let database = server.fresh_database("faults");
-    let schemas = [
-        CommandExecution::schema(),
-        FileChange::schema(),
-        McpToolCall::schema(),
-        DynamicToolCall::schema(),
-        CollabAgentToolCall::schema(),
-        WebSearch::schema(),
-        ImageGeneration::schema(),
-    ];
+    let schemas = ToolItemEvent::schemas();
     let mut sink = ClickHouseSink::new(server.url())
         .database(&database)
         .plan(TrackingPlan::from_events(&schemas))

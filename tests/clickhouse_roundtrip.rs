@@ -163,16 +163,8 @@ fn normalize(value: &mut Value, table: &Table) {
 fn every_codex_event_and_every_field_type_round_trips() {
     let server = clickhouse_or_skip!();
     let database = server.fresh_database("roundtrip");
-    let schemas = [
-        CommandExecution::schema(),
-        FileChange::schema(),
-        McpToolCall::schema(),
-        DynamicToolCall::schema(),
-        CollabAgentToolCall::schema(),
-        WebSearch::schema(),
-        ImageGeneration::schema(),
-        AllTypes::schema(),
-    ];
+    let mut schemas = ToolItemEvent::schemas().to_vec();
+    schemas.push(AllTypes::schema());
     let plan = TrackingPlan::from_events(&schemas);
     let mut sink = ClickHouseSink::new(server.url())
         .database(&database)

@@ -328,3 +328,111 @@ fn deep_nesting_is_kept_without_deep_recursion() {
     assert!(lines[2].starts_with(r#"{"reason":"not_envelope""#));
     assert!(lines[2].contains(&format!(r#""payload":{deep},"#)));
 }
+
+/// A body's events are checked as it is read: an event broken in any way
+/// is one failed event and the others are kept; a body that turns out not
+/// to be a batch only after some of its events were read keeps none of them
+/// and is one failed event (400), as when it is split first.
+#[test]
+fn a_batch_whose_third_event_is_broken_keeps_the_others_and_a_broken_body_keeps_none() {
+    let dir = temp_dir("collector-third");
+    let files = Files::in_dir(&dir);
+    let collector = start(&dir, |_| {});
+    let addr = collector.addr();
+    let events = event_bytes(3);
+    let good = String::from_utf8(events[0].clone()).unwrap();
+    let mut wrong_type: serde_json::Value = serde_json::from_slice(&events[0]).unwrap();
+    wrong_type["event_params"]["review_count"] = serde_json::json!("many");
+    assert!(good.contains(r#""review_count":0"#));
+    let deep = good.replacen(
+        r#""review_count":0"#,
+        &format!(r#""review_count":{}{}"#, "[".repeat(200), "]".repeat(200)),
+        1,
+    );
+    let out_of_range = good.replacen(r#""review_count":0"#, r#""review_count":1e999"#, 1);
+    let thirds: Vec<(String, &str)> = vec![
+        (wrong_type.to_string(), "schema_violation"),
+        (good.replace("\"codex_", "\"nope_"), "unknown_event_type"),
+        ("5".to_owned(), "not_envelope"),
+        (format!(r#"{{"events":[{good}]}}"#), "not_envelope"),
+        (out_of_range, "not_json"),
+        (deep, "schema_violation"),
+    ];
+    let mut kept = Vec::new();
+    for (third, reason) in &thirds {
+        let body = format!(
+            "{{\"events\":[{},{},{third},{}]}}",
+            good,
+            String::from_utf8_lossy(&events[1]),
+            String::from_utf8_lossy(&events[2])
+        );
+        let answer = post(addr, body.as_bytes());
+        assert_eq!(answer.status, 200, "{reason}: {answer:?}");
+        assert_eq!(
+            answer.json(),
+            serde_json::json!({"accepted": 3, "rejected": 1}),
+            "{reason}"
+        );
+        kept.extend([events[0].clone(), events[1].clone(), events[2].clone()]);
+    }
+    let broken_bodies = [
+        (
+            format!(r#"{{"events":[{good},{good},{{"event_type":"#),
+            "not_json",
+        ),
+        (format!(r#"{{"events":[{good},{good},]}}"#), "not_json"),
+        (
+            format!(r#"{{"events":[{good},{good}]}} trailing"#),
+            "not_json",
+        ),
+        (
+            format!(r#"{{"events":[{good},{good}],"event_type":"x"}}"#),
+            "not_envelope",
+        ),
+    ];
+    for (body, reason) in &broken_bodies {
+        let answer = post(addr, body.as_bytes());
+        assert_eq!(answer.status, 400, "{body}: {answer:?}");
+        assert_eq!(answer.json()["reason"], *reason, "{body}");
+        assert_eq!(answer.json()["accepted"], 0, "{body}");
+    }
+    // A batch key after others: still a batch, every event read once.
+    let answer = post(
+        addr,
+        format!(r#"{{"sentAt":"now","events":[{good},{good}]}}"#).as_bytes(),
+    );
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"accepted": 2, "rejected": 0})
+    );
+    kept.extend([events[0].clone(), events[0].clone()]);
+    collector.shutdown().unwrap();
+
+    assert!(
+        files.event_lines() == kept,
+        "the good events, byte for byte"
+    );
+    // Read as text: a payload kept as received may be JSON that
+    // `serde_json::Value` does not take (1e999, 200 levels deep).
+    let text = std::fs::read_to_string(dir.join("failed.jsonl")).unwrap();
+    let reasons: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            let rest = line.strip_prefix(r#"{"reason":""#).unwrap();
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    let expected: Vec<&str> = thirds
+        .iter()
+        .map(|(_, reason)| *reason)
+        .chain(broken_bodies.iter().map(|(_, reason)| *reason))
+        .collect();
+    assert_eq!(reasons, expected);
+    // A broken third event is kept as itself; a broken body as a whole.
+    let lines: Vec<&str> = text.lines().collect();
+    for (line, (third, _)) in lines.iter().zip(&thirds) {
+        assert!(line.contains(&format!(r#""payload":{third},"#)), "{line}");
+    }
+    let whole = serde_json::Value::String(broken_bodies[0].0.clone());
+    assert!(lines[thirds.len()].contains(&format!(r#""payload":{whole},"#)));
+}

@@ -14,7 +14,7 @@ use codex_analytics::*;
 use jsonschema::Validator;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use strategies::any_variant;
+use strategies::Leaves;
 
 // ------------------------------------------------------------ strategies
 
@@ -42,12 +42,6 @@ fn odd_string() -> impl Strategy<Value = String> {
     ]
 }
 
-fn opt<T: std::fmt::Debug + Clone + 'static>(
-    strategy: impl Strategy<Value = T> + 'static,
-) -> BoxedStrategy<Option<T>> {
-    prop_oneof![1 => Just(None), 2 => strategy.prop_map(Some)].boxed()
-}
-
 fn pick<T: Clone + std::fmt::Debug + 'static>(values: &'static [T]) -> impl Strategy<Value = T> {
     proptest::sample::select(values)
 }
@@ -57,218 +51,32 @@ fn count() -> impl Strategy<Value = u64> {
     prop_oneof![3 => 0u64..20, 1 => any::<u64>()]
 }
 
-fn app_server_client() -> impl Strategy<Value = AppServerClient> {
-    (
-        odd_string(),
-        opt(odd_string()),
-        opt(odd_string()),
-        any_variant::<RpcTransport>(),
-        opt(any::<bool>()),
-    )
-        .prop_map(
-            |(product_client_id, client_name, client_version, rpc_transport, experimental)| {
-                AppServerClient {
-                    product_client_id,
-                    client_name,
-                    client_version,
-                    rpc_transport,
-                    experimental_api_enabled: experimental,
-                }
-            },
-        )
-}
-
-fn runtime() -> impl Strategy<Value = Runtime> {
-    (odd_string(), odd_string(), odd_string(), odd_string()).prop_map(
-        |(codex_rs_version, runtime_os, runtime_os_version, runtime_arch)| Runtime {
-            codex_rs_version,
-            runtime_os,
-            runtime_os_version,
-            runtime_arch,
-        },
-    )
-}
-
-fn base() -> BoxedStrategy<ToolItemBase> {
-    let ids = (odd_string(), odd_string(), odd_string(), odd_string());
-    let sources = (
-        opt(any_variant::<ThreadSource>()),
-        opt(odd_string()),
-        opt(odd_string()),
-    );
-    let times = (count(), count(), opt(count()), opt(count()));
-    let reviews = (count(), count(), count());
-    let outcome = (
-        any_variant::<FinalApprovalOutcome>(),
-        any_variant::<TerminalStatus>(),
-        opt(any_variant::<FailureKind>()),
-        any::<bool>(),
-        any::<bool>(),
-    );
-    (
-        ids,
-        app_server_client(),
-        runtime(),
-        sources,
-        times,
-        reviews,
-        outcome,
-    )
-        .prop_map(
-            |(
-                (thread_id, turn_id, item_id, tool_name),
-                app_server_client,
-                runtime,
-                (thread_source, subagent_source, parent_thread_id),
-                (started_at_ms, completed_at_ms, duration_ms, execution_duration_ms),
-                (review_count, guardian_review_count, user_review_count),
-                (final_approval_outcome, terminal_status, failure_kind, permissions, network),
-            )| ToolItemBase {
-                thread_id,
-                turn_id,
-                item_id,
-                app_server_client,
-                runtime,
-                thread_source,
-                subagent_source,
-                parent_thread_id,
-                tool_name,
-                started_at_ms,
-                completed_at_ms,
-                duration_ms,
-                execution_duration_ms,
-                review_count,
-                guardian_review_count,
-                user_review_count,
-                final_approval_outcome,
-                terminal_status,
-                failure_kind,
-                requested_additional_permissions: permissions,
-                requested_network_access: network,
-            },
-        )
-        .boxed()
-}
-
 /// Exit codes: mostly within `range(min = -1, max = 255)`, sometimes not.
 fn exit_code() -> BoxedStrategy<Option<i32>> {
-    opt(prop_oneof![4 => -1i32..=255, 1 => any::<i32>()])
+    prop_oneof![1 => Just(None), 2 => prop_oneof![4 => -1i32..=255, 1 => any::<i32>()].prop_map(Some)]
+        .boxed()
 }
 
 /// Reasoning efforts: mostly one of the allowed values, sometimes not.
 fn reasoning_effort() -> BoxedStrategy<Option<String>> {
-    opt(prop_oneof![
+    let effort = prop_oneof![
         4 => pick(&["minimal", "low", "medium", "high", "xhigh"]).prop_map(str::to_owned),
         1 => odd_string(),
         1 => Just("High".to_owned()),
-    ])
+    ];
+    prop_oneof![1 => Just(None), 2 => effort.prop_map(Some)].boxed()
 }
 
+/// Codex events with values mostly inside their rules and sometimes not,
+/// `Some` twice as likely as `None`.
 fn event() -> BoxedStrategy<ToolItemEvent> {
-    let command = (
-        base(),
-        any_variant::<CommandExecutionSource>(),
-        exit_code(),
-        (count(), count(), count(), count(), count()),
-    )
-        .prop_map(
-            |(base, source, exit_code, (total, read, list, search, unknown))| {
-                ToolItemEvent::from(CommandExecution {
-                    base,
-                    command_execution_source: source,
-                    exit_code,
-                    command_total_action_count: total,
-                    command_read_action_count: read,
-                    command_list_files_action_count: list,
-                    command_search_action_count: search,
-                    command_unknown_action_count: unknown,
-                })
-            },
-        );
-    let file = (base(), (count(), count(), count(), count(), count())).prop_map(
-        |(base, (change, add, update, delete, moved))| {
-            ToolItemEvent::from(FileChange {
-                base,
-                file_change_count: change,
-                file_add_count: add,
-                file_update_count: update,
-                file_delete_count: delete,
-                file_move_count: moved,
-            })
-        },
-    );
-    let mcp = (base(), odd_string(), odd_string(), any::<bool>()).prop_map(
-        |(base, server, tool, error)| {
-            ToolItemEvent::from(McpToolCall {
-                base,
-                mcp_server_name: server,
-                mcp_tool_name: tool,
-                mcp_error_present: error,
-            })
-        },
-    );
-    let dynamic = (
-        base(),
-        odd_string(),
-        opt(any::<bool>()),
-        (opt(count()), opt(count()), opt(count())),
-    )
-        .prop_map(|(base, name, success, (items, texts, images))| {
-            ToolItemEvent::from(DynamicToolCall {
-                base,
-                dynamic_tool_name: name,
-                success,
-                output_content_item_count: items,
-                output_text_item_count: texts,
-                output_image_item_count: images,
-            })
-        });
-    let collab = (
-        base(),
-        odd_string(),
-        count(),
-        opt(proptest::collection::vec(odd_string(), 0..4)),
-        opt(odd_string()),
-        reasoning_effort(),
-        (opt(count()), opt(count()), opt(count())),
-    )
-        .prop_map(
-            |(base, sender, receivers, ids, model, effort, (states, completed, failed))| {
-                ToolItemEvent::from(CollabAgentToolCall {
-                    base,
-                    sender_thread_id: sender,
-                    receiver_thread_count: receivers,
-                    receiver_thread_ids: ids,
-                    requested_model: model,
-                    requested_reasoning_effort: effort,
-                    agent_state_count: states,
-                    completed_agent_count: completed,
-                    failed_agent_count: failed,
-                })
-            },
-        );
-    let web = (
-        base(),
-        opt(any_variant::<WebSearchAction>()),
-        any::<bool>(),
-        opt(count()),
-    )
-        .prop_map(|(base, action, present, queries)| {
-            ToolItemEvent::from(WebSearch {
-                base,
-                web_search_action: action,
-                query_present: present,
-                query_count: queries,
-            })
-        });
-    let image = (base(), any::<bool>(), any::<bool>()).prop_map(|(base, revised, saved)| {
-        ToolItemEvent::from(ImageGeneration {
-            base,
-            revised_prompt_present: revised,
-            saved_path_present: saved,
-        })
-    });
-    prop_oneof![command, file, mcp, dynamic, collab, web, image].boxed()
+    strategies::event_of(Leaves {
+        text: || odd_string().boxed(),
+        count: || count().boxed(),
+        exit_code,
+        reasoning_effort,
+        some_weight: 2,
+    })
 }
 
 // ------------------------------------------------------------ validators

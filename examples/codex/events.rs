@@ -406,6 +406,20 @@ pub enum ToolItemEvent {
 }
 
 impl ToolItemEvent {
+    /// The schema of every tool-item event, in the order of the variants: the
+    /// set a ClickHouse sink or a plan of tool items is built from.
+    pub fn schemas() -> [&'static analytics_core::EventSchema; 7] {
+        [
+            CommandExecution::schema(),
+            FileChange::schema(),
+            McpToolCall::schema(),
+            DynamicToolCall::schema(),
+            CollabAgentToolCall::schema(),
+            WebSearch::schema(),
+            ImageGeneration::schema(),
+        ]
+    }
+
     /// The shared base of the event inside.
     pub fn base(&self) -> &ToolItemBase {
         match self {

@@ -48,13 +48,58 @@ pub fn rpc_transport() -> impl Strategy<Value = RpcTransport> {
     any_variant::<RpcTransport>()
 }
 
+/// The leaf values the Codex generators below draw from. [`Leaves::ANY`] is
+/// for wire tests (every value a field's type allows); a test about rules
+/// passes its own, e.g. values mostly inside a rule and sometimes not.
+#[derive(Clone, Copy)]
+pub struct Leaves {
+    /// Every string field (ids, names, versions, list items).
+    pub text: fn() -> BoxedStrategy<String>,
+    /// Every count and timestamp.
+    pub count: fn() -> BoxedStrategy<u64>,
+    /// `CommandExecution::exit_code`.
+    pub exit_code: fn() -> BoxedStrategy<Option<i32>>,
+    /// `CollabAgentToolCall::requested_reasoning_effort`.
+    pub reasoning_effort: fn() -> BoxedStrategy<Option<String>>,
+    /// How much likelier `Some` is than `None` for every optional field.
+    pub some_weight: u32,
+}
+
+impl Leaves {
+    /// Anything the types allow, `Some` and `None` equally likely.
+    pub const ANY: Leaves = Leaves {
+        text: || text().boxed(),
+        count: || any::<u64>().boxed(),
+        exit_code: || proptest::option::of(any::<i32>()).boxed(),
+        reasoning_effort: || proptest::option::of(text()).boxed(),
+        some_weight: 1,
+    };
+
+    fn opt<T: std::fmt::Debug + Clone + 'static>(
+        self,
+        strategy: impl Strategy<Value = T> + 'static,
+    ) -> BoxedStrategy<Option<T>> {
+        prop_oneof![1 => Just(None), self.some_weight => strategy.prop_map(Some)].boxed()
+    }
+
+    fn counts5(self) -> impl Strategy<Value = (u64, u64, u64, u64, u64)> {
+        let c = self.count;
+        (c(), c(), c(), c(), c())
+    }
+}
+
 pub fn app_server_client() -> impl Strategy<Value = AppServerClient> {
+    app_server_client_of(Leaves::ANY)
+}
+
+fn app_server_client_of(leaves: Leaves) -> impl Strategy<Value = AppServerClient> {
+    let text = leaves.text;
     (
         text(),
-        proptest::option::of(text()),
-        proptest::option::of(text()),
+        leaves.opt(text()),
+        leaves.opt(text()),
         rpc_transport(),
-        proptest::option::of(any::<bool>()),
+        leaves.opt(any::<bool>()),
     )
         .prop_map(
             |(
@@ -76,6 +121,11 @@ pub fn app_server_client() -> impl Strategy<Value = AppServerClient> {
 }
 
 pub fn runtime() -> impl Strategy<Value = Runtime> {
+    runtime_of(Leaves::ANY)
+}
+
+fn runtime_of(leaves: Leaves) -> impl Strategy<Value = Runtime> {
+    let text = leaves.text;
     (text(), text(), text(), text()).prop_map(
         |(codex_rs_version, runtime_os, runtime_os_version, runtime_arch)| Runtime {
             codex_rs_version,
@@ -87,24 +137,31 @@ pub fn runtime() -> impl Strategy<Value = Runtime> {
 }
 
 pub fn base() -> BoxedStrategy<ToolItemBase> {
-    let ids = (text(), text(), text(), app_server_client(), runtime());
+    base_of(Leaves::ANY)
+}
+
+/// The shared base of every tool item, from `leaves`.
+pub fn base_of(leaves: Leaves) -> BoxedStrategy<ToolItemBase> {
+    let (text, count) = (leaves.text, leaves.count);
+    let ids = (
+        text(),
+        text(),
+        text(),
+        app_server_client_of(leaves),
+        runtime_of(leaves),
+    );
     let thread = (
-        proptest::option::of(any_variant::<ThreadSource>()),
-        proptest::option::of(text()),
-        proptest::option::of(text()),
+        leaves.opt(any_variant::<ThreadSource>()),
+        leaves.opt(text()),
+        leaves.opt(text()),
         text(),
     );
-    let times = (
-        any::<u64>(),
-        any::<u64>(),
-        proptest::option::of(any::<u64>()),
-        proptest::option::of(any::<u64>()),
-    );
-    let reviews = (any::<u64>(), any::<u64>(), any::<u64>());
+    let times = (count(), count(), leaves.opt(count()), leaves.opt(count()));
+    let reviews = (count(), count(), count());
     let outcome = (
         any_variant::<FinalApprovalOutcome>(),
         any_variant::<TerminalStatus>(),
-        proptest::option::of(any_variant::<FailureKind>()),
+        leaves.opt(any_variant::<FailureKind>()),
         any::<bool>(),
         any::<bool>(),
     );
@@ -149,149 +206,136 @@ pub fn base() -> BoxedStrategy<ToolItemBase> {
         .boxed()
 }
 
-fn counts5() -> impl Strategy<Value = (u64, u64, u64, u64, u64)> {
-    (
-        any::<u64>(),
-        any::<u64>(),
-        any::<u64>(),
-        any::<u64>(),
-        any::<u64>(),
-    )
-}
-
 /// Any of the seven events.
 pub fn event() -> BoxedStrategy<ToolItemEvent> {
-    prop_oneof![
-        (
-            base(),
-            any_variant::<CommandExecutionSource>(),
-            proptest::option::of(any::<i32>()),
-            counts5()
-        )
-            .prop_map(
-                |(
+    event_of(Leaves::ANY)
+}
+
+/// Any of the seven events, from `leaves`.
+pub fn event_of(leaves: Leaves) -> BoxedStrategy<ToolItemEvent> {
+    let (text, count) = (leaves.text, leaves.count);
+    let base = || base_of(leaves);
+    let command = (
+        base(),
+        any_variant::<CommandExecutionSource>(),
+        (leaves.exit_code)(),
+        leaves.counts5(),
+    )
+        .prop_map(
+            |(base, command_execution_source, exit_code, (total, read, list, search, unknown))| {
+                ToolItemEvent::CommandExecution(CommandExecution {
                     base,
                     command_execution_source,
                     exit_code,
-                    (total, read, list, search, unknown),
-                )| {
-                    ToolItemEvent::CommandExecution(CommandExecution {
-                        base,
-                        command_execution_source,
-                        exit_code,
-                        command_total_action_count: total,
-                        command_read_action_count: read,
-                        command_list_files_action_count: list,
-                        command_search_action_count: search,
-                        command_unknown_action_count: unknown,
-                    })
-                }
-            )
-            .boxed(),
-        (base(), counts5())
-            .prop_map(|(base, (change, add, update, delete, moved))| {
-                ToolItemEvent::FileChange(FileChange {
-                    base,
-                    file_change_count: change,
-                    file_add_count: add,
-                    file_update_count: update,
-                    file_delete_count: delete,
-                    file_move_count: moved,
+                    command_total_action_count: total,
+                    command_read_action_count: read,
+                    command_list_files_action_count: list,
+                    command_search_action_count: search,
+                    command_unknown_action_count: unknown,
                 })
+            },
+        );
+    let file =
+        (base(), leaves.counts5()).prop_map(|(base, (change, add, update, delete, moved))| {
+            ToolItemEvent::FileChange(FileChange {
+                base,
+                file_change_count: change,
+                file_add_count: add,
+                file_update_count: update,
+                file_delete_count: delete,
+                file_move_count: moved,
             })
-            .boxed(),
-        (base(), text(), text(), any::<bool>()).prop_map(
-            |(base, mcp_server_name, mcp_tool_name, mcp_error_present)| {
-                ToolItemEvent::McpToolCall(McpToolCall {
-                    base,
-                    mcp_server_name,
-                    mcp_tool_name,
-                    mcp_error_present,
-                })
-            }
+        });
+    let mcp = (base(), text(), text(), any::<bool>()).prop_map(
+        |(base, mcp_server_name, mcp_tool_name, mcp_error_present)| {
+            ToolItemEvent::McpToolCall(McpToolCall {
+                base,
+                mcp_server_name,
+                mcp_tool_name,
+                mcp_error_present,
+            })
+        },
+    );
+    let dynamic = (
+        base(),
+        text(),
+        leaves.opt(any::<bool>()),
+        (
+            leaves.opt(count()),
+            leaves.opt(count()),
+            leaves.opt(count()),
         ),
+    )
+        .prop_map(
+            |(base, dynamic_tool_name, success, (content, text_items, image))| {
+                ToolItemEvent::DynamicToolCall(DynamicToolCall {
+                    base,
+                    dynamic_tool_name,
+                    success,
+                    output_content_item_count: content,
+                    output_text_item_count: text_items,
+                    output_image_item_count: image,
+                })
+            },
+        );
+    let collab = (
+        base(),
+        text(),
+        count(),
+        leaves.opt(proptest::collection::vec(text(), 0..4)),
+        leaves.opt(text()),
+        (leaves.reasoning_effort)(),
         (
-            base(),
-            text(),
-            proptest::option::of(any::<bool>()),
-            proptest::option::of(any::<u64>()),
-            proptest::option::of(any::<u64>()),
-            proptest::option::of(any::<u64>())
-        )
-            .prop_map(
-                |(base, dynamic_tool_name, success, content, text_items, image)| {
-                    ToolItemEvent::DynamicToolCall(DynamicToolCall {
-                        base,
-                        dynamic_tool_name,
-                        success,
-                        output_content_item_count: content,
-                        output_text_item_count: text_items,
-                        output_image_item_count: image,
-                    })
-                }
-            )
-            .boxed(),
-        (
-            base(),
-            text(),
-            any::<u64>(),
-            proptest::option::of(proptest::collection::vec(text(), 0..4)),
-            proptest::option::of(text()),
-            proptest::option::of(text()),
-            (
-                proptest::option::of(any::<u64>()),
-                proptest::option::of(any::<u64>()),
-                proptest::option::of(any::<u64>())
-            )
-        )
-            .prop_map(
-                |(
+            leaves.opt(count()),
+            leaves.opt(count()),
+            leaves.opt(count()),
+        ),
+    )
+        .prop_map(
+            |(
+                base,
+                sender_thread_id,
+                receiver_thread_count,
+                receiver_thread_ids,
+                requested_model,
+                requested_reasoning_effort,
+                (states, completed, failed),
+            )| {
+                ToolItemEvent::CollabAgentToolCall(CollabAgentToolCall {
                     base,
                     sender_thread_id,
                     receiver_thread_count,
                     receiver_thread_ids,
                     requested_model,
                     requested_reasoning_effort,
-                    (states, completed, failed),
-                )| {
-                    ToolItemEvent::CollabAgentToolCall(CollabAgentToolCall {
-                        base,
-                        sender_thread_id,
-                        receiver_thread_count,
-                        receiver_thread_ids,
-                        requested_model,
-                        requested_reasoning_effort,
-                        agent_state_count: states,
-                        completed_agent_count: completed,
-                        failed_agent_count: failed,
-                    })
-                }
-            )
-            .boxed(),
-        (
-            base(),
-            proptest::option::of(any_variant::<WebSearchAction>()),
-            any::<bool>(),
-            proptest::option::of(any::<u64>())
-        )
-            .prop_map(|(base, web_search_action, query_present, query_count)| {
-                ToolItemEvent::WebSearch(WebSearch {
-                    base,
-                    web_search_action,
-                    query_present,
-                    query_count,
+                    agent_state_count: states,
+                    completed_agent_count: completed,
+                    failed_agent_count: failed,
                 })
+            },
+        );
+    let web = (
+        base(),
+        leaves.opt(any_variant::<WebSearchAction>()),
+        any::<bool>(),
+        leaves.opt(count()),
+    )
+        .prop_map(|(base, web_search_action, query_present, query_count)| {
+            ToolItemEvent::WebSearch(WebSearch {
+                base,
+                web_search_action,
+                query_present,
+                query_count,
             })
-            .boxed(),
-        (base(), any::<bool>(), any::<bool>()).prop_map(
-            |(base, revised_prompt_present, saved_path_present)| {
-                ToolItemEvent::ImageGeneration(ImageGeneration {
-                    base,
-                    revised_prompt_present,
-                    saved_path_present,
-                })
-            }
-        ),
-    ]
-    .boxed()
+        });
+    let image = (base(), any::<bool>(), any::<bool>()).prop_map(
+        |(base, revised_prompt_present, saved_path_present)| {
+            ToolItemEvent::ImageGeneration(ImageGeneration {
+                base,
+                revised_prompt_present,
+                saved_path_present,
+            })
+        },
+    );
+    prop_oneof![command, file, mcp, dynamic, collab, web, image].boxed()
 }

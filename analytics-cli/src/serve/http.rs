@@ -7,6 +7,8 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use analytics_core::client::Envelope;
+
 use super::budget::{Exhausted, Held};
 
 /// Whether the request carries one of `tokens` (any request when there are none).
@@ -162,10 +164,30 @@ pub(super) fn gunzip(raw: &[u8], limit: usize, held: &mut Held) -> Result<Vec<u8
     }
 }
 
-/// The event's bytes as one JSON Lines line: as received, except that line
-/// breaks (which JSON only allows as white space between tokens) become spaces.
-pub(super) fn one_line(bytes: &[u8]) -> Vec<u8> {
-    bytes
+/// The envelope of an accepted event: its bytes as one JSON Lines line (as
+/// received, except that line breaks, which JSON only allows as white space
+/// between tokens, become spaces), and its message id: the given one when it
+/// is a UUID, otherwise the first 16 bytes of the SHA-256 of the bytes as
+/// received, so that a retried event keeps its id. That hash is left to the
+/// sinks that ask for the id (the JSON Lines output never does) whenever the
+/// line is the received bytes unchanged.
+pub(super) fn envelope(given: Option<&str>, bytes: &[u8], received_at_ms: u64) -> Envelope {
+    let given = given.and_then(parse_uuid);
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
+        let line = bytes.to_vec();
+        return match given {
+            Some(id) => Envelope::new(line, id, received_at_ms),
+            None => Envelope::with_id_of_json(line, received_at_ms),
+        };
+    }
+    let id = given.unwrap_or_else(|| {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(bytes);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        id
+    });
+    let line = bytes
         .iter()
         .map(|&byte| {
             if byte == b'\n' || byte == b'\r' {
@@ -174,20 +196,8 @@ pub(super) fn one_line(bytes: &[u8]) -> Vec<u8> {
                 byte
             }
         })
-        .collect()
-}
-
-/// The Segment `messageId` when it is a UUID; otherwise an id derived from
-/// the event's bytes, so that a retried event keeps its id.
-pub(super) fn message_id(given: Option<&str>, bytes: &[u8]) -> [u8; 16] {
-    if let Some(id) = given.and_then(parse_uuid) {
-        return id;
-    }
-    use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(bytes);
-    let mut id = [0u8; 16];
-    id.copy_from_slice(&digest[..16]);
-    id
+        .collect();
+    Envelope::new(line, id, received_at_ms)
 }
 
 fn parse_uuid(text: &str) -> Option<[u8; 16]> {
@@ -201,4 +211,44 @@ fn parse_uuid(text: &str) -> Option<[u8; 16]> {
         id[index] = u8::from_str_radix(pair, 16).ok()?;
     }
     Some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sha256_16(bytes: &[u8]) -> [u8; 16] {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(bytes);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        id
+    }
+
+    #[test]
+    fn an_event_without_an_id_is_given_the_hash_of_its_bytes_as_received() {
+        let compact = br#"{"event_type":"a","event_params":{}}"#;
+        let envelope = envelope(None, compact, 5);
+        assert_eq!(envelope.json(), compact);
+        assert_eq!(envelope.message_id_bytes(), sha256_16(compact));
+        assert_eq!(envelope.timestamp_ms(), 5);
+
+        // Line breaks become spaces; the id is still that of the bytes received.
+        let pretty = b"{\"event_type\":\"a\",\r\n \"event_params\":{}}";
+        let envelope = super::envelope(Some("not a uuid"), pretty, 5);
+        assert_eq!(
+            envelope.json(),
+            b"{\"event_type\":\"a\",   \"event_params\":{}}"
+        );
+        assert_eq!(envelope.message_id_bytes(), sha256_16(pretty));
+    }
+
+    #[test]
+    fn a_given_uuid_is_the_events_id() {
+        let id = "0190c6a4-7b1e-4c3d-9a2b-5f6e7d8c9b0a";
+        let expected = parse_uuid(id).unwrap();
+        for bytes in [&b"{}"[..], b"{\n}"] {
+            assert_eq!(envelope(Some(id), bytes, 0).message_id_bytes(), expected);
+        }
+    }
 }

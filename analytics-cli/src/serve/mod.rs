@@ -347,29 +347,42 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     };
     state.metrics.body_bytes.inc_by(body.len() as u64);
     let received_at = crate::now_ms();
-    let items = match state.validator.split_batch(&body, received_at) {
-        Ok(items) => items,
-        Err(failed) => return state.reject_body(failed, held).await,
-    };
-    // The split items and the envelopes' headers, then each copy as it is made.
-    let headers_size = items.capacity() * std::mem::size_of::<&[u8]>()
-        + items.len() * std::mem::size_of::<Envelope>();
-    if held.take(headers_size).is_err() {
-        return state.over_budget();
-    }
-    let mut job_events = Vec::with_capacity(items.len());
+    // Each event is checked as the body is parsed, once; its bytes are
+    // copied for the writer (and reserved first) as it is found.
+    let mut job_events: Vec<Envelope> = Vec::new();
     let mut failed_lines = Vec::new();
     let mut accepted_types: BTreeMap<&str, u64> = BTreeMap::new();
     let mut rejected_reasons: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for item in &items {
-        let bytes = item.get().as_bytes();
-        match state.validator.check_event(bytes, received_at) {
+    let mut batch = state.validator.check_batch(&body, received_at);
+    // A body of an unusual shape is split first: its list of items is held.
+    let mut split_held = 0;
+    while let Some(item) = batch.next() {
+        if batch.held_bytes() > split_held {
+            if held.take(batch.held_bytes() - split_held).is_err() {
+                return state.over_budget();
+            }
+            split_held = batch.held_bytes();
+        }
+        let event = match item {
+            Ok(event) => event,
+            // Not a batch after all: what was read of it is void.
+            Err(failed) => return state.reject_body(failed, held).await,
+        };
+        match event.outcome {
             Ok(accepted) => {
+                let bytes = event.bytes;
+                if job_events.len() == job_events.capacity() {
+                    let more = job_events.capacity().max(16);
+                    if held.take(more * std::mem::size_of::<Envelope>()).is_err() {
+                        return state.over_budget();
+                    }
+                    job_events.reserve_exact(more);
+                }
                 if held.take(bytes.len()).is_err() {
                     return state.over_budget();
                 }
-                let id = http::message_id(accepted.message_id.as_deref(), bytes);
-                job_events.push(Envelope::new(http::one_line(bytes), id, received_at));
+                let message_id = accepted.message_id.as_deref();
+                job_events.push(http::envelope(message_id, bytes, received_at));
                 *accepted_types.entry(accepted.event_type).or_default() += 1;
             }
             Err(failed) => {
@@ -384,7 +397,6 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     }
     let accepted = job_events.len();
     let rejected: u64 = rejected_reasons.values().sum();
-    drop(items);
     match state.store(job_events, failed_lines, held).await {
         Ok(()) => {
             for (event_type, count) in accepted_types {

@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::compile::{Check, Compiled, Shape, Ty};
+use super::compile::{same, Check, Compiled, Shape, Ty};
 pub(crate) use super::report::{Path, Report};
 use crate::rules::{self, LengthValue};
 use crate::validate::{Path as RulePath, ValidationErrors};
@@ -360,7 +360,7 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
                             }
                         }
                         Check::OneOf(allowed) => {
-                            if !allowed.iter().any(|allowed| allowed == value) {
+                            if !allowed.iter().any(|allowed| same(allowed, value)) {
                                 found.push("", "one_of", rules::one_of_message(allowed, value));
                             }
                         }
@@ -371,7 +371,7 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
                 self.report.rule_errors(at, self.path, found);
             }
             Ty::Enum(set) => {
-                if !set.values.iter().any(|allowed| allowed == value) {
+                if !set.values.iter().any(|allowed| same(allowed, value)) {
                     let message = rules::one_of_message(&set.values, value);
                     self.report.schema_error(self.path, "enum", message);
                 }
@@ -433,7 +433,7 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
             while let Some(key) = map.next_key_seed(Key)? {
                 let path = self.path.key(&key);
                 if let Some(set) = keys {
-                    if !set.values.iter().any(|allowed| *allowed == *key) {
+                    if !set.values.iter().any(|allowed| same(allowed, &key)) {
                         let message = rules::one_of_message(&set.values, &key);
                         self.report.schema_error(&path, "enum", message);
                     }
@@ -467,7 +467,7 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
         let mut expected = 0;
         while let Some(key) = map.next_key_seed(Key)? {
             let position = match fields.get(expected) {
-                Some(field) if field.wire == *key => Some(expected),
+                Some(field) if same(&field.wire, &key) => Some(expected),
                 _ => self.plan.objects[*index].fields.find(&key),
             };
             let Some(position) = position else {

@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::value::RawValue;
 
 use super::check::{Key, Path, Report, Value};
-use super::compile::{Compiled, Ty};
+use super::compile::{same, Compiled, Ty};
 
 /// The default top-level key of the client's message id in the reference
 /// format (`ClientBuilder::message_id_key("message_id")`): read as the
@@ -140,7 +140,7 @@ impl<'de> Visitor<'de> for TopLevel<'_, '_> {
                     }
                     match name {
                         Some(name) => {
-                            seen.event = self.plan.events.iter().position(|e| e.name == *name);
+                            seen.event = self.plan.events.iter().position(|e| same(&e.name, &name));
                             seen.event_type = Some(name);
                         }
                         None => problems.push(format!("{:?} must be a string", &*key)),

@@ -16,7 +16,9 @@
 //! [`PlanValidator::not_checkable`] instead of being silently skipped.
 //!
 //! An event is parsed once: the plan drives a serde visitor over the bytes,
-//! so no `serde_json::Value` tree is built.
+//! so no `serde_json::Value` tree is built. So is a batch:
+//! [`PlanValidator::check_batch`] checks each event of a request body while
+//! the body is parsed, and gives each event's bytes for a byte-for-byte copy.
 //!
 //! ```
 //! use analytics_core::{AnalyticsEvent, TrackEventRequest, TrackingPlan};
@@ -44,6 +46,7 @@
 //! assert_eq!(found, [("path", "non_empty"), ("load_ms", "type")]);
 //! ```
 
+mod batch;
 mod check;
 mod compile;
 mod envelope;
@@ -55,8 +58,10 @@ use serde_json::value::RawValue;
 use crate::failed::{FailedCheck, FailedEvent, FailureReason, Payload};
 use crate::plan::TrackingPlan;
 
+pub use batch::{Batch, BatchEvent};
 pub use compile::{CompileError, NotCheckable};
 
+use batch::State;
 use check::Report;
 use compile::Compiled;
 use envelope::{Seen, Shape, TopLevel};
@@ -173,21 +178,7 @@ impl PlanValidator {
     /// items are returned for [`check_event`](PlanValidator::check_event).
     pub fn check_line<'b>(&self, bytes: &'b [u8], received_at_ms: u64) -> Line<'_, 'b> {
         if bytes.len() > self.max_event_bytes {
-            let failed = FailedEvent::new(
-                FailureReason::TooLarge,
-                Payload::from_bytes(bytes),
-                received_at_ms,
-            )
-            .with_errors([FailedCheck::new(
-                "",
-                "too_large",
-                format!(
-                    "{} bytes is over the limit of {} bytes",
-                    bytes.len(),
-                    self.max_event_bytes
-                ),
-            )]);
-            return Line::Event(Err(failed));
+            return Line::Event(Err(self.too_large(bytes, received_at_ms)));
         }
         let mut report = Report::default();
         let shape = match self.read(bytes, &mut report) {
@@ -196,10 +187,87 @@ impl PlanValidator {
         };
         match shape {
             Shape::Batch(items) => Line::Batch(items),
-            Shape::Neither(message) => {
-                Line::Event(Err(not_envelope(bytes, received_at_ms, &message)))
-            }
-            Shape::Event(seen) => Line::Event(self.verdict(seen, report, bytes, received_at_ms)),
+            shape => Line::Event(self.outcome(shape, report, bytes, received_at_ms)),
+        }
+    }
+
+    /// The verdict on one value read as an event: [`check_event`]'s answer
+    /// once the bytes have parsed.
+    ///
+    /// [`check_event`]: PlanValidator::check_event
+    fn outcome(
+        &self,
+        shape: Shape<'_>,
+        report: Report,
+        bytes: &[u8],
+        received_at_ms: u64,
+    ) -> Result<Accepted<'_>, FailedEvent> {
+        match shape {
+            Shape::Batch(_) => Err(not_envelope(
+                bytes,
+                received_at_ms,
+                "expected one event, got a batch",
+            )),
+            Shape::Neither(message) => Err(not_envelope(bytes, received_at_ms, &message)),
+            Shape::Event(seen) => self.verdict(seen, report, bytes, received_at_ms),
+        }
+    }
+
+    /// Checks the events of a request body (`{"events":[..]}` or
+    /// `{"batch":[..]}`) as it is read: each event is checked while the
+    /// body is parsed, once, and comes with its bytes as they are in the
+    /// body (for a byte-for-byte copy).
+    ///
+    /// The answers are those of [`split_batch`] followed by
+    /// [`check_event`] on each item, in the same order. A body that is not a
+    /// batch yields one `Err`, the failed event holding the whole body
+    /// (`not_json`, `not_envelope`), and ends: that can be found only once
+    /// part of the body has been read (a body cut short, or an object with
+    /// a batch and an event's keys), so the events yielded before an `Err`
+    /// are void, and the body as a whole is that one failed event.
+    ///
+    /// ```
+    /// # use analytics_core::{AnalyticsEvent, TrackingPlan};
+    /// # use analytics_core::ingest::PlanValidator;
+    /// # #[derive(AnalyticsEvent)]
+    /// # #[analytics(name = "page_opened")]
+    /// # pub struct PageOpened { pub path: String }
+    /// # let plan = TrackingPlan::from_events(&[PageOpened::schema()]);
+    /// let validator = PlanValidator::new(&plan).unwrap();
+    /// let body = br#"{"events":[
+    ///     {"event_type":"page_opened","event_params":{"path":"/"}},
+    ///     {"event_type":"page_opened","event_params":{"path":7}}
+    /// ]}"#;
+    /// let events: Vec<_> = validator.check_batch(body, 0).collect::<Result<_, _>>().unwrap();
+    /// assert_eq!(events[0].bytes, br#"{"event_type":"page_opened","event_params":{"path":"/"}}"#);
+    /// assert!(events[0].outcome.is_ok());
+    /// assert_eq!(events[1].outcome.as_ref().unwrap_err().errors[0].rule, "type");
+    ///
+    /// let cut = br#"{"events":[{"event_type":"page_opened","event_params":{"path":"/"}}"#;
+    /// let read: Vec<_> = validator.check_batch(cut, 0).collect();
+    /// assert_eq!(read.last().unwrap().as_ref().unwrap_err().reason.as_str(), "not_json");
+    /// ```
+    ///
+    /// [`split_batch`]: PlanValidator::split_batch
+    /// [`check_event`]: PlanValidator::check_event
+    pub fn check_batch<'v, 'b>(&'v self, body: &'b [u8], received_at_ms: u64) -> Batch<'v, 'b> {
+        let state = match std::str::from_utf8(body) {
+            Ok(text) => match batch::items_start(text.as_bytes()) {
+                Some(at) => State::InPlace {
+                    text,
+                    at,
+                    first: true,
+                },
+                None => State::Split,
+            },
+            Err(_) => State::Split,
+        };
+        Batch {
+            validator: self,
+            body,
+            received_at_ms,
+            state,
+            given: 0,
         }
     }
 
@@ -230,15 +298,46 @@ impl PlanValidator {
         // check each string again (`from_str` trusts its input).
         let text = std::str::from_utf8(bytes).map_err(|error| format!("not UTF-8: {error}"))?;
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let shape = TopLevel {
+        let shape = self
+            .read_value(&mut deserializer, report)
+            .map_err(|error| error.to_string())?;
+        deserializer.end().map_err(|error| error.to_string())?;
+        Ok(shape)
+    }
+
+    /// Reads the next value of `deserializer`, checking the event it is.
+    fn read_value<'b>(
+        &self,
+        deserializer: &mut serde_json::Deserializer<serde_json::de::StrRead<'b>>,
+        report: &mut Report,
+    ) -> serde_json::Result<Shape<'b>> {
+        TopLevel {
             plan: &self.plan,
             message_id_keys: &self.message_id_keys,
             report,
         }
-        .deserialize(&mut deserializer)
-        .map_err(|error| error.to_string())?;
-        deserializer.end().map_err(|error| error.to_string())?;
-        Ok(shape)
+        .deserialize(deserializer)
+    }
+
+    /// The `too_large` failure of an event over [`with_max_event_bytes`].
+    ///
+    /// [`with_max_event_bytes`]: PlanValidator::with_max_event_bytes
+    #[cold]
+    fn too_large(&self, bytes: &[u8], received_at_ms: u64) -> FailedEvent {
+        FailedEvent::new(
+            FailureReason::TooLarge,
+            Payload::from_bytes(bytes),
+            received_at_ms,
+        )
+        .with_errors([FailedCheck::new(
+            "",
+            "too_large",
+            format!(
+                "{} bytes is over the limit of {} bytes",
+                bytes.len(),
+                self.max_event_bytes
+            ),
+        )])
     }
 
     fn verdict(

@@ -5,6 +5,7 @@ use crate::plan::{
 };
 use crate::schema::Tagging;
 use crate::schema::{Bound, IntegerKind};
+use serde_json::value::RawValue;
 use std::sync::Arc;
 
 fn field(name: &str, ty: PlanType, rules: Vec<PlanRule>) -> PlanField {
@@ -592,4 +593,218 @@ fn identity_fields_of_the_plan_are_checked_as_strings() {
         found,
         [("installation_id", "non_empty"), ("account_id", "type")]
     );
+}
+
+/// A batch's answers, compared as text: each event's bytes and verdict, or
+/// the one failed event of a body that is not a batch.
+type Answers = Vec<Result<(String, Result<String, String>), String>>;
+
+fn verdict_text(outcome: &Result<Accepted<'_>, FailedEvent>) -> Result<String, String> {
+    match outcome {
+        Ok(accepted) => Ok(format!("{accepted:?}")),
+        Err(failed) => Err(failed.to_json_line()),
+    }
+}
+
+/// The answers of the general path: split the body, check each item.
+fn split_then_check(validator: &PlanValidator, body: &[u8]) -> Answers {
+    match validator.split_batch(body, 7) {
+        Err(failed) => vec![Err(failed.to_json_line())],
+        Ok(items) => items
+            .iter()
+            .map(|item| {
+                let outcome = validator.check_event(item.get().as_bytes(), 7);
+                Ok((item.get().to_owned(), verdict_text(&outcome)))
+            })
+            .collect(),
+    }
+}
+
+/// The answers of `check_batch`: an `Err` voids the events before it.
+fn checked_in_one_pass(validator: &PlanValidator, body: &[u8]) -> Answers {
+    let mut answers = Answers::new();
+    for item in validator.check_batch(body, 7) {
+        match item {
+            Ok(event) => {
+                let bytes = String::from_utf8(event.bytes.to_vec()).unwrap();
+                answers.push(Ok((bytes, verdict_text(&event.outcome))));
+            }
+            Err(failed) => return vec![Err(failed.to_json_line())],
+        }
+    }
+    answers
+}
+
+const GOOD: &str = r#"{"event_type":"thing","event_params":{"id":"a","count":3,"color":"red","tags":[{"code":"x"}],"note":""}}"#;
+
+/// Bodies whose third event is broken in each way, and bodies of every
+/// other shape around the plain `{"events":[..]}`.
+fn batch_bodies() -> Vec<Vec<u8>> {
+    let deep = format!(
+        r#"{{"event_type":"thing","event_params":{{"id":"a","count":3,"color":"red","tags":[],"note":"","x":{}{}}}}}"#,
+        "[".repeat(140),
+        "]".repeat(140)
+    );
+    let thirds: Vec<String> = vec![
+        GOOD.to_owned(),
+        // Checks that fail.
+        GOOD.replace("\"count\":3", "\"count\":\"3\""),
+        GOOD.replace("\"count\":3", "\"count\":300"),
+        GOOD.replace("\"red\"", "\"green\""),
+        GOOD.replace("\"note\":\"\"", "\"note\":\"\",\"extra\":1"),
+        GOOD.replace("\"thing\"", "\"nothing\""),
+        GOOD.replace(",\"event_params\"", ",\"event_params_\""),
+        GOOD.replace("{\"event_type\"", "{\"event_version\":9,\"event_type\""),
+        GOOD.replace("\"id\":\"a\",", ""),
+        GOOD.replace("\"id\":\"a\"", "\"id\":\"a\",\"id\":\"b\""),
+        // Params before the type (re-read from raw), escapes.
+        r#"{"event_params":{"id":"\u0061","count":3,"color":"red","tags":[],"note":"\n"},"event_type":"thing"}"#.to_owned(),
+        r#"{"event_params":{"id":"a","count":1e999,"color":"red","tags":[],"note":""},"event_type":"thing"}"#.to_owned(),
+        r#"{"ev\u0065nt_type":"thing","event_params":{"id":"a","count":3,"color":"red","tags":[],"note":""}}"#.to_owned(),
+        // Not an envelope.
+        "5".to_owned(),
+        "\"x\"".to_owned(),
+        "null".to_owned(),
+        "[]".to_owned(),
+        "{}".to_owned(),
+        format!(r#"{{"events":[{GOOD}]}}"#),
+        // Numbers a scan accepts and a parse does not.
+        "1e999".to_owned(),
+        r#"{"event_type":"thing","event_params":{"count":1e999}}"#.to_owned(),
+        // Deeper than the parser's limit from the event's root.
+        deep,
+        // Not JSON.
+        r#"{"event_type":"thing""#.to_owned(),
+        r#"{"event_type":"thing",}"#.to_owned(),
+        "tru".to_owned(),
+        String::new(),
+    ];
+    let mut bodies = Vec::new();
+    for third in &thirds {
+        bodies.push(format!(r#"{{"events":[{GOOD},{GOOD},{third},{GOOD}]}}"#));
+        bodies.push(format!(
+            " \n{{ \"batch\" :\t[ {GOOD} ,\r\n{GOOD}, {third} ] }} \n"
+        ));
+    }
+    for shape in [
+        r#"{"events":[]}"#.to_owned(),
+        r#"{ "events" : [ ] }"#.to_owned(),
+        format!(r#"{{"events":[{GOOD}]}}"#),
+        format!(r#"{{"events":[{GOOD},]}}"#),
+        format!(r#"{{"events":[,{GOOD}]}}"#),
+        format!(r#"{{"events":[{GOOD} {GOOD}]}}"#),
+        format!(r#"{{"events":[{GOOD},{GOOD}"#),
+        format!(r#"{{"events":[{GOOD},{GOOD}]"#),
+        format!(r#"{{"events":[{GOOD},"#),
+        format!(r#"{{"events":[{GOOD}]}} x"#),
+        format!(r#"{{"events":[{GOOD}]}}{{}}"#),
+        format!(r#"{{"events":[{GOOD}],"sentAt":"now"}}"#),
+        format!(r#"{{"events":[{GOOD}],"event_type":"thing"}}"#),
+        format!(r#"{{"events":[{GOOD}],"events":[{GOOD},{GOOD}]}}"#),
+        format!(r#"{{"events":[{GOOD}],"batch":5}}"#),
+        format!(r#"{{"sentAt":"now","events":[{GOOD}]}}"#),
+        format!(r#"{{"ev\u0065nts":[{GOOD}]}}"#),
+        r#"{"events":5}"#.to_owned(),
+        r#"{"events":{}}"#.to_owned(),
+        "[]".to_owned(),
+        GOOD.to_owned(),
+        String::new(),
+    ] {
+        bodies.push(shape);
+    }
+    let mut bodies: Vec<Vec<u8>> = bodies.into_iter().map(String::into_bytes).collect();
+    // Invalid UTF-8 inside the third event's string.
+    let mut invalid = format!(r#"{{"events":[{GOOD},{GOOD},"#).into_bytes();
+    invalid.extend_from_slice(b"{\"event_type\":\"th\xffing\"}]}");
+    bodies.push(invalid);
+    bodies
+}
+
+#[test]
+fn a_batch_checked_in_one_pass_answers_as_split_then_check() {
+    for max in [usize::MAX, GOOD.len()] {
+        let validator = PlanValidator::new(&plan())
+            .unwrap()
+            .with_max_event_bytes(max);
+        for body in batch_bodies() {
+            assert_eq!(
+                checked_in_one_pass(&validator, &body),
+                split_then_check(&validator, &body),
+                "max {max}, body {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_plain_batch_is_read_in_place_with_each_events_bytes() {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let broken = GOOD.replace("\"count\":3", "\"count\":\"3\"");
+    let body = format!("{{\"events\":[ {GOOD},\n{GOOD} ,{broken}\t]}}");
+    let mut batch = validator.check_batch(body.as_bytes(), 0);
+    let mut found = Vec::new();
+    while let Some(item) = batch.next() {
+        // Every event comes from the in-place reader, none from a split.
+        assert!(matches!(batch.state, State::InPlace { .. } | State::Done));
+        assert_eq!(batch.held_bytes(), 0);
+        found.push(item.unwrap());
+    }
+    assert!(matches!(batch.state, State::Done));
+    let bytes: Vec<&[u8]> = found.iter().map(|event| event.bytes).collect();
+    assert_eq!(bytes, [GOOD.as_bytes(), GOOD.as_bytes(), broken.as_bytes()]);
+    assert!(found[0].outcome.is_ok() && found[1].outcome.is_ok());
+    let failed = found[2].outcome.as_ref().unwrap_err();
+    assert_eq!(failed.reason, FailureReason::SchemaViolation);
+    assert_eq!(failed.errors[0].path, "count");
+    assert!(matches!(&failed.payload, Payload::Json(raw) if raw.get() == broken));
+}
+
+#[test]
+fn names_compare_equal_exactly_when_their_text_is_equal() {
+    use super::compile::same;
+    let texts = [
+        "",
+        "a",
+        "b",
+        "ab",
+        "abc",
+        "abd",
+        "abcd",
+        "abce",
+        "bbcd",
+        "abcdefg",
+        "abcdefh",
+        "bbcdefg",
+        "abcdefgh",
+        "abcdefgi",
+        "abcdefghi",
+        "abcdefghj",
+        "bbcdefghi",
+        "abcdefghijklmnop",
+        "abcdefghijklmnoq",
+        "abcdefghijklmnopq",
+        "abcdefghijklmnopr",
+        "abcdefghXjklmnopq",
+        "é",
+        "e\u{301}",
+    ];
+    for a in texts {
+        for b in texts {
+            assert_eq!(same(a, b), a == b, "{a:?} {b:?}");
+        }
+    }
+}
+
+#[test]
+fn a_batch_of_another_shape_is_split_and_says_what_its_list_holds() {
+    let validator = PlanValidator::new(&plan()).unwrap();
+    let body = format!(r#"{{"sentAt":"now","batch":[{GOOD},{GOOD},{GOOD}]}}"#);
+    let mut batch = validator.check_batch(body.as_bytes(), 0);
+    assert_eq!(batch.held_bytes(), 0);
+    let first = batch.next().unwrap().unwrap();
+    assert_eq!(first.bytes, GOOD.as_bytes());
+    assert!(batch.held_bytes() >= 3 * std::mem::size_of::<&RawValue>());
+    assert_eq!(batch.by_ref().count(), 2);
+    assert!(batch.next().is_none());
 }

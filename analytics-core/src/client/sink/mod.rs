@@ -40,6 +40,9 @@ enum MessageId {
         nonce: [u8; 16],
         sequence: u64,
     },
+    /// `SHA-256(json)`, truncated to 16 bytes: an event received without an
+    /// id (`Envelope::with_id_of_json`).
+    OfJson,
 }
 
 impl Envelope {
@@ -48,6 +51,18 @@ impl Envelope {
         Envelope {
             json,
             id: MessageId::Fixed(message_id),
+            timestamp_ms,
+            schema: None,
+        }
+    }
+
+    /// An envelope whose id is the first 16 bytes of the SHA-256 of `json`,
+    /// computed only when a sink asks for it (what a collector gives an
+    /// event received without an id: a resent event gets the same id).
+    pub fn with_id_of_json(json: Vec<u8>, timestamp_ms: u64) -> Self {
+        Envelope {
+            json,
+            id: MessageId::OfJson,
             timestamp_ms,
             schema: None,
         }
@@ -102,6 +117,13 @@ impl Envelope {
     pub fn message_id_bytes(&self) -> [u8; 16] {
         match &self.id {
             MessageId::Fixed(id) => *id,
+            MessageId::OfJson => {
+                use sha2::{Digest, Sha256};
+                let digest = Sha256::digest(&self.json);
+                let mut id = [0u8; 16];
+                id.copy_from_slice(&digest[..16]);
+                id
+            }
             MessageId::Derived { nonce, sequence } => {
                 use sha2::{Digest, Sha256};
                 let mut hasher = Sha256::new();
