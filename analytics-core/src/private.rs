@@ -74,8 +74,9 @@ pub trait FieldSet: Sized {
     /// Appends `,"key":value` for every member written.
     fn __write_members(&self, out: &mut Vec<u8>);
 
-    /// Serializes every member written into a serde map.
-    fn __serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    /// Serializes every member written into a serde map (the first error is
+    /// kept in `map`, see [`MapWriter`]).
+    fn __serialize_members<M: SerializeMap>(&self, map: &mut MapWriter<'_, M>);
 
     /// How many members are written (for `serialize_map`'s length hint).
     fn __member_count(&self) -> usize;
@@ -128,6 +129,15 @@ pub struct NameSet {
     pub hashes: &'static [u64],
     /// The name sets of the flattened bases.
     pub flattened: &'static [&'static NameSet],
+    /// [`name_bit`] of every name of the set, its bases' included: most
+    /// names are ruled out by one test, not a walk of the tree.
+    pub bloom: u128,
+}
+
+/// The bit of a name (of its [`name_hash`]) in [`NameSet::bloom`] (the
+/// derive computes the same value at expansion).
+pub const fn name_bit(hash: u64) -> u128 {
+    1 << (hash >> 57)
 }
 
 /// FNV-1a of a wire name (the derive computes the same value at expansion).
@@ -146,6 +156,9 @@ pub const fn name_hash(name: &str) -> u64 {
 impl NameSet {
     /// Whether `name` (whose hash is `hash`) is written by this type.
     pub const fn contains_hashed(&self, name: &str, hash: u64) -> bool {
+        if self.bloom & name_bit(hash) == 0 {
+            return false;
+        }
         let mut i = 0;
         while i < self.hashes.len() {
             if self.hashes[i] == hash && str_eq(self.own[i], name) {
@@ -166,6 +179,9 @@ impl NameSet {
     /// Whether the two sets share a name.
     pub const fn intersects(&self, other: &NameSet) -> bool {
         let mut i = 0;
+        if self.bloom & other.bloom == 0 {
+            return false;
+        }
         while i < self.own.len() {
             if other.contains_hashed(self.own[i], self.hashes[i]) {
                 return true;
@@ -264,8 +280,47 @@ pub fn serialize_field_set<T: FieldSet, S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let mut map = serializer.serialize_map(Some(value.__member_count()))?;
-    value.__serialize_members(&mut map)?;
+    let mut members = MapWriter::new(&mut map);
+    value.__serialize_members(&mut members);
+    members.finish()?;
     map.end()
+}
+
+/// A serde map written member by member, keeping the first error: once a
+/// member fails, the later ones are skipped and [`MapWriter::finish`] returns
+/// that error. Each generated member is then one call with no `?` (a branch
+/// and an error path per member in a generic body is what borrow checking
+/// of derived code spends its time on).
+pub struct MapWriter<'m, M: SerializeMap> {
+    map: &'m mut M,
+    error: Option<M::Error>,
+}
+
+impl<'m, M: SerializeMap> MapWriter<'m, M> {
+    /// Writes into `map`.
+    #[inline]
+    pub fn new(map: &'m mut M) -> Self {
+        MapWriter { map, error: None }
+    }
+
+    /// Serializes `key: value`, unless a member before it failed.
+    #[inline]
+    pub fn entry<T: serde::Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
+        if self.error.is_none() {
+            if let Err(error) = self.map.serialize_entry(key, value) {
+                self.error = Some(error);
+            }
+        }
+    }
+
+    /// The first member's error, if one failed.
+    #[inline]
+    pub fn finish(self) -> Result<(), M::Error> {
+        match self.error {
+            None => Ok(()),
+            Some(error) => Err(error),
+        }
+    }
 }
 
 /// `Serialize` for an `EventCatalog` variant: the envelope.
@@ -315,18 +370,34 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
 
 /// Reads the value of a field written through serde (`#[analytics(serde)]`,
 /// `deserialize_with`) into its slot; a second value for the same key is
-/// serde's `duplicate field` error.
+/// serde's `duplicate field` error; `Ok(true)`, as `__next_member`.
 #[inline]
 pub fn next_serde_member<'de, A: MapAccess<'de>, T: de::Deserialize<'de>>(
     slot: &mut Option<T>,
     key: &'static str,
     map: &mut A,
-) -> Result<(), A::Error> {
+) -> Result<bool, A::Error> {
     if slot.is_some() {
         return Err(de::Error::duplicate_field(key));
     }
     *slot = Some(map.next_value()?);
-    Ok(())
+    Ok(true)
+}
+
+/// The position of `key` among `names` (a struct's wire names and
+/// aliases, as the derive lists them), `usize::MAX` when none: a generated
+/// reader matches on this index, not on strings (one comparison loop here
+/// rather than a string `match` per struct).
+#[inline]
+pub fn key_index(key: &str, names: &[&str]) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        if names[i] == key {
+            return i;
+        }
+        i += 1;
+    }
+    usize::MAX
 }
 
 /// The value of a `deserialize_with` field that was not in the input:
@@ -359,7 +430,7 @@ pub fn next_member<'de, A: MapAccess<'de>, T: de::DeserializeOwned>(
     key: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
-    next_serde_member(slot, key, map)
+    next_serde_member(slot, key, map).map(|_| ())
 }
 
 /// The value of a member that was not in the input: `None` for an `Option`,

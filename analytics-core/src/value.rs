@@ -93,25 +93,49 @@ pub trait AnalyticsValue: serde::Serialize {
         crate::__private::leak_value_type::<Self>()
     }
 
-    /// Serializes `key: self` into a serde map.
+    /// Serializes `key: self` into a serde map (see `MapWriter`).
     #[doc(hidden)]
     #[inline]
     fn __serialize_member<M: serde::ser::SerializeMap>(
         &self,
-        map: &mut M,
+        map: &mut crate::__private::MapWriter<'_, M>,
         key: &'static str,
-    ) -> Result<(), M::Error> {
-        map.serialize_entry(key, self)
+    ) {
+        map.entry(key, self);
     }
 
-    /// Deserializes the value of `key` into its slot.
+    /// Appends the member `key` (`,"name":`, pre-escaped) and the value:
+    /// one generated call per member of a derived writer.
+    #[doc(hidden)]
+    #[inline]
+    fn __write_member(&self, key: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(key);
+        self.write_json(out);
+    }
+
+    /// Validates what is inside the value, below the field `name` of `path`:
+    /// one generated call per field of a derived `validate` without rules.
+    #[doc(hidden)]
+    #[inline]
+    fn __validate_member(
+        &self,
+        name: &'static str,
+        path: &Path<'_>,
+        errors: &mut ValidationErrors,
+    ) {
+        self.__validate_nested(&path.field(name), errors);
+    }
+
+    /// Deserializes the value of `key` into its slot; `Ok(true)` (the key
+    /// is taken, what `FieldSet::__accept` returns, so that a generated arm
+    /// is this one call).
     #[doc(hidden)]
     #[inline]
     fn __next_member<'de, A: serde::de::MapAccess<'de>>(
         slot: &mut Option<Self>,
         key: &'static str,
         map: &mut A,
-    ) -> Result<(), A::Error>
+    ) -> Result<bool, A::Error>
     where
         Self: Sized,
     {
@@ -119,7 +143,7 @@ pub trait AnalyticsValue: serde::Serialize {
             return Err(serde::de::Error::duplicate_field(key));
         }
         *slot = Some(Self::__from_read(map.next_value::<Self::__Read>()?));
-        Ok(())
+        Ok(true)
     }
 
     /// The value of a member once the input is read (`None` for a missing

@@ -131,15 +131,8 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         });
     let read = match &model.write_only {
         None => {
-            let (accept_own, _) = accept(fields.iter().copied());
-            quote! {
-                match __key {
-                    #(#accept_own)*
-                    _ => {}
-                }
-                let _ = (__slots, __map);
-                _ap::Result::Ok(false)
-            }
+            // Envelope fields are never flattened: `accept` is only their arms.
+            accept(fields.iter().copied())
         }
         Some(_) => quote! {
             let _ = (__slots, __key, __map);
@@ -160,12 +153,14 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
 
         fn __serialize_envelope<__S: _ap::serde::Serializer>(&self, __serializer: __S) -> _ap::Result<__S::Ok, __S::Error> {
             let mut __state = _ap::serde::Serializer::serialize_map(__serializer, _ap::Option::Some(2 + #count))?;
+            let mut __members = _ap::MapWriter::new(&mut __state);
             {
-                let __map = &mut __state;
-                _ap::serde::ser::SerializeMap::serialize_entry(__map, "event_type", #name)?;
+                let __map = &mut __members;
+                _ap::MapWriter::entry(__map, "event_type", #name);
                 #(#serializes)*
-                _ap::serde::ser::SerializeMap::serialize_entry(__map, "event_params", self)?;
+                _ap::MapWriter::entry(__map, "event_params", self);
             }
+            __members.finish()?;
             _ap::serde::ser::SerializeMap::end(__state)
         }
 

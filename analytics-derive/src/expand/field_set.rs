@@ -28,14 +28,22 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         .map(|f| &f.wire_name)
         .collect();
     let own_hashes = own_names.iter().map(|name| name_hash(name));
-    let flattened_names = model
+    let own_bloom = own_names
+        .iter()
+        .fold(0u128, |bloom, name| bloom | name_bit(name));
+    let own_bloom = proc_macro2::Literal::u128_suffixed(own_bloom);
+    let flattened_types: Vec<&syn::Type> = model
         .fields
         .iter()
         .filter(|f| f.flatten.is_some())
-        .map(|f| {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES)
-        });
+        .map(|f| f.ty)
+        .collect();
+    let flattened_names = flattened_types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES));
+    let flattened_blooms = flattened_types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> | <#ty as _ap::FieldSet>::NAMES.bloom));
 
     let collisions = collisions(model);
     let codecs = model.fields.iter().map(codec_wrappers);
@@ -61,7 +69,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let serializes = params.iter().map(|field| serialize_field(field));
     let count = member_count(&params);
     let schemas = field_schemas(&params);
-    let (accept_own, accept_flattened) = accept(params.iter().copied());
+    let accept = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
 
     let check_paths = model
@@ -79,12 +87,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 __key: &_ap::str,
                 __map: &mut __A,
             ) -> _ap::Result<_ap::bool, __A::Error> {
-                match __key {
-                    #(#accept_own)*
-                    _ => {}
-                }
-                #(#accept_flattened)*
-                _ap::Result::Ok(false)
+                #accept
             }
 
             fn __finish<__E: _ap::serde::de::Error>(__slots: #slots) -> _ap::Result<Self, __E> {
@@ -162,6 +165,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 own: &[#(#own_names),*],
                 hashes: &[#(#own_hashes),*],
                 flattened: &[#(#flattened_names),*],
+                bloom: #own_bloom #(#flattened_blooms)*,
             };
             const CHECKS: &'static [&'static _ap::str] = &[#(#check_paths),*];
             const __READABLE: _ap::bool = #readable;
@@ -181,9 +185,8 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 #(#writes)*
             }
 
-            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut __M) -> _ap::Result<(), __M::Error> {
+            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut _ap::MapWriter<'_, __M>) {
                 #(#serializes)*
-                _ap::Result::Ok(())
             }
 
             #[inline]
@@ -214,13 +217,23 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 // trait would add its own "required by" note, and one error per helper).
 
 /// FNV-1a, the same as `__private::name_hash`.
-fn name_hash(name: &str) -> proc_macro2::Literal {
+fn name_hash_value(name: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in name.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    proc_macro2::Literal::u64_suffixed(hash)
+    hash
+}
+
+/// [`name_hash_value`] as a literal.
+fn name_hash(name: &str) -> proc_macro2::Literal {
+    proc_macro2::Literal::u64_suffixed(name_hash_value(name))
+}
+
+/// `__private::name_bit` of a wire name.
+fn name_bit(name: &str) -> u128 {
+    1 << (name_hash_value(name) >> 57)
 }
 
 /// A wire name written both by this struct and by a flattened base. The
@@ -316,6 +329,12 @@ fn validate_field(field: &Field<'_>) -> TokenStream {
         Some(_) => {
             let value = serde_value(field);
             quote!(_ap::check_serializable(#value, __path, __errors);)
+        }
+        // A field without rules is one call (its path built inside).
+        None if field.rules.is_empty() => {
+            return quote_spanned! {ty.span()=>
+                <#ty as _ap::AnalyticsValue>::__validate_member(&self.#member, #rust_name, __path, __errors);
+            };
         }
         None => quote_spanned! {ty.span()=>
             <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
@@ -436,8 +455,7 @@ pub(super) fn write_field(field: &Field<'_>) -> TokenStream {
             quote!(_ap::write_pii_serde(__out, #key, #value);)
         }
         (None, false) => quote_spanned! {ty.span()=>
-            __out.extend_from_slice(#key);
-            <#ty as _ap::AnalyticsValue>::write_json(&self.#member, __out);
+            <#ty as _ap::AnalyticsValue>::__write_member(&self.#member, #key, __out);
         },
         (None, true) => quote_spanned! {ty.span()=>
             _ap::write_pii_member::<#ty>(__out, #key, &self.#member);
@@ -456,7 +474,7 @@ pub(super) fn serialize_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map)?;);
+        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map););
     }
     if !field.written() {
         return quote!();
@@ -465,10 +483,10 @@ pub(super) fn serialize_field(field: &Field<'_>) -> TokenStream {
     let serialize = match &field.codec {
         Some(_) => {
             let value = serde_value(field);
-            quote!(_ap::serde::ser::SerializeMap::serialize_entry(__map, #name, #value)?;)
+            quote!(_ap::MapWriter::entry(__map, #name, #value);)
         }
         None => quote_spanned! {ty.span()=>
-            <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name)?;
+            <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name);
         },
     };
     match &field.skip_if {

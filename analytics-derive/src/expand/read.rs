@@ -66,9 +66,12 @@ pub(super) fn codec_wrappers(field: &Field<'_>) -> TokenStream {
     out
 }
 
-pub(super) fn accept<'f, 'a: 'f>(
-    fields: impl IntoIterator<Item = &'f Field<'a>>,
-) -> (Vec<TokenStream>, Vec<TokenStream>) {
+/// The body of a reader of `fields` (`__accept`, `__accept_envelope`): the
+/// key's index among the wire names and aliases (one runtime lookup over a
+/// static list, no string `match`), then one arm per field that takes it;
+/// a key none takes is offered to each flattened field in turn.
+pub(super) fn accept<'f, 'a: 'f>(fields: impl IntoIterator<Item = &'f Field<'a>>) -> TokenStream {
+    let mut names: Vec<String> = Vec::new();
     let mut own = Vec::new();
     let mut flattened = Vec::new();
     for field in fields {
@@ -80,50 +83,50 @@ pub(super) fn accept<'f, 'a: 'f>(
                     return _ap::Result::Ok(true);
                 }
             });
-        } else if field.skip_deserializing.is_none() {
-            let name = &field.wire_name;
-            let aliases = &field.aliases;
-            let read = match &field.codec {
-                Some(codec) => match &codec.deserialize {
-                    Some(_) => {
-                        let (_, de) = wrapper_names(field);
-                        quote! {
-                            let mut __wrapped: _ap::Option<#de> = _ap::Option::None;
-                            _ap::next_serde_member(&mut __wrapped, #name, __map)?;
-                            __slots.#slot = _ap::Option::map(__wrapped, |__value| __value.0);
-                        }
-                    }
-                    None => quote_spanned! {ty.span()=>
-                        _ap::next_serde_member::<__A, #ty>(&mut __slots.#slot, #name, __map)?;
-                    },
-                },
-                None => quote_spanned! {ty.span()=>
-                    <#ty as _ap::AnalyticsValue>::__next_member(&mut __slots.#slot, #name, __map)?;
-                },
-            };
-            let guard = match field
-                .codec
-                .as_ref()
-                .map(|codec| codec.deserialize.is_some())
-            {
+            continue;
+        }
+        if field.skip_deserializing.is_some() {
+            continue;
+        }
+        let name = &field.wire_name;
+        let first = names.len();
+        names.push(name.clone());
+        names.extend(field.aliases.iter().map(|alias| alias.value()));
+        let indices = (first..names.len()).map(proc_macro2::Literal::usize_unsuffixed);
+        let read = match &field.codec {
+            Some(codec) => match &codec.deserialize {
                 // The wrapper slot is fresh: a second key is caught here.
-                Some(true) => quote! {
-                    if _ap::Option::is_some(&__slots.#slot) {
-                        return _ap::Result::Err(_ap::serde::de::Error::duplicate_field(#name));
-                    }
-                },
-                _ => quote!(),
-            };
-            own.push(quote! {
-                #name #(| #aliases)* => {
-                    #guard
-                    #read
-                    return _ap::Result::Ok(true);
+                Some(_) => {
+                    let (_, de) = wrapper_names(field);
+                    quote! {{
+                        if _ap::Option::is_some(&__slots.#slot) {
+                            return _ap::Result::Err(_ap::serde::de::Error::duplicate_field(#name));
+                        }
+                        let mut __wrapped: _ap::Option<#de> = _ap::Option::None;
+                        _ap::next_serde_member(&mut __wrapped, #name, __map)?;
+                        __slots.#slot = _ap::Option::map(__wrapped, |__value| __value.0);
+                        _ap::Result::Ok(true)
+                    }}
                 }
-            });
+                None => quote_spanned! {ty.span()=>
+                    _ap::next_serde_member::<__A, #ty>(&mut __slots.#slot, #name, __map)
+                },
+            },
+            None => quote_spanned! {ty.span()=>
+                <#ty as _ap::AnalyticsValue>::__next_member(&mut __slots.#slot, #name, __map)
+            },
+        };
+        own.push(quote!(#(#indices)|* => #read,));
+    }
+    quote! {
+        match _ap::key_index(__key, &[#(#names),*]) {
+            #(#own)*
+            _ => {
+                #(#flattened)*
+                _ap::Result::Ok(false)
+            }
         }
     }
-    (own, flattened)
 }
 
 pub(super) fn finish_field(field: &Field<'_>) -> TokenStream {
