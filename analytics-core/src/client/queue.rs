@@ -412,13 +412,7 @@ mod tests {
 
     /// Events among `messages` (each block counts its events).
     fn events(messages: &[Msg]) -> usize {
-        messages
-            .iter()
-            .map(|message| match message {
-                Msg::Events(block) => block.len(),
-                _ => 0,
-            })
-            .sum()
+        messages.iter().map(Msg::events).sum()
     }
 
     #[test]

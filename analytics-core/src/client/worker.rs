@@ -61,6 +61,16 @@ pub(crate) enum Msg {
     Shutdown(Ack),
 }
 
+impl Msg {
+    /// How many events this message carries (a block counts its events).
+    pub(crate) fn events(&self) -> usize {
+        match self {
+            Msg::Events(block) => block.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// `now + wait`, saturated: a wait too long to represent ends in 30 years.
 pub(crate) fn instant_after(now: Instant, wait: Duration) -> Instant {
     const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);

@@ -93,7 +93,7 @@ impl Writer {
                     return;
                 }
                 let events_only = inbox.iter().all(|m| matches!(m, Msg::Events(_)));
-                let in_hand = events_in(&inbox);
+                let in_hand = inbox.iter().map(Msg::events).sum::<usize>();
                 if events_only && in_hand < WRITE_CHUNK {
                     let more = Want {
                         events: WRITE_CHUNK - in_hand,
@@ -339,17 +339,6 @@ impl Writer {
         }
         Ok(())
     }
-}
-
-/// The events among `messages`.
-fn events_in(messages: &VecDeque<Msg>) -> usize {
-    messages
-        .iter()
-        .map(|message| match message {
-            Msg::Events(block) => block.len(),
-            _ => 0,
-        })
-        .sum()
 }
 
 fn segment_path(journal: &Journal, id: u64) -> PathBuf {
