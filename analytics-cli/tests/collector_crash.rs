@@ -8,10 +8,8 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use analytics_core::{AnalyticsEvent, Client, HttpSink, RetryPolicy, TrackingPlan};
@@ -31,29 +29,9 @@ fn temp_dir() -> PathBuf {
     support::temp_dir("collector-crash")
 }
 
-/// Starts `analytics serve` and waits for it to listen.
+/// Starts `analytics serve` on `port` and waits for it to listen.
 fn serve(dir: &Path, port: u16) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_analytics"))
-        .args(["serve", "--plan"])
-        .arg(dir.join("plan.json"))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--out"])
-        .arg(dir.join("out"))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (ready, listening) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("listening on") {
-                let _ = ready.send(());
-            }
-        }
-    });
-    listening
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the collector starts listening");
-    child
+    support::serve(dir, &format!("127.0.0.1:{port}"), &[]).0
 }
 
 fn free_port() -> u16 {

@@ -7,7 +7,7 @@ mod support;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -67,28 +67,7 @@ fn vendor() -> (String, mpsc::Receiver<(String, Vec<u8>)>) {
 
 /// Starts `analytics serve` with `args` on a free port; its address.
 fn serve(dir: &Path, args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_analytics"))
-        .args(["serve", "--plan"])
-        .arg(dir.join("plan.json"))
-        .args(["--listen", "127.0.0.1:0", "--out"])
-        .arg(dir.join("out"))
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (ready, listening) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(address) = line.split("listening on ").nth(1) {
-                let _ = ready.send(address.trim().to_owned());
-            }
-        }
-    });
-    let address = listening
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the collector starts listening");
-    (child, address)
+    support::serve(dir, "127.0.0.1:0", args)
 }
 
 #[test]
