@@ -127,6 +127,18 @@ impl Sink for Discard {
     }
 }
 
+/// A client that keeps up (its sink discards, batches of 1,000), with room
+/// for `capacity` queued events: every caller-cost loop below uses one.
+fn discarding_client(policy: PiiPolicy, capacity: usize) -> Client {
+    Client::builder()
+        .sink(Discard)
+        .pii_policy(policy)
+        .queue_capacity(capacity)
+        .max_batch_events(1_000)
+        .build()
+        .unwrap()
+}
+
 /// The caller's cost of one accepted `track`: validate, serialize, PII, queue.
 fn track_cost(c: &mut Criterion) {
     let event = command(1);
@@ -135,13 +147,7 @@ fn track_cost(c: &mut Criterion) {
         ("client/track", PiiPolicy::Keep),
         ("client/track_pii_hash", PiiPolicy::hash("salt")),
     ] {
-        let client = Client::builder()
-            .sink(Discard)
-            .pii_policy(policy)
-            .queue_capacity(1 << 20)
-            .max_batch_events(1_000)
-            .build()
-            .unwrap();
+        let client = discarding_client(policy, 1 << 20);
         c.bench_function(name, |b| {
             b.iter(|| black_box(client.track_ref(black_box(&event)).is_ok()))
         });
@@ -178,13 +184,7 @@ fn track_cpu_cost(_: &mut Criterion) {
         ("pii_hash", PiiPolicy::hash("salt")),
     ] {
         for via_catalog in [false, true] {
-            let client = Client::builder()
-                .sink(Discard)
-                .pii_policy(policy.clone())
-                .queue_capacity(CALLS as usize)
-                .max_batch_events(1_000)
-                .build()
-                .unwrap();
+            let client = discarding_client(policy.clone(), CALLS as usize);
             let started = thread_cpu_time();
             for _ in 0..CALLS {
                 let accepted = if via_catalog {
@@ -261,13 +261,7 @@ fn pii_track_cpu_cost(_: &mut Criterion) {
         ("drop", PiiPolicy::Drop),
         ("hash", PiiPolicy::hash("salt")),
     ] {
-        let client = Client::builder()
-            .sink(Discard)
-            .pii_policy(policy)
-            .queue_capacity(CALLS as usize)
-            .max_batch_events(1_000)
-            .build()
-            .unwrap();
+        let client = discarding_client(policy, CALLS as usize);
         let started = thread_cpu_time();
         for _ in 0..CALLS {
             black_box(client.track_ref(black_box(&event)).is_ok());
@@ -317,12 +311,7 @@ fn track_latency(c: &mut Criterion) {
     }
     print_percentiles("floor: validate + write_envelope, no client", &mut samples);
     // `track()` with the sink keeping up: 200k calls, nothing dropped.
-    let client = Client::builder()
-        .sink(Discard)
-        .queue_capacity(1 << 20)
-        .max_batch_events(1_000)
-        .build()
-        .unwrap();
+    let client = discarding_client(PiiPolicy::Keep, 1 << 20);
     let mut samples = Vec::with_capacity(200_000);
     for _ in 0..200_000 {
         let started = Instant::now();
