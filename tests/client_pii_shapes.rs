@@ -94,3 +94,54 @@ fn pii_inside_a_recursive_type_is_hashed_at_every_depth() {
     );
     assert!(text.contains("\"owner\":null"), "null stays null: {text}");
 }
+
+/// A data enum whose struct variant holds personal data: the derived writer
+/// hands its values to serde, so the client applies the policy to the bytes.
+#[derive(analytics_core::AnalyticsEnum, Debug, Clone, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reviewer {
+    /// Nobody in particular.
+    Automatic,
+    /// A person, by address.
+    Person {
+        #[analytics(pii)]
+        email: String,
+        team: String,
+    },
+}
+
+/// An event with personal data inside a data enum.
+#[derive(AnalyticsEvent, Debug, Clone, PartialEq)]
+#[analytics(name = "review_assigned")]
+pub struct ReviewAssigned {
+    /// Who reviews.
+    pub reviewer: Reviewer,
+}
+
+fn review() -> ReviewAssigned {
+    ReviewAssigned {
+        reviewer: Reviewer::Person {
+            email: SECRET.into(),
+            team: "core".into(),
+        },
+    }
+}
+
+#[test]
+fn pii_inside_a_data_enum_is_dropped() {
+    let text = delivered_text(PiiPolicy::Drop, |client| {
+        client.track(review()).expect("tracked");
+    });
+    assert!(!text.contains(SECRET), "the secret leaked: {text}");
+    assert!(!text.contains("email"), "dropped keys are gone: {text}");
+    assert!(text.contains("\"team\":\"core\""), "the rest is kept: {text}");
+}
+
+#[test]
+fn pii_inside_a_data_enum_is_hashed() {
+    let text = delivered_text(PiiPolicy::hash("salt"), |client| {
+        client.track(review()).expect("tracked");
+    });
+    assert!(!text.contains(SECRET), "the secret leaked: {text}");
+    assert_eq!(text.matches("\"email\":\"").count(), 1, "hashed: {text}");
+}
