@@ -316,65 +316,45 @@ fn pii_in_unions(schema: &EventSchema) -> bool {
         .fields
         .iter()
         .chain(schema.envelope)
-        .any(|field| type_has_union_pii(&field.ty, &mut seen))
-}
-
-// The walks over a field type below each list every `FieldType` rather than
-// `_`: a new type is a compile error in each of them, not a silent miss.
-fn type_has_union_pii(ty: &FieldType, seen: &mut Vec<&'static str>) -> bool {
-    match ty {
-        FieldType::Union(_) => type_has_pii(ty, &mut Vec::new()),
-        FieldType::Object(schema) => {
-            if seen.contains(&schema.name) {
-                return false;
-            }
-            seen.push(schema.name);
-            schema
-                .fields
-                .iter()
-                .any(|field| type_has_union_pii(&field.ty, seen))
-        }
-        FieldType::Nullable(inner) | FieldType::Array(inner) => type_has_union_pii(inner, seen),
-        FieldType::Map { values, .. } => type_has_union_pii(values, seen),
-        FieldType::Ref(name) => {
-            if seen.contains(name) {
-                return false;
-            }
-            seen.push(name);
-            crate::__private::resolve_ref(name)
-                .is_some_and(|resolved| type_has_union_pii(&resolved, seen))
-        }
-        FieldType::String
-        | FieldType::Integer(_)
-        | FieldType::Number { .. }
-        | FieldType::Boolean
-        | FieldType::Enum(_)
-        | FieldType::Any
-        | FieldType::Serde(_) => false,
-    }
+        .any(|field| type_has_pii(&field.ty, &mut seen, Counted::InsideUnions))
 }
 
 /// Whether any field, at any depth, is PII.
 pub(crate) fn has_pii(fields: &[FieldSchema]) -> bool {
-    fields_have_pii(fields, &mut Vec::new())
+    fields_have_pii(fields, &mut Vec::new(), Counted::Anywhere)
+}
+
+/// Which `pii` fields the walk below looks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    /// Every one.
+    Anywhere,
+    /// Only those inside a data enum (at any depth below it).
+    InsideUnions,
 }
 
 /// `seen` holds the objects and unions already being looked at, so that a
 /// recursive type (reached again through `FieldType::Ref`) ends the walk.
-fn fields_have_pii(fields: &[FieldSchema], seen: &mut Vec<&'static str>) -> bool {
-    fields
-        .iter()
-        .any(|field| field.pii || type_has_pii(&field.ty, seen))
+fn fields_have_pii(fields: &[FieldSchema], seen: &mut Vec<&'static str>, counted: Counted) -> bool {
+    fields.iter().any(|field| {
+        (field.pii && counted == Counted::Anywhere) || type_has_pii(&field.ty, seen, counted)
+    })
 }
 
-fn type_has_pii(ty: &FieldType, seen: &mut Vec<&'static str>) -> bool {
+// The walk lists every `FieldType` rather than `_`: a new type is a compile
+// error here, not a silent miss.
+fn type_has_pii(ty: &FieldType, seen: &mut Vec<&'static str>, counted: Counted) -> bool {
     match ty {
         FieldType::Object(schema) => {
             if seen.contains(&schema.name) {
                 return false;
             }
             seen.push(schema.name);
-            fields_have_pii(schema.fields, seen)
+            fields_have_pii(schema.fields, seen, counted)
+        }
+        // Below a data enum every `pii` field counts, walked afresh.
+        FieldType::Union(_) if counted == Counted::InsideUnions => {
+            type_has_pii(ty, &mut Vec::new(), Counted::Anywhere)
         }
         FieldType::Union(union) => {
             if seen.contains(&union.name) {
@@ -383,15 +363,17 @@ fn type_has_pii(ty: &FieldType, seen: &mut Vec<&'static str>) -> bool {
             seen.push(union.name);
             union.variants.iter().any(|variant| match &variant.shape {
                 VariantShape::Unit => false,
-                VariantShape::Newtype(inner) => type_has_pii(inner, seen),
-                VariantShape::Tuple(items) => items.iter().any(|item| type_has_pii(item, seen)),
-                VariantShape::Struct(fields) => fields_have_pii(fields, seen),
+                VariantShape::Newtype(inner) => type_has_pii(inner, seen, counted),
+                VariantShape::Tuple(items) => {
+                    items.iter().any(|item| type_has_pii(item, seen, counted))
+                }
+                VariantShape::Struct(fields) => fields_have_pii(fields, seen, counted),
             })
         }
-        FieldType::Nullable(inner) | FieldType::Array(inner) => type_has_pii(inner, seen),
-        FieldType::Map { values, .. } => type_has_pii(values, seen),
+        FieldType::Nullable(inner) | FieldType::Array(inner) => type_has_pii(inner, seen, counted),
+        FieldType::Map { values, .. } => type_has_pii(values, seen, counted),
         FieldType::Ref(name) => crate::__private::resolve_ref(name)
-            .is_some_and(|resolved| type_has_pii(&resolved, seen)),
+            .is_some_and(|resolved| type_has_pii(&resolved, seen, counted)),
         FieldType::String
         | FieldType::Integer(_)
         | FieldType::Number { .. }
