@@ -134,7 +134,10 @@ fn pii_inside_a_data_enum_is_dropped() {
     });
     assert!(!text.contains(SECRET), "the secret leaked: {text}");
     assert!(!text.contains("email"), "dropped keys are gone: {text}");
-    assert!(text.contains("\"team\":\"core\""), "the rest is kept: {text}");
+    assert!(
+        text.contains("\"team\":\"core\""),
+        "the rest is kept: {text}"
+    );
 }
 
 #[test]

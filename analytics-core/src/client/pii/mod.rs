@@ -63,6 +63,12 @@ impl PiiPolicy {
         if matches!(self, PiiPolicy::Keep) || !schema_has_pii(schema) {
             return envelope;
         }
+        self.apply_to_pii(schema, envelope)
+    }
+
+    /// [`apply`](PiiPolicy::apply) once it is known that the policy is not
+    /// `Keep` and the schema has PII.
+    fn apply_to_pii(&self, schema: &EventSchema, envelope: Vec<u8>) -> Vec<u8> {
         // The single-pass scanner knows objects and arrays of objects; personal
         // data inside maps, data enums, recursive types or envelope keys goes
         // through the typed walk of `serde_json::Value`.
@@ -104,7 +110,7 @@ impl PiiPolicy {
             return out;
         }
         write(&mut out);
-        self.apply(schema, out)
+        self.apply_to_pii(schema, out)
     }
 
     /// The hash of one value's compact JSON.
