@@ -60,6 +60,7 @@ mod identity;
 #[cfg(feature = "ingest")]
 pub mod ingest;
 pub mod json;
+mod members;
 pub mod plan;
 pub mod rules;
 pub mod schema;

@@ -93,6 +93,17 @@ pub trait AnalyticsValue: serde::Serialize {
         crate::__private::leak_value_type::<Self>()
     }
 
+    /// The value as a member of a derived struct (see `__private::MemberRef`):
+    /// the one generated call per field of a struct.
+    #[doc(hidden)]
+    #[inline]
+    fn __member(&self) -> crate::__private::MemberRef<'_>
+    where
+        Self: Sized,
+    {
+        crate::__private::MemberRef::value(self)
+    }
+
     /// Serializes `key: self` into a serde map (see `MapWriter`).
     #[doc(hidden)]
     #[inline]

@@ -59,16 +59,32 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             quote!(#member: _ap::Option::None)
         }
     });
-    let validate = model.fields.iter().map(validate_field);
-    let checks = model.checks.iter().map(|check| {
-        quote_spanned! {check.span()=>
-            _ap::rules::check(self, #check, __path, __errors);
+    // Every member validated, in declaration order (envelope fields
+    // included: the writer skips them by their table entry).
+    let members: Vec<&Field<'_>> = model
+        .fields
+        .iter()
+        .filter(|f| f.flatten.is_some() || f.written())
+        .collect();
+    let decls = members.iter().filter_map(|field| member_decl(field));
+    let refs = members.iter().map(|field| member_ref(field));
+    // `__validate_into` is the trait's (one runtime loop) unless there are
+    // struct-level checks, which run after the fields.
+    let validate = (!model.checks.is_empty()).then(|| {
+        let checks = model.checks.iter().map(|check| {
+            quote_spanned! {check.span()=>
+                _ap::rules::check(self, #check, __path, __errors);
+            }
+        });
+        quote! {
+            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
+                <Self as _ap::FieldSet>::__visit(self, &mut |__members| {
+                    _ap::validate_members(<Self as _ap::FieldSet>::__MEMBERS, __members, __path, __errors)
+                });
+                #(#checks)*
+            }
         }
     });
-    let writes = params.iter().map(|field| write_field(field));
-    let serializes = params.iter().map(|field| serialize_field(field));
-    let count = member_count(&params);
-    let schemas = field_schemas(&params);
     let accept = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
 
@@ -174,29 +190,13 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 
             #read_items
 
-            #[inline]
-            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
-                #(#validate)*
-                #(#checks)*
+            const __MEMBERS: &'static [_ap::MemberDecl] = &[#(#decls),*];
+
+            fn __visit(&self, __f: &mut dyn _ap::core::ops::FnMut(&[_ap::MemberRef<'_>])) {
+                __f(&[#(#refs),*])
             }
 
-            #[inline]
-            fn __write_members(&self, __out: &mut _ap::Vec<_ap::u8>) {
-                #(#writes)*
-            }
-
-            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut _ap::MapWriter<'_, __M>) {
-                #(#serializes)*
-            }
-
-            #[inline]
-            fn __member_count(&self) -> _ap::usize {
-                #count
-            }
-
-            fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
-                #schemas
-            }
+            #validate
         }
 
         #[automatically_derived]
@@ -298,6 +298,37 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     out
 }
 
+/// A field's entry in `__visit`: one call for a field without rules (its
+/// writer, `Serialize` and validation are the runtime's, through its type's
+/// vtable); a field with rules carries its generated validation.
+fn member_ref(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__flattened(&self.#member));
+    }
+    let mut value = match &field.codec {
+        Some(_) => {
+            let value = serde_value(field);
+            quote!(_ap::serde_member(#value))
+        }
+        None => quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__member(&self.#member)),
+    };
+    if let Some(skip) = &field.skip_if {
+        let call = quote_spanned!(skip.span()=> #skip(&self.#member));
+        value = quote!(#value.skip(#call));
+    }
+    if !field.rules.is_empty() {
+        let validate = validate_field(field);
+        value = quote! {
+            #value.checked(&|__path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors| #validate)
+        };
+    }
+    value
+}
+
+/// The validation of a field with rules (see [`member_ref`]): its rules,
+/// then what is inside its value.
 fn validate_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
@@ -586,9 +617,13 @@ fn member_decl(field: &Field<'_>) -> Option<TokenStream> {
         }
         None => quote!(_ap::Option::None),
     };
+    let key = bytes(&format!(",\"{}\":", json_escape(name)));
+    let envelope = field.envelope.is_some();
     Some(quote! {
         _ap::MemberDecl::Field(_ap::FieldDecl {
             name: #name,
+            key: #key,
+            envelope: #envelope,
             rust_name: #rust_name,
             required: #required,
             description: #description,
