@@ -43,6 +43,10 @@ fn serialize(c: &mut Criterion) {
         assert_eq!(derived, serde_flatten);
         assert_eq!(derived, serde_json::to_vec(&inline[i]).unwrap());
         assert_eq!(derived, serde_json::to_vec(&catalog[i]).unwrap());
+        assert_eq!(
+            serde_json::to_vec(event).unwrap(),
+            serde_json::to_vec(&flatten[i].event_params).unwrap()
+        );
         // A `Value` map sorts its keys: same content, not the same bytes.
         let parsed: serde_json::Value = serde_json::from_slice(&derived).unwrap();
         assert_eq!(parsed, twin::command_value(event));
@@ -85,6 +89,37 @@ fn serialize(c: &mut Criterion) {
             out.clear();
             for event in &catalog {
                 serde_json::to_writer(&mut out, event).unwrap();
+            }
+            black_box(out.len())
+        })
+    });
+    // The params object alone through `Serialize` (any serializer: no
+    // envelope, no `write_json`): the derived impl, type-erased per member,
+    // against serde's derive over the same fields (flattened base, and
+    // written inline).
+    group.bench_function("derived_params_through_serde", |b| {
+        b.iter(|| {
+            out.clear();
+            for event in &events {
+                serde_json::to_writer(&mut out, event).unwrap();
+            }
+            black_box(out.len())
+        })
+    });
+    group.bench_function("serde_flatten_params", |b| {
+        b.iter(|| {
+            out.clear();
+            for request in &flatten {
+                serde_json::to_writer(&mut out, &request.event_params).unwrap();
+            }
+            black_box(out.len())
+        })
+    });
+    group.bench_function("serde_inline_params", |b| {
+        b.iter(|| {
+            out.clear();
+            for request in &inline {
+                serde_json::to_writer(&mut out, &request.event_params).unwrap();
             }
             black_box(out.len())
         })

@@ -14,6 +14,7 @@ use serde::ser::SerializeMap;
 
 use crate::__private::{FieldSet, MemberDecl};
 use crate::json;
+use crate::rules::{self, RuleValue};
 use crate::validate::{Path, ValidationErrors};
 use crate::value::AnalyticsValue;
 
@@ -28,6 +29,9 @@ pub trait Member {
 
     /// The value as serde sees it (`Serialize` for any serializer).
     fn as_serialize(&self) -> &dyn erased_serde::Serialize;
+
+    /// [`AnalyticsValue::__rule_value`].
+    fn rule_value(&self) -> RuleValue<'_>;
 }
 
 impl<T: AnalyticsValue> Member for T {
@@ -44,6 +48,11 @@ impl<T: AnalyticsValue> Member for T {
     #[inline]
     fn as_serialize(&self) -> &dyn erased_serde::Serialize {
         self
+    }
+
+    #[inline]
+    fn rule_value(&self) -> RuleValue<'_> {
+        self.__rule_value()
     }
 }
 
@@ -106,16 +115,20 @@ pub struct MemberRef<'a> {
     value: Value<'a>,
     /// `false` when `skip_serializing_if` said so for this value.
     written: bool,
+    /// The value's type can report problems of its own (`AnalyticsValue::__VALIDATES`).
+    nested: bool,
     check: Option<Check<'a>>,
 }
 
 impl<'a> MemberRef<'a> {
-    /// An analytics value (what `AnalyticsValue::__member` returns).
+    /// An analytics value (what `AnalyticsValue::__member` returns);
+    /// `nested` is its type's `__VALIDATES`.
     #[inline]
-    pub fn value(value: &'a dyn Member) -> Self {
+    pub fn value(value: &'a dyn Member, nested: bool) -> Self {
         MemberRef {
             value: Value::Value(value),
             written: true,
+            nested,
             check: None,
         }
     }
@@ -126,6 +139,7 @@ impl<'a> MemberRef<'a> {
         MemberRef {
             value: Value::Flatten(fields),
             written: true,
+            nested: true,
             check: None,
         }
     }
@@ -155,6 +169,7 @@ pub fn serde_member<T: serde::Serialize>(value: &T) -> MemberRef<'_> {
     MemberRef {
         value: Value::Serde(value),
         written: true,
+        nested: true,
         check: None,
     }
 }
@@ -231,7 +246,15 @@ pub fn validate_members(
         }
         match (decl, member.value) {
             (MemberDecl::Field(field), Value::Value(value)) => {
-                value.validate_nested(&path.field(field.rust_name), errors);
+                // Most members have neither rules nor anything inside.
+                if field.rules.is_empty() && !member.nested {
+                    continue;
+                }
+                let path = path.field(field.rust_name);
+                rules::apply(field.rules, value.rule_value(), &path, errors);
+                if member.nested {
+                    value.validate_nested(&path, errors);
+                }
             }
             (MemberDecl::Field(field), Value::Serde(value)) => {
                 crate::__private::check_serializable(value, &path.field(field.rust_name), errors);

@@ -378,3 +378,106 @@ pub fn check<T: ?Sized, R: RuleOutcome>(
         errors.push(path.render(), "check", message);
     }
 }
+
+/// A field's value as the data-driven rules see it (`AnalyticsValue::__rule_value`):
+/// what the derive's table of rules is applied to at run time. The derive
+/// checks at compile time that each rule fits the field's type (the
+/// functions above, with their diagnostics), so a rule meets the variant
+/// it expects.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum RuleValue<'a> {
+    /// `None` of an `Option`: no rule applies.
+    Absent,
+    /// Any integer but `u128`.
+    Int(i128),
+    /// A `u128`.
+    U128(u128),
+    /// An `f32` (described as an `f32`).
+    F32(f32),
+    /// An `f64`.
+    F64(f64),
+    /// A string.
+    Text(&'a str),
+    /// A list, by its number of items.
+    Items(usize),
+    /// A map, by its number of entries.
+    Entries(usize),
+    /// A value no data-driven rule applies to.
+    Other,
+}
+
+/// The length of a list, for [`length`] and [`non_empty`].
+struct Items(usize);
+
+impl LengthValue for Items {
+    fn length(&self) -> usize {
+        self.0
+    }
+    fn is_empty_value(&self) -> bool {
+        self.0 == 0
+    }
+    const UNIT: &'static str = "items";
+}
+
+/// The length of a map, for [`length`] and [`non_empty`].
+struct Entries(usize);
+
+impl LengthValue for Entries {
+    fn length(&self) -> usize {
+        self.0
+    }
+    fn is_empty_value(&self) -> bool {
+        self.0 == 0
+    }
+    const UNIT: &'static str = "entries";
+}
+
+/// Applies `rules` (a field's declared rules, from its table entry) to
+/// `value`, in order, exactly as the functions above do. `pattern` and
+/// `custom` are not data (a compiled regex, a user function): a field with
+/// one is validated by generated code, not here.
+#[doc(hidden)]
+pub fn apply(
+    rules: &[crate::schema::Rule],
+    value: RuleValue<'_>,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    use crate::schema::Rule;
+    if matches!(value, RuleValue::Absent) {
+        return;
+    }
+    for rule in rules {
+        match (rule, value) {
+            (Rule::Range { min, max }, RuleValue::Int(value)) => {
+                range(&value, *min, *max, path, errors)
+            }
+            (Rule::Range { min, max }, RuleValue::U128(value)) => {
+                range(&value, *min, *max, path, errors)
+            }
+            (Rule::Range { min, max }, RuleValue::F32(value)) => {
+                range(&value, *min, *max, path, errors)
+            }
+            (Rule::Range { min, max }, RuleValue::F64(value)) => {
+                range(&value, *min, *max, path, errors)
+            }
+            (Rule::Length { min, max }, RuleValue::Text(text)) => {
+                length(text, *min, *max, path, errors)
+            }
+            (Rule::Length { min, max }, RuleValue::Items(count)) => {
+                length(&Items(count), *min, *max, path, errors);
+            }
+            (Rule::Length { min, max }, RuleValue::Entries(count)) => {
+                length(&Entries(count), *min, *max, path, errors);
+            }
+            (Rule::NonEmpty, RuleValue::Text(text)) => non_empty(text, path, errors),
+            (Rule::NonEmpty, RuleValue::Items(count)) => non_empty(&Items(count), path, errors),
+            (Rule::NonEmpty, RuleValue::Entries(count)) => non_empty(&Entries(count), path, errors),
+            (Rule::OneOf(allowed), RuleValue::Text(text)) => one_of(text, allowed, path, errors),
+            // Ruled out at compile time (a rule on a type it does not fit),
+            // or not data (`pattern`, `custom`).
+            _ => {}
+        }
+    }
+}

@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, Hash};
 
 use crate::event::{AnalyticsEnum, AnalyticsFields};
 use crate::json;
+use crate::rules::RuleValue;
 use crate::schema::{EnumSchema, FieldType, IntegerKind};
 use crate::validate::{Path, ValidationErrors};
 
@@ -52,6 +53,13 @@ pub trait AnalyticsValue: serde::Serialize {
         false
     }
 
+    /// Whether [`AnalyticsValue::__validate_nested`] can report anything
+    /// (a nested `AnalyticsFields` object, an enum with data, a container of
+    /// one): the runtime skips the call for every other member. A type that
+    /// overrides `__validate_nested` sets it to `true`.
+    #[doc(hidden)]
+    const __VALIDATES: bool = false;
+
     /// Validates what is inside the value: the rules of a nested
     /// `AnalyticsFields` object, of every item of a `Vec`, of a `Some`.
     #[doc(hidden)]
@@ -93,6 +101,13 @@ pub trait AnalyticsValue: serde::Serialize {
         crate::__private::leak_value_type::<Self>()
     }
 
+    /// The value as a data-driven rule sees it (see `rules::apply`).
+    #[doc(hidden)]
+    #[inline]
+    fn __rule_value(&self) -> crate::rules::RuleValue<'_> {
+        crate::rules::RuleValue::Other
+    }
+
     /// The value as a member of a derived struct (see `__private::MemberRef`):
     /// the one generated call per field of a struct.
     #[doc(hidden)]
@@ -101,7 +116,7 @@ pub trait AnalyticsValue: serde::Serialize {
     where
         Self: Sized,
     {
-        crate::__private::MemberRef::value(self)
+        crate::__private::MemberRef::value(self, Self::__VALIDATES)
     }
 
     /// Serializes `key: self` into a serde map (see `MapWriter`).
@@ -122,19 +137,6 @@ pub trait AnalyticsValue: serde::Serialize {
     fn __write_member(&self, key: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(key);
         self.write_json(out);
-    }
-
-    /// Validates what is inside the value, below the field `name` of `path`:
-    /// one generated call per field of a derived `validate` without rules.
-    #[doc(hidden)]
-    #[inline]
-    fn __validate_member(
-        &self,
-        name: &'static str,
-        path: &Path<'_>,
-        errors: &mut ValidationErrors,
-    ) {
-        self.__validate_nested(&path.field(name), errors);
     }
 
     /// Deserializes the value of `key` into its slot; `Ok(true)` (the key
@@ -185,7 +187,17 @@ fn leak(ty: FieldType) -> &'static FieldType {
 /// `$value` (`&Self`) into `$out`, `$field_type` is its schema type.
 macro_rules! owned_value {
     ($ty:ty, |$value:ident, $out:ident| $write:expr, $field_type:expr) => {
+        owned_value!($ty, |$value, $out| $write, $field_type, |_value| {
+            RuleValue::Other
+        });
+    };
+    ($ty:ty, |$value:ident, $out:ident| $write:expr, $field_type:expr, |$rule_value:ident| $rule:expr) => {
         impl AnalyticsValue for $ty {
+            #[inline]
+            fn __rule_value(&self) -> RuleValue<'_> {
+                let $rule_value = self;
+                $rule
+            }
             type __Read = Self;
             #[inline]
             fn __from_read(read: Self) -> Self {
@@ -205,24 +217,38 @@ macro_rules! owned_value {
 
 macro_rules! integers {
     ($($ty:ident => $kind:ident),* $(,)?) => {$(
-        owned_value!($ty, |value, out| json::write_int(out, *value), FieldType::Integer(IntegerKind::$kind));
+        owned_value!(
+            $ty,
+            |value, out| json::write_int(out, *value),
+            FieldType::Integer(IntegerKind::$kind),
+            |value| RuleValue::Int(*value as i128)
+        );
     )*};
 }
 
 integers! {
     i8 => I8, i16 => I16, i32 => I32, i64 => I64, i128 => I128, isize => Isize,
-    u8 => U8, u16 => U16, u32 => U32, u64 => U64, u128 => U128, usize => Usize,
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize,
 }
+
+owned_value!(
+    u128,
+    |value, out| json::write_int(out, *value),
+    FieldType::Integer(IntegerKind::U128),
+    |value| RuleValue::U128(*value)
+);
 
 owned_value!(
     f64,
     |value, out| json::write_f64(out, *value),
-    FieldType::Number { bits: 64 }
+    FieldType::Number { bits: 64 },
+    |value| RuleValue::F64(*value)
 );
 owned_value!(
     f32,
     |value, out| json::write_f32(out, *value),
-    FieldType::Number { bits: 32 }
+    FieldType::Number { bits: 32 },
+    |value| RuleValue::F32(*value)
 );
 owned_value!(
     bool,
@@ -232,23 +258,30 @@ owned_value!(
 owned_value!(
     String,
     |value, out| json::write_str(out, value),
-    FieldType::String
+    FieldType::String,
+    |value| RuleValue::Text(value)
 );
 owned_value!(
     Box<str>,
     |value, out| json::write_str(out, value),
-    FieldType::String
+    FieldType::String,
+    |value| RuleValue::Text(value)
 );
 owned_value!(
     Cow<'static, str>,
     |value, out| json::write_str(out, value),
-    FieldType::String
+    FieldType::String,
+    |value| RuleValue::Text(value)
 );
 
 /// A borrowed string (`sandbox_policy: Option<&'static str>`): an event with
 /// one is write-only (it has no `Deserialize`).
 impl AnalyticsValue for &'static str {
     type __Read = crate::__private::Unreadable;
+    #[inline]
+    fn __rule_value(&self) -> RuleValue<'_> {
+        RuleValue::Text(self)
+    }
     fn __from_read(read: Self::__Read) -> Self {
         match read {}
     }
@@ -263,6 +296,14 @@ impl AnalyticsValue for &'static str {
 
 impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
     type __Read = Option<T::__Read>;
+    const __VALIDATES: bool = T::__VALIDATES;
+    #[inline]
+    fn __rule_value(&self) -> RuleValue<'_> {
+        match self {
+            Some(value) => value.__rule_value(),
+            None => RuleValue::Absent,
+        }
+    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         read.map(T::__from_read)
@@ -294,6 +335,11 @@ impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
 
 impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
     type __Read = Vec<T::__Read>;
+    const __VALIDATES: bool = T::__VALIDATES;
+    #[inline]
+    fn __rule_value(&self) -> RuleValue<'_> {
+        RuleValue::Items(self.len())
+    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         // In place when `T::__Read` is `T` (the same layout).
@@ -328,6 +374,7 @@ impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
 
 impl<T: AnalyticsValue> AnalyticsValue for Box<T> {
     type __Read = Box<T::__Read>;
+    const __VALIDATES: bool = T::__VALIDATES;
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         Box::new(T::__from_read(*read))
@@ -448,6 +495,11 @@ where
     V: AnalyticsValue,
 {
     type __Read = BTreeMap<K, V::__Read>;
+    const __VALIDATES: bool = V::__VALIDATES;
+    #[inline]
+    fn __rule_value(&self) -> RuleValue<'_> {
+        RuleValue::Entries(self.len())
+    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         read.into_iter()
@@ -474,6 +526,11 @@ where
     S: BuildHasher + Default,
 {
     type __Read = HashMap<K, V::__Read, S>;
+    const __VALIDATES: bool = V::__VALIDATES;
+    #[inline]
+    fn __rule_value(&self) -> RuleValue<'_> {
+        RuleValue::Entries(self.len())
+    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         read.into_iter()

@@ -66,8 +66,24 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         .iter()
         .filter(|f| f.flatten.is_some() || f.written())
         .collect();
-    let decls = members.iter().filter_map(|field| member_decl(field));
+    let decls: Vec<TokenStream> = members
+        .iter()
+        .filter_map(|field| member_decl(field))
+        .collect();
+    let member_count = decls.len();
     let refs = members.iter().map(|field| member_ref(field));
+    let rule_types: Vec<TokenStream> = members
+        .iter()
+        .filter_map(|field| rule_types(field))
+        .collect();
+    let rule_types = (!rule_types.is_empty()).then(|| {
+        quote! {
+            #[allow(dead_code)]
+            fn __analytics_rule_types(__self: &#ident, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
+                #({ #rule_types })*
+            }
+        }
+    });
     // `__validate_into` is the trait's (one runtime loop) unless there are
     // struct-level checks, which run after the fields.
     let validate = (!model.checks.is_empty()).then(|| {
@@ -173,6 +189,11 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     quote! {
         #(#collisions)*
         #(#codecs)*
+        #rule_types
+
+        // A `static`, not the const's own value: a const's value is encoded
+        // in the crate's metadata for every crate that might use it.
+        static __MEMBERS: [_ap::MemberDecl; #member_count] = [#(#decls),*];
 
         #[automatically_derived]
         impl _ap::FieldSet for #ident {
@@ -190,7 +211,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 
             #read_items
 
-            const __MEMBERS: &'static [_ap::MemberDecl] = &[#(#decls),*];
+            const __MEMBERS: &'static [_ap::MemberDecl] = &__MEMBERS;
 
             fn __visit(&self, __f: &mut dyn _ap::core::ops::FnMut(&[_ap::MemberRef<'_>])) {
                 __f(&[#(#refs),*])
@@ -276,8 +297,13 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
             quote_spanned!(field.wire_span=> _ap::collision(__COLLISION == #i, #message);)
         });
         // One const item; each call carries its field's span, so the error
-        // lands on the field (items per field cost compile time).
-        out.push(quote!(const _: () = { #(#checks)* };));
+        // lands on the field (items per field cost compile time). Without a
+        // collision (nearly always) const evaluation stops at the guard.
+        out.push(quote! {
+            const _: () = if __COLLISION != _ap::usize::MAX {
+                #(#checks)*
+            };
+        });
     }
     for (i, second) in flattened.iter().enumerate() {
         for first in &flattened[..i] {
@@ -318,7 +344,7 @@ fn member_ref(field: &Field<'_>) -> TokenStream {
         let call = quote_spanned!(skip.span()=> #skip(&self.#member));
         value = quote!(#value.skip(#call));
     }
-    if !field.rules.is_empty() {
+    if !field.rules.is_empty() && !data_rules(field) {
         let validate = validate_field(field);
         value = quote! {
             #value.checked(&|__path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors| #validate)
@@ -327,45 +353,62 @@ fn member_ref(field: &Field<'_>) -> TokenStream {
     value
 }
 
+/// Whether the field's rules are all data (`range`, `length`, `non_empty`,
+/// `one_of`: applied at run time from its table entry), not a compiled
+/// regex or a user function, and its value is an analytics value.
+fn data_rules(field: &Field<'_>) -> bool {
+    field.codec.is_none()
+        && field.rules.iter().all(|rule| {
+            matches!(
+                rule.kind,
+                RuleKind::Range { .. }
+                    | RuleKind::Length { .. }
+                    | RuleKind::NonEmpty
+                    | RuleKind::OneOf(..)
+            )
+        })
+}
+
+/// The compile-time half of a field's data rules: the same calls as
+/// generated validation would make, in a function nothing calls (type-checked
+/// for their diagnostics, a rule on a type it does not fit, never compiled
+/// to code). `None` for a field without data rules.
+fn rule_types(field: &Field<'_>) -> Option<TokenStream> {
+    if field.rules.is_empty() || !data_rules(field) || field.flatten.is_some() || !field.written() {
+        return None;
+    }
+    Some(rules_on(field, &quote!(__self)))
+}
+
+/// The rules of `field` on `receiver.field` (`__value`), unwrapping an `Option`.
+fn rules_on(field: &Field<'_>, receiver: &TokenStream) -> TokenStream {
+    let member = field.member;
+    let rules = field.rules.iter().map(rule_call);
+    if field.is_option {
+        quote! {
+            if let _ap::Option::Some(__value) = &#receiver.#member {
+                #(#rules)*
+            }
+        }
+    } else {
+        quote! {
+            let __value = &#receiver.#member;
+            #(#rules)*
+        }
+    }
+}
+
 /// The validation of a field with rules (see [`member_ref`]): its rules,
 /// then what is inside its value.
 fn validate_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     let rust_name = &field.rust_name;
-    if field.flatten.is_some() {
-        return quote_spanned! {ty.span()=>
-            <#ty as _ap::FieldSet>::__validate_into(&self.#member, &__path.field(#rust_name), __errors);
-        };
-    }
-    if !field.written() {
-        return quote!();
-    }
-    let rules: Vec<TokenStream> = field.rules.iter().map(rule_call).collect();
-    let rules = if rules.is_empty() {
-        quote!()
-    } else if field.is_option {
-        quote! {
-            if let _ap::Option::Some(__value) = &self.#member {
-                #(#rules)*
-            }
-        }
-    } else {
-        quote! {
-            let __value = &self.#member;
-            #(#rules)*
-        }
-    };
+    let rules = rules_on(field, &quote!(self));
     let nested = match &field.codec {
         Some(_) => {
             let value = serde_value(field);
             quote!(_ap::check_serializable(#value, __path, __errors);)
-        }
-        // A field without rules is one call (its path built inside).
-        None if field.rules.is_empty() => {
-            return quote_spanned! {ty.span()=>
-                <#ty as _ap::AnalyticsValue>::__validate_member(&self.#member, #rust_name, __path, __errors);
-            };
         }
         None => quote_spanned! {ty.span()=>
             <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
