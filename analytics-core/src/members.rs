@@ -32,6 +32,9 @@ pub trait Member {
 
     /// [`AnalyticsValue::__rule_value`].
     fn rule_value(&self) -> RuleValue<'_>;
+
+    /// [`AnalyticsValue::__scalar`].
+    fn scalar(&self) -> Option<Scalar<'_>>;
 }
 
 impl<T: AnalyticsValue> Member for T {
@@ -53,6 +56,81 @@ impl<T: AnalyticsValue> Member for T {
     #[inline]
     fn rule_value(&self) -> RuleValue<'_> {
         self.__rule_value()
+    }
+
+    #[inline]
+    fn scalar(&self) -> Option<Scalar<'_>> {
+        self.__scalar()
+    }
+}
+
+/// A value whose `Serialize` is one serializer call (a string, a number, a
+/// bool, `None`), or `Some` of one: serialized here, without going through
+/// erased-serde's dynamic serializer (see `AnalyticsValue::__scalar`). The
+/// calls are the ones the type's own `Serialize` makes, so every serializer
+/// sees the same thing.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Scalar<'a> {
+    /// Wrapped in `serialize_some` (an `Option` that is `Some`).
+    pub some: bool,
+    /// The value.
+    pub leaf: Leaf<'a>,
+}
+
+/// See [`Scalar`].
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+#[allow(missing_docs)]
+pub enum Leaf<'a> {
+    Bool(bool),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    I128(i128),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    U128(u128),
+    F32(f32),
+    F64(f64),
+    Str(&'a str),
+    /// `None` of an `Option`.
+    None,
+}
+
+impl serde::Serialize for Leaf<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Leaf::Bool(value) => serializer.serialize_bool(value),
+            Leaf::I8(value) => serializer.serialize_i8(value),
+            Leaf::I16(value) => serializer.serialize_i16(value),
+            Leaf::I32(value) => serializer.serialize_i32(value),
+            Leaf::I64(value) => serializer.serialize_i64(value),
+            Leaf::I128(value) => serializer.serialize_i128(value),
+            Leaf::U8(value) => serializer.serialize_u8(value),
+            Leaf::U16(value) => serializer.serialize_u16(value),
+            Leaf::U32(value) => serializer.serialize_u32(value),
+            Leaf::U64(value) => serializer.serialize_u64(value),
+            Leaf::U128(value) => serializer.serialize_u128(value),
+            Leaf::F32(value) => serializer.serialize_f32(value),
+            Leaf::F64(value) => serializer.serialize_f64(value),
+            Leaf::Str(value) => serializer.serialize_str(value),
+            Leaf::None => serializer.serialize_none(),
+        }
+    }
+}
+
+impl serde::Serialize for Scalar<'_> {
+    #[inline]
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.some {
+            serializer.serialize_some(&self.leaf)
+        } else {
+            self.leaf.serialize(serializer)
+        }
     }
 }
 
@@ -96,7 +174,7 @@ impl<T: FieldSet> Fields for T {
 
 /// How a member is reached.
 #[derive(Clone, Copy)]
-enum Value<'a> {
+enum Reach<'a> {
     /// An analytics value.
     Value(&'a dyn Member),
     /// A field written through serde (`#[analytics(serde)]`, `serialize_with`).
@@ -112,7 +190,7 @@ pub type Check<'a> = &'a dyn Fn(&Path<'_>, &mut ValidationErrors);
 /// One member of a struct, in the order of its [`MemberDecl`] table.
 #[derive(Clone, Copy)]
 pub struct MemberRef<'a> {
-    value: Value<'a>,
+    value: Reach<'a>,
     /// `false` when `skip_serializing_if` said so for this value.
     written: bool,
     /// The value's type can report problems of its own (`AnalyticsValue::__VALIDATES`).
@@ -126,7 +204,7 @@ impl<'a> MemberRef<'a> {
     #[inline]
     pub fn value(value: &'a dyn Member, nested: bool) -> Self {
         MemberRef {
-            value: Value::Value(value),
+            value: Reach::Value(value),
             written: true,
             nested,
             check: None,
@@ -137,7 +215,7 @@ impl<'a> MemberRef<'a> {
     #[inline]
     pub fn flatten(fields: &'a dyn Fields) -> Self {
         MemberRef {
-            value: Value::Flatten(fields),
+            value: Reach::Flatten(fields),
             written: true,
             nested: true,
             check: None,
@@ -167,7 +245,7 @@ impl<'a> MemberRef<'a> {
 #[inline]
 pub fn serde_member<T: serde::Serialize>(value: &T) -> MemberRef<'_> {
     MemberRef {
-        value: Value::Serde(value),
+        value: Reach::Serde(value),
         written: true,
         nested: true,
         check: None,
@@ -197,7 +275,7 @@ pub fn write_members(table: &[MemberDecl], members: &[MemberRef<'_>], out: &mut 
         }
         match (decl, member.value) {
             (MemberDecl::Field(field), _) if field.envelope => {}
-            (MemberDecl::Field(field), Value::Value(value)) => {
+            (MemberDecl::Field(field), Reach::Value(value)) => {
                 if field.pii {
                     write_pii(out, field.key, |out| value.write_json(out));
                 } else {
@@ -205,7 +283,7 @@ pub fn write_members(table: &[MemberDecl], members: &[MemberRef<'_>], out: &mut 
                     value.write_json(out);
                 }
             }
-            (MemberDecl::Field(field), Value::Serde(value)) => {
+            (MemberDecl::Field(field), Reach::Serde(value)) => {
                 if field.pii {
                     write_pii(out, field.key, |out| json::write_serde(out, value));
                 } else {
@@ -213,7 +291,7 @@ pub fn write_members(table: &[MemberDecl], members: &[MemberRef<'_>], out: &mut 
                     json::write_serde(out, value);
                 }
             }
-            (_, Value::Flatten(fields)) => fields.write_members(out),
+            (_, Reach::Flatten(fields)) => fields.write_members(out),
             (MemberDecl::Flatten { .. }, _) => unreachable!("a flattened member is its fields"),
         }
     }
@@ -245,7 +323,7 @@ pub fn validate_members(
             continue;
         }
         match (decl, member.value) {
-            (MemberDecl::Field(field), Value::Value(value)) => {
+            (MemberDecl::Field(field), Reach::Value(value)) => {
                 // Most members have neither rules nor anything inside.
                 if field.rules.is_empty() && !member.nested {
                     continue;
@@ -256,13 +334,13 @@ pub fn validate_members(
                     value.validate_nested(&path, errors);
                 }
             }
-            (MemberDecl::Field(field), Value::Serde(value)) => {
+            (MemberDecl::Field(field), Reach::Serde(value)) => {
                 crate::__private::check_serializable(value, &path.field(field.rust_name), errors);
             }
-            (MemberDecl::Flatten { rust_name, .. }, Value::Flatten(fields)) => {
+            (MemberDecl::Flatten { rust_name, .. }, Reach::Flatten(fields)) => {
                 fields.validate_into(&path.field(rust_name), errors);
             }
-            (_, Value::Flatten(_)) | (MemberDecl::Flatten { .. }, _) => {
+            (_, Reach::Flatten(_)) | (MemberDecl::Flatten { .. }, _) => {
                 unreachable!("a flattened member is its fields")
             }
         }
@@ -274,7 +352,7 @@ fn count_members(table: &[MemberDecl], members: &[MemberRef<'_>]) -> usize {
     let mut count = 0;
     for (decl, member) in pairs(table, members) {
         match (decl, member.value) {
-            (_, Value::Flatten(fields)) => {
+            (_, Reach::Flatten(fields)) => {
                 fields.visit(&mut |inner| count += count_members(fields.members(), inner));
             }
             (MemberDecl::Field(field), _) => {
@@ -298,13 +376,14 @@ fn serialize_members<M: SerializeMap>(
         }
         match (decl, member.value) {
             (MemberDecl::Field(field), _) if field.envelope => {}
-            (MemberDecl::Field(field), Value::Value(value)) => {
-                map.serialize_entry(field.name, value.as_serialize())?;
-            }
-            (MemberDecl::Field(field), Value::Serde(value)) => {
+            (MemberDecl::Field(field), Reach::Value(value)) => match value.scalar() {
+                Some(scalar) => map.serialize_entry(field.name, &scalar)?,
+                None => map.serialize_entry(field.name, value.as_serialize())?,
+            },
+            (MemberDecl::Field(field), Reach::Serde(value)) => {
                 map.serialize_entry(field.name, value)?;
             }
-            (_, Value::Flatten(fields)) => {
+            (_, Reach::Flatten(fields)) => {
                 let mut result = Ok(());
                 fields.visit(&mut |inner| result = serialize_members(fields.members(), inner, map));
                 result?;

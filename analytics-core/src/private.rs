@@ -19,8 +19,8 @@ use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 pub use crate::envelope::TrackEventRequest;
 pub use crate::json;
 pub use crate::members::{
-    serde_member, serialize_field_set, validate_members, write_members, Check, Fields, Member,
-    MemberRef,
+    serde_member, serialize_field_set, validate_members, write_members, Check, Fields, Leaf,
+    Member, MemberRef, Scalar,
 };
 pub use crate::rules;
 pub use crate::schema::{

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
+use crate::__private::{Leaf, Scalar};
 use crate::event::{AnalyticsEnum, AnalyticsFields};
 use crate::json;
 use crate::rules::RuleValue;
@@ -101,6 +102,15 @@ pub trait AnalyticsValue: serde::Serialize {
         crate::__private::leak_value_type::<Self>()
     }
 
+    /// The value as one serializer call, when it is one (see
+    /// `__private::Scalar`): `Serialize` of a derived struct writes it
+    /// without type erasure. `None` (the default) for anything else.
+    #[doc(hidden)]
+    #[inline]
+    fn __scalar(&self) -> Option<crate::__private::Scalar<'_>> {
+        None
+    }
+
     /// The value as a data-driven rule sees it (see `rules::apply`).
     #[doc(hidden)]
     #[inline]
@@ -192,7 +202,27 @@ macro_rules! owned_value {
         });
     };
     ($ty:ty, |$value:ident, $out:ident| $write:expr, $field_type:expr, |$rule_value:ident| $rule:expr) => {
+        owned_value!(
+            $ty,
+            |$value, $out| $write,
+            $field_type,
+            |$rule_value| $rule,
+            |_value| None
+        );
+    };
+    (
+        $ty:ty,
+        |$value:ident, $out:ident| $write:expr,
+        $field_type:expr,
+        |$rule_value:ident| $rule:expr,
+        |$scalar_value:ident| $scalar:expr
+    ) => {
         impl AnalyticsValue for $ty {
+            #[inline]
+            fn __scalar(&self) -> Option<Scalar<'_>> {
+                let $scalar_value = self;
+                $scalar
+            }
             #[inline]
             fn __rule_value(&self) -> RuleValue<'_> {
                 let $rule_value = self;
@@ -215,63 +245,82 @@ macro_rules! owned_value {
     };
 }
 
+/// A scalar that is not an `Option`.
+#[inline]
+fn leaf(leaf: Leaf<'_>) -> Option<Scalar<'_>> {
+    Some(Scalar { some: false, leaf })
+}
+
+// `$leaf` / `$as`: the serializer call serde's own impl makes (`isize` and
+// `usize` are written as 64-bit).
 macro_rules! integers {
-    ($($ty:ident => $kind:ident),* $(,)?) => {$(
+    ($($ty:ident => $kind:ident, $leaf:ident as $as:ty),* $(,)?) => {$(
         owned_value!(
             $ty,
             |value, out| json::write_int(out, *value),
             FieldType::Integer(IntegerKind::$kind),
-            |value| RuleValue::Int(*value as i128)
+            |value| RuleValue::Int(*value as i128),
+            |value| leaf(Leaf::$leaf(*value as $as))
         );
     )*};
 }
 
 integers! {
-    i8 => I8, i16 => I16, i32 => I32, i64 => I64, i128 => I128, isize => Isize,
-    u8 => U8, u16 => U16, u32 => U32, u64 => U64, usize => Usize,
+    i8 => I8, I8 as i8, i16 => I16, I16 as i16, i32 => I32, I32 as i32, i64 => I64, I64 as i64,
+    i128 => I128, I128 as i128, isize => Isize, I64 as i64,
+    u8 => U8, U8 as u8, u16 => U16, U16 as u16, u32 => U32, U32 as u32, u64 => U64, U64 as u64,
+    usize => Usize, U64 as u64,
 }
 
 owned_value!(
     u128,
     |value, out| json::write_int(out, *value),
     FieldType::Integer(IntegerKind::U128),
-    |value| RuleValue::U128(*value)
+    |value| RuleValue::U128(*value),
+    |value| leaf(Leaf::U128(*value))
 );
 
 owned_value!(
     f64,
     |value, out| json::write_f64(out, *value),
     FieldType::Number { bits: 64 },
-    |value| RuleValue::F64(*value)
+    |value| RuleValue::F64(*value),
+    |value| leaf(Leaf::F64(*value))
 );
 owned_value!(
     f32,
     |value, out| json::write_f32(out, *value),
     FieldType::Number { bits: 32 },
-    |value| RuleValue::F32(*value)
+    |value| RuleValue::F32(*value),
+    |value| leaf(Leaf::F32(*value))
 );
 owned_value!(
     bool,
     |value, out| json::write_bool(out, *value),
-    FieldType::Boolean
+    FieldType::Boolean,
+    |_value| RuleValue::Other,
+    |value| leaf(Leaf::Bool(*value))
 );
 owned_value!(
     String,
     |value, out| json::write_str(out, value),
     FieldType::String,
-    |value| RuleValue::Text(value)
+    |value| RuleValue::Text(value),
+    |value| leaf(Leaf::Str(value))
 );
 owned_value!(
     Box<str>,
     |value, out| json::write_str(out, value),
     FieldType::String,
-    |value| RuleValue::Text(value)
+    |value| RuleValue::Text(value),
+    |value| leaf(Leaf::Str(value))
 );
 owned_value!(
     Cow<'static, str>,
     |value, out| json::write_str(out, value),
     FieldType::String,
-    |value| RuleValue::Text(value)
+    |value| RuleValue::Text(value),
+    |value| leaf(Leaf::Str(value))
 );
 
 /// A borrowed string (`sandbox_policy: Option<&'static str>`): an event with
@@ -281,6 +330,10 @@ impl AnalyticsValue for &'static str {
     #[inline]
     fn __rule_value(&self) -> RuleValue<'_> {
         RuleValue::Text(self)
+    }
+    #[inline]
+    fn __scalar(&self) -> Option<Scalar<'_>> {
+        leaf(Leaf::Str(self))
     }
     fn __from_read(read: Self::__Read) -> Self {
         match read {}
@@ -302,6 +355,16 @@ impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
         match self {
             Some(value) => value.__rule_value(),
             None => RuleValue::Absent,
+        }
+    }
+    #[inline]
+    fn __scalar(&self) -> Option<Scalar<'_>> {
+        match self {
+            None => leaf(Leaf::None),
+            Some(value) => match value.__scalar() {
+                Some(Scalar { some: false, leaf }) => Some(Scalar { some: true, leaf }),
+                _ => None,
+            },
         }
     }
     #[inline]
