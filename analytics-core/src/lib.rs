@@ -60,7 +60,6 @@ mod identity;
 #[cfg(feature = "ingest")]
 pub mod ingest;
 pub mod json;
-mod members;
 pub mod plan;
 pub mod rules;
 pub mod schema;

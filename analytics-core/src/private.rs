@@ -18,10 +18,6 @@ use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 
 pub use crate::envelope::TrackEventRequest;
 pub use crate::json;
-pub use crate::members::{
-    serde_member, serialize_field_set, validate_members, write_members, Check, Fields, Leaf,
-    Member, MemberRef, Scalar,
-};
 pub use crate::rules;
 pub use crate::schema::{
     Bound, EnumSchema, EnumValue, EventSchema, FieldSchema, FieldType, IdentityRole, ObjectSchema,
@@ -72,38 +68,22 @@ pub trait FieldSet: Sized {
     /// The paths of its struct-level `#[analytics(check = path)]` functions.
     const CHECKS: &'static [&'static str] = &[];
 
-    /// The members in declaration order (every field written or validated,
-    /// flattened ones as one entry): the schema, the writer, `Serialize` and
-    /// `validate` all read this one table.
-    const __MEMBERS: &'static [MemberDecl];
-
-    /// Calls `f` once with the members of `self`, in the order of
-    /// [`FieldSet::__MEMBERS`] (the one function a derive emits for them).
-    fn __visit(&self, f: &mut dyn FnMut(&[MemberRef<'_>]));
-
     /// Validates into `errors`, with paths below `path`.
-    #[inline]
-    fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        self.__visit(&mut |members| validate_members(Self::__MEMBERS, members, path, errors));
-    }
+    fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors);
 
     /// Appends `,"key":value` for every member written.
-    #[inline]
-    fn __write_members(&self, out: &mut Vec<u8>) {
-        self.__visit(&mut |members| write_members(Self::__MEMBERS, members, out));
-    }
+    fn __write_members(&self, out: &mut Vec<u8>);
 
-    /// `self` as the member of a struct that flattens it.
-    #[inline]
-    fn __flattened(&self) -> MemberRef<'_> {
-        MemberRef::flatten(self)
-    }
+    /// Serializes every member written into a serde map (the first error is
+    /// kept in `map`, see [`MapWriter`]).
+    fn __serialize_members<M: SerializeMap>(&self, map: &mut MapWriter<'_, M>);
+
+    /// How many members are written (for `serialize_map`'s length hint).
+    fn __member_count(&self) -> usize;
 
     /// Appends the schema of every wire field; `prefix` is the Rust path of the
     /// flattened field this type sits in (empty at the top).
-    fn __field_schemas(prefix: &str, out: &mut Vec<FieldSchema>) {
-        field_schemas(Self::__MEMBERS, prefix, out);
-    }
+    fn __field_schemas(prefix: &str, out: &mut Vec<FieldSchema>);
 
     /// `false` for a write-only struct (a borrowed field, or
     /// `#[analytics(write_only)]`): its reading items below are errors, and a
@@ -293,6 +273,18 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 }
 
 // ---------------------------------------------------------------- serialize
+
+/// `Serialize` for a field set: a map of its members.
+pub fn serialize_field_set<T: FieldSet, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(value.__member_count()))?;
+    let mut members = MapWriter::new(&mut map);
+    value.__serialize_members(&mut members);
+    members.finish()?;
+    map.end()
+}
 
 /// A serde map written member by member, keeping the first error: once a
 /// member fails, the later ones are skipped and [`MapWriter::finish`] returns
@@ -830,11 +822,6 @@ pub enum MemberDecl {
 pub struct FieldDecl {
     /// The wire name.
     pub name: &'static str,
-    /// `,"name":`, escaped, as the writer appends it.
-    pub key: &'static [u8],
-    /// An `#[analytics(envelope)]` field: written at the envelope's top
-    /// level, not among the members.
-    pub envelope: bool,
     /// The Rust name (the last part of [`FieldSchema::rust_path`]).
     pub rust_name: &'static str,
     /// The key is always written (no `skip_serializing_if`).
@@ -867,21 +854,9 @@ pub enum TypeDecl {
 pub fn field_schemas(members: &'static [MemberDecl], prefix: &str, out: &mut Vec<FieldSchema>) {
     for member in members {
         match member {
-            MemberDecl::Field(field) if field.envelope => {}
             MemberDecl::Field(field) => out.push(field.schema(prefix)),
             MemberDecl::Flatten { rust_name, schemas } => {
                 schemas(&join_prefix(prefix, rust_name), out);
-            }
-        }
-    }
-}
-
-/// Appends the schemas of the `#[analytics(envelope)]` fields of `members`.
-pub fn envelope_schemas(members: &'static [MemberDecl], out: &mut Vec<FieldSchema>) {
-    for member in members {
-        if let MemberDecl::Field(field) = member {
-            if field.envelope {
-                out.push(field.schema(""));
             }
         }
     }

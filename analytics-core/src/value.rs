@@ -4,10 +4,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
-use crate::__private::{Leaf, Scalar};
 use crate::event::{AnalyticsEnum, AnalyticsFields};
 use crate::json;
-use crate::rules::RuleValue;
 use crate::schema::{EnumSchema, FieldType, IntegerKind};
 use crate::validate::{Path, ValidationErrors};
 
@@ -54,13 +52,6 @@ pub trait AnalyticsValue: serde::Serialize {
         false
     }
 
-    /// Whether [`AnalyticsValue::__validate_nested`] can report anything
-    /// (a nested `AnalyticsFields` object, an enum with data, a container of
-    /// one): the runtime skips the call for every other member. A type that
-    /// overrides `__validate_nested` sets it to `true`.
-    #[doc(hidden)]
-    const __VALIDATES: bool = false;
-
     /// Validates what is inside the value: the rules of a nested
     /// `AnalyticsFields` object, of every item of a `Vec`, of a `Some`.
     #[doc(hidden)]
@@ -102,33 +93,6 @@ pub trait AnalyticsValue: serde::Serialize {
         crate::__private::leak_value_type::<Self>()
     }
 
-    /// The value as one serializer call, when it is one (see
-    /// `__private::Scalar`): `Serialize` of a derived struct writes it
-    /// without type erasure. `None` (the default) for anything else.
-    #[doc(hidden)]
-    #[inline]
-    fn __scalar(&self) -> Option<crate::__private::Scalar<'_>> {
-        None
-    }
-
-    /// The value as a data-driven rule sees it (see `rules::apply`).
-    #[doc(hidden)]
-    #[inline]
-    fn __rule_value(&self) -> crate::rules::RuleValue<'_> {
-        crate::rules::RuleValue::Other
-    }
-
-    /// The value as a member of a derived struct (see `__private::MemberRef`):
-    /// the one generated call per field of a struct.
-    #[doc(hidden)]
-    #[inline]
-    fn __member(&self) -> crate::__private::MemberRef<'_>
-    where
-        Self: Sized,
-    {
-        crate::__private::MemberRef::value(self, Self::__VALIDATES)
-    }
-
     /// Serializes `key: self` into a serde map (see `MapWriter`).
     #[doc(hidden)]
     #[inline]
@@ -147,6 +111,19 @@ pub trait AnalyticsValue: serde::Serialize {
     fn __write_member(&self, key: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(key);
         self.write_json(out);
+    }
+
+    /// Validates what is inside the value, below the field `name` of `path`:
+    /// one generated call per field of a derived `validate` without rules.
+    #[doc(hidden)]
+    #[inline]
+    fn __validate_member(
+        &self,
+        name: &'static str,
+        path: &Path<'_>,
+        errors: &mut ValidationErrors,
+    ) {
+        self.__validate_nested(&path.field(name), errors);
     }
 
     /// Deserializes the value of `key` into its slot; `Ok(true)` (the key
@@ -197,37 +174,7 @@ fn leak(ty: FieldType) -> &'static FieldType {
 /// `$value` (`&Self`) into `$out`, `$field_type` is its schema type.
 macro_rules! owned_value {
     ($ty:ty, |$value:ident, $out:ident| $write:expr, $field_type:expr) => {
-        owned_value!($ty, |$value, $out| $write, $field_type, |_value| {
-            RuleValue::Other
-        });
-    };
-    ($ty:ty, |$value:ident, $out:ident| $write:expr, $field_type:expr, |$rule_value:ident| $rule:expr) => {
-        owned_value!(
-            $ty,
-            |$value, $out| $write,
-            $field_type,
-            |$rule_value| $rule,
-            |_value| None
-        );
-    };
-    (
-        $ty:ty,
-        |$value:ident, $out:ident| $write:expr,
-        $field_type:expr,
-        |$rule_value:ident| $rule:expr,
-        |$scalar_value:ident| $scalar:expr
-    ) => {
         impl AnalyticsValue for $ty {
-            #[inline]
-            fn __scalar(&self) -> Option<Scalar<'_>> {
-                let $scalar_value = self;
-                $scalar
-            }
-            #[inline]
-            fn __rule_value(&self) -> RuleValue<'_> {
-                let $rule_value = self;
-                $rule
-            }
             type __Read = Self;
             #[inline]
             fn __from_read(read: Self) -> Self {
@@ -245,96 +192,52 @@ macro_rules! owned_value {
     };
 }
 
-/// A scalar that is not an `Option`.
-#[inline]
-fn leaf(leaf: Leaf<'_>) -> Option<Scalar<'_>> {
-    Some(Scalar { some: false, leaf })
-}
-
-// `$leaf` / `$as`: the serializer call serde's own impl makes (`isize` and
-// `usize` are written as 64-bit).
 macro_rules! integers {
-    ($($ty:ident => $kind:ident, $leaf:ident as $as:ty),* $(,)?) => {$(
-        owned_value!(
-            $ty,
-            |value, out| json::write_int(out, *value),
-            FieldType::Integer(IntegerKind::$kind),
-            |value| RuleValue::Int(*value as i128),
-            |value| leaf(Leaf::$leaf(*value as $as))
-        );
+    ($($ty:ident => $kind:ident),* $(,)?) => {$(
+        owned_value!($ty, |value, out| json::write_int(out, *value), FieldType::Integer(IntegerKind::$kind));
     )*};
 }
 
 integers! {
-    i8 => I8, I8 as i8, i16 => I16, I16 as i16, i32 => I32, I32 as i32, i64 => I64, I64 as i64,
-    i128 => I128, I128 as i128, isize => Isize, I64 as i64,
-    u8 => U8, U8 as u8, u16 => U16, U16 as u16, u32 => U32, U32 as u32, u64 => U64, U64 as u64,
-    usize => Usize, U64 as u64,
+    i8 => I8, i16 => I16, i32 => I32, i64 => I64, i128 => I128, isize => Isize,
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, u128 => U128, usize => Usize,
 }
-
-owned_value!(
-    u128,
-    |value, out| json::write_int(out, *value),
-    FieldType::Integer(IntegerKind::U128),
-    |value| RuleValue::U128(*value),
-    |value| leaf(Leaf::U128(*value))
-);
 
 owned_value!(
     f64,
     |value, out| json::write_f64(out, *value),
-    FieldType::Number { bits: 64 },
-    |value| RuleValue::F64(*value),
-    |value| leaf(Leaf::F64(*value))
+    FieldType::Number { bits: 64 }
 );
 owned_value!(
     f32,
     |value, out| json::write_f32(out, *value),
-    FieldType::Number { bits: 32 },
-    |value| RuleValue::F32(*value),
-    |value| leaf(Leaf::F32(*value))
+    FieldType::Number { bits: 32 }
 );
 owned_value!(
     bool,
     |value, out| json::write_bool(out, *value),
-    FieldType::Boolean,
-    |_value| RuleValue::Other,
-    |value| leaf(Leaf::Bool(*value))
+    FieldType::Boolean
 );
 owned_value!(
     String,
     |value, out| json::write_str(out, value),
-    FieldType::String,
-    |value| RuleValue::Text(value),
-    |value| leaf(Leaf::Str(value))
+    FieldType::String
 );
 owned_value!(
     Box<str>,
     |value, out| json::write_str(out, value),
-    FieldType::String,
-    |value| RuleValue::Text(value),
-    |value| leaf(Leaf::Str(value))
+    FieldType::String
 );
 owned_value!(
     Cow<'static, str>,
     |value, out| json::write_str(out, value),
-    FieldType::String,
-    |value| RuleValue::Text(value),
-    |value| leaf(Leaf::Str(value))
+    FieldType::String
 );
 
 /// A borrowed string (`sandbox_policy: Option<&'static str>`): an event with
 /// one is write-only (it has no `Deserialize`).
 impl AnalyticsValue for &'static str {
     type __Read = crate::__private::Unreadable;
-    #[inline]
-    fn __rule_value(&self) -> RuleValue<'_> {
-        RuleValue::Text(self)
-    }
-    #[inline]
-    fn __scalar(&self) -> Option<Scalar<'_>> {
-        leaf(Leaf::Str(self))
-    }
     fn __from_read(read: Self::__Read) -> Self {
         match read {}
     }
@@ -349,24 +252,6 @@ impl AnalyticsValue for &'static str {
 
 impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
     type __Read = Option<T::__Read>;
-    const __VALIDATES: bool = T::__VALIDATES;
-    #[inline]
-    fn __rule_value(&self) -> RuleValue<'_> {
-        match self {
-            Some(value) => value.__rule_value(),
-            None => RuleValue::Absent,
-        }
-    }
-    #[inline]
-    fn __scalar(&self) -> Option<Scalar<'_>> {
-        match self {
-            None => leaf(Leaf::None),
-            Some(value) => match value.__scalar() {
-                Some(Scalar { some: false, leaf }) => Some(Scalar { some: true, leaf }),
-                _ => None,
-            },
-        }
-    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         read.map(T::__from_read)
@@ -398,11 +283,6 @@ impl<T: AnalyticsValue> AnalyticsValue for Option<T> {
 
 impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
     type __Read = Vec<T::__Read>;
-    const __VALIDATES: bool = T::__VALIDATES;
-    #[inline]
-    fn __rule_value(&self) -> RuleValue<'_> {
-        RuleValue::Items(self.len())
-    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         // In place when `T::__Read` is `T` (the same layout).
@@ -437,7 +317,6 @@ impl<T: AnalyticsValue> AnalyticsValue for Vec<T> {
 
 impl<T: AnalyticsValue> AnalyticsValue for Box<T> {
     type __Read = Box<T::__Read>;
-    const __VALIDATES: bool = T::__VALIDATES;
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         Box::new(T::__from_read(*read))
@@ -558,11 +437,6 @@ where
     V: AnalyticsValue,
 {
     type __Read = BTreeMap<K, V::__Read>;
-    const __VALIDATES: bool = V::__VALIDATES;
-    #[inline]
-    fn __rule_value(&self) -> RuleValue<'_> {
-        RuleValue::Entries(self.len())
-    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         read.into_iter()
@@ -589,11 +463,6 @@ where
     S: BuildHasher + Default,
 {
     type __Read = HashMap<K, V::__Read, S>;
-    const __VALIDATES: bool = V::__VALIDATES;
-    #[inline]
-    fn __rule_value(&self) -> RuleValue<'_> {
-        RuleValue::Entries(self.len())
-    }
     #[inline]
     fn __from_read(read: Self::__Read) -> Self {
         read.into_iter()

@@ -121,6 +121,7 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
     let writes = fields.iter().map(|field| field_set::write_field(field));
     let serializes = fields.iter().map(|field| field_set::serialize_field(field));
     let count = field_set::member_count(&fields);
+    let schemas = field_set::field_schemas(&fields);
     let keys = fields
         .iter()
         .filter(|f| f.skip_deserializing.is_none())
@@ -172,7 +173,8 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         }
 
         fn __envelope_schemas(__out: &mut _ap::Vec<_ap::FieldSchema>) {
-            _ap::envelope_schemas(<Self as _ap::FieldSet>::__MEMBERS, __out);
+            let __prefix = "";
+            #schemas
         }
     }
 }

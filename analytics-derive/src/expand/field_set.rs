@@ -59,48 +59,16 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             quote!(#member: _ap::Option::None)
         }
     });
-    // Every member validated, in declaration order (envelope fields
-    // included: the writer skips them by their table entry).
-    let members: Vec<&Field<'_>> = model
-        .fields
-        .iter()
-        .filter(|f| f.flatten.is_some() || f.written())
-        .collect();
-    let decls: Vec<TokenStream> = members
-        .iter()
-        .filter_map(|field| member_decl(field))
-        .collect();
-    let member_count = decls.len();
-    let refs = members.iter().map(|field| member_ref(field));
-    let rule_types: Vec<TokenStream> = members
-        .iter()
-        .filter_map(|field| rule_types(field))
-        .collect();
-    let rule_types = (!rule_types.is_empty()).then(|| {
-        quote! {
-            #[allow(dead_code)]
-            fn __analytics_rule_types(__self: &#ident, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
-                #({ #rule_types })*
-            }
+    let validate = model.fields.iter().map(validate_field);
+    let checks = model.checks.iter().map(|check| {
+        quote_spanned! {check.span()=>
+            _ap::rules::check(self, #check, __path, __errors);
         }
     });
-    // `__validate_into` is the trait's (one runtime loop) unless there are
-    // struct-level checks, which run after the fields.
-    let validate = (!model.checks.is_empty()).then(|| {
-        let checks = model.checks.iter().map(|check| {
-            quote_spanned! {check.span()=>
-                _ap::rules::check(self, #check, __path, __errors);
-            }
-        });
-        quote! {
-            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
-                <Self as _ap::FieldSet>::__visit(self, &mut |__members| {
-                    _ap::validate_members(<Self as _ap::FieldSet>::__MEMBERS, __members, __path, __errors)
-                });
-                #(#checks)*
-            }
-        }
-    });
+    let writes = params.iter().map(|field| write_field(field));
+    let serializes = params.iter().map(|field| serialize_field(field));
+    let count = member_count(&params);
+    let schemas = field_schemas(&params);
     let accept = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
 
@@ -189,11 +157,6 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     quote! {
         #(#collisions)*
         #(#codecs)*
-        #rule_types
-
-        // A `static`, not the const's own value: a const's value is encoded
-        // in the crate's metadata for every crate that might use it.
-        static __MEMBERS: [_ap::MemberDecl; #member_count] = [#(#decls),*];
 
         #[automatically_derived]
         impl _ap::FieldSet for #ident {
@@ -211,13 +174,29 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 
             #read_items
 
-            const __MEMBERS: &'static [_ap::MemberDecl] = &__MEMBERS;
-
-            fn __visit(&self, __f: &mut dyn _ap::core::ops::FnMut(&[_ap::MemberRef<'_>])) {
-                __f(&[#(#refs),*])
+            #[inline]
+            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
+                #(#validate)*
+                #(#checks)*
             }
 
-            #validate
+            #[inline]
+            fn __write_members(&self, __out: &mut _ap::Vec<_ap::u8>) {
+                #(#writes)*
+            }
+
+            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut _ap::MapWriter<'_, __M>) {
+                #(#serializes)*
+            }
+
+            #[inline]
+            fn __member_count(&self) -> _ap::usize {
+                #count
+            }
+
+            fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
+                #schemas
+            }
         }
 
         #[automatically_derived]
@@ -324,91 +303,43 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     out
 }
 
-/// A field's entry in `__visit`: one call for a field without rules (its
-/// writer, `Serialize` and validation are the runtime's, through its type's
-/// vtable); a field with rules carries its generated validation.
-fn member_ref(field: &Field<'_>) -> TokenStream {
+fn validate_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
+    let rust_name = &field.rust_name;
     if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__flattened(&self.#member));
-    }
-    let mut value = match &field.codec {
-        Some(_) => {
-            let value = serde_value(field);
-            quote!(_ap::serde_member(#value))
-        }
-        None => quote_spanned!(ty.span()=> <#ty as _ap::AnalyticsValue>::__member(&self.#member)),
-    };
-    if let Some(skip) = &field.skip_if {
-        let call = quote_spanned!(skip.span()=> #skip(&self.#member));
-        value = quote!(#value.skip(#call));
-    }
-    if !field.rules.is_empty() && !data_rules(field) {
-        let validate = validate_field(field);
-        value = quote! {
-            #value.checked(&|__path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors| #validate)
+        return quote_spanned! {ty.span()=>
+            <#ty as _ap::FieldSet>::__validate_into(&self.#member, &__path.field(#rust_name), __errors);
         };
     }
-    value
-}
-
-/// Whether the field's rules are all data (`range`, `length`, `non_empty`,
-/// `one_of`: applied at run time from its table entry), not a compiled
-/// regex or a user function, and its value is an analytics value.
-fn data_rules(field: &Field<'_>) -> bool {
-    field.codec.is_none()
-        && field.rules.iter().all(|rule| {
-            matches!(
-                rule.kind,
-                RuleKind::Range { .. }
-                    | RuleKind::Length { .. }
-                    | RuleKind::NonEmpty
-                    | RuleKind::OneOf(..)
-            )
-        })
-}
-
-/// The compile-time half of a field's data rules: the same calls as
-/// generated validation would make, in a function nothing calls (type-checked
-/// for their diagnostics, a rule on a type it does not fit, never compiled
-/// to code). `None` for a field without data rules.
-fn rule_types(field: &Field<'_>) -> Option<TokenStream> {
-    if field.rules.is_empty() || !data_rules(field) || field.flatten.is_some() || !field.written() {
-        return None;
+    if !field.written() {
+        return quote!();
     }
-    Some(rules_on(field, &quote!(__self)))
-}
-
-/// The rules of `field` on `receiver.field` (`__value`), unwrapping an `Option`.
-fn rules_on(field: &Field<'_>, receiver: &TokenStream) -> TokenStream {
-    let member = field.member;
-    let rules = field.rules.iter().map(rule_call);
-    if field.is_option {
+    let rules: Vec<TokenStream> = field.rules.iter().map(rule_call).collect();
+    let rules = if rules.is_empty() {
+        quote!()
+    } else if field.is_option {
         quote! {
-            if let _ap::Option::Some(__value) = &#receiver.#member {
+            if let _ap::Option::Some(__value) = &self.#member {
                 #(#rules)*
             }
         }
     } else {
         quote! {
-            let __value = &#receiver.#member;
+            let __value = &self.#member;
             #(#rules)*
         }
-    }
-}
-
-/// The validation of a field with rules (see [`member_ref`]): its rules,
-/// then what is inside its value.
-fn validate_field(field: &Field<'_>) -> TokenStream {
-    let member = field.member;
-    let ty = field.ty;
-    let rust_name = &field.rust_name;
-    let rules = rules_on(field, &quote!(self));
+    };
     let nested = match &field.codec {
         Some(_) => {
             let value = serde_value(field);
             quote!(_ap::check_serializable(#value, __path, __errors);)
+        }
+        // A field without rules is one call (its path built inside).
+        None if field.rules.is_empty() => {
+            return quote_spanned! {ty.span()=>
+                <#ty as _ap::AnalyticsValue>::__validate_member(&self.#member, #rust_name, __path, __errors);
+            };
         }
         None => quote_spanned! {ty.span()=>
             <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
@@ -660,13 +591,9 @@ fn member_decl(field: &Field<'_>) -> Option<TokenStream> {
         }
         None => quote!(_ap::Option::None),
     };
-    let key = bytes(&format!(",\"{}\":", json_escape(name)));
-    let envelope = field.envelope.is_some();
     Some(quote! {
         _ap::MemberDecl::Field(_ap::FieldDecl {
             name: #name,
-            key: #key,
-            envelope: #envelope,
             rust_name: #rust_name,
             required: #required,
             description: #description,

@@ -67,8 +67,6 @@ fn expand(model: &Struct<'_>) -> TokenStream {
                 _ap::object_type::<Self>(&SCHEMA, #description)
             }
 
-            const __VALIDATES: _ap::bool = true;
-
             #[inline]
             fn __validate_nested(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
                 <Self as _ap::FieldSet>::__validate_into(self, __path, __errors);

@@ -163,8 +163,6 @@ pub fn expand(model: &Enum<'_>) -> TokenStream {
                 _ap::union_type::<Self>(&__CELL, #type_name, __build)
             }
 
-            const __VALIDATES: _ap::bool = true;
-
             fn __validate_nested(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
                 match self {
                     #(#validate_arms,)*
