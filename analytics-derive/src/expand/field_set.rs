@@ -276,13 +276,8 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
             quote_spanned!(field.wire_span=> _ap::collision(__COLLISION == #i, #message);)
         });
         // One const item; each call carries its field's span, so the error
-        // lands on the field (items per field cost compile time). Without a
-        // collision (nearly always) const evaluation stops at the guard.
-        out.push(quote! {
-            const _: () = if __COLLISION != _ap::usize::MAX {
-                #(#checks)*
-            };
-        });
+        // lands on the field (items per field cost compile time).
+        out.push(quote!(const _: () = { #(#checks)* };));
     }
     for (i, second) in flattened.iter().enumerate() {
         for first in &flattened[..i] {
