@@ -97,6 +97,33 @@ impl Envelope {
         }
     }
 
+    /// An envelope whose bytes are `range` of `block`, a buffer shared by the
+    /// events cut from it (a collector's request body: no copy per event);
+    /// its id is `message_id`, or else computed as for
+    /// [`with_id_of_json`](Envelope::with_id_of_json). `range` must hold one
+    /// compact JSON object.
+    ///
+    /// # Panics
+    ///
+    /// When `range` is not inside `block`.
+    pub fn in_shared_block(
+        block: Arc<Vec<u8>>,
+        range: Range<usize>,
+        message_id: Option<[u8; 16]>,
+        timestamp_ms: u64,
+    ) -> Self {
+        assert!(
+            range.start <= range.end && range.end <= block.len(),
+            "the range of an envelope must lie inside its block"
+        );
+        Envelope {
+            json: Json::Lent { block, range },
+            id: message_id.map_or(MessageId::OfJson, MessageId::Fixed),
+            timestamp_ms,
+            schema: None,
+        }
+    }
+
     /// Attaches the schema of the event's type (what `track` does).
     pub fn with_schema(mut self, schema: &'static EventSchema) -> Self {
         self.schema = Some(schema).filter(|schema| !schema.name.is_empty());
