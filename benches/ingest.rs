@@ -19,7 +19,10 @@
 //! - `per_core/*`: the same, in events per CPU second instead of per second
 //!   of wall time: `IgnoredAny` and `check_batch` over the body on one
 //!   thread, and the servers' threads (the process's CPU time but the
-//!   posters' and criterion's thread's) while the posters post.
+//!   posters' and criterion's thread's) while the posters post;
+//! - `paired/*` (printed, not a criterion figure): the ratio of the check to
+//!   the floor per core, the two run in turns so that a shared machine's
+//!   load weighs on both alike: the steadiest figure on a busy machine.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -107,6 +110,44 @@ fn per_event(c: &mut Criterion) {
         bytes,
         bytes / events.len()
     );
+    let ratio = paired_ratio(
+        || {
+            for event in &events {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(event).unwrap());
+            }
+        },
+        || {
+            for event in &events {
+                black_box(validator.check_event(event, 0).unwrap());
+            }
+        },
+    );
+    eprintln!("paired/event: check_event per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
+}
+
+/// Rounds of [`paired_ratio`].
+const PAIRED_ROUNDS: usize = 100;
+
+/// The floor's CPU time over the check's (of this thread) for the same
+/// bytes, the two run in turns, [`PAIRED_ROUNDS`] times each: a load that
+/// comes and goes on a shared machine weighs on both alike, where the
+/// `*_per_core` figures of the floor and of the check, taken seconds apart,
+/// can be skewed apart by it (runs of ±30% on a busy machine).
+fn paired_ratio(mut floor: impl FnMut(), mut check: impl FnMut()) -> f64 {
+    let (mut floor_time, mut check_time) = (Duration::ZERO, Duration::ZERO);
+    // One round of each first, not counted: caches and branch predictors warm.
+    floor();
+    check();
+    for _ in 0..PAIRED_ROUNDS {
+        let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        floor();
+        let between = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        check();
+        let end = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        floor_time += between - start;
+        check_time += end - between;
+    }
+    floor_time.as_secs_f64() / check_time.as_secs_f64()
 }
 
 fn batch_body(events: &[Vec<u8>]) -> Vec<u8> {
@@ -146,6 +187,17 @@ fn per_batch(c: &mut Criterion) {
         })
     });
     group.finish();
+    let ratio = paired_ratio(
+        || {
+            black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap());
+        },
+        || {
+            for item in validator.check_batch(&body, 0) {
+                black_box(item.unwrap().outcome.unwrap());
+            }
+        },
+    );
+    eprintln!("paired/batch: check_batch per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
 }
 
 /// Connections posting at once in `collector/*` (the machine has two cores).
