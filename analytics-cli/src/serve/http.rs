@@ -188,7 +188,8 @@ pub(super) fn envelope(
     let unchanged = !breaks || memchr::memchr2(b'\n', b'\r', bytes).is_none();
     if unchanged {
         if let Some(range) = range_in(body, bytes) {
-            let envelope = Envelope::in_shared_block(Arc::clone(body), range, given, received_at_ms);
+            let envelope =
+                Envelope::in_shared_block(Arc::clone(body), range, given, received_at_ms);
             return (envelope, 0);
         }
         let envelope = match given {
@@ -277,10 +278,10 @@ mod tests {
     #[test]
     fn an_event_shares_the_body_unless_its_line_must_change() {
         let body = Arc::new(b"{\"events\":[{\"a\":1},\n{\"b\":\n2}]}".to_vec());
-        assert_eq!(range_in(&body, &body[12..19]), Some(12..19));
-        let (shared, copied) = envelope(None, &body, &body[12..19], true, 0);
+        assert_eq!(range_in(&body, &body[11..18]), Some(11..18));
+        let (shared, copied) = envelope(None, &body, &body[11..18], true, 0);
         assert_eq!((shared.json(), copied), (&b"{\"a\":1}"[..], 0));
-        let (own, copied) = envelope(None, &body, &body[21..29], true, 0);
+        let (own, copied) = envelope(None, &body, &body[20..28], true, 0);
         assert_eq!((own.json(), copied), (&b"{\"b\": 2}"[..], 8));
         assert_eq!(own.message_id_bytes(), sha256_16(b"{\"b\":\n2}"));
 
