@@ -437,12 +437,27 @@ fn over_http(c: &mut Criterion) {
             b.iter_custom(|iters| server_cpu_during(posters, iters))
         });
     }
+    group.finish();
+    // The same in turns: the floor over one body per connection, then one
+    // post on each connection (the server's CPU time), round after round.
+    for (name, _, _, posters) in &mut collectors {
+        let (mut floor, mut server) = (Duration::ZERO, Duration::ZERO);
+        for _ in 0..PAIRED_ROUNDS {
+            let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+            for _ in 0..CONNECTIONS {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap());
+            }
+            floor += cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start;
+            server += server_cpu_during(posters, 1);
+        }
+        let ratio = floor.as_secs_f64() / server.as_secs_f64();
+        eprintln!("paired/{name}: the collector per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
+    }
     for (_, dir, collector, posters) in collectors {
         drop(posters);
         collector.shutdown().unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }
-    group.finish();
 }
 
 criterion_group!(benches, per_event, per_batch, over_http);
