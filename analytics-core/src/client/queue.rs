@@ -18,6 +18,7 @@
 //! a `track` make a new one: one call in about two hundred (of 1 KB events).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -165,10 +166,14 @@ struct State {
     controls: usize,
     sender_alive: bool,
     receiver_alive: bool,
+    /// Closed by the client (shutdown): no more events or flushes.
+    closed: bool,
     /// The consumer sleeps, waiting for `want`.
     waiting: Option<Want>,
     /// Emptied blocks, for the next events.
     spares: Vec<Block>,
+    /// The block maker was asked to fill `spares` and has not finished.
+    refill_asked: bool,
 }
 
 impl State {
@@ -200,15 +205,75 @@ impl State {
     }
 }
 
+/// A value on a cache line of its own (128 bytes: two 64-byte lines, as
+/// adjacent-line prefetchers pair them), so that the thread writing it does
+/// not take the line of its neighbours away from another core.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
 struct Chan {
     state: Mutex<State>,
     ready: Condvar,
+    /// Slots taken since the queue was made: events and failed-event lines
+    /// accepted. Written only under the lock, by a plain store (the lock
+    /// already orders the writers); read without it by the metrics and by
+    /// the full-queue check that `track` makes before serializing.
+    accepted: AtomicU64,
+    /// Events accepted since the queue was made (written like `accepted`).
+    enqueued: AtomicU64,
+    /// Slots given back by the consumer since the queue was made, once per
+    /// batch: the only counter the consumer writes, on a line of its own, so
+    /// the producer's lock and counters stay in its own core's cache.
+    released: Padded<AtomicU64>,
+    /// The queue bound: `accepted - released` never exceeds it.
+    capacity: u64,
 }
 
 impl Chan {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Slots in use. Exact under the lock; without it a lower bound of the
+    /// depth at the time of the call (`accepted` is read before `released`,
+    /// and neither ever decreases).
+    fn depth(&self) -> u64 {
+        let accepted = self.accepted.load(Ordering::Acquire);
+        accepted.saturating_sub(self.released.0.load(Ordering::Acquire))
+    }
+
+    /// Whether a slot is free (exact under the lock, which `_state` proves
+    /// is held).
+    fn has_room(&self, _state: &State) -> bool {
+        self.depth() < self.capacity
+    }
+
+    /// Takes one slot, found free by [`Chan::has_room`] under the same hold
+    /// of the lock.
+    fn take_slot(&self, _state: &mut State) {
+        let accepted = self.accepted.load(Ordering::Relaxed);
+        self.accepted.store(accepted + 1, Ordering::Release);
+    }
+}
+
+/// Why [`Sender::send_event`] did not queue an event.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// `capacity` slots are in use.
+    Full,
+    /// The client closed the queue, or the consumer is gone.
+    Closed,
+}
+
+/// The queue's own counts ([`Sender::counts`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counts {
+    /// Events accepted, ever.
+    pub enqueued: u64,
+    /// Slots in use (events and failed-event lines queued or taken and not
+    /// yet given back).
+    pub depth: u64,
 }
 
 /// The producer half (not `Clone`: one per lane, held by the client).
@@ -225,8 +290,13 @@ pub(crate) struct Closed;
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Disconnected;
 
-pub(crate) fn channel() -> (Sender, Receiver) {
+/// A queue of at most `capacity` slots (events and failed-event lines).
+pub(crate) fn channel(capacity: u64) -> (Sender, Receiver) {
     let chan = Arc::new(Chan {
+        accepted: AtomicU64::new(0),
+        enqueued: AtomicU64::new(0),
+        released: Padded(AtomicU64::new(0)),
+        capacity,
         state: Mutex::new(State {
             sender_alive: true,
             receiver_alive: true,
@@ -242,13 +312,33 @@ pub(crate) fn channel() -> (Sender, Receiver) {
 }
 
 impl Sender {
-    /// Copies one event's bytes into the queue; wakes the consumer if it
-    /// now has what it waits for.
-    pub fn send_event(&self, json: &[u8], meta: Meta) -> Result<(), Closed> {
+    /// Whether every slot is in use, without taking the lock: `track` asks
+    /// before serializing, so a full queue costs no serialization. `true`
+    /// only if the queue was full at some time during the call.
+    pub fn looks_full(&self) -> bool {
+        self.0.depth() >= self.0.capacity
+    }
+
+    /// The queue's counts, without taking the lock (`enqueued` is read
+    /// first: see [`Counters::snapshot`](super::metrics::Counters::snapshot)).
+    pub fn counts(&self) -> Counts {
+        let enqueued = self.0.enqueued.load(Ordering::Acquire);
+        Counts {
+            enqueued,
+            depth: self.0.depth(),
+        }
+    }
+
+    /// Takes a slot and copies one event's bytes into the queue, under one
+    /// lock; wakes the consumer if it now has what it waits for.
+    pub fn send_event(&self, json: &[u8], meta: Meta) -> Result<(), Refused> {
         let mut state = self.0.lock();
         loop {
-            if !state.receiver_alive {
-                return Err(Closed);
+            if state.closed || !state.receiver_alive {
+                return Err(Refused::Closed);
+            }
+            if !self.0.has_room(&state) {
+                return Err(Refused::Full);
             }
             if state
                 .open
@@ -269,11 +359,22 @@ impl Sender {
             if json.len() <= BLOCK_BYTES {
                 if let Some(spare) = state.spares.pop() {
                     state.open = Some(spare);
+                    if state.spares.is_empty() {
+                        // The last spare: have more made off this thread
+                        // before the open block fills.
+                        self.ask_for_spares(state);
+                        state = self.0.lock();
+                    }
                     continue;
                 }
             }
-            // A new block, made outside the lock (writing it takes a while).
-            drop(state);
+            // No spare (the maker is behind, or the event is outsized): a new
+            // block, made here, outside the lock (writing it takes a while).
+            if json.len() <= BLOCK_BYTES {
+                self.ask_for_spares(state);
+            } else {
+                drop(state);
+            }
             let block = Block::for_event(json.len());
             state = self.0.lock();
             if state.open.is_none() {
@@ -282,9 +383,13 @@ impl Sender {
                 state.spares.push(block);
             }
         }
+        // Still the hold of the lock in which `has_room` said yes.
+        self.0.take_slot(&mut state);
         if let Some(open) = state.open.as_mut() {
             open.push(json, meta);
         }
+        let enqueued = self.0.enqueued.load(Ordering::Relaxed);
+        self.0.enqueued.store(enqueued + 1, Ordering::Release);
         state.events += 1;
         state.bytes += json.len();
         let wake = state.wake();
@@ -295,22 +400,62 @@ impl Sender {
         Ok(())
     }
 
-    /// Queues a message that is not an event (after every event queued so
-    /// far); it wakes the consumer.
-    pub fn send(&self, message: Msg) -> Result<(), Closed> {
+    /// Unlocks `state` and, unless it is asked already, asks the block
+    /// maker to fill the spares up again.
+    fn ask_for_spares(&self, mut state: MutexGuard<'_, State>) {
+        let ask = !state.refill_asked;
+        state.refill_asked = true;
+        drop(state);
+        if ask {
+            maker::ask(Arc::downgrade(&self.0));
+        }
+    }
+
+    /// Queues a failed-event line (it takes a slot); `false` when the queue
+    /// is full or closed.
+    pub fn send_failed(&self, line: Vec<u8>) -> bool {
         let mut state = self.0.lock();
+        if state.closed || !state.receiver_alive || !self.0.has_room(&state) {
+            return false;
+        }
+        self.0.take_slot(&mut state);
+        Self::push_control(state, &self.0, Msg::Failed(line));
+        true
+    }
+
+    /// Queues a control message (after every event queued so far); it
+    /// wakes the consumer. Refused once the queue is closed.
+    pub fn send(&self, message: Msg) -> Result<(), Closed> {
+        let state = self.0.lock();
+        if state.closed || !state.receiver_alive {
+            return Err(Closed);
+        }
+        Self::push_control(state, &self.0, message);
+        Ok(())
+    }
+
+    /// Closes the queue with `last` as its last message: later events,
+    /// failed-event lines and control messages are refused. `Err` when the
+    /// consumer is gone (the queue is closed all the same).
+    pub fn close(&self, last: Msg) -> Result<(), Closed> {
+        let mut state = self.0.lock();
+        state.closed = true;
         if !state.receiver_alive {
             return Err(Closed);
         }
+        Self::push_control(state, &self.0, last);
+        Ok(())
+    }
+
+    fn push_control(mut state: MutexGuard<'_, State>, chan: &Chan, message: Msg) {
         state.close_open();
         state.items.push_back(message);
         state.controls += 1;
         let wake = state.wake();
         drop(state);
         if wake {
-            self.0.ready.notify_one();
+            chan.ready.notify_one();
         }
-        Ok(())
     }
 }
 
@@ -322,6 +467,14 @@ impl Drop for Sender {
 }
 
 impl Receiver {
+    /// Gives back `slots` slots (events and failed-event lines taken and
+    /// settled, or at least no longer held in memory by the queue's bound).
+    pub fn release(&self, slots: u64) {
+        if slots > 0 {
+            self.0.released.0.fetch_add(slots, Ordering::AcqRel);
+        }
+    }
+
     /// Moves every queued message into `into` once `want` is met, the
     /// deadline `want.until` has passed (then possibly none), or the sender
     /// is gone with messages left. `Err(Disconnected)` once the sender is
@@ -400,13 +553,100 @@ impl Drop for Receiver {
     }
 }
 
+/// The thread that makes blocks for queues that ran out of spares, so that
+/// a `track` finds a block ready even while the worker, stalled in its sink,
+/// gives none back (the queue then fills with events, and each block filled
+/// needs a new one). One per process, started on the first request; it
+/// holds a queue only while filling it.
+mod maker {
+    use std::sync::{Condvar, Mutex, OnceLock, Weak};
+
+    use super::{Block, Chan, SPARE_BLOCKS};
+
+    /// Spares a request fills up to: enough to cover a burst of `track`
+    /// calls while the next block is being made.
+    pub(super) const TARGET: usize = 4;
+
+    #[derive(Default)]
+    struct Requests {
+        queues: Mutex<Vec<Weak<Chan>>>,
+        asked: Condvar,
+    }
+
+    fn requests() -> &'static Requests {
+        static REQUESTS: OnceLock<Requests> = OnceLock::new();
+        REQUESTS.get_or_init(|| {
+            let started = std::thread::Builder::new()
+                .name("analytics-blocks".to_owned())
+                .spawn(serve);
+            if let Err(error) = started {
+                // Then `track` makes its blocks itself, as it does when the
+                // maker is behind.
+                tracing::warn!(%error, "cannot start the analytics block maker");
+            }
+            Requests::default()
+        })
+    }
+
+    /// Asks for `chan`'s spares to be filled up to `TARGET`.
+    pub(super) fn ask(chan: Weak<Chan>) {
+        let requests = requests();
+        requests
+            .queues
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(chan);
+        requests.asked.notify_one();
+    }
+
+    fn serve() {
+        let requests = requests();
+        loop {
+            let asked = {
+                let mut queues = requests.queues.lock().unwrap_or_else(|p| p.into_inner());
+                while queues.is_empty() {
+                    queues = requests
+                        .asked
+                        .wait(queues)
+                        .unwrap_or_else(|p| p.into_inner());
+                }
+                std::mem::take(&mut *queues)
+            };
+            for chan in asked {
+                if let Some(chan) = chan.upgrade() {
+                    fill(&chan);
+                }
+            }
+        }
+    }
+
+    /// Makes blocks for `chan` until it has `TARGET` spares (or is gone).
+    fn fill(chan: &Chan) {
+        loop {
+            {
+                let mut state = chan.lock();
+                if state.spares.len() >= TARGET.min(SPARE_BLOCKS) || !state.receiver_alive {
+                    state.refill_asked = false;
+                    return;
+                }
+            }
+            // Made and written outside the lock, like any new block.
+            let block = Block::for_event(0);
+            let mut state = chan.lock();
+            if state.spares.len() < SPARE_BLOCKS {
+                state.spares.push(block);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::client::completion;
     use std::time::Duration;
 
-    fn event(tx: &Sender, bytes: usize) -> Result<(), Closed> {
+    fn event(tx: &Sender, bytes: usize) -> Result<(), Refused> {
         tx.send_event(&vec![b'x'; bytes], Meta::default())
     }
 
@@ -417,7 +657,7 @@ mod tests {
 
     #[test]
     fn the_consumer_sleeps_until_it_has_what_it_wants() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         let consumer = std::thread::spawn(move || {
             let mut got = Vec::new();
             let want = Want {
@@ -437,7 +677,7 @@ mod tests {
 
     #[test]
     fn bytes_a_control_message_and_the_deadline_each_end_the_wait() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         let mut got = Vec::new();
         let by_bytes = Want {
             events: usize::MAX,
@@ -478,7 +718,7 @@ mod tests {
 
     #[test]
     fn a_dropped_sender_delivers_what_is_left_then_disconnects() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         event(&tx, 1).unwrap();
         drop(tx);
         let mut got = Vec::new();
@@ -494,7 +734,7 @@ mod tests {
 
     #[test]
     fn events_come_out_whole_and_in_order_across_blocks() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         // Small ones, ones that fill blocks, and one larger than a block.
         let sizes: Vec<usize> = (0..3_000)
             .map(|i| match i % 500 {
@@ -530,7 +770,7 @@ mod tests {
 
     #[test]
     fn blocks_given_back_are_reused_within_a_bound() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         let fill = |count: usize| {
             for _ in 0..count {
                 event(&tx, 1000).unwrap();
@@ -575,8 +815,40 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_out_of_spares_gets_blocks_made_off_the_callers_thread() {
+        let (tx, rx) = channel(u64::MAX);
+        // Nothing is given back (a stalled consumer): fill the open block
+        // and the one spare, so `track` takes the last spare.
+        let fill = BLOCK_BYTES / 1000 + 1;
+        for _ in 0..fill {
+            event(&tx, 1000).unwrap();
+        }
+        assert!(rx.0.lock().spares.is_empty(), "the last spare was taken");
+        let started = Instant::now();
+        loop {
+            let state = rx.0.lock();
+            if state.spares.len() >= maker::TARGET && !state.refill_asked {
+                break;
+            }
+            drop(state);
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the block maker did not fill the spares"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The next block is taken from them, not made here.
+        let spares = rx.0.lock().spares.len();
+        for _ in 0..fill {
+            event(&tx, 1000).unwrap();
+        }
+        assert!(rx.0.lock().spares.len() < spares);
+        drop(rx);
+    }
+
+    #[test]
     fn a_send_after_the_receiver_is_gone_comes_back() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         drop(rx);
         assert!(event(&tx, 3).is_err());
         let (ack, _waiter) = completion::pair();
