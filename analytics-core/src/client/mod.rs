@@ -250,8 +250,11 @@ impl Client {
             }
             Ok(Ok(())) => {}
         }
-        // A full queue costs no serialization (the queue checks again as it
-        // takes the event).
+        // A closed client or a full queue costs no serialization (the queue
+        // checks both again as it takes the event).
+        if self.inner.closed.load(Ordering::Acquire) {
+            return fail(DropReason::Closed, TrackError::Closed);
+        }
         if tx.looks_full() {
             return fail(DropReason::QueueFull, TrackError::QueueFull);
         }
