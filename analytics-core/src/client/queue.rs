@@ -13,9 +13,15 @@
 //! back into [`Block`]s of 256 KiB, allocated and touched once (so a `track`
 //! that finds room pays no allocation and no page fault), handed to the
 //! consumer whole (taking the queue is a few moves under the lock, whatever
-//! the number of events) and given back emptied for reuse. Only when every
-//! spare block is in use, as while the sink stalls and the queue fills, does
-//! a `track` make a new one: one call in about two hundred (of 1 KB events).
+//! the number of events) and given back emptied for reuse. When every spare
+//! block is in use, as while the sink stalls and the queue fills, the
+//! process's block maker (`analytics-blocks`, asked when a `track` takes the
+//! last spare) makes more; a `track` makes one itself only when the maker is
+//! behind.
+//!
+//! The slot count is kept under the same lock: an accepted `track` takes
+//! that one lock and writes no other shared atomic (the consumer gives slots
+//! back once per batch, on a cache line of their own).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
