@@ -14,10 +14,8 @@
 //! that finds room pays no allocation and no page fault), handed to the
 //! consumer whole (taking the queue is a few moves under the lock, whatever
 //! the number of events) and given back emptied for reuse. When every spare
-//! block is in use, as while the sink stalls and the queue fills, the
-//! process's block maker (`analytics-blocks`, asked when a `track` takes the
-//! last spare) makes more; a `track` makes one itself only when the maker is
-//! behind.
+//! block is in use, as while the sink stalls and the queue fills, `track`
+//! makes a new one outside the lock.
 //!
 //! The slot count is kept under the same lock: an accepted `track` takes
 //! that one lock and writes no other shared atomic (the consumer gives slots
@@ -178,8 +176,6 @@ struct State {
     waiting: Option<Want>,
     /// Emptied blocks, for the next events.
     spares: Vec<Block>,
-    /// The block maker was asked to fill `spares` and has not finished.
-    refill_asked: bool,
 }
 
 impl State {
@@ -365,22 +361,11 @@ impl Sender {
             if json.len() <= BLOCK_BYTES {
                 if let Some(spare) = state.spares.pop() {
                     state.open = Some(spare);
-                    if state.spares.is_empty() {
-                        // The last spare: have more made off this thread
-                        // before the open block fills.
-                        self.ask_for_spares(state);
-                        state = self.0.lock();
-                    }
                     continue;
                 }
             }
-            // No spare (the maker is behind, or the event is outsized): a new
-            // block, made here, outside the lock (writing it takes a while).
-            if json.len() <= BLOCK_BYTES {
-                self.ask_for_spares(state);
-            } else {
-                drop(state);
-            }
+            // A new block, made outside the lock (writing it takes a while).
+            drop(state);
             let block = Block::for_event(json.len());
             state = self.0.lock();
             if state.open.is_none() {
@@ -404,17 +389,6 @@ impl Sender {
             self.0.ready.notify_one();
         }
         Ok(())
-    }
-
-    /// Unlocks `state` and, unless it is asked already, asks the block
-    /// maker to fill the spares up again.
-    fn ask_for_spares(&self, mut state: MutexGuard<'_, State>) {
-        let ask = !state.refill_asked;
-        state.refill_asked = true;
-        drop(state);
-        if ask {
-            maker::ask(Arc::downgrade(&self.0));
-        }
     }
 
     /// Queues a failed-event line (it takes a slot); `false` when the queue
@@ -556,93 +530,6 @@ impl Drop for Receiver {
         // Later sends fail (and are counted by the caller); what is queued
         // now is dropped with the state by the last holder.
         self.0.lock().receiver_alive = false;
-    }
-}
-
-/// The thread that makes blocks for queues that ran out of spares, so that
-/// a `track` finds a block ready even while the worker, stalled in its sink,
-/// gives none back (the queue then fills with events, and each block filled
-/// needs a new one). One per process, started on the first request; it
-/// holds a queue only while filling it.
-mod maker {
-    use std::sync::{Condvar, Mutex, OnceLock, Weak};
-
-    use super::{Block, Chan, SPARE_BLOCKS};
-
-    /// Spares a request fills up to: enough to cover a burst of `track`
-    /// calls while the next block is being made.
-    pub(super) const TARGET: usize = 4;
-
-    #[derive(Default)]
-    struct Requests {
-        queues: Mutex<Vec<Weak<Chan>>>,
-        asked: Condvar,
-    }
-
-    fn requests() -> &'static Requests {
-        static REQUESTS: OnceLock<Requests> = OnceLock::new();
-        REQUESTS.get_or_init(|| {
-            let started = std::thread::Builder::new()
-                .name("analytics-blocks".to_owned())
-                .spawn(serve);
-            if let Err(error) = started {
-                // Then `track` makes its blocks itself, as it does when the
-                // maker is behind.
-                tracing::warn!(%error, "cannot start the analytics block maker");
-            }
-            Requests::default()
-        })
-    }
-
-    /// Asks for `chan`'s spares to be filled up to `TARGET`.
-    pub(super) fn ask(chan: Weak<Chan>) {
-        let requests = requests();
-        requests
-            .queues
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(chan);
-        requests.asked.notify_one();
-    }
-
-    fn serve() {
-        let requests = requests();
-        loop {
-            let asked = {
-                let mut queues = requests.queues.lock().unwrap_or_else(|p| p.into_inner());
-                while queues.is_empty() {
-                    queues = requests
-                        .asked
-                        .wait(queues)
-                        .unwrap_or_else(|p| p.into_inner());
-                }
-                std::mem::take(&mut *queues)
-            };
-            for chan in asked {
-                if let Some(chan) = chan.upgrade() {
-                    fill(&chan);
-                }
-            }
-        }
-    }
-
-    /// Makes blocks for `chan` until it has `TARGET` spares (or is gone).
-    fn fill(chan: &Chan) {
-        loop {
-            {
-                let mut state = chan.lock();
-                if state.spares.len() >= TARGET.min(SPARE_BLOCKS) || !state.receiver_alive {
-                    state.refill_asked = false;
-                    return;
-                }
-            }
-            // Made and written outside the lock, like any new block.
-            let block = Block::for_event(0);
-            let mut state = chan.lock();
-            if state.spares.len() < SPARE_BLOCKS {
-                state.spares.push(block);
-            }
-        }
     }
 }
 
@@ -818,38 +705,6 @@ mod tests {
         let spares = rx.0.lock().spares.len();
         fill(BLOCK_BYTES / 1000 + 1);
         assert!(rx.0.lock().spares.len() < spares);
-    }
-
-    #[test]
-    fn a_queue_out_of_spares_gets_blocks_made_off_the_callers_thread() {
-        let (tx, rx) = channel(u64::MAX);
-        // Nothing is given back (a stalled consumer): fill the open block
-        // and the one spare, so `track` takes the last spare.
-        let fill = BLOCK_BYTES / 1000 + 1;
-        for _ in 0..fill {
-            event(&tx, 1000).unwrap();
-        }
-        assert!(rx.0.lock().spares.is_empty(), "the last spare was taken");
-        let started = Instant::now();
-        loop {
-            let state = rx.0.lock();
-            if state.spares.len() >= maker::TARGET && !state.refill_asked {
-                break;
-            }
-            drop(state);
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the block maker did not fill the spares"
-            );
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        // The next block is taken from them, not made here.
-        let spares = rx.0.lock().spares.len();
-        for _ in 0..fill {
-            event(&tx, 1000).unwrap();
-        }
-        assert!(rx.0.lock().spares.len() < spares);
-        drop(rx);
     }
 
     #[test]
