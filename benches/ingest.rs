@@ -19,7 +19,10 @@
 //! - `per_core/*`: the same, in events per CPU second instead of per second
 //!   of wall time: `IgnoredAny` and `check_batch` over the body on one
 //!   thread, and the servers' threads (the process's CPU time but the
-//!   posters' and criterion's thread's) while the posters post.
+//!   posters' and criterion's thread's) while the posters post;
+//! - `paired/*` (printed, not a criterion figure): the ratio of the check to
+//!   the floor per core, the two run in turns so that a shared machine's
+//!   load weighs on both alike: the steadiest figure on a busy machine.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -107,6 +110,49 @@ fn per_event(c: &mut Criterion) {
         bytes,
         bytes / events.len()
     );
+    let ratio = paired_ratio(
+        || {
+            for event in &events {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(event).unwrap());
+            }
+        },
+        || {
+            for event in &events {
+                black_box(validator.check_event(event, 0).unwrap());
+            }
+        },
+    );
+    eprintln!("paired/event: check_event per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
+}
+
+/// Rounds of [`paired_ratio`] and of the collector's `paired/*`.
+const PAIRED_ROUNDS: usize = 100;
+
+/// Posts on each connection in one round of the collector's `paired/*`:
+/// more than one, so that starting the posting threads (whose first and
+/// last instants count as the server's) weighs little.
+const PAIRED_POSTS: u64 = 5;
+
+/// The floor's CPU time over the check's (of this thread) for the same
+/// bytes, the two run in turns, [`PAIRED_ROUNDS`] times each: a load that
+/// comes and goes on a shared machine weighs on both alike, where the
+/// `*_per_core` figures of the floor and of the check, taken seconds apart,
+/// can be skewed apart by it (runs of ±30% on a busy machine).
+fn paired_ratio(mut floor: impl FnMut(), mut check: impl FnMut()) -> f64 {
+    let (mut floor_time, mut check_time) = (Duration::ZERO, Duration::ZERO);
+    // One round of each first, not counted: caches and branch predictors warm.
+    floor();
+    check();
+    for _ in 0..PAIRED_ROUNDS {
+        let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        floor();
+        let between = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        check();
+        let end = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+        floor_time += between - start;
+        check_time += end - between;
+    }
+    floor_time.as_secs_f64() / check_time.as_secs_f64()
 }
 
 fn batch_body(events: &[Vec<u8>]) -> Vec<u8> {
@@ -146,6 +192,17 @@ fn per_batch(c: &mut Criterion) {
         })
     });
     group.finish();
+    let ratio = paired_ratio(
+        || {
+            black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap());
+        },
+        || {
+            for item in validator.check_batch(&body, 0) {
+                black_box(item.unwrap().outcome.unwrap());
+            }
+        },
+    );
+    eprintln!("paired/batch: check_batch per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
 }
 
 /// Connections posting at once in `collector/*` (the machine has two cores).
@@ -385,12 +442,36 @@ fn over_http(c: &mut Criterion) {
             b.iter_custom(|iters| server_cpu_during(posters, iters))
         });
     }
+    group.finish();
+    // The same in turns: the floor over the bodies of a round, then
+    // `PAIRED_POSTS` posts on each connection (the server's CPU time);
+    // and with one connection, where the server's threads do not run at
+    // once (on a machine of two cores shared with the posters, threads that
+    // run at once slow each other down, which CPU time counts).
+    for (name, _, _, posters) in &mut collectors {
+        for connections in [CONNECTIONS, 1] {
+            let posters = &mut posters[..connections];
+            let (mut floor, mut server) = (Duration::ZERO, Duration::ZERO);
+            for _ in 0..PAIRED_ROUNDS {
+                let start = cpu_time(libc::CLOCK_THREAD_CPUTIME_ID);
+                for _ in 0..connections * PAIRED_POSTS as usize {
+                    black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap());
+                }
+                floor += cpu_time(libc::CLOCK_THREAD_CPUTIME_ID) - start;
+                server += server_cpu_during(posters, PAIRED_POSTS);
+            }
+            let ratio = floor.as_secs_f64() / server.as_secs_f64();
+            eprintln!(
+                "paired/{name}: the collector per core at {ratio:.3}x of IgnoredAny \
+                 ({connections} connection(s), {PAIRED_ROUNDS} rounds in turns)"
+            );
+        }
+    }
     for (_, dir, collector, posters) in collectors {
         drop(posters);
         collector.shutdown().unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }
-    group.finish();
 }
 
 criterion_group!(benches, per_event, per_batch, over_http);

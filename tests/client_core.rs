@@ -155,6 +155,75 @@ fn eight_threads_tracking_at_once_lose_nothing() {
     }
 }
 
+/// A snapshot taken while events flow never counts more outcomes than
+/// inputs, on any sink or in total: outcomes (delivered, dropped in `track`
+/// or by the worker) are read before what was tracked, whatever the
+/// counters are made of.
+#[test]
+fn a_snapshot_taken_while_events_flow_never_shows_more_outcomes_than_inputs() {
+    const THREADS: u64 = 3;
+    const PER_THREAD: u64 = 20_000;
+    let client = Client::builder()
+        .sink(MemorySink::new())
+        .route(
+            "other",
+            analytics_core::client::Route::event_type("codex_web_search_event"),
+            MemorySink::new(),
+        )
+        // Small queues and small batches: queue_full drops and deliveries
+        // happen all the time while the snapshots are taken.
+        .queue_capacity(64)
+        .max_batch_events(16)
+        .build()
+        .unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut snapshots = 0u64;
+    std::thread::scope(|scope| {
+        let producers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let client = client.clone();
+                scope.spawn(move || {
+                    for k in 0..PER_THREAD {
+                        let i = t * PER_THREAD + k;
+                        let _ = client.track(mixed(i));
+                        if k % 7 == 0 {
+                            // An invalid one: an outcome decided in `track`.
+                            let mut bad = command(i);
+                            bad.base.thread_id.clear();
+                            assert!(client.track(bad).is_err());
+                        }
+                    }
+                })
+            })
+            .collect();
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                for (name, metrics) in client
+                    .metrics_by_sink()
+                    .into_iter()
+                    .chain([("total".to_owned(), client.metrics())])
+                {
+                    assert!(metrics.in_flight() >= 0, "{name}: {metrics:?}");
+                    assert!(metrics.enqueued <= metrics.tracked, "{name}: {metrics:?}");
+                }
+                snapshots += 1;
+            }
+        });
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Release);
+    });
+    assert!(snapshots > 10, "the snapshots ran alongside the producers");
+    client.flush(Duration::from_secs(30)).unwrap();
+    let metrics = client.metrics();
+    assert_eq!(
+        metrics.tracked,
+        THREADS * (PER_THREAD + PER_THREAD.div_ceil(7))
+    );
+    assert_accounted(&metrics);
+}
+
 #[test]
 fn track_never_blocks_when_the_sink_is_stalled() {
     let sink = GatedSink::default();

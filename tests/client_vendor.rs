@@ -184,6 +184,124 @@ fn amplitude_400_drops_the_named_events_and_resends_the_rest() {
     );
 }
 
+/// A page seen by a signed-in user: each event names its own user.
+#[derive(AnalyticsEvent)]
+#[analytics(name = "page_viewed")]
+pub struct PageViewed {
+    #[analytics(user_id)]
+    pub user: String,
+    pub path: String,
+}
+
+/// The events of an Amplitude body, each as the exact bytes sent.
+fn raw_events(body: &str) -> Vec<String> {
+    use serde_json::value::RawValue;
+    let members: std::collections::HashMap<String, Box<RawValue>> =
+        serde_json::from_str(body).expect("a JSON object");
+    let events: Vec<Box<RawValue>> =
+        serde_json::from_str(members["events"].get()).expect("an events array");
+    events.iter().map(|event| event.get().to_owned()).collect()
+}
+
+#[test]
+fn amplitude_429_retries_only_the_throttled_events_and_drops_users_over_quota() {
+    // Amplitude's 429 body: events 1 and 3 throttled, and the user of event
+    // 4 over the daily quota. Every later request succeeds.
+    let server = Server::start(|n, _| {
+        if n == 0 {
+            Reply::body(
+                429,
+                r#"{"code":429,"error":"Too many requests for some devices and users",
+                    "eps_threshold":10,"throttled_devices":{},
+                    "throttled_users":{"user-0001":12,"user-0003":14},
+                    "exceeded_daily_quota_users":{"user-over-quota":500001},
+                    "exceeded_daily_quota_devices":{},
+                    "throttled_events":[1,3]}"#,
+            )
+        } else {
+            Reply::body(200, r#"{"code":200,"events_ingested":2}"#)
+        }
+    });
+    let client = client(
+        HttpSink::amplitude(server.url("/2/httpapi"), "amp-key"),
+        5,
+        fast_retries(3),
+    );
+    let users = [
+        "user-0000",
+        "user-0001",
+        "user-0002",
+        "user-0003",
+        "user-over-quota",
+    ];
+    for (n, user) in users.iter().enumerate() {
+        let page = PageViewed {
+            user: (*user).to_owned(),
+            path: format!("/p/{n}"),
+        };
+        client.track(page).expect("valid and queued");
+    }
+    client.flush(Duration::from_secs(20)).expect("flushed");
+    let metrics = client.metrics();
+    assert_accounted(&metrics, 5);
+    assert_eq!(metrics.delivered, 4, "{metrics:?}");
+    assert_eq!(
+        metrics.dropped.rejected, 1,
+        "the user over quota: {metrics:?}"
+    );
+    assert_eq!(
+        metrics.retried, 1,
+        "only the throttled events wait for a retry"
+    );
+
+    let seen = server.seen();
+    assert_eq!(seen.len(), 3, "the batch, the resend, the retry");
+    let first = raw_events(seen[0].text());
+    assert_eq!(first.len(), 5);
+    assert!(first[0].starts_with(r#"{"event_type":"page_viewed","user_id":"user-0000","#));
+    assert!(first[4].contains(r#""user_id":"user-over-quota""#));
+    // At once, byte for byte: the events neither throttled nor over quota.
+    assert_eq!(
+        seen[1].text(),
+        format!(
+            r#"{{"api_key":"amp-key","events":[{},{}]}}"#,
+            first[0], first[2]
+        )
+    );
+    // After the wait: the throttled ones, alone.
+    assert_eq!(
+        seen[2].text(),
+        format!(
+            r#"{{"api_key":"amp-key","events":[{},{}]}}"#,
+            first[1], first[3]
+        )
+    );
+}
+
+#[test]
+fn amplitude_429_without_a_body_retries_the_whole_batch() {
+    let server = Server::start(|n, _| {
+        if n == 0 {
+            Reply::body(429, "Too Many Requests")
+        } else {
+            Reply::body(200, r#"{"code":200,"events_ingested":3}"#)
+        }
+    });
+    let client = client(
+        HttpSink::amplitude(server.url("/2/httpapi"), "amp-key"),
+        3,
+        fast_retries(3),
+    );
+    track_orders(&client, 3);
+    let metrics = client.metrics();
+    assert_accounted(&metrics, 3);
+    assert_eq!(metrics.delivered, 3);
+    assert_eq!(metrics.retried, 1);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].text(), seen[1].text(), "the same batch again");
+}
+
 #[test]
 fn amplitude_400_for_the_whole_request_rejects_the_batch() {
     let server = Server::start(|_, _| {

@@ -436,3 +436,46 @@ fn a_batch_whose_third_event_is_broken_keeps_the_others_and_a_broken_body_keeps_
     let whole = serde_json::Value::String(broken_bodies[0].0.clone());
     assert!(lines[thirds.len()].contains(&format!(r#""payload":{whole},"#)));
 }
+
+#[test]
+fn a_body_with_line_breaks_keeps_every_event_on_one_line_and_the_others_byte_for_byte() {
+    let dir = temp_dir("collector-breaks");
+    let files = Files::in_dir(&dir);
+    let collector = start(&dir, |_| {});
+    let addr = collector.addr();
+    let events = event_bytes(3);
+    let text = String::from_utf8(events[1].clone()).unwrap();
+    let broken = text.replacen(",\"event_params\":", ",\n\r\n\"event_params\":", 1);
+    assert_ne!(broken, text);
+    // The accepted events of a body share its buffer, but for one whose line
+    // must change: the events around it keep their bytes.
+    let body = format!(
+        "{{\"events\":[\n  {},\n  {broken},\n  {}\n]}}\n",
+        String::from_utf8_lossy(&events[0]),
+        String::from_utf8_lossy(&events[2])
+    );
+    for body in [body.clone().into_bytes(), gzip(body.as_bytes())] {
+        let answer = if body.starts_with(&[0x1f, 0x8b]) {
+            request(
+                addr,
+                "POST",
+                "/v1/events",
+                &[("Content-Encoding", "gzip")],
+                &body,
+            )
+        } else {
+            post(addr, &body)
+        };
+        assert_eq!(
+            answer.json(),
+            serde_json::json!({"accepted": 3, "rejected": 0}),
+            "{answer:?}"
+        );
+    }
+    collector.shutdown().unwrap();
+    let spaced = text.replacen(",\"event_params\":", ",   \"event_params\":", 1);
+    let expected = [events[0].clone(), spaced.into_bytes(), events[2].clone()];
+    let expected: Vec<Vec<u8>> = expected.iter().chain(&expected).cloned().collect();
+    assert!(files.event_lines() == expected, "{:?}", files.event_lines());
+    assert!(files.failed_lines().is_empty());
+}

@@ -1,6 +1,8 @@
 //! The bound on the bytes the collector holds for requests
 //! (`--max-in-flight-bytes`): request bodies as they arrive, their gzip
-//! decoding, the split items and the copies handed to the writer.
+//! decoding, the split items and what is handed to the writer (the body,
+//! which the accepted events share, the few events copied because their
+//! line must change, and the failed-event lines).
 //!
 //! A request reserves its bytes before (or, for a failed-event line, right
 //! after) it allocates them; when the budget has no room left the request is

@@ -2,6 +2,8 @@
 //! and how an accepted event becomes an output line with a message id.
 
 use std::io::Read as _;
+use std::ops::Range;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -164,21 +166,37 @@ pub(super) fn gunzip(raw: &[u8], limit: usize, held: &mut Held) -> Result<Vec<u8
     }
 }
 
-/// The envelope of an accepted event: its bytes as one JSON Lines line (as
-/// received, except that line breaks, which JSON only allows as white space
-/// between tokens, become spaces), and its message id: the given one when it
-/// is a UUID, otherwise the first 16 bytes of the SHA-256 of the bytes as
-/// received, so that a retried event keeps its id. That hash is left to the
-/// sinks that ask for the id (the JSON Lines output never does) whenever the
-/// line is the received bytes unchanged.
-pub(super) fn envelope(given: Option<&str>, bytes: &[u8], received_at_ms: u64) -> Envelope {
+/// The envelope of an accepted event, `bytes` of the request `body`: its
+/// bytes as one JSON Lines line (as received, except that line breaks, which
+/// JSON only allows as white space between tokens, become spaces), and its
+/// message id: the given one when it is a UUID, otherwise the first 16 bytes
+/// of the SHA-256 of the bytes as received, so that a retried event keeps
+/// its id. That hash is left to the sinks that ask for the id (the JSON
+/// Lines output never does) whenever the line is the received bytes
+/// unchanged; so is the copy: such a line is its range of the body, which
+/// the events of one request share (`breaks` says whether the body has a
+/// line break anywhere: without one, no event of it needs a line of its
+/// own). The second part is the bytes copied, to be reserved.
+pub(super) fn envelope(
+    given: Option<&str>,
+    body: &Arc<Vec<u8>>,
+    bytes: &[u8],
+    breaks: bool,
+    received_at_ms: u64,
+) -> (Envelope, usize) {
     let given = given.and_then(parse_uuid);
-    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
-        let line = bytes.to_vec();
-        return match given {
-            Some(id) => Envelope::new(line, id, received_at_ms),
-            None => Envelope::with_id_of_json(line, received_at_ms),
+    let unchanged = !breaks || memchr::memchr2(b'\n', b'\r', bytes).is_none();
+    if unchanged {
+        if let Some(range) = range_in(body, bytes) {
+            let envelope =
+                Envelope::in_shared_block(Arc::clone(body), range, given, received_at_ms);
+            return (envelope, 0);
+        }
+        let envelope = match given {
+            Some(id) => Envelope::new(bytes.to_vec(), id, received_at_ms),
+            None => Envelope::with_id_of_json(bytes.to_vec(), received_at_ms),
         };
+        return (envelope, bytes.len());
     }
     let id = given.unwrap_or_else(|| {
         use sha2::Digest as _;
@@ -187,7 +205,7 @@ pub(super) fn envelope(given: Option<&str>, bytes: &[u8], received_at_ms: u64) -
         id.copy_from_slice(&digest[..16]);
         id
     });
-    let line = bytes
+    let line: Vec<u8> = bytes
         .iter()
         .map(|&byte| {
             if byte == b'\n' || byte == b'\r' {
@@ -197,7 +215,15 @@ pub(super) fn envelope(given: Option<&str>, bytes: &[u8], received_at_ms: u64) -
             }
         })
         .collect();
-    Envelope::new(line, id, received_at_ms)
+    let copied = line.len();
+    (Envelope::new(line, id, received_at_ms), copied)
+}
+
+/// Where `part` lies in `whole`, when it is a slice of it.
+fn range_in(whole: &[u8], part: &[u8]) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some(start..end)
 }
 
 fn parse_uuid(text: &str) -> Option<[u8; 16]> {
@@ -225,17 +251,23 @@ mod tests {
         id
     }
 
+    fn envelope_of(given: Option<&str>, bytes: &[u8]) -> Envelope {
+        let body = Arc::new(bytes.to_vec());
+        let breaks = memchr::memchr2(b'\n', b'\r', bytes).is_some();
+        envelope(given, &body, &body, breaks, 5).0
+    }
+
     #[test]
     fn an_event_without_an_id_is_given_the_hash_of_its_bytes_as_received() {
         let compact = br#"{"event_type":"a","event_params":{}}"#;
-        let envelope = envelope(None, compact, 5);
+        let envelope = envelope_of(None, compact);
         assert_eq!(envelope.json(), compact);
         assert_eq!(envelope.message_id_bytes(), sha256_16(compact));
         assert_eq!(envelope.timestamp_ms(), 5);
 
         // Line breaks become spaces; the id is still that of the bytes received.
         let pretty = b"{\"event_type\":\"a\",\r\n \"event_params\":{}}";
-        let envelope = super::envelope(Some("not a uuid"), pretty, 5);
+        let envelope = envelope_of(Some("not a uuid"), pretty);
         assert_eq!(
             envelope.json(),
             b"{\"event_type\":\"a\",   \"event_params\":{}}"
@@ -244,11 +276,29 @@ mod tests {
     }
 
     #[test]
+    fn an_event_shares_the_body_unless_its_line_must_change() {
+        let body = Arc::new(b"{\"events\":[{\"a\":1},\n{\"b\":\n2}]}".to_vec());
+        assert_eq!(range_in(&body, &body[11..18]), Some(11..18));
+        let (shared, copied) = envelope(None, &body, &body[11..18], true, 0);
+        assert_eq!((shared.json(), copied), (&b"{\"a\":1}"[..], 0));
+        let (own, copied) = envelope(None, &body, &body[20..28], true, 0);
+        assert_eq!((own.json(), copied), (&b"{\"b\": 2}"[..], 8));
+        assert_eq!(own.message_id_bytes(), sha256_16(b"{\"b\":\n2}"));
+
+        // Bytes that are not a part of the body (another buffer) are copied.
+        let elsewhere = b"{\"a\":1}".to_vec();
+        assert_eq!(range_in(&body, &elsewhere), None);
+        let (copy, copied) = envelope(None, &body, &elsewhere, false, 0);
+        assert_eq!((copy.json(), copied), (&elsewhere[..], 7));
+        assert_eq!(copy.message_id_bytes(), sha256_16(&elsewhere));
+    }
+
+    #[test]
     fn a_given_uuid_is_the_events_id() {
         let id = "0190c6a4-7b1e-4c3d-9a2b-5f6e7d8c9b0a";
         let expected = parse_uuid(id).unwrap();
         for bytes in [&b"{}"[..], b"{\n}"] {
-            assert_eq!(envelope(Some(id), bytes, 0).message_id_bytes(), expected);
+            assert_eq!(envelope_of(Some(id), bytes).message_id_bytes(), expected);
         }
     }
 }

@@ -23,7 +23,6 @@ mod http;
 mod metrics;
 mod writer;
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -347,12 +346,14 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     };
     state.metrics.body_bytes.inc_by(body.len() as u64);
     let received_at = crate::now_ms();
-    // Each event is checked as the body is parsed, once; its bytes are
-    // copied for the writer (and reserved first) as it is found.
+    // The accepted events' lines are their ranges of the body, which their
+    // envelopes share (its bytes are already reserved): no copy per event.
+    let body = Arc::new(body);
+    let breaks = memchr::memchr2(b'\n', b'\r', &body).is_some();
     let mut job_events: Vec<Envelope> = Vec::new();
     let mut failed_lines = Vec::new();
-    let mut accepted_types: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut rejected_reasons: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut counts = Counts::default();
+    // Each event is checked as the body is parsed, once.
     let mut batch = state.validator.check_batch(&body, received_at);
     // A body of an unusual shape is split first: its list of items is held.
     let mut split_held = 0;
@@ -370,7 +371,6 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
         };
         match event.outcome {
             Ok(accepted) => {
-                let bytes = event.bytes;
                 if job_events.len() == job_events.capacity() {
                     let more = job_events.capacity().max(16);
                     if held.take(more * std::mem::size_of::<Envelope>()).is_err() {
@@ -378,15 +378,17 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
                     }
                     job_events.reserve_exact(more);
                 }
-                if held.take(bytes.len()).is_err() {
+                let message_id = accepted.message_id.as_deref();
+                let (envelope, copied) =
+                    http::envelope(message_id, &body, event.bytes, breaks, received_at);
+                if held.take(copied).is_err() {
                     return state.over_budget();
                 }
-                let message_id = accepted.message_id.as_deref();
-                job_events.push(http::envelope(message_id, bytes, received_at));
-                *accepted_types.entry(accepted.event_type).or_default() += 1;
+                job_events.push(envelope);
+                counts.accepted(accepted.event_type);
             }
             Err(failed) => {
-                *rejected_reasons.entry(failed.reason.as_str()).or_default() += 1;
+                counts.rejected(failed.reason.as_str());
                 let capacity = failed_lines.capacity();
                 failed.write_json_line(&mut failed_lines);
                 if held.take(failed_lines.capacity() - capacity).is_err() {
@@ -396,10 +398,10 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
         }
     }
     let accepted = job_events.len();
-    let rejected: u64 = rejected_reasons.values().sum();
+    let rejected: u64 = counts.rejected.iter().map(|(_, count)| count).sum();
     match state.store(job_events, failed_lines, held).await {
         Ok(()) => {
-            for (event_type, count) in accepted_types {
+            for (event_type, count) in counts.accepted {
                 state
                     .metrics
                     .accepted
@@ -408,7 +410,7 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
                     })
                     .inc_by(count);
             }
-            for (reason, count) in rejected_reasons {
+            for (reason, count) in counts.rejected {
                 state.count_rejected(reason, count);
             }
             (
@@ -419,6 +421,32 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
                 .into_response()
         }
         Err(response) => response,
+    }
+}
+
+/// The events of one request by type (accepted) and by reason (rejected),
+/// for the metrics once the request is stored: a request holds few distinct
+/// names, each counted many times, so a short list searched in place.
+#[derive(Default)]
+struct Counts<'v> {
+    accepted: Vec<(&'v str, u64)>,
+    rejected: Vec<(&'static str, u64)>,
+}
+
+impl<'v> Counts<'v> {
+    fn accepted(&mut self, event_type: &'v str) {
+        count(&mut self.accepted, event_type);
+    }
+
+    fn rejected(&mut self, reason: &'static str) {
+        count(&mut self.rejected, reason);
+    }
+}
+
+fn count<'a>(counts: &mut Vec<(&'a str, u64)>, name: &'a str) {
+    match counts.iter_mut().rev().find(|(seen, _)| *seen == name) {
+        Some((_, count)) => *count += 1,
+        None => counts.push((name, 1)),
     }
 }
 

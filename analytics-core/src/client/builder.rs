@@ -3,7 +3,8 @@
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::route::{self, Route, DEFAULT_SINK};
@@ -294,7 +295,6 @@ impl ClientBuilder {
                 .map(|(name, route, sink)| (name, Some(route), sink)),
         );
         let mut lanes = Vec::new();
-        let mut senders = Vec::new();
         let mut routes = Vec::new();
         let mut threads = Vec::new();
         for (index, (name, route, sink)) in lanes_wanted.enumerate() {
@@ -309,6 +309,7 @@ impl ClientBuilder {
             lane_nonce[0] ^= index as u8;
             lane_nonce[1] ^= (index >> 8) as u8;
             let delivery = Delivery {
+                name: worker::sink_name(&*sink),
                 sink,
                 config: worker::Config {
                     max_events: self.max_batch_events,
@@ -321,7 +322,7 @@ impl ClientBuilder {
             };
             // The failed-events sink is served by the default lane.
             let failed = if index == 0 { failed.take() } else { None };
-            let (tx, rx) = super::queue::channel();
+            let (tx, rx) = super::queue::channel(self.queue_capacity as u64);
             let label = if index == 0 {
                 String::new()
             } else {
@@ -341,22 +342,20 @@ impl ClientBuilder {
                     threads.push(spawn("spool").spawn(move || writer.run(rx))?);
                 }
                 None => {
-                    let worker = worker::Worker::new(delivery, failed);
-                    threads.push(spawn("worker").spawn(move || worker.run(rx))?);
+                    let worker = worker::Worker::new(rx, delivery, failed);
+                    threads.push(spawn("worker").spawn(move || worker.run())?);
                 }
             }
             if let Some(route) = route {
                 routes.push((route, index));
             }
-            lanes.push(Lane { name, shared });
-            senders.push(tx);
+            lanes.push(Lane { name, tx, shared });
         }
         Ok(Client {
             inner: Arc::new(Inner {
-                tx: RwLock::new(Some(senders)),
                 lanes,
                 routes,
-                capacity: self.queue_capacity as u64,
+                closed: AtomicBool::new(false),
                 pii: self.pii,
                 message_id_key: self.message_id_key,
                 failed_events,

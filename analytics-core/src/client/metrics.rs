@@ -7,6 +7,9 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::queue;
+use super::worker::guarded_log;
+
 /// Declares [`DropReason`], [`DropCounts`] and their mappings from one list of
 /// `Variant => field_name` (the field name is also the reason's log name).
 macro_rules! drop_reasons {
@@ -92,6 +95,29 @@ drop_reasons! {
 impl DropReason {
     const fn index(self) -> usize {
         self as usize
+    }
+
+    /// Whether `track` decides this drop itself, on the caller's thread,
+    /// before or instead of queueing the event (every other reason is the
+    /// fate of an event the queue took). `tracked` is the events queued plus
+    /// these drops, so `track` counts each call exactly once without a
+    /// counter of its own.
+    const fn at_track(self) -> bool {
+        // Every reason listed, no `_`: a new one is a decision, not a default.
+        match self {
+            DropReason::QueueFull
+            | DropReason::Invalid
+            | DropReason::Closed
+            | DropReason::Panicked
+            | DropReason::NoSchema => true,
+            DropReason::TooLarge
+            | DropReason::Rejected
+            | DropReason::RetriesExhausted
+            | DropReason::ShutdownTimeout
+            | DropReason::SinkPanicked
+            | DropReason::SpoolFull
+            | DropReason::SpoolError => false,
+        }
     }
 }
 
@@ -187,17 +213,19 @@ impl Metrics {
     }
 }
 
-/// The live counters, shared by the handles and the worker.
+/// The live counters, shared by the handles and the worker. `tracked`,
+/// `enqueued` and `queue_depth` are not here: the queue counts what it takes
+/// under the lock `track` holds anyway ([`queue::Counts`]), and `tracked` is
+/// the events queued plus the drops decided in `track`
+/// ([`DropReason::at_track`]), so an accepted `track` writes no counter the
+/// worker writes too.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub tracked: AtomicU64,
-    pub enqueued: AtomicU64,
     pub delivered: AtomicU64,
     pub retried: AtomicU64,
     pub dropped: [AtomicU64; DropReason::COUNT],
     pub batches: AtomicU64,
     pub bytes: AtomicU64,
-    pub queue_depth: AtomicU64,
     pub replayed: AtomicU64,
     pub spooled: AtomicU64,
     pub name_conflicts: AtomicU64,
@@ -214,32 +242,44 @@ impl Counters {
         // Log the first drop and then each time the total passes a power of
         // two: a stalled sink cannot flood the logs.
         if before == 0 || before.leading_zeros() != total.leading_zeros() {
-            tracing::warn!(
+            guarded_log!(warn!(
                 reason = reason.as_str(),
-                count,
-                total,
-                "analytics events dropped"
-            );
+                count, total, "analytics events dropped"
+            ));
         }
     }
 
-    pub fn snapshot(&self) -> Metrics {
+    /// The counters, with the queue's own counts read by `queue` after every
+    /// outcome.
+    ///
+    /// A snapshot taken while events flow never shows more outcomes than
+    /// inputs (`in_flight() >= 0`): an event's outcome is counted after the
+    /// worker took it from the queue, which it did after `track` counted it
+    /// as enqueued, so a snapshot that reads the outcome first then sees the
+    /// event enqueued too. The drops decided in `track` are read once and
+    /// count both in `tracked` and in `dropped`.
+    pub fn snapshot(&self, queue: impl FnOnce() -> queue::Counts) -> Metrics {
         let load = |counter: &AtomicU64| counter.load(Ordering::Acquire);
-        // Read the outcomes before `tracked` so a snapshot taken while events
-        // flow never shows more outcomes than inputs.
         let delivered = load(&self.delivered);
         let spooled = load(&self.spooled);
         let dropped = DropCounts::from_fn(|reason| load(&self.dropped[reason.index()]));
+        let replayed = load(&self.replayed);
+        let counts = queue();
+        let refused: u64 = DropReason::ALL
+            .iter()
+            .filter(|reason| reason.at_track())
+            .map(|&reason| dropped.get(reason))
+            .sum();
         Metrics {
-            tracked: load(&self.tracked),
-            enqueued: load(&self.enqueued),
+            tracked: counts.enqueued + refused,
+            enqueued: counts.enqueued,
             delivered,
             retried: load(&self.retried),
             dropped,
             batches: load(&self.batches),
             bytes: load(&self.bytes),
-            queue_depth: load(&self.queue_depth),
-            replayed: load(&self.replayed),
+            queue_depth: counts.depth,
+            replayed,
             spooled,
             name_conflicts: load(&self.name_conflicts),
             failed_lines: load(&self.failed_lines),

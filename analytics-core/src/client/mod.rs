@@ -41,8 +41,8 @@ use std::fmt;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -153,14 +153,13 @@ pub struct Client {
 }
 
 struct Inner {
-    /// One queue per lane, in lane order; `None` once shut down.
-    tx: RwLock<Option<Vec<queue::Sender>>>,
     /// The default sink's lane first, then one per route.
     lanes: Vec<Lane>,
     /// The routes in the order given, each with its lane's index.
     routes: Vec<(Route, usize)>,
-    /// The queue bound of each lane.
-    capacity: u64,
+    /// Set by the first shutdown (each lane's queue is closed under its own
+    /// lock, which is what `track` looks at).
+    closed: AtomicBool,
     pii: PiiPolicy,
     message_id_key: Option<&'static str>,
     failed_events: bool,
@@ -177,11 +176,18 @@ impl fmt::Debug for Client {
     }
 }
 
-/// One sink's share of the client: its name and its counters (its queue
-/// and worker are in `Inner::tx` and `Inner::threads`).
+/// One sink's share of the client: its name, its queue and its counters
+/// (its worker is in `Inner::threads`).
 struct Lane {
     name: String,
+    tx: queue::Sender,
     shared: Arc<Shared>,
+}
+
+impl Lane {
+    fn metrics(&self) -> Metrics {
+        self.shared.counters.snapshot(|| self.tx.counts())
+    }
 }
 
 /// What `track` prepared on the caller's thread.
@@ -212,15 +218,18 @@ impl Client {
         self.track_inner(&Typed(event))
     }
 
+    /// Each outcome is counted once, on the event's lane: a refusal as a
+    /// drop with its reason, an accepted event by the queue as it takes it
+    /// (under the one lock an accepted `track` takes, with no other atomic
+    /// read-modify-write: `tracked` is derived, see `Counters::snapshot`).
     fn track_inner<T: Tracked>(&self, event: &T) -> Result<(), TrackError> {
         let Some(lane) = self.inner.lane_for(event.name(), event.schema()) else {
             let counters = &self.inner.lanes[0].shared.counters;
-            counters.tracked.fetch_add(1, Ordering::AcqRel);
             counters.drop_events(DropReason::Panicked, 1);
             return Err(TrackError::Panicked);
         };
-        let counters = &self.inner.lanes[lane].shared.counters;
-        counters.tracked.fetch_add(1, Ordering::AcqRel);
+        let Lane { tx, shared, .. } = &self.inner.lanes[lane];
+        let counters = &shared.counters;
         let fail = |reason: DropReason, error: TrackError| {
             counters.drop_events(reason, 1);
             Err(error)
@@ -241,27 +250,22 @@ impl Client {
             }
             Ok(Ok(())) => {}
         }
-        let senders = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
-        let Some(tx) = senders.as_ref().map(|senders| &senders[lane]) else {
+        // A closed client or a full queue costs no serialization (the queue
+        // checks both again as it takes the event).
+        if self.inner.closed.load(Ordering::Acquire) {
             return fail(DropReason::Closed, TrackError::Closed);
-        };
-        // Reserve a slot before serializing: a full queue costs no serialization.
-        if !self.reserve_slot(lane) {
+        }
+        if tx.looks_full() {
             return fail(DropReason::QueueFull, TrackError::QueueFull);
         }
-        let prepared = match catch_unwind(AssertUnwindSafe(|| self.prepare(event))) {
-            Ok(prepared) => prepared,
-            Err(_) => {
-                counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
-                return fail(DropReason::Panicked, TrackError::Panicked);
-            }
+        let Ok(prepared) = catch_unwind(AssertUnwindSafe(|| self.prepare(event))) else {
+            return fail(DropReason::Panicked, TrackError::Panicked);
         };
         let meta = queue::Meta {
             timestamp_ms: now_ms(),
             message_id: prepared.message_id,
             schema: prepared.schema,
         };
-        counters.enqueued.fetch_add(1, Ordering::AcqRel);
         let sent = tx.send_event(&prepared.json, meta);
         let mut scratch = prepared.json;
         if scratch.capacity() <= SCRATCH_MAX_BYTES {
@@ -270,23 +274,10 @@ impl Client {
         }
         match sent {
             Ok(()) => Ok(()),
-            Err(queue::Closed) => {
-                // The worker is gone: count, never lose silently.
-                counters.enqueued.fetch_sub(1, Ordering::AcqRel);
-                counters.queue_depth.fetch_sub(1, Ordering::AcqRel);
-                fail(DropReason::Closed, TrackError::Closed)
-            }
+            Err(queue::Refused::Full) => fail(DropReason::QueueFull, TrackError::QueueFull),
+            // Shut down (or the worker is gone): count, never lose silently.
+            Err(queue::Refused::Closed) => fail(DropReason::Closed, TrackError::Closed),
         }
-    }
-
-    /// Takes one slot of `lane`'s queue; `false` when it is full.
-    fn reserve_slot(&self, lane: usize) -> bool {
-        let queue_depth = &self.inner.lanes[lane].shared.counters.queue_depth;
-        if queue_depth.fetch_add(1, Ordering::AcqRel) >= self.inner.capacity {
-            queue_depth.fetch_sub(1, Ordering::AcqRel);
-            return false;
-        }
-        true
     }
 
     /// The envelope bytes with the PII policy applied (and the message id
@@ -341,16 +332,7 @@ impl Client {
             return;
         };
         // The default lane's worker owns the failed-events sink.
-        let senders = self.inner.tx.read().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = senders.as_ref().map(|senders| &senders[0]) {
-            if self.reserve_slot(0) && tx.send(Msg::Failed(line)).is_err() {
-                self.inner.lanes[0]
-                    .shared
-                    .counters
-                    .queue_depth
-                    .fetch_sub(1, Ordering::AcqRel);
-            }
-        }
+        self.inner.lanes[0].tx.send_failed(line);
     }
 
     /// Tracks the event inside an `#[derive(EventCatalog)]` enum. Its schema
@@ -363,7 +345,6 @@ impl Client {
             // cannot panic.
             let lane = self.inner.lane_for(name, None).unwrap_or(0);
             let counters = &self.inner.lanes[lane].shared.counters;
-            counters.tracked.fetch_add(1, Ordering::AcqRel);
             counters.drop_events(DropReason::NoSchema, 1);
             return Err(TrackError::NoSchema(name));
         }
@@ -418,7 +399,7 @@ impl Client {
     pub fn metrics(&self) -> Metrics {
         let mut total = Metrics::default();
         for lane in &self.inner.lanes {
-            total.absorb(&lane.shared.counters.snapshot());
+            total.absorb(&lane.metrics());
         }
         total
     }
@@ -437,7 +418,7 @@ impl Client {
             .lanes
             .iter()
             .find(|lane| lane.name == name)
-            .map(|lane| lane.shared.counters.snapshot())
+            .map(Lane::metrics)
     }
 
     /// Every sink's name with its counters, the default sink first, then the
@@ -447,7 +428,7 @@ impl Client {
         self.inner
             .lanes
             .iter()
-            .map(|lane| (lane.name.clone(), lane.shared.counters.snapshot()))
+            .map(|lane| (lane.name.clone(), lane.metrics()))
             .collect()
     }
 }
@@ -528,15 +509,17 @@ impl Inner {
     /// `None` when the client was closed already.
     fn send_shutdown(&self, started: Instant, timeout: Duration) -> Option<completion::WaitAll> {
         self.set_deadline(instant_after(started, timeout));
-        let senders = self.tx.write().unwrap_or_else(|p| p.into_inner()).take()?;
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return None;
+        }
         // A worker that is gone already (its queue closed) has nothing left
         // to answer for.
         Some(
-            senders
-                .into_iter()
-                .filter_map(|tx| {
+            self.lanes
+                .iter()
+                .filter_map(|lane| {
                     let (ack, waiter) = completion::pair();
-                    tx.send(Msg::Shutdown(ack)).ok().map(|_| waiter)
+                    lane.tx.close(Msg::Shutdown(ack)).ok().map(|_| waiter)
                 })
                 .collect(),
         )
@@ -545,11 +528,10 @@ impl Inner {
     /// Asks every worker to answer once everything queued so far is
     /// settled; nothing to wait for when the client is shut down.
     fn request_flush(&self) -> completion::WaitAll {
-        let senders = self.tx.read().unwrap_or_else(|p| p.into_inner());
         let mut waiters = completion::WaitAll::default();
-        for tx in senders.iter().flatten() {
+        for lane in &self.lanes {
             let (ack, waiter) = completion::pair();
-            if tx.send(Msg::Flush(ack)).is_ok() {
+            if lane.tx.send(Msg::Flush(ack)).is_ok() {
                 waiters.push(waiter);
             }
         }

@@ -13,11 +13,16 @@
 //! back into [`Block`]s of 256 KiB, allocated and touched once (so a `track`
 //! that finds room pays no allocation and no page fault), handed to the
 //! consumer whole (taking the queue is a few moves under the lock, whatever
-//! the number of events) and given back emptied for reuse. Only when every
-//! spare block is in use, as while the sink stalls and the queue fills, does
-//! a `track` make a new one: one call in about two hundred (of 1 KB events).
+//! the number of events) and given back emptied for reuse. When every spare
+//! block is in use, as while the sink stalls and the queue fills, `track`
+//! makes a new one outside the lock.
+//!
+//! The slot count is kept under the same lock: an accepted `track` takes
+//! that one lock and writes no other shared atomic (the consumer gives slots
+//! back once per batch, on a cache line of their own).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -165,6 +170,8 @@ struct State {
     controls: usize,
     sender_alive: bool,
     receiver_alive: bool,
+    /// Closed by the client (shutdown): no more events or flushes.
+    closed: bool,
     /// The consumer sleeps, waiting for `want`.
     waiting: Option<Want>,
     /// Emptied blocks, for the next events.
@@ -200,15 +207,75 @@ impl State {
     }
 }
 
+/// A value on a cache line of its own (128 bytes: two 64-byte lines, as
+/// adjacent-line prefetchers pair them), so that the thread writing it does
+/// not take the line of its neighbours away from another core.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded<T>(T);
+
 struct Chan {
     state: Mutex<State>,
     ready: Condvar,
+    /// Slots taken since the queue was made: events and failed-event lines
+    /// accepted. Written only under the lock, by a plain store (the lock
+    /// already orders the writers); read without it by the metrics and by
+    /// the full-queue check that `track` makes before serializing.
+    accepted: AtomicU64,
+    /// Events accepted since the queue was made (written like `accepted`).
+    enqueued: AtomicU64,
+    /// Slots given back by the consumer since the queue was made, once per
+    /// batch: the only counter the consumer writes, on a line of its own, so
+    /// the producer's lock and counters stay in its own core's cache.
+    released: Padded<AtomicU64>,
+    /// The queue bound: `accepted - released` never exceeds it.
+    capacity: u64,
 }
 
 impl Chan {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Slots in use. Exact under the lock; without it a lower bound of the
+    /// depth at the time of the call (`accepted` is read before `released`,
+    /// and neither ever decreases).
+    fn depth(&self) -> u64 {
+        let accepted = self.accepted.load(Ordering::Acquire);
+        accepted.saturating_sub(self.released.0.load(Ordering::Acquire))
+    }
+
+    /// Whether a slot is free (exact under the lock, which `_state` proves
+    /// is held).
+    fn has_room(&self, _state: &State) -> bool {
+        self.depth() < self.capacity
+    }
+
+    /// Takes one slot, found free by [`Chan::has_room`] under the same hold
+    /// of the lock.
+    fn take_slot(&self, _state: &mut State) {
+        let accepted = self.accepted.load(Ordering::Relaxed);
+        self.accepted.store(accepted + 1, Ordering::Release);
+    }
+}
+
+/// Why [`Sender::send_event`] did not queue an event.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// `capacity` slots are in use.
+    Full,
+    /// The client closed the queue, or the consumer is gone.
+    Closed,
+}
+
+/// The queue's own counts ([`Sender::counts`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counts {
+    /// Events accepted, ever.
+    pub enqueued: u64,
+    /// Slots in use (events and failed-event lines queued or taken and not
+    /// yet given back).
+    pub depth: u64,
 }
 
 /// The producer half (not `Clone`: one per lane, held by the client).
@@ -225,8 +292,13 @@ pub(crate) struct Closed;
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Disconnected;
 
-pub(crate) fn channel() -> (Sender, Receiver) {
+/// A queue of at most `capacity` slots (events and failed-event lines).
+pub(crate) fn channel(capacity: u64) -> (Sender, Receiver) {
     let chan = Arc::new(Chan {
+        accepted: AtomicU64::new(0),
+        enqueued: AtomicU64::new(0),
+        released: Padded(AtomicU64::new(0)),
+        capacity,
         state: Mutex::new(State {
             sender_alive: true,
             receiver_alive: true,
@@ -242,13 +314,33 @@ pub(crate) fn channel() -> (Sender, Receiver) {
 }
 
 impl Sender {
-    /// Copies one event's bytes into the queue; wakes the consumer if it
-    /// now has what it waits for.
-    pub fn send_event(&self, json: &[u8], meta: Meta) -> Result<(), Closed> {
+    /// Whether every slot is in use, without taking the lock: `track` asks
+    /// before serializing, so a full queue costs no serialization. `true`
+    /// only if the queue was full at some time during the call.
+    pub fn looks_full(&self) -> bool {
+        self.0.depth() >= self.0.capacity
+    }
+
+    /// The queue's counts, without taking the lock (`enqueued` is read
+    /// first: see [`Counters::snapshot`](super::metrics::Counters::snapshot)).
+    pub fn counts(&self) -> Counts {
+        let enqueued = self.0.enqueued.load(Ordering::Acquire);
+        Counts {
+            enqueued,
+            depth: self.0.depth(),
+        }
+    }
+
+    /// Takes a slot and copies one event's bytes into the queue, under one
+    /// lock; wakes the consumer if it now has what it waits for.
+    pub fn send_event(&self, json: &[u8], meta: Meta) -> Result<(), Refused> {
         let mut state = self.0.lock();
         loop {
-            if !state.receiver_alive {
-                return Err(Closed);
+            if state.closed || !state.receiver_alive {
+                return Err(Refused::Closed);
+            }
+            if !self.0.has_room(&state) {
+                return Err(Refused::Full);
             }
             if state
                 .open
@@ -282,9 +374,13 @@ impl Sender {
                 state.spares.push(block);
             }
         }
+        // Still the hold of the lock in which `has_room` said yes.
+        self.0.take_slot(&mut state);
         if let Some(open) = state.open.as_mut() {
             open.push(json, meta);
         }
+        let enqueued = self.0.enqueued.load(Ordering::Relaxed);
+        self.0.enqueued.store(enqueued + 1, Ordering::Release);
         state.events += 1;
         state.bytes += json.len();
         let wake = state.wake();
@@ -295,22 +391,51 @@ impl Sender {
         Ok(())
     }
 
-    /// Queues a message that is not an event (after every event queued so
-    /// far); it wakes the consumer.
-    pub fn send(&self, message: Msg) -> Result<(), Closed> {
+    /// Queues a failed-event line (it takes a slot); `false` when the queue
+    /// is full or closed.
+    pub fn send_failed(&self, line: Vec<u8>) -> bool {
         let mut state = self.0.lock();
+        if state.closed || !state.receiver_alive || !self.0.has_room(&state) {
+            return false;
+        }
+        self.0.take_slot(&mut state);
+        Self::push_control(state, &self.0, Msg::Failed(line));
+        true
+    }
+
+    /// Queues a control message (after every event queued so far); it
+    /// wakes the consumer. Refused once the queue is closed.
+    pub fn send(&self, message: Msg) -> Result<(), Closed> {
+        let state = self.0.lock();
+        if state.closed || !state.receiver_alive {
+            return Err(Closed);
+        }
+        Self::push_control(state, &self.0, message);
+        Ok(())
+    }
+
+    /// Closes the queue with `last` as its last message: later events,
+    /// failed-event lines and control messages are refused. `Err` when the
+    /// consumer is gone (the queue is closed all the same).
+    pub fn close(&self, last: Msg) -> Result<(), Closed> {
+        let mut state = self.0.lock();
+        state.closed = true;
         if !state.receiver_alive {
             return Err(Closed);
         }
+        Self::push_control(state, &self.0, last);
+        Ok(())
+    }
+
+    fn push_control(mut state: MutexGuard<'_, State>, chan: &Chan, message: Msg) {
         state.close_open();
         state.items.push_back(message);
         state.controls += 1;
         let wake = state.wake();
         drop(state);
         if wake {
-            self.0.ready.notify_one();
+            chan.ready.notify_one();
         }
-        Ok(())
     }
 }
 
@@ -322,6 +447,14 @@ impl Drop for Sender {
 }
 
 impl Receiver {
+    /// Gives back `slots` slots (events and failed-event lines taken and
+    /// settled, or at least no longer held in memory by the queue's bound).
+    pub fn release(&self, slots: u64) {
+        if slots > 0 {
+            self.0.released.0.fetch_add(slots, Ordering::AcqRel);
+        }
+    }
+
     /// Moves every queued message into `into` once `want` is met, the
     /// deadline `want.until` has passed (then possibly none), or the sender
     /// is gone with messages left. `Err(Disconnected)` once the sender is
@@ -406,7 +539,7 @@ mod tests {
     use crate::client::completion;
     use std::time::Duration;
 
-    fn event(tx: &Sender, bytes: usize) -> Result<(), Closed> {
+    fn event(tx: &Sender, bytes: usize) -> Result<(), Refused> {
         tx.send_event(&vec![b'x'; bytes], Meta::default())
     }
 
@@ -417,7 +550,7 @@ mod tests {
 
     #[test]
     fn the_consumer_sleeps_until_it_has_what_it_wants() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         let consumer = std::thread::spawn(move || {
             let mut got = Vec::new();
             let want = Want {
@@ -437,7 +570,7 @@ mod tests {
 
     #[test]
     fn bytes_a_control_message_and_the_deadline_each_end_the_wait() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         let mut got = Vec::new();
         let by_bytes = Want {
             events: usize::MAX,
@@ -478,7 +611,7 @@ mod tests {
 
     #[test]
     fn a_dropped_sender_delivers_what_is_left_then_disconnects() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         event(&tx, 1).unwrap();
         drop(tx);
         let mut got = Vec::new();
@@ -494,7 +627,7 @@ mod tests {
 
     #[test]
     fn events_come_out_whole_and_in_order_across_blocks() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         // Small ones, ones that fill blocks, and one larger than a block.
         let sizes: Vec<usize> = (0..3_000)
             .map(|i| match i % 500 {
@@ -530,7 +663,7 @@ mod tests {
 
     #[test]
     fn blocks_given_back_are_reused_within_a_bound() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         let fill = |count: usize| {
             for _ in 0..count {
                 event(&tx, 1000).unwrap();
@@ -576,7 +709,7 @@ mod tests {
 
     #[test]
     fn a_send_after_the_receiver_is_gone_comes_back() {
-        let (tx, rx) = channel();
+        let (tx, rx) = channel(u64::MAX);
         drop(rx);
         assert!(event(&tx, 3).is_err());
         let (ack, _waiter) = completion::pair();

@@ -13,15 +13,37 @@ use super::queue::{Block, Meta, Receiver, Want};
 use super::retry::RetryPolicy;
 use super::sink::{Envelope, Sink, SinkError, SinkErrorKind};
 
+/// Logs one `tracing` line from a worker thread (or from `track`). The
+/// subscriber is the application's code, and so is a sink's `name()`: a
+/// panic in either is caught here, losing that line, never the worker and
+/// the events it holds.
+macro_rules! guarded_log {
+    ($level:ident!($($line:tt)*)) => {{
+        let _ = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
+            ::tracing::$level!($($line)*)
+        }));
+    }};
+}
+pub(crate) use guarded_log;
+
+/// A sink's `name()`, asked once (it is user code: a panic gives a stand-in
+/// name), so that the worker's log lines do not call into the sink.
+pub(crate) fn sink_name(sink: &dyn Sink) -> String {
+    catch_unwind(AssertUnwindSafe(|| sink.name().to_owned()))
+        .unwrap_or_else(|_| "<a sink whose name() panicked>".to_owned())
+}
+
 /// The failed-events sink, guarded like the main one; a failure is logged
 /// (the events are counted as `invalid` already).
 pub(crate) struct FailedOut {
     sink: Box<dyn Sink>,
+    name: String,
 }
 
 impl FailedOut {
     pub fn new(sink: Box<dyn Sink>) -> Self {
-        FailedOut { sink }
+        let name = sink_name(&*sink);
+        FailedOut { sink, name }
     }
 
     /// Hands one line to the sink, then flushes it.
@@ -36,14 +58,16 @@ impl FailedOut {
                 counters.failed_lines.fetch_add(1, ORDER);
             }
             Ok(Err(error)) => {
-                tracing::warn!(sink = self.sink.name(), %error, "cannot write a failed-event line");
+                guarded_log!(
+                    warn!(sink = self.name.as_str(), %error, "cannot write a failed-event line")
+                );
             }
             Err(payload) => {
-                tracing::error!(
-                    sink = self.sink.name(),
+                guarded_log!(error!(
+                    sink = self.name.as_str(),
                     panic = panic_message(payload.as_ref()),
                     "the failed-events sink panicked"
-                );
+                ));
             }
         }
     }
@@ -145,6 +169,8 @@ pub(crate) struct Config {
 /// here, guarded against panics.
 pub(crate) struct Delivery {
     pub sink: Box<dyn Sink>,
+    /// [`sink_name`] of `sink`.
+    pub name: String,
     pub config: Config,
     pub shared: Arc<Shared>,
 }
@@ -165,14 +191,14 @@ impl Delivery {
         match catch_unwind(AssertUnwindSafe(|| self.sink.flush())) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
-                tracing::warn!(sink = self.sink.name(), %error, "sink flush failed");
+                guarded_log!(warn!(sink = self.name.as_str(), %error, "sink flush failed"));
             }
             Err(payload) => {
-                tracing::error!(
-                    sink = self.sink.name(),
+                guarded_log!(error!(
+                    sink = self.name.as_str(),
                     panic = panic_message(payload.as_ref()),
                     "the sink panicked in flush"
-                );
+                ));
             }
         }
     }
@@ -182,12 +208,12 @@ impl Delivery {
         match catch_unwind(AssertUnwindSafe(|| self.sink.send(batch))) {
             Ok(result) => Some(result),
             Err(payload) => {
-                tracing::error!(
-                    sink = self.sink.name(),
+                guarded_log!(error!(
+                    sink = self.name.as_str(),
                     events = batch.len(),
                     panic = panic_message(payload.as_ref()),
                     "the sink panicked in send"
-                );
+                ));
                 None
             }
         }
@@ -204,17 +230,22 @@ impl Delivery {
         reason: &mut DropReason,
     ) -> usize {
         let mut attempt = 0u32;
+        // What is left to retry: the batch, or after a partial answer (some
+        // events throttled) the throttled ones.
+        let mut retrying: Vec<Envelope>;
+        let mut batch = batch;
+        let mut delivered = 0;
         loop {
             if self.shared.past_deadline() {
                 *reason = DropReason::ShutdownTimeout;
                 unsent.extend_from_slice(batch);
-                return 0;
+                return delivered;
             }
             let shared = Arc::clone(&self.shared);
             let counters = &shared.counters;
             let Some(result) = self.call_sink(batch) else {
                 counters.drop_events(DropReason::SinkPanicked, batch.len() as u64);
-                return 0;
+                return delivered;
             };
             let error = match result {
                 Ok(()) => {
@@ -222,7 +253,7 @@ impl Delivery {
                     counters.delivered.fetch_add(batch.len() as u64, ORDER);
                     counters.batches.fetch_add(1, ORDER);
                     counters.bytes.fetch_add(bytes as u64, ORDER);
-                    return batch.len();
+                    return delivered + batch.len();
                 }
                 Err(error) => error,
             };
@@ -231,12 +262,12 @@ impl Delivery {
                     let refused = error.rejected();
                     let refused = &refused[..refused.partition_point(|&i| i < batch.len())];
                     if !refused.is_empty() && refused.len() < batch.len() {
-                        tracing::error!(
-                            sink = self.sink.name(),
+                        guarded_log!(error!(
+                            sink = self.name.as_str(),
                             events = refused.len(),
                             error = error.message(),
                             "events rejected; sending the rest of the batch again"
-                        );
+                        ));
                         counters.drop_events(DropReason::Rejected, refused.len() as u64);
                         let rest: Vec<Envelope> = batch
                             .iter()
@@ -244,55 +275,97 @@ impl Delivery {
                             .filter(|(i, _)| refused.binary_search(i).is_err())
                             .map(|(_, envelope)| envelope.clone())
                             .collect();
-                        return self.deliver(&rest, unsent, reason);
+                        return delivered + self.deliver(&rest, unsent, reason);
                     }
-                    tracing::error!(
-                        sink = self.sink.name(),
+                    guarded_log!(error!(
+                        sink = self.name.as_str(),
                         events = batch.len(),
                         error = error.message(),
                         "batch rejected"
-                    );
+                    ));
                     counters.drop_events(DropReason::Rejected, batch.len() as u64);
-                    return 0;
+                    return delivered;
                 }
                 SinkErrorKind::TooLarge => {
                     if batch.len() == 1 {
-                        tracing::error!(
-                            sink = self.sink.name(),
+                        guarded_log!(error!(
+                            sink = self.name.as_str(),
                             bytes = batch[0].json().len(),
                             "event too large for the sink"
-                        );
+                        ));
                         counters.drop_events(DropReason::TooLarge, 1);
-                        return 0;
+                        return delivered;
                     }
                     let (left, right) = batch.split_at(batch.len() / 2);
-                    tracing::debug!(events = batch.len(), "batch too large; splitting it");
-                    let delivered = self.deliver(left, unsent, reason);
+                    guarded_log!(debug!(
+                        events = batch.len(),
+                        "batch too large; splitting it"
+                    ));
+                    delivered += self.deliver(left, unsent, reason);
                     return delivered + self.deliver(right, unsent, reason);
                 }
                 SinkErrorKind::Retryable => {
+                    let refused = error.rejected();
+                    let refused = &refused[..refused.partition_point(|&i| i < batch.len())];
+                    let throttled = error.throttled();
+                    let throttled = &throttled[..throttled.partition_point(|&i| i < batch.len())];
+                    if !refused.is_empty()
+                        || (!throttled.is_empty() && throttled.len() < batch.len())
+                    {
+                        // A partial answer: drop the refused events, send
+                        // the ones not throttled again at once, and go on
+                        // retrying the throttled ones alone.
+                        let (mut now, mut later) = (Vec::new(), Vec::new());
+                        for (i, envelope) in batch.iter().enumerate() {
+                            if refused.binary_search(&i).is_ok() {
+                                continue;
+                            }
+                            if throttled.is_empty() || throttled.binary_search(&i).is_ok() {
+                                later.push(envelope.clone());
+                            } else {
+                                now.push(envelope.clone());
+                            }
+                        }
+                        guarded_log!(warn!(
+                            sink = self.name.as_str(),
+                            rejected = refused.len(),
+                            throttled = later.len(),
+                            resent = now.len(),
+                            error = error.message(),
+                            "some events of a batch refused or throttled"
+                        ));
+                        counters.drop_events(DropReason::Rejected, refused.len() as u64);
+                        if !now.is_empty() {
+                            delivered += self.deliver(&now, unsent, reason);
+                        }
+                        if later.is_empty() {
+                            return delivered;
+                        }
+                        retrying = later;
+                        batch = &retrying;
+                    }
                     if attempt >= self.config.retry.max_retries {
-                        tracing::warn!(
-                            sink = self.sink.name(),
+                        guarded_log!(warn!(
+                            sink = self.name.as_str(),
                             attempts = attempt.saturating_add(1),
                             error = error.message(),
                             "giving up on a batch"
-                        );
+                        ));
                         unsent.extend_from_slice(batch);
-                        return 0;
+                        return delivered;
                     }
                     let wait = self.config.retry.delay(attempt, error.retry_after());
-                    tracing::debug!(
-                        sink = self.sink.name(),
+                    guarded_log!(debug!(
+                        sink = self.name.as_str(),
                         attempt,
                         wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                         error = error.message(),
                         "retrying a batch"
-                    );
+                    ));
                     if !self.shared.sleep(wait) {
                         *reason = DropReason::ShutdownTimeout;
                         unsent.extend_from_slice(batch);
-                        return 0;
+                        return delivered;
                     }
                     attempt += 1;
                     counters.retried.fetch_add(1, ORDER);
@@ -305,6 +378,7 @@ impl Delivery {
 /// The worker without a spool: events live in memory until delivered or
 /// dropped with a reason.
 pub(crate) struct Worker {
+    rx: Receiver,
     delivery: Delivery,
     failed: Option<FailedOut>,
     pending: Vec<Envelope>,
@@ -328,8 +402,9 @@ pub(crate) struct Worker {
 const MAX_LENT: usize = 64;
 
 impl Worker {
-    pub fn new(delivery: Delivery, failed: Option<FailedOut>) -> Self {
+    pub fn new(rx: Receiver, delivery: Delivery, failed: Option<FailedOut>) -> Self {
         Worker {
+            rx,
             delivery,
             failed,
             pending: Vec::new(),
@@ -343,7 +418,7 @@ impl Worker {
     }
 
     /// Serves the queue until shutdown.
-    pub fn run(mut self, rx: Receiver) {
+    pub fn run(mut self) {
         let mut inbox = Vec::new();
         loop {
             let config = &self.delivery.config;
@@ -357,11 +432,11 @@ impl Worker {
                 },
                 None => Want::ANY,
             };
-            if rx.recv(want, &mut inbox).is_err() {
+            if self.rx.recv(want, &mut inbox).is_err() {
                 // Every handle is gone and nothing is queued.
                 self.send_pending();
                 self.delivery.flush_sink();
-                self.finish(&rx, Vec::new());
+                self.finish(Vec::new());
                 return;
             }
             let mut messages = inbox.drain(..);
@@ -393,7 +468,7 @@ impl Worker {
                         self.send_pending();
                         self.delivery.flush_sink();
                         let rest = messages.collect();
-                        self.finish(&rx, rest);
+                        self.finish(rest);
                         ack.done();
                         return;
                     }
@@ -402,7 +477,7 @@ impl Worker {
             drop(messages);
             self.release_slots();
             self.reclaim();
-            rx.recycle(&mut self.spent);
+            self.rx.recycle(&mut self.spent);
             let due = self.batch_started.is_some_and(|started| {
                 Instant::now() >= instant_after(started, self.delivery.config.max_delay)
             });
@@ -414,9 +489,10 @@ impl Worker {
 
     /// Accounts for what is left when the worker stops: `rest` (what came
     /// after the shutdown in the last take) and anything still queued.
-    fn finish(&mut self, rx: &Receiver, rest: Vec<Msg>) {
+    fn finish(&mut self, rest: Vec<Msg>) {
         // Nothing should be left; count anything that is, never lose it silently.
         let mut queued = Vec::new();
+        let rx = &self.rx;
         rx.try_recv(&mut queued);
         let counters = &self.delivery.shared.counters;
         let (mut slots, mut stray) = (0, 0);
@@ -430,7 +506,7 @@ impl Worker {
                 Msg::Flush(_) | Msg::Shutdown(_) => {}
             }
         }
-        counters.queue_depth.fetch_sub(slots as u64, ORDER);
+        rx.release(slots as u64);
         counters.drop_events(DropReason::ShutdownTimeout, stray as u64);
     }
 
@@ -486,14 +562,8 @@ impl Worker {
 
     /// Gives the queue back the slots of what was taken from it.
     fn release_slots(&mut self) {
-        if self.taken > 0 {
-            self.delivery
-                .shared
-                .counters
-                .queue_depth
-                .fetch_sub(self.taken, ORDER);
-            self.taken = 0;
-        }
+        self.rx.release(self.taken);
+        self.taken = 0;
     }
 
     fn send_pending(&mut self) {

@@ -266,6 +266,49 @@ impl<'c, 'p> Value<'c, 'p> {
         }
     }
 
+    /// A union is told apart by its content: read whole first. Out of line,
+    /// as [`Value::union`]: the call for each scalar stays small.
+    #[inline(never)]
+    fn read_union<'de, D: de::Deserializer<'de>>(
+        self,
+        index: usize,
+        deserializer: D,
+    ) -> Result<(), D::Error> {
+        let value = <serde_json::Value as de::Deserialize>::deserialize(deserializer)?;
+        // `null` is the field's `None`, or an untagged unit variant.
+        if !(value.is_null() && self.resolved().1) {
+            self.union(index, &value);
+        }
+        Ok(())
+    }
+
+    /// The rules of a string field (out of line: most strings have none).
+    #[inline(never)]
+    fn string_rules(self, value: &str) {
+        let mut found = ValidationErrors::new();
+        for rule in self.rules {
+            match rule {
+                Check::Length { min, max } => {
+                    rules::length(value, *min, *max, &RulePath::ROOT, &mut found)
+                }
+                Check::NonEmpty => rules::non_empty(value, &RulePath::ROOT, &mut found),
+                Check::Pattern { source, regex } => {
+                    if !regex.is_match(value) {
+                        found.push("", "pattern", rules::pattern_message(source));
+                    }
+                }
+                Check::OneOf(allowed) => {
+                    if !allowed.iter().any(|allowed| same(allowed, value)) {
+                        found.push("", "one_of", rules::one_of_message(allowed, value));
+                    }
+                }
+                Check::Range { .. } => {}
+            }
+        }
+        let at = self.report.errors.len();
+        self.report.rule_errors(at, self.path, found);
+    }
+
     fn integer(self, value: i128, display: &dyn fmt::Display) {
         match self.resolved().0 {
             Ty::Integer(kind) => {
@@ -294,14 +337,7 @@ impl<'de> DeserializeSeed<'de> for Value<'_, '_> {
             Ty::Any => {
                 deserializer.deserialize_ignored_any(IgnoredAny)?;
             }
-            Ty::Union(index) => {
-                // A union is told apart by its content: read it whole first.
-                let value = <serde_json::Value as de::Deserialize>::deserialize(deserializer)?;
-                // `null` is the field's `None`, or an untagged unit variant.
-                if !(value.is_null() && self.resolved().1) {
-                    self.union(*index, &value);
-                }
-            }
+            Ty::Union(index) => self.read_union(*index, deserializer)?,
             _ => deserializer.deserialize_any(self)?,
         }
         Ok(())
@@ -344,31 +380,9 @@ impl<'de> Visitor<'de> for Value<'_, '_> {
     fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
         match self.resolved().0 {
             Ty::String => {
-                if self.rules.is_empty() {
-                    return Ok(());
+                if !self.rules.is_empty() {
+                    self.string_rules(value);
                 }
-                let mut found = ValidationErrors::new();
-                for rule in self.rules {
-                    match rule {
-                        Check::Length { min, max } => {
-                            rules::length(value, *min, *max, &RulePath::ROOT, &mut found)
-                        }
-                        Check::NonEmpty => rules::non_empty(value, &RulePath::ROOT, &mut found),
-                        Check::Pattern { source, regex } => {
-                            if !regex.is_match(value) {
-                                found.push("", "pattern", rules::pattern_message(source));
-                            }
-                        }
-                        Check::OneOf(allowed) => {
-                            if !allowed.iter().any(|allowed| same(allowed, value)) {
-                                found.push("", "one_of", rules::one_of_message(allowed, value));
-                            }
-                        }
-                        Check::Range { .. } => {}
-                    }
-                }
-                let at = self.report.errors.len();
-                self.report.rule_errors(at, self.path, found);
             }
             Ty::Enum(set) => {
                 if !set.values.iter().any(|allowed| same(allowed, value)) {

@@ -109,7 +109,10 @@ impl Fields {
 
 /// Whether two keys or names are the same text. Inline, in word-sized
 /// steps: the keys of an event are short, and a call to `memcmp` for each
-/// (what `==` on `str` makes) costs more than the comparison itself.
+/// (what `==` on `str` makes) costs more than the comparison itself. Up to
+/// 32 bytes, a fixed number of (overlapping) words is compared at once, with
+/// no loop whose end depends on the length: keys of all lengths follow one
+/// another, and a loop's exit would be mispredicted at each.
 #[inline(always)]
 pub(crate) fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -121,20 +124,27 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
         let word = |text: &[u8], at: usize| {
             u64::from_ne_bytes(text[at..at + 8].try_into().expect("8 bytes"))
         };
+        let differ = |at: usize| word(a, at) ^ word(b, at);
+        if n <= 16 {
+            return differ(0) | differ(n - 8) == 0;
+        }
+        if n <= 32 {
+            return differ(0) | differ(8) | differ(n - 16) | differ(n - 8) == 0;
+        }
         let mut at = 0;
         while at + 8 < n {
-            if word(a, at) != word(b, at) {
+            if differ(at) != 0 {
                 return false;
             }
             at += 8;
         }
         // The last word, overlapping the one before when `n` is not a multiple of 8.
-        word(a, n - 8) == word(b, n - 8)
+        differ(n - 8) == 0
     } else if n >= 4 {
         let word = |text: &[u8], at: usize| {
             u32::from_ne_bytes(text[at..at + 4].try_into().expect("4 bytes"))
         };
-        word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4)
+        (word(a, 0) ^ word(b, 0)) | (word(a, n - 4) ^ word(b, n - 4)) == 0
     } else {
         a.iter().zip(b).all(|(x, y)| x == y)
     }

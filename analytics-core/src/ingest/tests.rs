@@ -761,6 +761,25 @@ fn a_plain_batch_is_read_in_place_with_each_events_bytes() {
 }
 
 #[test]
+fn names_of_every_length_differ_in_every_byte() {
+    use super::compile::same;
+    // Each length up to past the fixed-word sizes (8, 16, 32), and past them
+    // the loop: a text differs from a copy changed at any one byte.
+    for n in 0..=48 {
+        let text: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        assert!(same(&text, &text.clone()), "{text:?}");
+        for at in 0..n {
+            let mut other = text.clone().into_bytes();
+            other[at] = b'Z';
+            let other = String::from_utf8(other).unwrap();
+            assert!(!same(&text, &other), "{text:?} {other:?}");
+            assert!(!same(&other, &text), "{other:?} {text:?}");
+        }
+        assert!(!same(&text, &format!("{text}a")));
+    }
+}
+
+#[test]
 fn names_compare_equal_exactly_when_their_text_is_equal() {
     use super::compile::same;
     let texts = [

@@ -1,6 +1,7 @@
 //! What happens to fields marked `#[analytics(pii)]` before an event leaves
 //! the process.
 
+use std::cell::Cell;
 use std::fmt;
 
 use sha2::{Digest, Sha256};
@@ -63,16 +64,13 @@ impl PiiPolicy {
         if matches!(self, PiiPolicy::Keep) || !schema_has_pii(schema) {
             return envelope;
         }
-        self.apply_to_pii(schema, envelope)
+        self.apply_to_pii(schema, scannable(schema), envelope)
     }
 
     /// [`apply`](PiiPolicy::apply) once it is known that the policy is not
-    /// `Keep` and the schema has PII.
-    fn apply_to_pii(&self, schema: &EventSchema, envelope: Vec<u8>) -> Vec<u8> {
-        // The single-pass scanner knows objects and arrays of objects; personal
-        // data inside maps, data enums, recursive types or envelope keys goes
-        // through the typed walk of `serde_json::Value`.
-        if !plain(schema.fields) || has_pii(schema.envelope) {
+    /// `Keep` and the schema has PII; `scannable` is [`scannable`]`(schema)`.
+    fn apply_to_pii(&self, schema: &EventSchema, scannable: bool, envelope: Vec<u8>) -> Vec<u8> {
+        if !scannable {
             return self.apply_slow(schema, &envelope);
         }
         let mut scanner = Scanner {
@@ -91,26 +89,29 @@ impl PiiPolicy {
     /// Writes an envelope with `write`, the policy applied: as it is written
     /// when the writer is derived (`at_write`) and no PII sits inside a data
     /// enum (whose values go through serde), by a pass over the bytes
-    /// otherwise. `schema` is the event's own.
+    /// otherwise. `schema` is the event's own; what it holds of personal
+    /// data is worked out once per schema (and thread), not per event.
     pub(crate) fn write(
         &self,
-        schema: Option<&EventSchema>,
+        schema: Option<&'static EventSchema>,
         at_write: bool,
         mut out: Vec<u8>,
         write: impl FnOnce(&mut Vec<u8>),
     ) -> Vec<u8> {
-        let Some(schema) =
-            schema.filter(|schema| !matches!(self, PiiPolicy::Keep) && schema_has_pii(schema))
-        else {
+        let found = match schema {
+            Some(schema) if !matches!(self, PiiPolicy::Keep) => Some((schema, Facts::of(schema))),
+            _ => None,
+        };
+        let Some((schema, facts)) = found.filter(|(_, facts)| facts.has_pii) else {
             write(&mut out);
             return out;
         };
-        if at_write && !pii_in_unions(schema) {
+        if at_write && !facts.in_unions {
             with_policy(self, || write(&mut out));
             return out;
         }
         write(&mut out);
-        self.apply_to_pii(schema, out)
+        self.apply_to_pii(schema, facts.scannable, out)
     }
 
     /// The hash of one value's compact JSON.
@@ -312,6 +313,72 @@ fn is_pii_path(fields: &[FieldSchema], segments: &[&str]) -> bool {
 /// its envelope keys.
 pub(crate) fn schema_has_pii(schema: &EventSchema) -> bool {
     has_pii(schema.fields) || has_pii(schema.envelope)
+}
+
+/// What the policy needs to know of a schema's personal data: a walk of the
+/// whole schema tree, so `track` looks it up instead ([`Facts::of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Facts {
+    /// [`schema_has_pii`].
+    has_pii: bool,
+    /// [`pii_in_unions`].
+    in_unions: bool,
+    /// [`scannable`].
+    scannable: bool,
+}
+
+/// Slots of the per-thread cache of [`Facts`] (a thread tracks a handful of
+/// event types; a type whose slot another one took is walked again, which
+/// is only slower).
+const FACT_SLOTS: usize = 16;
+
+thread_local! {
+    /// Each slot: the address of a schema (0 for none) and its facts. A
+    /// schema is `'static`, so an address always means the same schema.
+    static FACTS: [Cell<(usize, Facts)>; FACT_SLOTS] = const {
+        [const { Cell::new((0, Facts::NONE)) }; FACT_SLOTS]
+    };
+}
+
+impl Facts {
+    const NONE: Facts = Facts {
+        has_pii: false,
+        in_unions: false,
+        scannable: false,
+    };
+
+    /// The facts of `schema`, from this thread's cache or by walking it.
+    fn of(schema: &'static EventSchema) -> Facts {
+        let address = schema as *const EventSchema as usize;
+        // Fibonacci hashing: the top bits of the product pick the slot.
+        let slot = (address.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize)
+            >> (usize::BITS - FACT_SLOTS.trailing_zeros()))
+            % FACT_SLOTS;
+        FACTS.with(|slots| {
+            let (cached, facts) = slots[slot].get();
+            if cached == address {
+                return facts;
+            }
+            let facts = Facts::walk(schema);
+            slots[slot].set((address, facts));
+            facts
+        })
+    }
+
+    fn walk(schema: &EventSchema) -> Facts {
+        Facts {
+            has_pii: schema_has_pii(schema),
+            in_unions: pii_in_unions(schema),
+            scannable: scannable(schema),
+        }
+    }
+}
+
+/// Whether the single-pass scanner can apply the policy: it knows objects
+/// and arrays of objects; personal data inside maps, data enums, recursive
+/// types or envelope keys goes through the typed walk of `serde_json::Value`.
+fn scannable(schema: &EventSchema) -> bool {
+    plain(schema.fields) && !has_pii(schema.envelope)
 }
 
 /// Whether a PII field sits inside a data enum, at any depth (the derived

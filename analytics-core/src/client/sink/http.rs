@@ -428,8 +428,56 @@ impl HttpSink {
         })
     }
 
+    /// A 429 that names events (Amplitude): the events of users or devices
+    /// over their daily quota are refused, the throttled ones retried, the
+    /// others sent again. `None` for a 429 that names none.
+    fn rate_limited(&self, reply: &Reply, batch: &[Envelope]) -> Option<SinkError> {
+        let limited = Vendor::of(self.format)?.rate_limited(&reply.body)?;
+        let over_quota = |envelope: &Envelope| {
+            let Ok(mut event) = Event::of(envelope) else {
+                return false;
+            };
+            event.identity = self.identity(envelope, &event);
+            let (user, device) = event.identity.ids();
+            user.is_some_and(|user| limited.quota_users.iter().any(|id| id == user))
+                || device.is_some_and(|device| limited.quota_devices.iter().any(|id| id == device))
+        };
+        let refused: Vec<usize> =
+            if limited.quota_users.is_empty() && limited.quota_devices.is_empty() {
+                Vec::new()
+            } else {
+                (0..batch.len())
+                    .filter(|&i| over_quota(&batch[i]))
+                    .collect()
+            };
+        if limited.throttled.is_empty() && refused.is_empty() {
+            return None;
+        }
+        tracing::warn!(
+            url = %self.shown_url,
+            throttled = limited.throttled.len(),
+            over_daily_quota = refused.len(),
+            "analytics endpoint throttled some events of a batch"
+        );
+        let error = SinkError::throttled_events(
+            format!("HTTP 429: {}", snippet(&reply.body)),
+            limited.throttled,
+        )
+        .with_rejected(refused);
+        Some(match reply.retry_after {
+            Some(wait) => error.with_retry_after(wait),
+            None => error,
+        })
+    }
+
     /// Maps an answer that is not a success to the worker's classification.
-    fn classify(&self, reply: &Reply, batch_len: usize) -> SinkError {
+    fn classify(&self, reply: &Reply, batch: &[Envelope]) -> SinkError {
+        let batch_len = batch.len();
+        if reply.status == 429 {
+            if let Some(error) = self.rate_limited(reply, batch) {
+                return error;
+            }
+        }
         if reply.status == 400 {
             let refused = Vendor::of(self.format)
                 .map(|vendor| vendor.refused_events(&reply.body))
@@ -480,7 +528,7 @@ impl Sink for HttpSink {
                 request = HeaderRequest::after_401();
                 continue;
             }
-            return Err(self.classify(&reply, batch.len()));
+            return Err(self.classify(&reply, batch));
         }
     }
 

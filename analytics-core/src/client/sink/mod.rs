@@ -97,6 +97,33 @@ impl Envelope {
         }
     }
 
+    /// An envelope whose bytes are `range` of `block`, a buffer shared by the
+    /// events cut from it (a collector's request body: no copy per event);
+    /// its id is `message_id`, or else computed as for
+    /// [`with_id_of_json`](Envelope::with_id_of_json). `range` must hold one
+    /// compact JSON object.
+    ///
+    /// # Panics
+    ///
+    /// When `range` is not inside `block`.
+    pub fn in_shared_block(
+        block: Arc<Vec<u8>>,
+        range: Range<usize>,
+        message_id: Option<[u8; 16]>,
+        timestamp_ms: u64,
+    ) -> Self {
+        assert!(
+            range.start <= range.end && range.end <= block.len(),
+            "the range of an envelope must lie inside its block"
+        );
+        Envelope {
+            json: Json::Lent { block, range },
+            id: message_id.map_or(MessageId::OfJson, MessageId::Fixed),
+            timestamp_ms,
+            schema: None,
+        }
+    }
+
     /// Attaches the schema of the event's type (what `track` does).
     pub fn with_schema(mut self, schema: &'static EventSchema) -> Self {
         self.schema = Some(schema).filter(|schema| !schema.name.is_empty());
@@ -298,6 +325,8 @@ pub struct SinkError {
     retry_after: Option<Duration>,
     /// Indices (sorted, unique) of the events refused one by one.
     rejected: Vec<usize>,
+    /// Indices (sorted, unique) of the events throttled one by one.
+    throttled: Vec<usize>,
 }
 
 impl SinkError {
@@ -308,6 +337,7 @@ impl SinkError {
             message: message.into(),
             retry_after: None,
             rejected: Vec::new(),
+            throttled: Vec::new(),
         }
     }
 
@@ -318,6 +348,7 @@ impl SinkError {
             message: message.into(),
             retry_after: None,
             rejected: Vec::new(),
+            throttled: Vec::new(),
         }
     }
 
@@ -328,6 +359,7 @@ impl SinkError {
             message: message.into(),
             retry_after: None,
             rejected: Vec::new(),
+            throttled: Vec::new(),
         }
     }
 
@@ -340,19 +372,50 @@ impl SinkError {
         message: impl Into<String>,
         indices: impl IntoIterator<Item = usize>,
     ) -> Self {
-        let mut rejected: Vec<usize> = indices.into_iter().collect();
-        rejected.sort_unstable();
-        rejected.dedup();
         SinkError {
-            rejected,
+            rejected: sorted_unique(indices),
             ..SinkError::permanent(message)
         }
     }
 
-    /// The indices given to [`rejected_events`](SinkError::rejected_events),
-    /// sorted; empty when the error is about the whole batch.
+    /// The indices given to [`rejected_events`](SinkError::rejected_events)
+    /// or [`with_rejected`](SinkError::with_rejected), sorted; empty when the
+    /// error is about the whole batch.
     pub fn rejected(&self) -> &[usize] {
         &self.rejected
+    }
+
+    /// Some events of the batch are throttled, named by their index in the
+    /// batch (a vendor's per-user or per-device rate limit, such as
+    /// Amplitude's 429 body): a retryable error in which the worker retries
+    /// only those, by the policy (after [`retry_after`](SinkError::retry_after)
+    /// when set), and sends the others again at once (a resend, not a
+    /// retry: the vendor took none of the batch, and its dedupe key makes a
+    /// resend safe either way). Naming no event, or every event, retries the
+    /// whole batch; indices past the batch are ignored.
+    pub fn throttled_events(
+        message: impl Into<String>,
+        indices: impl IntoIterator<Item = usize>,
+    ) -> Self {
+        SinkError {
+            throttled: sorted_unique(indices),
+            ..SinkError::retryable(message)
+        }
+    }
+
+    /// The indices given to [`throttled_events`](SinkError::throttled_events),
+    /// sorted.
+    pub fn throttled(&self) -> &[usize] {
+        &self.throttled
+    }
+
+    /// Adds events refused for good to a retryable error (such as
+    /// Amplitude's users over their daily quota in a 429): the worker drops
+    /// them as `rejected` before it retries or resends the rest.
+    pub fn with_rejected(mut self, indices: impl IntoIterator<Item = usize>) -> Self {
+        self.rejected.extend(indices);
+        self.rejected = sorted_unique(std::mem::take(&mut self.rejected));
+        self
     }
 
     /// Asks the worker to wait this long before the retry (`Retry-After`).
@@ -375,6 +438,13 @@ impl SinkError {
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
+}
+
+fn sorted_unique(indices: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut indices: Vec<usize> = indices.into_iter().collect();
+    indices.sort_unstable();
+    indices.dedup();
+    indices
 }
 
 impl fmt::Display for SinkError {

@@ -15,6 +15,7 @@
 //! a crash replays every segment not yet fully settled, with the same message
 //! ids.
 
+use crate::client::worker::guarded_log;
 use std::collections::VecDeque;
 use std::io;
 use std::path::PathBuf;
@@ -122,10 +123,12 @@ pub(crate) fn open(
             counters.replayed.fetch_add(events + not_json, ORDER);
             counters.spooled.fetch_add(events, ORDER);
             if not_json > 0 {
-                tracing::error!(path = %path.display(), records = not_json, "spooled records that are not JSON; dropped");
+                guarded_log!(
+                    error!(path = %path.display(), records = not_json, "spooled records that are not JSON; dropped")
+                );
                 counters.drop_events(DropReason::SpoolError, not_json);
             }
-            tracing::info!(path = %path.display(), events, "replaying a spool segment");
+            guarded_log!(info!(path = %path.display(), events, "replaying a spool segment"));
             state.bytes += bytes;
             state.segments.push_back(Segment {
                 id: next_id,

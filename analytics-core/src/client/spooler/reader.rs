@@ -1,6 +1,7 @@
 //! The spool reader (the delivery worker with a spool): sends what is on
 //! disk, in order, and removes each segment once it is settled.
 
+use crate::client::worker::guarded_log;
 use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
@@ -239,14 +240,18 @@ impl Reader {
             Ok((decoded, file)) => {
                 self.file = Some((path.clone(), file));
                 if decoded.skipped_bytes > 0 && !replay {
-                    tracing::warn!(path = %path.display(), skipped_bytes = decoded.skipped_bytes, "damaged spool records skipped");
+                    guarded_log!(
+                        warn!(path = %path.display(), skipped_bytes = decoded.skipped_bytes, "damaged spool records skipped")
+                    );
                 }
                 self.decoded_events += decoded.events.len() as u64;
                 self.decoded.extend(decoded.events);
                 self.offset = end;
             }
             Err(error) => {
-                tracing::error!(path = %path.display(), %error, "cannot read a spool segment; its events are dropped");
+                guarded_log!(
+                    error!(path = %path.display(), %error, "cannot read a spool segment; its events are dropped")
+                );
                 let mut state = self.journal.lock();
                 if let Some(segment) = state.segments.front_mut() {
                     segment.closed = true;
@@ -292,11 +297,11 @@ impl Reader {
             let wait = retry
                 .backoff_cap(retry.max_retries)
                 .max(Duration::from_millis(10));
-            tracing::warn!(
+            guarded_log!(warn!(
                 events = self.decoded.len(),
                 reason = reason.as_str(),
                 "analytics events kept in the spool for a later attempt"
-            );
+            ));
             self.parked_until = Some(instant_after(Instant::now(), wait));
         }
     }
@@ -321,7 +326,9 @@ impl Reader {
         self.file = None;
         if let Err(error) = fs::remove_file(&segment.path) {
             if error.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(path = %segment.path.display(), %error, "cannot remove a spool segment");
+                guarded_log!(
+                    warn!(path = %segment.path.display(), %error, "cannot remove a spool segment")
+                );
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The spool writer: drains the queue into segment files, within the byte
 //! bound, one write per drained chunk.
 
+use crate::client::worker::guarded_log;
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -117,7 +118,7 @@ impl Writer {
                     }
                     Msg::Failed(line) => {
                         let counters = &self.shared.counters;
-                        counters.queue_depth.fetch_sub(1, ORDER);
+                        rx.release(1);
                         if let Some(failed) = &mut self.failed {
                             failed.send(line, counters);
                         }
@@ -129,6 +130,7 @@ impl Writer {
                 }
             }
             self.write(&blocks);
+            rx.release(blocks.iter().map(|block| block.len() as u64).sum());
             // On disk now (the reader sends from there): the blocks can go back.
             rx.recycle(&mut blocks);
             match control {
@@ -199,13 +201,14 @@ impl Writer {
             if kept > 0 {
                 let bytes = &buffer[..self.ends[kept - 1]];
                 if let Err(error) = self.append(bytes, kept) {
-                    tracing::error!(dir = %self.dir.dir.display(), %error, "cannot write to the spool");
+                    guarded_log!(
+                        error!(dir = %self.dir.dir.display(), %error, "cannot write to the spool")
+                    );
                     counters.drop_events(DropReason::SpoolError, kept as u64);
                 }
             }
         }
         self.buffer = buffer;
-        counters.queue_depth.fetch_sub(count as u64, ORDER);
     }
 
     /// How many of the records ending at `self.ends` fit under the byte
@@ -254,7 +257,9 @@ impl Writer {
         counters.spooled.fetch_sub(segment.events, ORDER);
         counters.drop_events(DropReason::SpoolFull, segment.events);
         if let Err(error) = fs::remove_file(&segment.path) {
-            tracing::warn!(path = %segment.path.display(), %error, "cannot remove an evicted spool segment");
+            guarded_log!(
+                warn!(path = %segment.path.display(), %error, "cannot remove an evicted spool segment")
+            );
         }
         true
     }
@@ -319,7 +324,9 @@ impl Writer {
                 .open(segment_path(&self.journal, id))
                 .and_then(|file| file.set_len(committed));
             if let Err(cut) = rolled_back {
-                tracing::warn!(%cut, "cannot cut a failed spool write back; its tail will be skipped");
+                guarded_log!(
+                    warn!(%cut, "cannot cut a failed spool write back; its tail will be skipped")
+                );
             }
             return Err(error);
         }

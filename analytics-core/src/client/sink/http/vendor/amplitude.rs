@@ -7,6 +7,14 @@
 //! the batch, so those are dropped and the others sent again, as its SDKs do.
 //! A 400 with `missing_field` (the request itself is malformed, such as no
 //! `api_key`) refuses the whole batch.
+//!
+//! A 429 names the throttled events (`throttled_events`, indices) and the
+//! users and devices over their daily quota (`exceeded_daily_quota_users`,
+//! `exceeded_daily_quota_devices`, maps from id to count). As Amplitude's
+//! SDKs do, the events of those users and devices are dropped (they would
+//! be refused until the quota resets), the throttled ones are retried after
+//! a wait, and the others are sent again at once (Amplitude ingested none of
+//! the request; `insert_id` makes a resend safe either way).
 
 use super::{listed_indices, Event};
 use crate::json::{write_int, write_str};
@@ -65,9 +73,62 @@ pub(crate) fn refused_events(body: &str) -> Vec<usize> {
     listed_indices(&body, REFUSED)
 }
 
+/// What a 429 body says, per event.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct RateLimited {
+    /// Indices of the throttled events.
+    pub throttled: Vec<usize>,
+    /// Users over their daily quota.
+    pub quota_users: Vec<String>,
+    /// Devices over their daily quota.
+    pub quota_devices: Vec<String>,
+}
+
+/// Reads a 429 `body`; `None` when it is not Amplitude's JSON.
+pub(crate) fn rate_limited(body: &str) -> Option<RateLimited> {
+    let body = serde_json::from_str::<serde_json::Value>(body).ok()?;
+    body.as_object()?;
+    let ids = |key: &str| -> Vec<String> {
+        body.get(key)
+            .and_then(serde_json::Value::as_object)
+            .map(|ids| ids.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    Some(RateLimited {
+        throttled: listed_indices(&body, &["throttled_events"]),
+        quota_users: ids("exceeded_daily_quota_users"),
+        quota_devices: ids("exceeded_daily_quota_devices"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_429_body_names_throttled_events_and_users_over_quota() {
+        // The documented example, with the daily-quota maps.
+        let body = r#"{"code":429,"error":"Too many requests for some devices and users",
+            "eps_threshold":10,
+            "throttled_devices":{"C8F9E604-F01A-4BD9-95C6-8E5357DF265D":11},
+            "throttled_users":{"datamonster@amplitude.com":12},
+            "exceeded_daily_quota_users":{"over@example.com":500001},
+            "exceeded_daily_quota_devices":{"device-over":500001},
+            "throttled_events":[7,3,4]}"#;
+        assert_eq!(
+            rate_limited(body),
+            Some(RateLimited {
+                throttled: vec![3, 4, 7],
+                quota_users: vec!["over@example.com".to_owned()],
+                quota_devices: vec!["device-over".to_owned()],
+            })
+        );
+        assert_eq!(
+            rate_limited(r#"{"code":429,"error":"Too many requests"}"#),
+            Some(RateLimited::default())
+        );
+        assert_eq!(rate_limited("slow down"), None);
+    }
 
     #[test]
     fn a_400_body_names_the_refused_events() {

@@ -77,6 +77,14 @@ impl Vendor {
         }
     }
 
+    /// What a 429 `body` says per event (Amplitude only).
+    pub fn rate_limited(self, body: &str) -> Option<amplitude::RateLimited> {
+        match self {
+            Vendor::Amplitude => amplitude::rate_limited(body),
+            Vendor::Mixpanel | Vendor::Segment | Vendor::PostHog => None,
+        }
+    }
+
     /// The events a 400 `body` refuses one by one; empty when it refuses
     /// the whole request (or the vendor names no events).
     pub fn refused_events(self, body: &str) -> Vec<usize> {
