@@ -267,9 +267,8 @@ impl Client {
             schema: prepared.schema,
         };
         let sent = tx.send_event(&prepared.json, meta);
-        let mut scratch = prepared.json;
+        let scratch = prepared.json;
         if scratch.capacity() <= SCRATCH_MAX_BYTES {
-            scratch.clear();
             SCRATCH.with(|slot| slot.set(Some(scratch)));
         }
         match sent {

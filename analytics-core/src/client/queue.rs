@@ -196,6 +196,14 @@ impl State {
         }
     }
 
+    /// Keeps an empty `block` for later events when it is a standard one
+    /// and the spares have room; frees it otherwise.
+    fn keep_spare(&mut self, block: Block) {
+        if block.is_standard() && self.spares.len() < SPARE_BLOCKS {
+            self.spares.push(block);
+        }
+    }
+
     /// Wakes the consumer if it now has what it waits for; `true` if the
     /// caller must notify it (after unlocking).
     fn wake(&mut self) -> bool {
@@ -354,8 +362,8 @@ impl Sender {
             if let Some(block) = state.open.take() {
                 if !block.is_empty() {
                     state.items.push_back(Msg::Events(block));
-                } else if block.is_standard() && state.spares.len() < SPARE_BLOCKS {
-                    state.spares.push(block);
+                } else {
+                    state.keep_spare(block);
                 }
             }
             if json.len() <= BLOCK_BYTES {
@@ -370,8 +378,8 @@ impl Sender {
             state = self.0.lock();
             if state.open.is_none() {
                 state.open = Some(block);
-            } else if block.is_standard() && state.spares.len() < SPARE_BLOCKS {
-                state.spares.push(block);
+            } else {
+                state.keep_spare(block);
             }
         }
         // Still the hold of the lock in which `has_room` said yes.

@@ -259,8 +259,7 @@ impl Delivery {
             };
             match error.kind() {
                 SinkErrorKind::Permanent => {
-                    let refused = error.rejected();
-                    let refused = &refused[..refused.partition_point(|&i| i < batch.len())];
+                    let refused = in_batch(error.rejected(), batch);
                     if !refused.is_empty() && refused.len() < batch.len() {
                         guarded_log!(error!(
                             sink = self.name.as_str(),
@@ -305,10 +304,8 @@ impl Delivery {
                     return delivered + self.deliver(right, unsent, reason);
                 }
                 SinkErrorKind::Retryable => {
-                    let refused = error.rejected();
-                    let refused = &refused[..refused.partition_point(|&i| i < batch.len())];
-                    let throttled = error.throttled();
-                    let throttled = &throttled[..throttled.partition_point(|&i| i < batch.len())];
+                    let refused = in_batch(error.rejected(), batch);
+                    let throttled = in_batch(error.throttled(), batch);
                     if !refused.is_empty()
                         || (!throttled.is_empty() && throttled.len() < batch.len())
                     {
@@ -373,6 +370,12 @@ impl Delivery {
             }
         }
     }
+}
+
+/// The indices (sorted) of `indices` that name an event of `batch`: a
+/// sink's error may name events past it, which are ignored.
+fn in_batch<'i>(indices: &'i [usize], batch: &[Envelope]) -> &'i [usize] {
+    &indices[..indices.partition_point(|&i| i < batch.len())]
 }
 
 /// The worker without a spool: events live in memory until delivered or
