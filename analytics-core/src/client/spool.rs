@@ -109,13 +109,7 @@ pub(crate) fn decode(bytes: &[u8], check_json: bool) -> Decoded {
 /// JSON from `bytes` instead of each copying it out.
 pub(crate) fn decode_lent(bytes: Arc<Vec<u8>>, check_json: bool) -> Decoded {
     decode_with(&bytes, check_json, |json, id, timestamp_ms| {
-        Envelope::lent(
-            Arc::clone(&bytes),
-            json,
-            Some(id),
-            ([0; 16], 0),
-            timestamp_ms,
-        )
+        Envelope::in_shared_block(Arc::clone(&bytes), json, Some(id), timestamp_ms)
     })
 }
 
