@@ -22,6 +22,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use super::check::Report;
+use super::scan::{Bail, Scanner};
 use super::{Accepted, PlanValidator};
 use crate::failed::FailedEvent;
 
@@ -130,13 +131,21 @@ impl<'v, 'b> Batch<'v, 'b> {
         }
         // `next` is the event's first byte (ASCII, so a char boundary):
         // from there a deserializer of its own reads and checks one value.
-        let mut deserializer = serde_json::Deserializer::from_str(&text[next..]);
+        // The scanner first; what it leaves, `serde_json` reads from the start.
+        let mut scanner = Scanner::new(&text[next..]);
         let mut report = Report::default();
-        let Ok(shape) = self.validator.read_value(&mut deserializer, &mut report) else {
-            return Step::Leave;
+        let (shape, length) = match self.validator.scan(&mut scanner, &mut report) {
+            Ok(shape) => (shape, scanner.offset()),
+            Err(Bail) => {
+                report = Report::default();
+                let mut deserializer = serde_json::Deserializer::from_str(&text[next..]);
+                let Ok(shape) = self.validator.read_value(&mut deserializer, &mut report) else {
+                    return Step::Leave;
+                };
+                // Where it stopped: right after the value (nothing past it is read).
+                (shape, deserializer.into_iter::<IgnoredAny>().byte_offset())
+            }
         };
-        // Where it stopped: right after the value (nothing past it is read).
-        let length = deserializer.into_iter::<IgnoredAny>().byte_offset();
         let bytes = &self.body[next..next + length];
         *at = next + length;
         *first = false;
