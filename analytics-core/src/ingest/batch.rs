@@ -132,7 +132,7 @@ impl<'v, 'b> Batch<'v, 'b> {
         // `next` is the event's first byte (ASCII, so a char boundary):
         // from there a deserializer of its own reads and checks one value.
         // The scanner first; what it leaves, `serde_json` reads from the start.
-        let mut scanner = Scanner::new(&text[next..]);
+        let mut scanner = Scanner::new(&body[next..]);
         let mut report = Report::default();
         let (shape, length) = match self.validator.scan(&mut scanner, &mut report) {
             Ok(shape) => (shape, scanner.offset()),

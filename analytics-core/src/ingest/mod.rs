@@ -198,10 +198,7 @@ impl PlanValidator {
     /// leaving it to `serde_json` (for tests: the common events must be).
     #[doc(hidden)]
     pub fn scans(&self, bytes: &[u8]) -> bool {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            return false;
-        };
-        let mut scanner = Scanner::new(text);
+        let mut scanner = Scanner::new(bytes);
         let mut report = Report::default();
         self.scan(&mut scanner, &mut report).is_ok() && scanner.at_end()
     }
@@ -329,11 +326,10 @@ impl PlanValidator {
         report: &mut Report,
         reader: Reader,
     ) -> Result<Shape<'b>, String> {
-        // One pass over the whole input for UTF-8, so the parser need not
-        // check each string again (`from_str` trusts its input).
-        let text = std::str::from_utf8(bytes).map_err(|error| format!("not UTF-8: {error}"))?;
+        // The scanner checks each string as UTF-8 (and reads nothing else
+        // but ASCII): what it reads whole is UTF-8.
         if reader == Reader::Scanner {
-            let mut scanner = Scanner::new(text);
+            let mut scanner = Scanner::new(bytes);
             let mut scanned = Report::default();
             if let Ok(shape) = self.scan(&mut scanner, &mut scanned) {
                 if scanner.at_end() {
@@ -342,6 +338,9 @@ impl PlanValidator {
                 }
             }
         }
+        // One pass over the whole input for UTF-8, so the parser need not
+        // check each string again (`from_str` trusts its input).
+        let text = std::str::from_utf8(bytes).map_err(|error| format!("not UTF-8: {error}"))?;
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let shape = self
             .read_value(&mut deserializer, report)
