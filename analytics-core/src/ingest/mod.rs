@@ -278,16 +278,15 @@ impl PlanValidator {
     /// [`split_batch`]: PlanValidator::split_batch
     /// [`check_event`]: PlanValidator::check_event
     pub fn check_batch<'v, 'b>(&'v self, body: &'b [u8], received_at_ms: u64) -> Batch<'v, 'b> {
-        let state = match std::str::from_utf8(body) {
-            Ok(text) => match batch::items_start(text.as_bytes()) {
-                Some(at) => State::InPlace {
-                    text,
-                    at,
-                    first: true,
-                },
-                None => State::Split,
+        // Not checked as UTF-8 up front: the scanner checks each event's
+        // strings, and the bytes around the events are ASCII punctuation.
+        let state = match batch::items_start(body) {
+            Some(at) => State::InPlace {
+                at,
+                first: true,
+                text: None,
             },
-            Err(_) => State::Split,
+            None => State::Split,
         };
         Batch {
             validator: self,
