@@ -444,7 +444,10 @@ impl<'v> Counts<'v> {
 }
 
 fn count<'a>(counts: &mut Vec<(&'a str, u64)>, name: &'a str) {
-    match counts.iter_mut().rev().find(|(seen, _)| *seen == name) {
+    // The names are the plan's (or the reasons') own strings: the same name
+    // is most often the same pointer, which spares comparing the bytes.
+    let same = |seen: &&str| std::ptr::eq(*seen, name) || *seen == name;
+    match counts.iter_mut().rev().find(|(seen, _)| same(seen)) {
         Some((_, count)) => *count += 1,
         None => counts.push((name, 1)),
     }
