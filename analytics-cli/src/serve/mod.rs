@@ -313,9 +313,12 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .map(|value| value.to_str().unwrap_or("?").trim().to_ascii_lowercase());
-    let body = match encoding.as_deref() {
+    let http::Received {
+        bytes: body,
+        breaks,
+    } = match encoding.as_deref() {
         None | Some("identity") => raw,
-        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw, limit, &mut held) {
+        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw.bytes, limit, &mut held) {
             Ok(body) => body,
             Err(http::GunzipError::TooLarge) => return http::too_large(limit),
             Err(http::GunzipError::Budget) => return state.over_budget(),
@@ -323,7 +326,7 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
                 // Not even the bytes of a batch: keep them as they came.
                 let failed = FailedEvent::new(
                     analytics_core::failed::FailureReason::NotJson,
-                    analytics_core::failed::Payload::from_bytes(&raw),
+                    analytics_core::failed::Payload::from_bytes(&raw.bytes),
                     crate::now_ms(),
                 )
                 .with_errors([analytics_core::failed::FailedCheck::new(
@@ -349,7 +352,6 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     // The accepted events' lines are their ranges of the body, which their
     // envelopes share (its bytes are already reserved): no copy per event.
     let body = Arc::new(body);
-    let breaks = memchr::memchr2(b'\n', b'\r', &body).is_some();
     let mut job_events: Vec<Envelope> = Vec::new();
     let mut failed_lines = Vec::new();
     let mut counts = Counts::default();
