@@ -1,17 +1,16 @@
 //! JSON Lines files with rotation by size: the embedded default sink.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{IoSlice, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Envelope, Sink, SinkError};
+use super::{write_lines, Envelope, Sink, SinkError};
 
 /// Appends one envelope per line to a file; when the file would grow past
 /// `max_file_bytes` it is rotated (`events.jsonl` -> `events.jsonl.1` ->
 /// `events.jsonl.2`...), keeping `max_files` rotated files.
 ///
-/// Each batch is written straight from the envelopes' bytes (`writev`, one
-/// call per 512 lines, no copy into a buffer first), then flushed to the OS
+/// Each batch is written with a single `write` call, then flushed to the OS
 /// (and `fsync`ed when [`sync`](JsonLinesSink::sync) is on). A write that
 /// fails part way (disk full) is cut back, so the file only ever holds whole
 /// lines; the batch is retried by the policy. Files are created 0600 on Unix.
@@ -23,6 +22,7 @@ pub struct JsonLinesSink {
     sync: bool,
     file: Option<File>,
     size: u64,
+    buffer: Vec<u8>,
 }
 
 impl JsonLinesSink {
@@ -36,6 +36,7 @@ impl JsonLinesSink {
             sync: false,
             file: None,
             size: 0,
+            buffer: Vec::new(),
         }
     }
 
@@ -107,19 +108,18 @@ impl JsonLinesSink {
 
 impl Sink for JsonLinesSink {
     fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
-        let bytes: u64 = batch
-            .iter()
-            .map(|envelope| envelope.json().len() as u64 + 1)
-            .sum();
+        let mut buffer = std::mem::take(&mut self.buffer);
+        buffer.clear();
+        write_lines(batch, &mut buffer);
         let result = (|| {
             self.open()?;
-            if self.size > 0 && self.size + bytes > self.max_file_bytes {
+            if self.size > 0 && self.size + buffer.len() as u64 > self.max_file_bytes {
                 self.rotate()?;
             }
             let sync = self.sync;
             let committed = self.size;
             let file = self.open()?;
-            if let Err(error) = write_lines_vectored(file, batch) {
+            if let Err(error) = file.write_all(&buffer) {
                 // A short write (disk full) must not leave half a line: cut
                 // the file back to its last whole line.
                 if let Err(cut) = file.set_len(committed) {
@@ -130,9 +130,10 @@ impl Sink for JsonLinesSink {
             if sync {
                 file.sync_data()?;
             }
-            self.size += bytes;
+            self.size += buffer.len() as u64;
             Ok::<(), std::io::Error>(())
         })();
+        self.buffer = buffer;
         if result.is_err() {
             // Reopen on the next attempt (the file may have been removed).
             self.file = None;
@@ -149,116 +150,5 @@ impl Sink for JsonLinesSink {
 
     fn name(&self) -> &str {
         "jsonl"
-    }
-}
-
-/// Envelopes written per `writev` call: each is two slices (its bytes and
-/// the line break), and Linux takes at most 1024 slices a call.
-const LINES_PER_WRITE: usize = 512;
-
-/// Writes each envelope of `batch` followed by `\n` into `out`, straight
-/// from the envelopes' bytes (one `writev` per [`LINES_PER_WRITE`] lines, no
-/// copy into a buffer first: a collector's batch is the bytes of its request
-/// bodies).
-fn write_lines_vectored(out: &mut impl Write, batch: &[Envelope]) -> std::io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(2 * batch.len().min(LINES_PER_WRITE));
-    for chunk in batch.chunks(LINES_PER_WRITE) {
-        slices.clear();
-        for envelope in chunk {
-            slices.push(IoSlice::new(envelope.json()));
-            slices.push(IoSlice::new(b"\n"));
-        }
-        let mut left = &mut slices[..];
-        while !left.is_empty() {
-            match out.write_vectored(left) {
-                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(written) => IoSlice::advance_slices(&mut left, written),
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Takes at most `step` bytes a call, and fails every third call with
-    /// `Interrupted` (which must be retried).
-    struct Trickle {
-        written: Vec<u8>,
-        step: usize,
-        calls: usize,
-    }
-
-    impl Write for Trickle {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.write_vectored(&[IoSlice::new(bytes)])
-        }
-
-        fn write_vectored(&mut self, slices: &[IoSlice<'_>]) -> std::io::Result<usize> {
-            assert!(
-                slices.len() <= 2 * LINES_PER_WRITE,
-                "{} slices",
-                slices.len()
-            );
-            self.calls += 1;
-            if self.calls % 3 == 0 {
-                return Err(std::io::ErrorKind::Interrupted.into());
-            }
-            let mut left = self.step;
-            for slice in slices {
-                let take = slice.len().min(left);
-                self.written.extend_from_slice(&slice[..take]);
-                left -= take;
-                if left == 0 {
-                    break;
-                }
-            }
-            Ok(self.step - left)
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn vectored_lines_come_out_whole_through_short_and_interrupted_writes() {
-        let batch: Vec<Envelope> = (0..LINES_PER_WRITE * 2 + 3)
-            .map(|index| Envelope::new(format!("{{\"n\":{index}}}").into_bytes(), [1; 16], 0))
-            .collect();
-        let mut expected = Vec::new();
-        for envelope in &batch {
-            expected.extend_from_slice(envelope.json());
-            expected.push(b'\n');
-        }
-        for step in [1, 7, 4096, usize::MAX / 2] {
-            let mut out = Trickle {
-                written: Vec::new(),
-                step,
-                calls: 0,
-            };
-            write_lines_vectored(&mut out, &batch).unwrap();
-            assert_eq!(out.written, expected, "step {step}");
-        }
-    }
-
-    #[test]
-    fn a_writer_that_takes_nothing_is_an_error_not_a_loop() {
-        struct Full;
-        impl Write for Full {
-            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
-                Ok(0)
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let batch = [Envelope::new(b"{}".to_vec(), [1; 16], 0)];
-        let error = write_lines_vectored(&mut Full, &batch).unwrap_err();
-        assert_eq!(error.kind(), std::io::ErrorKind::WriteZero);
     }
 }
