@@ -447,10 +447,14 @@ impl<'v> Counts<'v> {
 
 fn count<'a>(counts: &mut Vec<(&'a str, u64)>, name: &'a str) {
     // The names are the plan's (or the reasons') own strings: the same name
-    // is most often the same pointer, which spares comparing the bytes.
-    let same = |seen: &&str| std::ptr::eq(*seen, name) || *seen == name;
-    match counts.iter_mut().rev().find(|(seen, _)| same(seen)) {
-        Some((_, count)) => *count += 1,
+    // is the same pointer, so the pointers are compared first, and the
+    // bytes only when no pointer matches (a name from elsewhere).
+    let at = counts
+        .iter()
+        .rposition(|(seen, _)| std::ptr::eq(*seen, name))
+        .or_else(|| counts.iter().rposition(|(seen, _)| *seen == name));
+    match at {
+        Some(at) => counts[at].1 += 1,
         None => counts.push((name, 1)),
     }
 }
@@ -540,5 +544,24 @@ impl Shared {
             ),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_group_equal_names_whether_or_not_they_are_the_same_string() {
+        let plan_name = String::from("codex_turn_event");
+        let elsewhere = String::from("codex_turn_event");
+        let other = String::from("codex_tool_event");
+        let mut counts = Vec::new();
+        for name in [
+            &plan_name, &other, &plan_name, &elsewhere, &other, &plan_name,
+        ] {
+            count(&mut counts, name.as_str());
+        }
+        assert_eq!(counts, [("codex_turn_event", 4), ("codex_tool_event", 2)]);
     }
 }
