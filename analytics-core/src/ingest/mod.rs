@@ -19,6 +19,10 @@
 //! so no `serde_json::Value` tree is built. So is a batch:
 //! [`PlanValidator::check_batch`] checks each event of a request body while
 //! the body is parsed, and gives each event's bytes for a byte-for-byte copy.
+//! The bytes are read by a JSON scanner of the validator's own under the same
+//! visitors (`scan.rs`), which leaves anything unusual (broken JSON, deep
+//! nesting, raw values) to `serde_json`, read again from the start: the
+//! answers, error messages included, are `serde_json`'s either way.
 //!
 //! ```
 //! use analytics_core::{AnalyticsEvent, TrackEventRequest, TrackingPlan};

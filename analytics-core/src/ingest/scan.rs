@@ -412,6 +412,31 @@ impl<'de> Scanner<'de> {
         }
     }
 
+    /// Moves to the next entry or item of the object or array that `close`
+    /// ends: past the `,` before it (none before the first) and whitespace;
+    /// `false`, past the closing bracket, when there is none.
+    #[inline(always)]
+    fn next_in(&mut self, close: u8, first: &mut bool) -> Result<bool, Bail> {
+        self.skip_space();
+        match self.peek() {
+            Some(byte) if byte == close => {
+                self.at += 1;
+                self.depth -= 1;
+                Ok(false)
+            }
+            Some(b',') if !*first => {
+                self.at += 1;
+                self.skip_space();
+                Ok(true)
+            }
+            Some(_) if *first => {
+                *first = false;
+                Ok(true)
+            }
+            _ => Err(Bail),
+        }
+    }
+
     /// Skips one value, checking it is JSON all the same.
     fn skip(&mut self) -> Result<(), Bail> {
         self.skip_space();
@@ -581,21 +606,9 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
         seed: K,
     ) -> Result<Option<K::Value>, Bail> {
         let scanner = &mut *self.scanner;
-        scanner.skip_space();
-        match scanner.peek() {
-            Some(b'}') => {
-                scanner.at += 1;
-                scanner.depth -= 1;
-                return Ok(None);
-            }
-            Some(b',') if !self.first => {
-                scanner.at += 1;
-                scanner.skip_space();
-            }
-            Some(b'"') if self.first => {}
-            _ => return Err(Bail),
+        if !scanner.next_in(b'}', &mut self.first)? {
+            return Ok(None);
         }
-        self.first = false;
         if scanner.peek() != Some(b'"') {
             return Err(Bail);
         }
@@ -659,18 +672,9 @@ impl<'de> SeqAccess<'de> for Items<'_, 'de> {
         seed: T,
     ) -> Result<Option<T::Value>, Bail> {
         let scanner = &mut *self.scanner;
-        scanner.skip_space();
-        match scanner.peek() {
-            Some(b']') => {
-                scanner.at += 1;
-                scanner.depth -= 1;
-                return Ok(None);
-            }
-            Some(b',') if !self.first => scanner.at += 1,
-            Some(_) if self.first => {}
-            _ => return Err(Bail),
+        if !scanner.next_in(b']', &mut self.first)? {
+            return Ok(None);
         }
-        self.first = false;
         seed.deserialize(&mut *scanner).map(Some)
     }
 }
