@@ -354,6 +354,11 @@ struct Chan {
     accepted: AtomicU64,
     /// Events accepted since the queue was made (written like `accepted`).
     enqueued: AtomicU64,
+    /// The producers' last reading of `released`, so at most `released`:
+    /// room is checked against it first, and `released` itself (a line the
+    /// consumer writes, so most likely in the other core's cache) is read
+    /// only when the queue looks full by this one. Written under the lock.
+    released_seen: AtomicU64,
     /// Slots given back by the consumer since the queue was made, once per
     /// batch: the only counter the consumer writes, on a line of its own, so
     /// the producer's lock and counters stay in its own core's cache.
@@ -376,9 +381,17 @@ impl Chan {
     }
 
     /// Whether a slot is free (exact under the lock, which `_state` proves
-    /// is held).
+    /// is held): first by the last reading of `released`, which can only
+    /// say "full" too early (then `released` is read again), never "room"
+    /// when there is none.
     fn has_room(&self, _state: &State) -> bool {
-        self.depth() < self.capacity
+        let accepted = self.accepted.load(Ordering::Relaxed);
+        if accepted.saturating_sub(self.released_seen.load(Ordering::Relaxed)) < self.capacity {
+            return true;
+        }
+        let released = self.released.0.load(Ordering::Acquire);
+        self.released_seen.store(released, Ordering::Relaxed);
+        accepted.saturating_sub(released) < self.capacity
     }
 
     /// Takes one slot, found free by [`Chan::has_room`] under the same hold
@@ -427,6 +440,7 @@ pub(crate) fn channel(capacity: u64) -> (Sender, Receiver) {
     let chan = Arc::new(Chan {
         accepted: AtomicU64::new(0),
         enqueued: AtomicU64::new(0),
+        released_seen: AtomicU64::new(0),
         released: Padded(AtomicU64::new(0)),
         capacity,
         state: Mutex::new(State {
@@ -451,7 +465,12 @@ impl Sender {
     /// before serializing, so a full queue costs no serialization. `true`
     /// only if the queue was full at some time during the call.
     pub fn looks_full(&self) -> bool {
-        self.0.depth() >= self.0.capacity
+        let chan = &self.0;
+        let accepted = chan.accepted.load(Ordering::Acquire);
+        // By the last reading of `released` first (no cache miss while the
+        // queue has room), then by `released` itself.
+        accepted.saturating_sub(chan.released_seen.load(Ordering::Relaxed)) >= chan.capacity
+            && chan.depth() >= chan.capacity
     }
 
     /// The queue's counts, without taking the lock (`enqueued` is read
@@ -608,7 +627,25 @@ impl Receiver {
     /// is gone with messages left. `Err(Disconnected)` once the sender is
     /// gone and nothing is queued.
     pub fn recv(&self, want: Want, into: &mut impl Extend<Msg>) -> Result<(), Disconnected> {
+        self.recycle_and_recv(&mut Vec::new(), want, into)
+    }
+
+    /// [`Receiver::recycle`] then [`Receiver::recv`], under one hold of the
+    /// lock (one hand-over of the queue's cache lines per wake, not two).
+    pub fn recycle_and_recv(
+        &self,
+        spent: &mut Vec<Block>,
+        want: Want,
+        into: &mut impl Extend<Msg>,
+    ) -> Result<(), Disconnected> {
         let mut state = self.0.lock();
+        Self::keep_spares(&mut state, spent);
+        if !spent.is_empty() {
+            // More than the spares keep: freed outside the lock.
+            drop(state);
+            spent.clear();
+            state = self.0.lock();
+        }
         loop {
             let due = want.until.is_some_and(|until| Instant::now() >= until);
             if state.satisfies(&want) || (due || !state.sender_alive) && state.has_any() {
@@ -643,20 +680,23 @@ impl Receiver {
         if blocks.is_empty() {
             return;
         }
-        {
-            let mut state = self.0.lock();
-            while state.spares.len() < SPARE_BLOCKS {
-                let Some(mut block) = blocks.pop() else {
-                    break;
-                };
-                if block.is_standard() {
-                    block.clear();
-                    state.spares.push(block);
-                }
-            }
-        }
+        Self::keep_spares(&mut self.0.lock(), blocks);
         // Freed outside the lock.
         blocks.clear();
+    }
+
+    /// Moves (emptied) the standard blocks of `blocks` the spares have room
+    /// for into them; leaves the others in `blocks`.
+    fn keep_spares(state: &mut State, blocks: &mut Vec<Block>) {
+        while state.spares.len() < SPARE_BLOCKS {
+            let Some(mut block) = blocks.pop() else {
+                break;
+            };
+            if block.is_standard() {
+                block.clear();
+                state.spares.push(block);
+            }
+        }
     }
 
     /// Moves whatever is queued into `into`, without waiting (beyond the
