@@ -18,8 +18,9 @@
 //! makes a new one outside the lock.
 //!
 //! The slot count is kept under the same lock: an accepted `track` takes
-//! that one lock and writes no other shared atomic (the consumer gives slots
-//! back once per batch, on a cache line of their own).
+//! that one lock and updates no other shared counter (the consumer gives
+//! slots back once per batch, on a cache line of their own; the producers
+//! check for room against their last reading of it).
 //!
 //! The lock is held only to *reserve*: a slot, the event's place in the open
 //! block (its byte range and its entry) and the counts. The bytes are copied
