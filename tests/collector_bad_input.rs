@@ -1,8 +1,8 @@
 //! The collector under bad input: truncated JSON, wrong types, huge bodies,
 //! gzip bombs, deep nesting, invalid UTF-8, 10k-event batches, slow clients,
-//! missing tokens, too many requests at once, and a shutdown with a request
-//! in flight. Each gets a clear status, a failed-event line where there was
-//! an event, and no panic.
+//! line breaks (in any part of a chunked body), missing tokens, too many
+//! requests at once, and a shutdown with a request in flight. Each gets a
+//! clear status, a failed-event line where there was an event, and no panic.
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -476,6 +476,50 @@ fn a_body_with_line_breaks_keeps_every_event_on_one_line_and_the_others_byte_for
     let spaced = text.replacen(",\"event_params\":", ",   \"event_params\":", 1);
     let expected = [events[0].clone(), spaced.into_bytes(), events[2].clone()];
     let expected: Vec<Vec<u8>> = expected.iter().chain(&expected).cloned().collect();
+    assert!(files.event_lines() == expected, "{:?}", files.event_lines());
+    assert!(files.failed_lines().is_empty());
+}
+
+#[test]
+fn a_line_break_in_a_later_part_of_a_chunked_body_is_seen() {
+    let dir = temp_dir("collector-chunked-breaks");
+    let files = Files::in_dir(&dir);
+    let collector = start(&dir, |_| {});
+    let events = event_bytes(3);
+    let text = String::from_utf8(events[1].clone()).unwrap();
+    let broken = text.replacen(",\"event_params\":", ",\n\"event_params\":", 1);
+    assert_ne!(broken, text);
+    // The line break arrives only in the third part, well after the first
+    // two have been read: the body is looked through part by part.
+    let parts = [
+        format!("{{\"events\":[{},", String::from_utf8_lossy(&events[0])),
+        format!("{},", String::from_utf8_lossy(&events[2])),
+        format!("{broken}]}}"),
+    ];
+    let mut stream = TcpStream::connect(collector.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .unwrap();
+    for part in &parts {
+        write!(stream, "{:x}\r\n{part}\r\n", part.len()).unwrap();
+        stream.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stream.write_all(b"0\r\n\r\n").unwrap();
+    let answer = read_answer(&mut stream);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"accepted": 3, "rejected": 0}),
+        "{answer:?}"
+    );
+    collector.shutdown().unwrap();
+    let spaced = text.replacen(",\"event_params\":", ", \"event_params\":", 1);
+    let expected = vec![events[0].clone(), events[2].clone(), spaced.into_bytes()];
     assert!(files.event_lines() == expected, "{:?}", files.event_lines());
     assert!(files.failed_lines().is_empty());
 }

@@ -75,16 +75,33 @@ impl From<Exhausted> for ReadError {
     }
 }
 
+/// A request body read whole.
+pub(super) struct Received {
+    /// Its bytes.
+    pub(super) bytes: Vec<u8>,
+    /// Whether a line break (`\n` or `\r`) is anywhere in it: without one,
+    /// no event of it needs a line of its own (see [`envelope`]).
+    pub(super) breaks: bool,
+}
+
+/// Whether `bytes` hold a line break.
+pub(super) fn has_break(bytes: &[u8]) -> bool {
+    memchr::memchr2(b'\n', b'\r', bytes).is_some()
+}
+
 /// Reads the body whole, at most `limit` bytes, reserving its buffer in
 /// `held` before it grows (a `Content-Length`, when given, sizes it once).
+/// Each part is looked through for line breaks as it arrives, while it is
+/// still in the cache, rather than the whole body again afterwards.
 pub(super) async fn read_body(
     mut body: Body,
     limit: usize,
     length: Option<u64>,
     held: &mut Held,
-) -> Result<Vec<u8>, ReadError> {
+) -> Result<Received, ReadError> {
     use http_body_util::BodyExt as _;
     let mut buffer = Vec::new();
+    let mut breaks = false;
     if let Some(length) = length {
         if length > limit as u64 {
             return Err(ReadError::TooLarge);
@@ -100,9 +117,13 @@ pub(super) async fn read_body(
             return Err(ReadError::TooLarge);
         }
         grow(&mut buffer, needed, limit, held)?;
+        breaks = breaks || has_break(&data);
         buffer.extend_from_slice(&data);
     }
-    Ok(buffer)
+    Ok(Received {
+        bytes: buffer,
+        breaks,
+    })
 }
 
 /// Makes room for `needed` bytes in `buffer` (doubling, up to `limit`),
@@ -140,7 +161,7 @@ impl From<Exhausted> for GunzipError {
 
 /// The decoded body, at most `limit` bytes, its buffer reserved in `held`
 /// before it grows.
-pub(super) fn gunzip(raw: &[u8], limit: usize, held: &mut Held) -> Result<Vec<u8>, GunzipError> {
+pub(super) fn gunzip(raw: &[u8], limit: usize, held: &mut Held) -> Result<Received, GunzipError> {
     let mut decoder = flate2::read::MultiGzDecoder::new(raw);
     let mut body = Vec::new();
     grow(
@@ -149,10 +170,16 @@ pub(super) fn gunzip(raw: &[u8], limit: usize, held: &mut Held) -> Result<Vec<u8
         limit,
         held,
     )?;
+    let mut breaks = false;
     let mut chunk = [0u8; 16 << 10];
     loop {
         let read = match decoder.read(&mut chunk) {
-            Ok(0) => return Ok(body),
+            Ok(0) => {
+                return Ok(Received {
+                    bytes: body,
+                    breaks,
+                })
+            }
             Ok(read) => read,
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(GunzipError::Invalid(error)),
@@ -162,6 +189,7 @@ pub(super) fn gunzip(raw: &[u8], limit: usize, held: &mut Held) -> Result<Vec<u8
             return Err(GunzipError::TooLarge);
         }
         grow(&mut body, needed, limit, held)?;
+        breaks = breaks || has_break(&chunk[..read]);
         body.extend_from_slice(&chunk[..read]);
     }
 }
@@ -185,7 +213,7 @@ pub(super) fn envelope(
     received_at_ms: u64,
 ) -> (Envelope, usize) {
     let given = given.and_then(parse_uuid);
-    let unchanged = !breaks || memchr::memchr2(b'\n', b'\r', bytes).is_none();
+    let unchanged = !breaks || !has_break(bytes);
     if unchanged {
         if let Some(range) = range_in(body, bytes) {
             let envelope =
@@ -226,17 +254,22 @@ fn range_in(whole: &[u8], part: &[u8]) -> Option<Range<usize>> {
     (end <= whole.len()).then_some(start..end)
 }
 
+/// The 16 bytes of a UUID written as 32 hex digits, hyphens anywhere
+/// between them ignored; `None` for anything else. No allocation: a
+/// producer's events each carry one.
 fn parse_uuid(text: &str) -> Option<[u8; 16]> {
-    let hex: Vec<u8> = text.bytes().filter(|byte| *byte != b'-').collect();
-    if hex.len() != 32 {
-        return None;
-    }
     let mut id = [0u8; 16];
-    for (index, pair) in hex.chunks(2).enumerate() {
-        let pair = std::str::from_utf8(pair).ok()?;
-        id[index] = u8::from_str_radix(pair, 16).ok()?;
+    let mut digits = 0;
+    for byte in text.bytes() {
+        if byte == b'-' {
+            continue;
+        }
+        let value = (byte as char).to_digit(16)? as u8;
+        let slot = id.get_mut(digits / 2)?;
+        *slot = *slot << 4 | value;
+        digits += 1;
     }
-    Some(id)
+    (digits == 32).then_some(id)
 }
 
 #[cfg(test)]
@@ -253,8 +286,7 @@ mod tests {
 
     fn envelope_of(given: Option<&str>, bytes: &[u8]) -> Envelope {
         let body = Arc::new(bytes.to_vec());
-        let breaks = memchr::memchr2(b'\n', b'\r', bytes).is_some();
-        envelope(given, &body, &body, breaks, 5).0
+        envelope(given, &body, &body, has_break(bytes), 5).0
     }
 
     #[test]
@@ -299,6 +331,28 @@ mod tests {
         let expected = parse_uuid(id).unwrap();
         for bytes in [&b"{}"[..], b"{\n}"] {
             assert_eq!(envelope_of(Some(id), bytes).message_id_bytes(), expected);
+        }
+        assert_eq!(
+            expected,
+            [
+                0x01, 0x90, 0xc6, 0xa4, 0x7b, 0x1e, 0x4c, 0x3d, 0x9a, 0x2b, 0x5f, 0x6e, 0x7d, 0x8c,
+                0x9b, 0x0a
+            ]
+        );
+        assert_eq!(
+            parse_uuid("0190C6A47B1E4C3D9A2B5F6E7D8C9B0A"),
+            Some(expected)
+        );
+        for not_one in [
+            "",
+            "0190c6a4-7b1e-4c3d-9a2b-5f6e7d8c9b0",
+            "0190c6a4-7b1e-4c3d-9a2b-5f6e7d8c9b0a0",
+            "0190c6a4-7b1e-4c3d-9a2b-5f6e7d8c9b0g",
+            "+190c6a4-7b1e-4c3d-9a2b-5f6e7d8c9b0a",
+            "0190c6a4 7b1e-4c3d-9a2b-5f6e7d8c9b0a",
+            "0190c6a4-7b1e-4c3d-9a2b-5f6e7d8c9b\u{e9}",
+        ] {
+            assert_eq!(parse_uuid(not_one), None, "{not_one:?}");
         }
     }
 }

@@ -313,9 +313,12 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .map(|value| value.to_str().unwrap_or("?").trim().to_ascii_lowercase());
-    let body = match encoding.as_deref() {
+    let http::Received {
+        bytes: body,
+        breaks,
+    } = match encoding.as_deref() {
         None | Some("identity") => raw,
-        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw, limit, &mut held) {
+        Some("gzip") | Some("x-gzip") => match http::gunzip(&raw.bytes, limit, &mut held) {
             Ok(body) => body,
             Err(http::GunzipError::TooLarge) => return http::too_large(limit),
             Err(http::GunzipError::Budget) => return state.over_budget(),
@@ -323,7 +326,7 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
                 // Not even the bytes of a batch: keep them as they came.
                 let failed = FailedEvent::new(
                     analytics_core::failed::FailureReason::NotJson,
-                    analytics_core::failed::Payload::from_bytes(&raw),
+                    analytics_core::failed::Payload::from_bytes(&raw.bytes),
                     crate::now_ms(),
                 )
                 .with_errors([analytics_core::failed::FailedCheck::new(
@@ -349,7 +352,6 @@ async fn handle(state: &Shared, headers: &HeaderMap, body: Body) -> Response {
     // The accepted events' lines are their ranges of the body, which their
     // envelopes share (its bytes are already reserved): no copy per event.
     let body = Arc::new(body);
-    let breaks = memchr::memchr2(b'\n', b'\r', &body).is_some();
     let mut job_events: Vec<Envelope> = Vec::new();
     let mut failed_lines = Vec::new();
     let mut counts = Counts::default();
@@ -444,8 +446,15 @@ impl<'v> Counts<'v> {
 }
 
 fn count<'a>(counts: &mut Vec<(&'a str, u64)>, name: &'a str) {
-    match counts.iter_mut().rev().find(|(seen, _)| *seen == name) {
-        Some((_, count)) => *count += 1,
+    // The names are the plan's (or the reasons') own strings: the same name
+    // is the same pointer, so the pointers are compared first, and the
+    // bytes only when no pointer matches (a name from elsewhere).
+    let at = counts
+        .iter()
+        .rposition(|(seen, _)| std::ptr::eq(*seen, name))
+        .or_else(|| counts.iter().rposition(|(seen, _)| *seen == name));
+    match at {
+        Some(at) => counts[at].1 += 1,
         None => counts.push((name, 1)),
     }
 }
@@ -535,5 +544,24 @@ impl Shared {
             ),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn counts_group_equal_names_whether_or_not_they_are_the_same_string() {
+        let plan_name = String::from("codex_turn_event");
+        let elsewhere = String::from("codex_turn_event");
+        let other = String::from("codex_tool_event");
+        let mut counts = Vec::new();
+        for name in [
+            &plan_name, &other, &plan_name, &elsewhere, &other, &plan_name,
+        ] {
+            count(&mut counts, name.as_str());
+        }
+        assert_eq!(counts, [("codex_turn_event", 4), ("codex_tool_event", 2)]);
     }
 }

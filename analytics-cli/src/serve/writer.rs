@@ -22,6 +22,13 @@ use super::metrics::Metrics;
 /// At most this many events go into one commit.
 const MAX_COMMIT_EVENTS: usize = 20_000;
 
+/// A commit takes no more requests once it holds this many bytes (of events
+/// and failed-event lines): what the output copies of a commit (the JSON
+/// Lines sink's buffer) stays near this size and the largest request, however
+/// many requests queued up behind a stalled output, instead of a copy of
+/// everything held in flight, which `--max-in-flight-bytes` does not count.
+const MAX_COMMIT_BYTES: usize = 1 << 20;
+
 /// The part of one request that must be stored.
 pub(crate) struct Job {
     /// The valid events, for the output.
@@ -103,12 +110,19 @@ pub(crate) fn run(
     let mut holds: Vec<Held> = Vec::new();
     while let Some(first) = jobs.blocking_recv() {
         let mut next = Some(first);
+        let mut bytes = 0;
         while let Some(job) = next.take() {
+            bytes += job.failed.len()
+                + job
+                    .events
+                    .iter()
+                    .map(|event| event.json().len())
+                    .sum::<usize>();
             events.extend(job.events);
             lines.push(job.failed);
             waiting.push(job.done);
             holds.push(job.held);
-            if events.len() < MAX_COMMIT_EVENTS {
+            if events.len() < MAX_COMMIT_EVENTS && bytes < MAX_COMMIT_BYTES {
                 next = jobs.try_recv().ok();
             }
         }
@@ -160,4 +174,75 @@ fn commit(
         return Err(format!("the output ({}): {error}", output.name()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use analytics_core::client::SinkError;
+
+    use super::*;
+    use crate::serve::budget::Budget;
+
+    /// Records the bytes of each batch it is given.
+    struct Recording(Arc<Mutex<Vec<usize>>>);
+
+    impl Sink for Recording {
+        fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+            let bytes = batch.iter().map(|event| event.json().len()).sum();
+            self.0.lock().unwrap().push(bytes);
+            Ok(())
+        }
+        fn flush(&mut self) -> Result<(), SinkError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn requests_queued_behind_a_stalled_output_are_committed_in_bounded_groups() {
+        let dir = std::env::temp_dir().join(format!("analytics-writer-{}", std::process::id()));
+        let failed = FailedFile::open(&dir.join("failed.jsonl")).unwrap();
+        let metrics = Arc::new(Metrics::new());
+        let budget = Budget::new(64 << 20, Arc::clone(&metrics));
+        // Twenty requests of 300 KiB each wait in the queue (the output was
+        // stalled) before the writer takes any: 6 MB in all.
+        let (queue, jobs) = mpsc::channel(64);
+        let mut answers = Vec::new();
+        let event = vec![b'x'; 1000];
+        for _ in 0..20 {
+            let (done, answer) = oneshot::channel();
+            let events = (0..300)
+                .map(|_| Envelope::new(event.clone(), [1; 16], 0))
+                .collect();
+            let job = Job {
+                events,
+                failed: Vec::new(),
+                held: budget.hold(),
+                done,
+            };
+            queue.try_send(job).map_err(|_| ()).unwrap();
+            answers.push(answer);
+        }
+        drop(queue);
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        run(
+            jobs,
+            Box::new(Recording(Arc::clone(&batches))),
+            failed,
+            metrics,
+        );
+        for answer in answers {
+            assert_eq!(answer.blocking_recv().unwrap(), Ok(()));
+        }
+        let batches = batches.lock().unwrap().clone();
+        assert_eq!(batches.iter().sum::<usize>(), 20 * 300 * 1000);
+        // Each commit stops taking requests at the bound: it is at most the
+        // bound and one request more.
+        assert!(batches.len() >= 5, "{batches:?}");
+        for bytes in &batches {
+            assert!(*bytes < MAX_COMMIT_BYTES + 300 * 1000, "{batches:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
