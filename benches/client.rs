@@ -66,7 +66,6 @@ fn jsonl_throughput(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let path = dir.join("floor.jsonl");
-                let _ = std::fs::remove_file(&path);
                 std::fs::create_dir_all(&dir).unwrap();
                 let started = Instant::now();
                 let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
@@ -78,6 +77,8 @@ fn jsonl_throughput(c: &mut Criterion) {
                 }
                 out.flush().unwrap();
                 total += started.elapsed();
+                drop(out);
+                teardown(&dir);
             }
             total
         })
@@ -93,7 +94,7 @@ fn jsonl_throughput(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let path = dir.join("events.jsonl");
-                    let _ = std::fs::remove_file(&path);
+                    std::fs::create_dir_all(&dir).unwrap();
                     let mut builder = Client::builder()
                         .sink(JsonLinesSink::new(&path).max_file_bytes(1 << 30))
                         .queue_capacity(PER_RUN as usize)
@@ -110,6 +111,7 @@ fn jsonl_throughput(c: &mut Criterion) {
                     total += started.elapsed();
                     assert_eq!(client.metrics().delivered, PER_RUN);
                     client.shutdown(Duration::from_secs(5)).unwrap();
+                    teardown(&dir);
                 }
                 total
             })
@@ -117,6 +119,39 @@ fn jsonl_throughput(c: &mut Criterion) {
     }
     group.finish();
 }
+
+/// The untimed end of one throughput iteration (its client shut down
+/// first): every file of the row removed. A removed file's dirty pages are
+/// dropped, never written back, so no row leaves page cache for the kernel
+/// to write out (or files, or threads) while a later row is measured; each
+/// iteration starts from the same empty directory.
+fn teardown(dir: &std::path::Path) {
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// What this process leaves behind between rows: its threads, and the
+/// machine's dirty and under-writeback page cache (`/proc/meminfo`), printed
+/// before the latency rows so a run shows the state they were measured in.
+#[cfg(target_os = "linux")]
+fn print_process_state(label: &str) {
+    let threads = std::fs::read_dir("/proc/self/task").map_or(0, |tasks| tasks.count());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let field = |name: &str| {
+        meminfo
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map_or("?", str::trim)
+            .to_owned()
+    };
+    println!(
+        "state {label}: threads={threads} Dirty={} Writeback={}",
+        field("Dirty:"),
+        field("Writeback:")
+    );
+}
+
+#[cfg(not(target_os = "linux"))]
+fn print_process_state(_: &str) {}
 
 /// Accepts every batch at once.
 struct Discard;
@@ -293,6 +328,7 @@ fn print_percentiles(label: &str, samples: &mut [Duration]) {
 }
 
 fn track_latency(c: &mut Criterion) {
+    print_process_state("before the latency rows");
     let event = command(1);
     // The floor of the latency rows: `validate` and `write_envelope` into a
     // reused buffer, no client, timed the same way (the two clock reads
@@ -310,6 +346,24 @@ fn track_latency(c: &mut Criterion) {
         assert!(valid);
     }
     print_percentiles("floor: validate + write_envelope, no client", &mut samples);
+    // What the timing itself costs (two clock reads, nothing between), and
+    // the wall clock `track` reads for each event's timestamp, timed alike.
+    let mut samples = Vec::with_capacity(200_000);
+    for _ in 0..200_000 {
+        let started = Instant::now();
+        samples.push(started.elapsed());
+    }
+    print_percentiles("timing only: two Instant reads", &mut samples);
+    let mut samples = Vec::with_capacity(200_000);
+    for _ in 0..200_000 {
+        let started = Instant::now();
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis());
+        black_box(ms);
+        samples.push(started.elapsed());
+    }
+    print_percentiles("timing + SystemTime::now() as ms", &mut samples);
     // `track()` with the sink keeping up: 200k calls, nothing dropped.
     let client = discarding_client(PiiPolicy::Keep, 1 << 20);
     let mut samples = Vec::with_capacity(200_000);
@@ -320,6 +374,34 @@ fn track_latency(c: &mut Criterion) {
         assert!(accepted);
     }
     print_percentiles("with the sink keeping up", &mut samples);
+    client.shutdown(Duration::from_secs(60)).unwrap();
+
+    // The same two rows paired: runs of 1,000 floor samples and 1,000
+    // `track()` samples in turn, so that the machine's load (other
+    // processes on a shared machine) falls on both alike; then the client's
+    // own share of each percentile is the difference within the pair.
+    let client = discarding_client(PiiPolicy::Keep, 1 << 20);
+    let (mut floor, mut tracked) = (Vec::with_capacity(200_000), Vec::with_capacity(200_000));
+    for _ in 0..200 {
+        for _ in 0..1_000 {
+            let started = Instant::now();
+            let event = black_box(&event);
+            let valid = event.validate().is_ok();
+            line.clear();
+            event.write_envelope(&mut line);
+            black_box(&line);
+            floor.push(started.elapsed());
+            assert!(valid);
+        }
+        for _ in 0..1_000 {
+            let started = Instant::now();
+            let accepted = client.track_ref(black_box(&event)).is_ok();
+            tracked.push(started.elapsed());
+            assert!(accepted);
+        }
+    }
+    print_percentiles("paired, floor", &mut floor);
+    print_percentiles("paired, with the sink keeping up", &mut tracked);
     client.shutdown(Duration::from_secs(60)).unwrap();
 
     // Criterion: `track()` while the sink is stalled and the queue is full

@@ -52,6 +52,13 @@ pub trait AnalyticsValue: serde::Serialize {
         false
     }
 
+    /// Where a field of this type gets its schema: the two functions above,
+    /// as the derive's schema table holds them (one constant per type, so a
+    /// table entry names it with one path instead of coercing two functions).
+    #[doc(hidden)]
+    const __TYPE_DECL: crate::__private::TypeDecl =
+        crate::__private::TypeDecl::Value(Self::field_type, Self::nullable);
+
     /// Validates what is inside the value: the rules of a nested
     /// `AnalyticsFields` object, of every item of a `Vec`, of a `Some`.
     #[doc(hidden)]

@@ -113,12 +113,18 @@ pub fn default_events_file() -> Option<std::path::PathBuf> {
     )
 }
 
-/// Unix time in milliseconds.
+/// Unix time in milliseconds (0 before 1970): the wall clock itself, read
+/// once per event (a coarse clock could be a tick, up to 4 ms, behind), and
+/// turned into milliseconds in 64-bit arithmetic (no `u128` on the path).
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+        .map_or(0, |elapsed| {
+            elapsed
+                .as_secs()
+                .saturating_mul(1_000)
+                .saturating_add(u64::from(elapsed.subsec_millis()))
+        })
 }
 
 /// The schema registered under `name` when exactly one type claims it,
@@ -566,5 +572,25 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
 impl Drop for Inner {
     fn drop(&mut self) {
         let _ = self.shutdown(self.drop_timeout);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_ms_is_the_wall_clock_in_whole_milliseconds() {
+        let millis = || {
+            let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+            u64::try_from(elapsed.as_millis()).unwrap()
+        };
+        let before = millis();
+        let now = now_ms();
+        let after = millis();
+        assert!(
+            before <= now && now <= after,
+            "{before} <= {now} <= {after}"
+        );
     }
 }

@@ -18,11 +18,24 @@
 //! makes a new one outside the lock.
 //!
 //! The slot count is kept under the same lock: an accepted `track` takes
-//! that one lock and writes no other shared atomic (the consumer gives slots
-//! back once per batch, on a cache line of their own).
+//! that one lock and updates no other shared counter (the consumer gives
+//! slots back once per batch, on a cache line of their own; the producers
+//! check for room against their last reading of it).
+//!
+//! The lock is held only to *reserve*: a slot, the event's place in the open
+//! block (its byte range and its entry) and the counts. The bytes are copied
+//! after the unlock, and the event is *published* by a release store of its
+//! own flag; the consumer, which takes blocks under the lock, waits (outside
+//! it) for every event of the blocks it took to be published before it reads
+//! one byte of them ([`Block::settle`]). So the copy (1 KB for a typical
+//! event, into memory the cache may not hold) never lengthens the critical
+//! section, and the unlock does not wait for it to reach memory. A flush or a
+//! shutdown queued behind a reserved event is answered only after that event
+//! is published and handled, as if the copy had been made under the lock.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -51,6 +64,13 @@ impl Want {
     };
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests only: pause this thread between some reservations and their
+    /// copies, so that a consumer takes blocks with events still unwritten.
+    static PAUSE_BEFORE_COPY: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// The event bytes a block holds...
 const BLOCK_BYTES: usize = 256 << 10;
 /// ...and at most this many events (for small events).
@@ -67,18 +87,72 @@ pub(crate) struct Meta {
     pub schema: Option<&'static EventSchema>,
 }
 
-/// Queued events back to back: their bytes in one buffer, and where each
-/// ends with what travels with it.
+/// Queued events back to back: their bytes in one buffer, where each ends
+/// with what travels with it, and whether its bytes are in place yet.
+///
+/// The invariants the lock-free copy relies on (see [`Block::reserve`]):
+/// every byte of `bytes`' capacity is initialized when the block is made and
+/// never de-initialized (`Vec<u8>::clear` only sets the length), so growing
+/// the length over reserved bytes exposes no uninitialized memory; the
+/// allocation of `bytes` and of `published` never changes while the block
+/// lives (nothing pushes past the capacity checked by [`Block::fits`]), so
+/// a pointer into either stays valid however the `Block` value is moved;
+/// and the block leaves the queue only through [`Receiver`]'s take, which
+/// [settles](Block::settle) it first, so nothing reads, reuses or frees it
+/// while a producer still writes into it.
 #[derive(Debug)]
 pub(crate) struct Block {
+    /// The reserved bytes (`len`) of events, in their order.
     bytes: Vec<u8>,
     events: Vec<(usize, Meta)>,
+    /// One flag per event entry (as many as `events` can hold): set, with
+    /// release ordering, once the event's bytes are copied in; all unset for
+    /// the entries past `events.len()`.
+    published: Vec<AtomicBool>,
+}
+
+/// An event's place in a block, reserved under the queue's lock, to be
+/// filled after it ([`Reserved::publish`]).
+struct Reserved {
+    /// The first of the reserved bytes.
+    bytes: *mut u8,
+    len: usize,
+    /// The event's flag in [`Block::published`].
+    published: *const AtomicBool,
+}
+
+impl Reserved {
+    /// Copies the event's bytes into its place and publishes them.
+    ///
+    /// `json` must be the bytes the place was reserved for (`len` of them).
+    fn publish(self, json: &[u8]) {
+        // A shorter `json` would leave bytes the block claims unwritten
+        // (still initialized: old bytes); a hard stop here would leave the
+        // consumer waiting for the flag, so the copy is simply bounded.
+        let len = self.len.min(json.len());
+        debug_assert_eq!(len, self.len);
+        // SAFETY: `self.bytes..self.bytes + self.len` lies inside the
+        // allocation of a block's `bytes` (checked by `Block::fits` when it
+        // was reserved under the lock) and was handed to this reservation
+        // alone: other reservations get disjoint ranges, and no one reads
+        // the range before the release store below (the consumer waits for
+        // it with an acquire load in `Block::settle`), so this write races
+        // with nothing. The allocation is alive: the block cannot be freed
+        // or reused before it is settled, which waits for this flag. `json`
+        // is a separate buffer (the caller's), so the ranges do not overlap.
+        unsafe { std::ptr::copy_nonoverlapping(json.as_ptr(), self.bytes, len) };
+        // SAFETY: `published` points into the block's `published` vector,
+        // alive and never reallocated while the block is unsettled (as
+        // above); an `AtomicBool` may be shared across threads.
+        unsafe { &*self.published }.store(true, Ordering::Release);
+    }
 }
 
 impl Block {
     /// A block for events of `len` bytes or less: a standard one, or one
     /// sized for a single larger event. Its memory is written once here, so
-    /// the events copied into it later do not fault its pages in one by one.
+    /// the events copied into it later do not fault its pages in one by one
+    /// (and every byte it can hold is initialized: see the type's invariants).
     fn for_event(len: usize) -> Block {
         let (bytes, events) = if len <= BLOCK_BYTES {
             (BLOCK_BYTES, BLOCK_EVENTS)
@@ -88,14 +162,21 @@ impl Block {
         let mut block = Block {
             bytes: Vec::with_capacity(bytes),
             events: Vec::with_capacity(events),
+            published: Vec::new(),
         };
-        // A page at a time: one copy call per page, even unoptimized.
+        // A page at a time: one copy call per page, even unoptimized; up to
+        // the capacity the allocation actually has.
         const PAGE: [u8; 4096] = [0; 4096];
-        while block.bytes.len() < bytes {
-            let left = bytes - block.bytes.len();
+        while block.bytes.len() < block.bytes.capacity() {
+            let left = block.bytes.capacity() - block.bytes.len();
             block.bytes.extend_from_slice(&PAGE[..left.min(PAGE.len())]);
         }
-        block.events.resize(events, (0, Meta::default()));
+        block
+            .events
+            .resize(block.events.capacity(), (0, Meta::default()));
+        block.published = (0..block.events.capacity())
+            .map(|_| AtomicBool::new(false))
+            .collect();
         block.clear();
         block
     }
@@ -105,12 +186,54 @@ impl Block {
             && self.bytes.capacity() - self.bytes.len() >= len
     }
 
-    fn push(&mut self, json: &[u8], meta: Meta) {
-        self.bytes.extend_from_slice(json);
-        self.events.push((self.bytes.len(), meta));
+    /// Takes the place of an event of `len` bytes (which [`Block::fits`]),
+    /// to be filled by [`Reserved::publish`]. Called under the queue's lock,
+    /// which orders it after every earlier reservation and settle.
+    fn reserve(&mut self, len: usize, meta: Meta) -> Reserved {
+        assert!(self.fits(len), "reserve is called only when the event fits");
+        let start = self.bytes.len();
+        // SAFETY: `start + len <= capacity` (just asserted), and every byte
+        // up to the capacity is initialized (the type's invariant: written
+        // by `for_event`, never de-initialized since).
+        unsafe { self.bytes.set_len(start + len) };
+        let index = self.events.len();
+        self.events.push((start + len, meta));
+        Reserved {
+            // `as_mut_ptr` and `as_ptr` make no reference to the elements,
+            // so these pointers stay valid alongside later reservations.
+            // SAFETY: `start <= capacity`: the pointer stays inside (or one
+            // past) the allocation.
+            bytes: unsafe { self.bytes.as_mut_ptr().add(start) },
+            len,
+            // In bounds: `published` has one flag per entry `events` can hold.
+            published: std::ptr::from_ref(&self.published[index]),
+        }
     }
 
+    /// Waits until every event reserved in the block is published; after
+    /// this, its bytes are written and visible to this thread. A producer
+    /// copies at most one event's bytes between its reservation and its
+    /// store, so this spins briefly, then yields (the producer may have
+    /// been preempted mid-copy).
+    fn settle(&self) {
+        for flag in &self.published[..self.events.len()] {
+            let mut spins = 0u32;
+            while !flag.load(Ordering::Acquire) {
+                if spins < 100 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+
+    /// Empties a settled block for reuse (its flags unset again).
     fn clear(&mut self) {
+        for flag in &mut self.published[..self.events.len()] {
+            *flag.get_mut() = false;
+        }
         self.bytes.clear();
         self.events.clear();
     }
@@ -232,6 +355,11 @@ struct Chan {
     accepted: AtomicU64,
     /// Events accepted since the queue was made (written like `accepted`).
     enqueued: AtomicU64,
+    /// The producers' last reading of `released`, so at most `released`:
+    /// room is checked against it first, and `released` itself (a line the
+    /// consumer writes, so most likely in the other core's cache) is read
+    /// only when the queue looks full by this one. Written under the lock.
+    released_seen: AtomicU64,
     /// Slots given back by the consumer since the queue was made, once per
     /// batch: the only counter the consumer writes, on a line of its own, so
     /// the producer's lock and counters stay in its own core's cache.
@@ -254,9 +382,17 @@ impl Chan {
     }
 
     /// Whether a slot is free (exact under the lock, which `_state` proves
-    /// is held).
+    /// is held): first by the last reading of `released`, which can only
+    /// say "full" too early (then `released` is read again), never "room"
+    /// when there is none.
     fn has_room(&self, _state: &State) -> bool {
-        self.depth() < self.capacity
+        let accepted = self.accepted.load(Ordering::Relaxed);
+        if accepted.saturating_sub(self.released_seen.load(Ordering::Relaxed)) < self.capacity {
+            return true;
+        }
+        let released = self.released.0.load(Ordering::Acquire);
+        self.released_seen.store(released, Ordering::Relaxed);
+        accepted.saturating_sub(released) < self.capacity
     }
 
     /// Takes one slot, found free by [`Chan::has_room`] under the same hold
@@ -290,7 +426,7 @@ pub(crate) struct Counts {
 pub(crate) struct Sender(Arc<Chan>);
 
 /// The consumer half, owned by the lane's worker (or spool writer).
-pub(crate) struct Receiver(Arc<Chan>);
+pub(crate) struct Receiver(Arc<Chan>, RefCell<VecDeque<Msg>>);
 
 /// The consumer is gone (the message was not queued).
 #[derive(Debug)]
@@ -305,6 +441,7 @@ pub(crate) fn channel(capacity: u64) -> (Sender, Receiver) {
     let chan = Arc::new(Chan {
         accepted: AtomicU64::new(0),
         enqueued: AtomicU64::new(0),
+        released_seen: AtomicU64::new(0),
         released: Padded(AtomicU64::new(0)),
         capacity,
         state: Mutex::new(State {
@@ -318,7 +455,10 @@ pub(crate) fn channel(capacity: u64) -> (Sender, Receiver) {
         }),
         ready: Condvar::new(),
     });
-    (Sender(Arc::clone(&chan)), Receiver(chan))
+    (
+        Sender(Arc::clone(&chan)),
+        Receiver(chan, RefCell::new(VecDeque::new())),
+    )
 }
 
 impl Sender {
@@ -326,7 +466,12 @@ impl Sender {
     /// before serializing, so a full queue costs no serialization. `true`
     /// only if the queue was full at some time during the call.
     pub fn looks_full(&self) -> bool {
-        self.0.depth() >= self.0.capacity
+        let chan = &self.0;
+        let accepted = chan.accepted.load(Ordering::Acquire);
+        // By the last reading of `released` first (no cache miss while the
+        // queue has room), then by `released` itself.
+        accepted.saturating_sub(chan.released_seen.load(Ordering::Relaxed)) >= chan.capacity
+            && chan.depth() >= chan.capacity
     }
 
     /// The queue's counts, without taking the lock (`enqueued` is read
@@ -339,8 +484,9 @@ impl Sender {
         }
     }
 
-    /// Takes a slot and copies one event's bytes into the queue, under one
-    /// lock; wakes the consumer if it now has what it waits for.
+    /// Takes a slot and a place for one event's bytes under one lock, then
+    /// copies them in and publishes them outside it; wakes the consumer if it
+    /// now has what it waits for.
     pub fn send_event(&self, json: &[u8], meta: Meta) -> Result<(), Refused> {
         let mut state = self.0.lock();
         loop {
@@ -382,17 +528,31 @@ impl Sender {
                 state.keep_spare(block);
             }
         }
-        // Still the hold of the lock in which `has_room` said yes.
+        // Still the hold of the lock in which `has_room` said yes, and in
+        // which the open block was found to fit the event.
+        let Some(open) = state.open.as_mut() else {
+            unreachable!("the loop above leaves an open block that fits");
+        };
+        let reserved = open.reserve(json.len(), meta);
         self.0.take_slot(&mut state);
-        if let Some(open) = state.open.as_mut() {
-            open.push(json, meta);
-        }
         let enqueued = self.0.enqueued.load(Ordering::Relaxed);
         self.0.enqueued.store(enqueued + 1, Ordering::Release);
         state.events += 1;
         state.bytes += json.len();
         let wake = state.wake();
         drop(state);
+        #[cfg(test)]
+        PAUSE_BEFORE_COPY.with(|pause| {
+            if pause.get() > 0 {
+                pause.set(pause.get() + 1);
+                if pause.get() % 16 == 0 {
+                    std::thread::sleep(std::time::Duration::from_micros(50));
+                }
+            }
+        });
+        // Nothing between the reservation and this can panic or return: the
+        // consumer waits for the flag this sets.
+        reserved.publish(json);
         if wake {
             self.0.ready.notify_one();
         }
@@ -468,11 +628,29 @@ impl Receiver {
     /// is gone with messages left. `Err(Disconnected)` once the sender is
     /// gone and nothing is queued.
     pub fn recv(&self, want: Want, into: &mut impl Extend<Msg>) -> Result<(), Disconnected> {
+        self.recycle_and_recv(&mut Vec::new(), want, into)
+    }
+
+    /// [`Receiver::recycle`] then [`Receiver::recv`], under one hold of the
+    /// lock (one hand-over of the queue's cache lines per wake, not two).
+    pub fn recycle_and_recv(
+        &self,
+        spent: &mut Vec<Block>,
+        want: Want,
+        into: &mut impl Extend<Msg>,
+    ) -> Result<(), Disconnected> {
         let mut state = self.0.lock();
+        Self::keep_spares(&mut state, spent);
+        if !spent.is_empty() {
+            // More than the spares keep: freed outside the lock.
+            drop(state);
+            spent.clear();
+            state = self.0.lock();
+        }
         loop {
             let due = want.until.is_some_and(|until| Instant::now() >= until);
             if state.satisfies(&want) || (due || !state.sender_alive) && state.has_any() {
-                Self::take(&mut state, into);
+                self.take(state, into);
                 return Ok(());
             }
             if !state.sender_alive {
@@ -503,33 +681,51 @@ impl Receiver {
         if blocks.is_empty() {
             return;
         }
-        {
-            let mut state = self.0.lock();
-            while state.spares.len() < SPARE_BLOCKS {
-                let Some(mut block) = blocks.pop() else {
-                    break;
-                };
-                if block.is_standard() {
-                    block.clear();
-                    state.spares.push(block);
-                }
-            }
-        }
+        Self::keep_spares(&mut self.0.lock(), blocks);
         // Freed outside the lock.
         blocks.clear();
     }
 
-    /// Moves whatever is queued into `into`, without waiting.
-    pub fn try_recv(&self, into: &mut impl Extend<Msg>) {
-        Self::take(&mut self.0.lock(), into);
+    /// Moves (emptied) the standard blocks of `blocks` the spares have room
+    /// for into them; leaves the others in `blocks`.
+    fn keep_spares(state: &mut State, blocks: &mut Vec<Block>) {
+        while state.spares.len() < SPARE_BLOCKS {
+            let Some(mut block) = blocks.pop() else {
+                break;
+            };
+            if block.is_standard() {
+                block.clear();
+                state.spares.push(block);
+            }
+        }
     }
 
-    fn take(state: &mut State, into: &mut impl Extend<Msg>) {
+    /// Moves whatever is queued into `into`, without waiting (beyond the
+    /// copies of events reserved already).
+    pub fn try_recv(&self, into: &mut impl Extend<Msg>) {
+        self.take(self.0.lock(), into);
+    }
+
+    /// Takes every queued message under the lock `state` holds, then, with
+    /// the lock released, waits for the events of the blocks taken to be
+    /// published and moves the messages into `into`: the only way a block
+    /// leaves the queue, so none is read, reused or freed half-written.
+    fn take(&self, mut state: MutexGuard<'_, State>, into: &mut impl Extend<Msg>) {
+        // The consumer's own buffer, swapped with the queue's: both keep
+        // their capacity, so a take allocates nothing.
+        let mut taken = self.1.borrow_mut();
         state.close_open();
-        into.extend(state.items.drain(..));
+        std::mem::swap(&mut state.items, &mut *taken);
         state.events = 0;
         state.bytes = 0;
         state.controls = 0;
+        drop(state);
+        for message in taken.iter() {
+            if let Msg::Events(block) = message {
+                block.settle();
+            }
+        }
+        into.extend(taken.drain(..));
     }
 }
 
@@ -713,6 +909,85 @@ mod tests {
         let spares = rx.0.lock().spares.len();
         fill(BLOCK_BYTES / 1000 + 1);
         assert!(rx.0.lock().spares.len() < spares);
+    }
+
+    /// Several producers race the consumer, which takes blocks while
+    /// events are still being copied into them: each event comes out once,
+    /// whole, in its producer's order.
+    #[test]
+    fn events_copied_outside_the_lock_come_out_whole_exactly_once() {
+        const PRODUCERS: usize = 4;
+        const EACH: usize = 20_000;
+        let (tx, rx) = channel(u64::MAX);
+        let tx = Arc::new(tx);
+        let bytes_of = |producer: usize, seq: usize| -> Vec<u8> {
+            // Sizes from 0 to ~2 KiB, now and then past a block; the first
+            // 16 bytes name the event, the rest is a pattern of it.
+            let len = if seq % 4_999 == 7 {
+                BLOCK_BYTES + 1
+            } else {
+                16 + (seq * 31 + producer) % 2_000
+            };
+            let mut json = Vec::with_capacity(len);
+            json.extend_from_slice(&(producer as u64).to_le_bytes());
+            json.extend_from_slice(&(seq as u64).to_le_bytes());
+            json.extend((16..len).map(|i| (i ^ seq ^ producer) as u8));
+            json
+        };
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|producer| {
+                let tx = Arc::clone(&tx);
+                std::thread::spawn(move || {
+                    PAUSE_BEFORE_COPY.with(|pause| pause.set(1));
+                    for seq in 0..EACH {
+                        let meta = Meta {
+                            timestamp_ms: seq as u64,
+                            ..Meta::default()
+                        };
+                        tx.send_event(&bytes_of(producer, seq), meta).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0usize; PRODUCERS];
+        let mut got = Vec::new();
+        let mut spent = Vec::new();
+        let want = Want {
+            events: 1,
+            bytes: 1,
+            until: Some(Instant::now() + Duration::from_millis(1)),
+        };
+        while next.iter().sum::<usize>() < PRODUCERS * EACH {
+            let _ = rx.recv(
+                Want {
+                    until: Some(Instant::now() + Duration::from_millis(1)),
+                    ..want
+                },
+                &mut got,
+            );
+            for message in got.drain(..) {
+                let Msg::Events(block) = message else {
+                    panic!("only events were sent");
+                };
+                for (json, meta) in block.iter() {
+                    let producer = u64::from_le_bytes(json[..8].try_into().unwrap()) as usize;
+                    let seq = u64::from_le_bytes(json[8..16].try_into().unwrap()) as usize;
+                    assert_eq!(seq, next[producer], "producer {producer}: order");
+                    assert_eq!(meta.timestamp_ms, seq as u64);
+                    assert!(json == bytes_of(producer, seq).as_slice(), "bytes of {seq}");
+                    next[producer] += 1;
+                }
+                rx.release(block.len() as u64);
+                spent.push(block);
+            }
+            // Blocks go back for reuse, so reservations land in reused ones.
+            rx.recycle(&mut spent);
+        }
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        rx.try_recv(&mut got);
+        assert_eq!(events(&got), 0, "nothing twice");
     }
 
     #[test]

@@ -435,7 +435,13 @@ impl Worker {
                 },
                 None => Want::ANY,
             };
-            if self.rx.recv(want, &mut inbox).is_err() {
+            // The blocks spent in the last round go back in the same hold
+            // of the lock.
+            if self
+                .rx
+                .recycle_and_recv(&mut self.spent, want, &mut inbox)
+                .is_err()
+            {
                 // Every handle is gone and nothing is queued.
                 self.send_pending();
                 self.delivery.flush_sink();
@@ -480,7 +486,6 @@ impl Worker {
             drop(messages);
             self.release_slots();
             self.reclaim();
-            self.rx.recycle(&mut self.spent);
             let due = self.batch_started.is_some_and(|started| {
                 Instant::now() >= instant_after(started, self.delivery.config.max_delay)
             });
