@@ -22,6 +22,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use super::check::Report;
+use super::scan::{Bail, Scanner};
 use super::{Accepted, PlanValidator};
 use crate::failed::FailedEvent;
 
@@ -50,9 +51,11 @@ pub(super) enum State<'b> {
     /// Reading the array of a `{"events":[..]}` body in place; `at` is the
     /// byte after the `[` or after the last event read.
     InPlace {
-        text: &'b str,
         at: usize,
         first: bool,
+        /// The body from some offset on, once checked as UTF-8 for
+        /// `serde_json` (the first time an event is left to it).
+        text: Option<(usize, &'b str)>,
     },
     /// The general path, still to be taken: split the body.
     Split,
@@ -113,8 +116,13 @@ impl<'v, 'b> Batch<'v, 'b> {
     }
 
     /// The next step of the in-place reader, from `at` (updated).
-    fn step(&self, text: &'b str, at: &mut usize, first: &mut bool) -> Step<'v, 'b> {
-        let body = text.as_bytes();
+    fn step(
+        &self,
+        at: &mut usize,
+        first: &mut bool,
+        text: &mut Option<(usize, &'b str)>,
+    ) -> Step<'v, 'b> {
+        let body = self.body;
         let mut next = skip_space(body, *at);
         match body.get(next) {
             Some(b']') => {
@@ -129,14 +137,31 @@ impl<'v, 'b> Batch<'v, 'b> {
             _ => return Step::Leave,
         }
         // `next` is the event's first byte (ASCII, so a char boundary):
-        // from there a deserializer of its own reads and checks one value.
-        let mut deserializer = serde_json::Deserializer::from_str(&text[next..]);
+        // from there a reader of its own reads and checks one value: the
+        // scanner, or for what it leaves, `serde_json` from the start.
+        let mut scanner = Scanner::new(&body[next..]);
         let mut report = Report::default();
-        let Ok(shape) = self.validator.read_value(&mut deserializer, &mut report) else {
-            return Step::Leave;
+        let (shape, length) = match self.validator.scan(&mut scanner, &mut report) {
+            Ok(shape) => (shape, scanner.offset()),
+            Err(Bail) => {
+                report = Report::default();
+                // The rest of the body as text, checked once: later events
+                // left to `serde_json` start inside it.
+                let (from, rest) = match *text {
+                    Some(checked) => checked,
+                    None => match std::str::from_utf8(&body[next..]) {
+                        Ok(rest) => *text.insert((next, rest)),
+                        Err(_) => return Step::Leave,
+                    },
+                };
+                let mut deserializer = serde_json::Deserializer::from_str(&rest[next - from..]);
+                let Ok(shape) = self.validator.read_value(&mut deserializer, &mut report) else {
+                    return Step::Leave;
+                };
+                // Where it stopped: right after the value (nothing past it is read).
+                (shape, deserializer.into_iter::<IgnoredAny>().byte_offset())
+            }
         };
-        // Where it stopped: right after the value (nothing past it is read).
-        let length = deserializer.into_iter::<IgnoredAny>().byte_offset();
         let bytes = &self.body[next..next + length];
         *at = next + length;
         *first = false;
@@ -156,14 +181,14 @@ impl<'v, 'b> Iterator for Batch<'v, 'b> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             match &mut self.state {
-                State::InPlace { text, at, first } => {
-                    let (text, mut now, mut fresh) = (*text, *at, *first);
-                    match self.step(text, &mut now, &mut fresh) {
+                State::InPlace { at, first, text } => {
+                    let (mut now, mut fresh, mut checked) = (*at, *first, *text);
+                    match self.step(&mut now, &mut fresh, &mut checked) {
                         Step::Event(event) => {
                             self.state = State::InPlace {
-                                text,
                                 at: now,
                                 first: fresh,
+                                text: checked,
                             };
                             self.given += 1;
                             return Some(Ok(event));

@@ -19,6 +19,10 @@
 //! so no `serde_json::Value` tree is built. So is a batch:
 //! [`PlanValidator::check_batch`] checks each event of a request body while
 //! the body is parsed, and gives each event's bytes for a byte-for-byte copy.
+//! The bytes are read by a JSON scanner of the validator's own under the same
+//! visitors (`scan.rs`), which leaves anything unusual (broken JSON, deep
+//! nesting, raw values) to `serde_json`, read again from the start: the
+//! answers, error messages included, are `serde_json`'s either way.
 //!
 //! ```
 //! use analytics_core::{AnalyticsEvent, TrackEventRequest, TrackingPlan};
@@ -51,6 +55,7 @@ mod check;
 mod compile;
 mod envelope;
 mod report;
+mod scan;
 
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
@@ -65,6 +70,7 @@ use batch::State;
 use check::Report;
 use compile::Compiled;
 use envelope::{Seen, Shape, TopLevel};
+use scan::{Bail, Scanner};
 
 /// Checks events against a tracking plan. Build it once per plan; it is
 /// `Send + Sync` and checks from any number of threads.
@@ -177,11 +183,36 @@ impl PlanValidator {
     /// Checks one line of a JSON Lines file: an event, or a batch whose
     /// items are returned for [`check_event`](PlanValidator::check_event).
     pub fn check_line<'b>(&self, bytes: &'b [u8], received_at_ms: u64) -> Line<'_, 'b> {
+        self.line(bytes, received_at_ms, Reader::Scanner)
+    }
+
+    /// [`check_line`](PlanValidator::check_line) with `serde_json` alone
+    /// reading the bytes, never the scanner: what the scanner's answers are
+    /// held to, in tests.
+    #[doc(hidden)]
+    pub fn check_line_by_serde_json<'b>(
+        &self,
+        bytes: &'b [u8],
+        received_at_ms: u64,
+    ) -> Line<'_, 'b> {
+        self.line(bytes, received_at_ms, Reader::SerdeJson)
+    }
+
+    /// Whether the scanner reads and checks this line by itself, without
+    /// leaving it to `serde_json` (for tests: the common events must be).
+    #[doc(hidden)]
+    pub fn scans(&self, bytes: &[u8]) -> bool {
+        let mut scanner = Scanner::new(bytes);
+        let mut report = Report::default();
+        self.scan(&mut scanner, &mut report).is_ok() && scanner.at_end()
+    }
+
+    fn line<'b>(&self, bytes: &'b [u8], received_at_ms: u64, reader: Reader) -> Line<'_, 'b> {
         if bytes.len() > self.max_event_bytes {
             return Line::Event(Err(self.too_large(bytes, received_at_ms)));
         }
         let mut report = Report::default();
-        let shape = match self.read(bytes, &mut report) {
+        let shape = match self.read(bytes, &mut report, reader) {
             Ok(shape) => shape,
             Err(message) => return Line::Event(Err(not_json(bytes, received_at_ms, message))),
         };
@@ -251,16 +282,15 @@ impl PlanValidator {
     /// [`split_batch`]: PlanValidator::split_batch
     /// [`check_event`]: PlanValidator::check_event
     pub fn check_batch<'v, 'b>(&'v self, body: &'b [u8], received_at_ms: u64) -> Batch<'v, 'b> {
-        let state = match std::str::from_utf8(body) {
-            Ok(text) => match batch::items_start(text.as_bytes()) {
-                Some(at) => State::InPlace {
-                    text,
-                    at,
-                    first: true,
-                },
-                None => State::Split,
+        // Not checked as UTF-8 up front: the scanner checks each event's
+        // strings, and the bytes around the events are ASCII punctuation.
+        let state = match batch::items_start(body) {
+            Some(at) => State::InPlace {
+                at,
+                first: true,
+                text: None,
             },
-            Err(_) => State::Split,
+            None => State::Split,
         };
         Batch {
             validator: self,
@@ -280,7 +310,7 @@ impl PlanValidator {
         received_at_ms: u64,
     ) -> Result<Vec<&'b RawValue>, FailedEvent> {
         let mut report = Report::default();
-        match self.read(body, &mut report) {
+        match self.read(body, &mut report, Reader::SerdeJson) {
             Err(message) => Err(not_json(body, received_at_ms, message)),
             Ok(Shape::Batch(items)) => Ok(items),
             Ok(Shape::Event(_)) => Err(not_envelope(
@@ -293,7 +323,24 @@ impl PlanValidator {
     }
 
     /// Reads one top-level value; `Err` is why it is not JSON.
-    fn read<'b>(&self, bytes: &'b [u8], report: &mut Report) -> Result<Shape<'b>, String> {
+    fn read<'b>(
+        &self,
+        bytes: &'b [u8],
+        report: &mut Report,
+        reader: Reader,
+    ) -> Result<Shape<'b>, String> {
+        // The scanner checks each string as UTF-8 (and reads nothing else
+        // but ASCII): what it reads whole is UTF-8.
+        if reader == Reader::Scanner {
+            let mut scanner = Scanner::new(bytes);
+            let mut scanned = Report::default();
+            if let Ok(shape) = self.scan(&mut scanner, &mut scanned) {
+                if scanner.at_end() {
+                    *report = scanned;
+                    return Ok(shape);
+                }
+            }
+        }
         // One pass over the whole input for UTF-8, so the parser need not
         // check each string again (`from_str` trusts its input).
         let text = std::str::from_utf8(bytes).map_err(|error| format!("not UTF-8: {error}"))?;
@@ -303,6 +350,17 @@ impl PlanValidator {
             .map_err(|error| error.to_string())?;
         deserializer.end().map_err(|error| error.to_string())?;
         Ok(shape)
+    }
+
+    /// Reads the next value of `scanner`, checking the event it is, into
+    /// `report`; on `Bail`, `report` holds whatever was found before.
+    fn scan<'b>(&self, scanner: &mut Scanner<'b>, report: &mut Report) -> Result<Shape<'b>, Bail> {
+        TopLevel {
+            plan: &self.plan,
+            message_id_keys: &self.message_id_keys,
+            report,
+        }
+        .deserialize(scanner)
     }
 
     /// Reads the next value of `deserializer`, checking the event it is.
@@ -386,6 +444,14 @@ impl PlanValidator {
             },
         })
     }
+}
+
+/// Who reads the bytes of an event: the scanner first (which leaves what
+/// it does not handle to `serde_json`), or `serde_json` alone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Scanner,
+    SerdeJson,
 }
 
 fn not_json(bytes: &[u8], received_at_ms: u64, message: String) -> FailedEvent {

@@ -717,6 +717,30 @@ fn batch_bodies() -> Vec<Vec<u8>> {
     let mut invalid = format!(r#"{{"events":[{GOOD},{GOOD},"#).into_bytes();
     invalid.extend_from_slice(b"{\"event_type\":\"th\xffing\"}]}");
     bodies.push(invalid);
+    // Invalid UTF-8 in a value the check skips, in a key, between the
+    // events, after the body: the body is never checked as UTF-8 up front.
+    let good = GOOD.as_bytes();
+    let skipped = [&good[..good.len() - 2], b",\"x\":[\"\xc3\"]}}"].concat();
+    let key = [&good[..good.len() - 2], b",\"\xe9\":1}}"].concat();
+    for (event, between, after) in [
+        (&skipped[..], &b","[..], &b""[..]),
+        (&key[..], b",", b""),
+        (good, b"\xa0,", b""),
+        (good, b",", b"\xff"),
+    ] {
+        let body = [
+            b"{\"events\":[",
+            good,
+            between,
+            event,
+            b",",
+            good,
+            b"]}",
+            after,
+        ]
+        .concat();
+        bodies.push(body);
+    }
     bodies
 }
 
