@@ -334,17 +334,25 @@ fn track_latency(c: &mut Criterion) {
     // reused buffer, no client, timed the same way (the two clock reads
     // included), so the client's own share of a p99 shows beside it.
     let mut line = Vec::with_capacity(4096);
-    let mut samples = Vec::with_capacity(200_000);
-    for _ in 0..200_000 {
+    let mut floor_sample = |event: &CommandExecution| {
         let started = Instant::now();
-        let event = black_box(&event);
+        let event = black_box(event);
         let valid = event.validate().is_ok();
         line.clear();
         event.write_envelope(&mut line);
         black_box(&line);
-        samples.push(started.elapsed());
+        let took = started.elapsed();
         assert!(valid);
-    }
+        took
+    };
+    let track_sample = |client: &Client, event: &CommandExecution| {
+        let started = Instant::now();
+        let accepted = client.track_ref(black_box(event)).is_ok();
+        let took = started.elapsed();
+        assert!(accepted);
+        took
+    };
+    let mut samples: Vec<Duration> = (0..200_000).map(|_| floor_sample(&event)).collect();
     print_percentiles("floor: validate + write_envelope, no client", &mut samples);
     // What the timing itself costs (two clock reads, nothing between), and
     // the wall clock `track` reads for each event's timestamp, timed alike.
@@ -366,13 +374,9 @@ fn track_latency(c: &mut Criterion) {
     print_percentiles("timing + SystemTime::now() as ms", &mut samples);
     // `track()` with the sink keeping up: 200k calls, nothing dropped.
     let client = discarding_client(PiiPolicy::Keep, 1 << 20);
-    let mut samples = Vec::with_capacity(200_000);
-    for _ in 0..200_000 {
-        let started = Instant::now();
-        let accepted = client.track_ref(black_box(&event)).is_ok();
-        samples.push(started.elapsed());
-        assert!(accepted);
-    }
+    let mut samples: Vec<Duration> = (0..200_000)
+        .map(|_| track_sample(&client, &event))
+        .collect();
     print_percentiles("with the sink keeping up", &mut samples);
     client.shutdown(Duration::from_secs(60)).unwrap();
 
@@ -383,22 +387,8 @@ fn track_latency(c: &mut Criterion) {
     let client = discarding_client(PiiPolicy::Keep, 1 << 20);
     let (mut floor, mut tracked) = (Vec::with_capacity(200_000), Vec::with_capacity(200_000));
     for _ in 0..200 {
-        for _ in 0..1_000 {
-            let started = Instant::now();
-            let event = black_box(&event);
-            let valid = event.validate().is_ok();
-            line.clear();
-            event.write_envelope(&mut line);
-            black_box(&line);
-            floor.push(started.elapsed());
-            assert!(valid);
-        }
-        for _ in 0..1_000 {
-            let started = Instant::now();
-            let accepted = client.track_ref(black_box(&event)).is_ok();
-            tracked.push(started.elapsed());
-            assert!(accepted);
-        }
+        floor.extend((0..1_000).map(|_| floor_sample(&event)));
+        tracked.extend((0..1_000).map(|_| track_sample(&client, &event)));
     }
     print_percentiles("paired, floor", &mut floor);
     print_percentiles("paired, with the sink keeping up", &mut tracked);

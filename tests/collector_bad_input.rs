@@ -466,18 +466,13 @@ fn a_body_with_line_breaks_keeps_every_event_on_one_line_and_the_others_byte_for
         } else {
             post(addr, &body)
         };
-        assert_eq!(
-            answer.json(),
-            serde_json::json!({"accepted": 3, "rejected": 0}),
-            "{answer:?}"
-        );
+        assert_all_accepted(&answer.json(), 3, &answer);
     }
     collector.shutdown().unwrap();
     let spaced = text.replacen(",\"event_params\":", ",   \"event_params\":", 1);
     let expected = [events[0].clone(), spaced.into_bytes(), events[2].clone()];
     let expected: Vec<Vec<u8>> = expected.iter().chain(&expected).cloned().collect();
-    assert!(files.event_lines() == expected, "{:?}", files.event_lines());
-    assert!(files.failed_lines().is_empty());
+    assert_only_event_lines(&files, &expected);
 }
 
 #[test]
@@ -512,14 +507,24 @@ fn a_line_break_in_a_later_part_of_a_chunked_body_is_seen() {
     }
     stream.write_all(b"0\r\n\r\n").unwrap();
     let answer = read_answer(&mut stream);
-    assert_eq!(
-        answer.json(),
-        serde_json::json!({"accepted": 3, "rejected": 0}),
-        "{answer:?}"
-    );
+    assert_all_accepted(&answer.json(), 3, &answer);
     collector.shutdown().unwrap();
     let spaced = text.replacen(",\"event_params\":", ", \"event_params\":", 1);
     let expected = vec![events[0].clone(), events[2].clone(), spaced.into_bytes()];
+    assert_only_event_lines(&files, &expected);
+}
+
+/// The collector's answer accepted all `count` events of the request.
+fn assert_all_accepted(json: &serde_json::Value, count: u64, answer: &dyn std::fmt::Debug) {
+    assert_eq!(
+        *json,
+        serde_json::json!({"accepted": count, "rejected": 0}),
+        "{answer:?}"
+    );
+}
+
+/// The output holds exactly `expected`, and the failed-events file nothing.
+fn assert_only_event_lines(files: &Files, expected: &[Vec<u8>]) {
     assert!(files.event_lines() == expected, "{:?}", files.event_lines());
     assert!(files.failed_lines().is_empty());
 }
