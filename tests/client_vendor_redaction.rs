@@ -3,6 +3,8 @@
 //! lines are captured by a subscriber installed for this whole test binary.
 
 mod client_vendor_support;
+#[path = "support/on_event.rs"]
+mod on_event;
 
 use std::fmt::Write as _;
 use std::net::TcpListener;
@@ -11,9 +13,9 @@ use std::time::Duration;
 
 use analytics_core::{AnalyticsEvent, Client, HttpSink, RetryPolicy, Sink};
 use client_vendor_support::*;
+use on_event::OnEvent;
 use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
+use tracing::Event;
 
 /// A sign-in.
 #[derive(AnalyticsEvent)]
@@ -26,9 +28,6 @@ const SECRETS: &[&str] = &["hunter2", "SECRET123", "wk-private"];
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Records every event as `LEVEL message field=value ...`.
-struct Capture;
-
 struct Line(String);
 
 impl Visit for Line {
@@ -37,22 +36,11 @@ impl Visit for Line {
     }
 }
 
-impl Subscriber for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut line = Line(event.metadata().level().to_string());
-        event.record(&mut line);
-        LINES.lock().unwrap().push(line.0);
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
+/// Records every event as `LEVEL message field=value ...`.
+fn capture(event: &Event<'_>) {
+    let mut line = Line(event.metadata().level().to_string());
+    event.record(&mut line);
+    LINES.lock().unwrap().push(line.0);
 }
 
 fn assert_no_secret(text: &str) {
@@ -71,7 +59,7 @@ fn closed_port() -> u16 {
 
 #[test]
 fn finding_12_12_url_credentials_are_redacted_everywhere() {
-    tracing::subscriber::set_global_default(Capture).expect("the only subscriber");
+    tracing::subscriber::set_global_default(OnEvent(capture)).expect("the only subscriber");
 
     // Debug, for every constructor.
     let url = "https://user:hunter2@collector.example/v1/batch?api_key=SECRET123&region=eu";

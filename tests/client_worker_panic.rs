@@ -11,23 +11,21 @@
 //! lines that ask it to, and sinks whose `name()` panics.
 
 mod client_support;
+#[path = "support/on_event.rs"]
+mod on_event;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use analytics_core::{Client, DropReason, Envelope, RetryPolicy, Sink, SinkError};
 use client_support::*;
+use on_event::OnEvent;
 use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Metadata, Subscriber};
+use tracing::Event;
 
 /// The subscriber panics on a line whose `error` field says "panic here"
 /// while this is set.
 static PANIC_ON_REQUEST: AtomicBool = AtomicBool::new(true);
-
-/// Enables every line (so the worker evaluates every field) and panics on
-/// the lines that ask for it.
-struct Fragile;
 
 struct AsksToPanic(bool);
 
@@ -44,30 +42,19 @@ impl Visit for AsksToPanic {
     }
 }
 
-impl Subscriber for Fragile {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
+/// Enables every line and panics on the lines that ask for it.
+fn fragile(event: &Event<'_>) {
+    let mut asks = AsksToPanic(false);
+    event.record(&mut asks);
+    if asks.0 && PANIC_ON_REQUEST.load(Ordering::Acquire) {
+        panic!("a logging layer with a bug");
     }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut asks = AsksToPanic(false);
-        event.record(&mut asks);
-        if asks.0 && PANIC_ON_REQUEST.load(Ordering::Acquire) {
-            panic!("a logging layer with a bug");
-        }
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
 }
 
 fn install() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        tracing::subscriber::set_global_default(Fragile).expect("the only subscriber");
+        tracing::subscriber::set_global_default(OnEvent(fragile)).expect("the only subscriber");
     });
 }
 
