@@ -75,13 +75,19 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
     #[doc(hidden)]
     const __WRITE_ONLY: &'static str = "";
 
-    /// Deserializes `event_params` into this event (for `EventCatalog`).
+    /// Deserializes `event_params` into this event (for `EventCatalog`);
+    /// the default is a write-only event's: an error (the derive emits the
+    /// reader of a readable event).
     #[doc(hidden)]
     fn __deserialize_params<'de, D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error>
     where
-        Self: Sized;
+        Self: Sized,
+    {
+        let _ = deserializer;
+        crate::__private::write_only(Self::NAME)
+    }
 
     /// The wire names (and aliases) of the `#[analytics(envelope)]` fields:
     /// the top-level keys, besides `event_type` and `event_params`, that an

@@ -71,12 +71,22 @@ pub trait FieldSet: Sized {
     /// Validates into `errors`, with paths below `path`.
     fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors);
 
+    /// Hands every member written to `members`, in order: the one generated
+    /// walk behind both the JSON writer and `Serialize`.
+    fn __members<M: Members>(&self, members: &mut M);
+
     /// Appends `,"key":value` for every member written.
-    fn __write_members(&self, out: &mut Vec<u8>);
+    #[inline]
+    fn __write_members(&self, out: &mut Vec<u8>) {
+        self.__members(out);
+    }
 
     /// Serializes every member written into a serde map (the first error is
     /// kept in `map`, see [`MapWriter`]).
-    fn __serialize_members<M: SerializeMap>(&self, map: &mut MapWriter<'_, M>);
+    #[inline]
+    fn __serialize_members<M: SerializeMap>(&self, map: &mut MapWriter<'_, M>) {
+        self.__members(map);
+    }
 
     /// How many members are written (for `serialize_map`'s length hint).
     fn __member_count(&self) -> usize;
@@ -103,16 +113,25 @@ pub trait FieldSet: Sized {
         Default::default()
     }
 
-    /// Deserializes the value for `key` into its slot; `false` if the key is not ours.
+    /// Deserializes the value for `key` into its slot; `false` if the key is
+    /// not ours. The default is a write-only struct's: an error that nothing
+    /// reaches (the derive emits the reader of a readable struct).
     fn __accept<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
-    ) -> Result<bool, A::Error>;
+    ) -> Result<bool, A::Error> {
+        let _ = (slots, key, map);
+        write_only(Self::TYPE_NAME)
+    }
 
     /// Builds the value once every key was read; a missing key is serde's
-    /// `missing_field` error (an `Option` field becomes `None`).
-    fn __finish<E: de::Error>(slots: Self::Slots) -> Result<Self, E>;
+    /// `missing_field` error (an `Option` field becomes `None`). The default
+    /// is a write-only struct's, as for [`FieldSet::__accept`].
+    fn __finish<E: de::Error>(slots: Self::Slots) -> Result<Self, E> {
+        let _ = slots;
+        write_only(Self::TYPE_NAME)
+    }
 }
 
 /// The wire names of a type, as a tree: its own fields plus its flattened bases.
@@ -199,11 +218,12 @@ impl NameSet {
     }
 }
 
-/// The index of the first of `names` (with their `hashes`) that a flattened
-/// base also writes, `usize::MAX` when none: one const evaluation per struct,
-/// read by one assertion per field. Slices and an index, not arrays by value
+/// The index of the first of a set's own names that one of its flattened
+/// bases also writes, `usize::MAX` when none: one const evaluation per struct,
+/// matched against one arm per field. Slices and an index, not arrays by value
 /// and an array of flags: const evaluation copies whatever it is handed.
-pub const fn first_collision(names: &[&str], hashes: &[u64], bases: &[&NameSet]) -> usize {
+pub const fn first_collision(set: &NameSet) -> usize {
+    let (names, hashes, bases) = (set.own, set.hashes, set.flattened);
     let mut i = 0;
     while i < names.len() {
         let mut j = 0;
@@ -218,13 +238,11 @@ pub const fn first_collision(names: &[&str], hashes: &[u64], bases: &[&NameSet])
     usize::MAX
 }
 
-/// Fails compilation with `message` when `collides` (called in a `const`
-/// item whose tokens carry the user's field span).
+/// Fails compilation with `message` (called in the arm of a `const` item's
+/// `match` whose tokens carry the user's field span).
 #[track_caller]
-pub const fn collision(collides: bool, message: &'static str) {
-    if collides {
-        panic!("{}", message);
-    }
+pub const fn collided(message: &'static str) -> ! {
+    panic!("{}", message)
 }
 
 /// Fails compilation when an `EventCatalog` (which reads its events back)
@@ -320,6 +338,130 @@ impl<'m, M: SerializeMap> MapWriter<'m, M> {
             None => Ok(()),
             Some(error) => Err(error),
         }
+    }
+}
+
+/// Where a derived struct's members go: the JSON writer (a `Vec<u8>`,
+/// members written as `,"key":value` with the key pre-escaped) or a serde map
+/// ([`MapWriter`]). A derived [`FieldSet::__members`] is one call per member,
+/// and each sink is written once here, so the two outputs cannot drift and
+/// the derive emits one walk where it used to emit two.
+pub trait Members {
+    /// A member whose type is an analytics value.
+    fn value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        name: &'static str,
+        key: &'static [u8],
+        value: &T,
+    );
+
+    /// A `#[analytics(pii)]` member (the client's PII policy applies when JSON is written).
+    fn pii_value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        name: &'static str,
+        key: &'static [u8],
+        value: &T,
+    );
+
+    /// A member written through serde (`#[analytics(serde)]`, `with`).
+    fn serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        key: &'static [u8],
+        value: &T,
+    );
+
+    /// A `#[analytics(pii)]` member written through serde.
+    fn pii_serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        key: &'static [u8],
+        value: &T,
+    );
+}
+
+impl Members for Vec<u8> {
+    #[inline]
+    fn value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        _: &'static str,
+        key: &'static [u8],
+        value: &T,
+    ) {
+        value.__write_member(key, self);
+    }
+
+    #[inline]
+    fn pii_value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        _: &'static str,
+        key: &'static [u8],
+        value: &T,
+    ) {
+        write_pii_member(self, key, value);
+    }
+
+    #[inline]
+    fn serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        key: &'static [u8],
+        value: &T,
+    ) {
+        self.extend_from_slice(key);
+        json::write_serde(self, value);
+    }
+
+    #[inline]
+    fn pii_serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        key: &'static [u8],
+        value: &T,
+    ) {
+        write_pii_serde(self, key, value);
+    }
+}
+
+impl<M: SerializeMap> Members for MapWriter<'_, M> {
+    #[inline]
+    fn value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        name: &'static str,
+        _: &'static [u8],
+        value: &T,
+    ) {
+        value.__serialize_member(self, name);
+    }
+
+    #[inline]
+    fn pii_value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        name: &'static str,
+        _: &'static [u8],
+        value: &T,
+    ) {
+        value.__serialize_member(self, name);
+    }
+
+    #[inline]
+    fn serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        _: &'static [u8],
+        value: &T,
+    ) {
+        self.entry(name, value);
+    }
+
+    #[inline]
+    fn pii_serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        _: &'static [u8],
+        value: &T,
+    ) {
+        self.entry(name, value);
     }
 }
 

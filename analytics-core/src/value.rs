@@ -111,8 +111,20 @@ pub trait AnalyticsValue: serde::Serialize {
         map.entry(key, self);
     }
 
-    /// Appends the member `key` (`,"name":`, pre-escaped) and the value:
-    /// one generated call per member of a derived writer.
+    /// Hands the member `name` (`key` is `,"name":`, pre-escaped) to a
+    /// derived struct's member sink: one generated call per member.
+    #[doc(hidden)]
+    #[inline]
+    fn __member<M: crate::__private::Members>(
+        &self,
+        members: &mut M,
+        name: &'static str,
+        key: &'static [u8],
+    ) {
+        members.value(name, key, self);
+    }
+
+    /// Appends the member `key` (`,"name":`, pre-escaped) and the value.
     #[doc(hidden)]
     #[inline]
     fn __write_member(&self, key: &[u8], out: &mut Vec<u8>) {

@@ -50,9 +50,17 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
             "`{ident}` is write-only: its field `{field}` borrows (`{ty}`), and an `EventCatalog` reads its events back; make the field owned (`String`, `Cow<'static, str>`) or mark the catalog `#[analytics(write_only)]`"
         ),
     };
-    let deserialize_params = match &model.write_only {
-        None => quote!(_ap::deserialize_field_set(__deserializer)),
-        Some(_) => quote!(_ap::write_only(#name)),
+    // A write-only event keeps the trait's defaults: no reader, and the
+    // reason an `EventCatalog` cannot hold it.
+    let read_items = match &model.write_only {
+        None => quote! {
+            fn __deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
+                __deserializer: __D,
+            ) -> _ap::Result<Self, __D::Error> {
+                _ap::deserialize_field_set(__deserializer)
+            }
+        },
+        Some(_) => quote!(const __WRITE_ONLY: &'static _ap::str = #write_only;),
     };
     let write_only_flag = model.write_only.is_some();
     let envelope = envelope(model, info);
@@ -71,13 +79,7 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
             const NAME: &'static _ap::str = #name;
             const VERSION: _ap::u32 = #version;
             const __ENVELOPE_PREFIX: &'static [_ap::u8] = #prefix;
-            const __WRITE_ONLY: &'static _ap::str = #write_only;
-
-            fn __deserialize_params<'de, __D: _ap::serde::Deserializer<'de>>(
-                __deserializer: __D,
-            ) -> _ap::Result<Self, __D::Error> {
-                #deserialize_params
-            }
+            #read_items
 
             #envelope
 

@@ -65,8 +65,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             _ap::rules::check(self, #check, __path, __errors);
         }
     });
-    let writes = params.iter().map(|field| write_field(field));
-    let serializes = params.iter().map(|field| serialize_field(field));
+    let members = params.iter().map(|field| member_field(field));
     let count = member_count(&params);
     let schemas = field_schemas(&params);
     let accept = accept(params.iter().copied());
@@ -77,6 +76,20 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         .iter()
         .map(|check| check.to_token_stream().to_string().replace(' ', ""));
     let readable = model.write_only.is_none();
+    // Items equal to the trait's defaults are left out (each item costs
+    // compile time in every crate of events).
+    let checks_const = (!model.checks.is_empty())
+        .then(|| quote!(const CHECKS: &'static [&'static _ap::str] = &[#(#check_paths),*];));
+    let readable_const = (!readable).then(|| {
+        quote!(
+            const __READABLE: _ap::bool = false;
+        )
+    });
+    let deny_const = deny_unknown_fields.then(|| {
+        quote!(
+            const DENY_UNKNOWN_FIELDS: _ap::bool = true;
+        )
+    });
     // The reading half: real for a readable struct; for a write-only one,
     // errors that nothing reaches (no `Deserialize`, and a readable struct
     // that flattens it fails the check below).
@@ -98,19 +111,8 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         };
         (quote!(#slots), items)
     } else {
-        let items = quote! {
-            fn __accept<'de, __A: _ap::serde::de::MapAccess<'de>>(
-                _: &mut (),
-                _: &_ap::str,
-                _: &mut __A,
-            ) -> _ap::Result<_ap::bool, __A::Error> {
-                _ap::write_only(#type_name)
-            }
-
-            fn __finish<__E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, __E> {
-                _ap::write_only(#type_name)
-            }
-        };
+        // The trait's defaults are the write-only reader: an error.
+        let items = quote!();
         (quote!(()), items)
     };
     let read = readable.then(|| {
@@ -167,9 +169,9 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 flattened: &[#(#flattened_names),*],
                 bloom: #own_bloom #(#flattened_blooms)*,
             };
-            const CHECKS: &'static [&'static _ap::str] = &[#(#check_paths),*];
-            const __READABLE: _ap::bool = #readable;
-            const DENY_UNKNOWN_FIELDS: _ap::bool = #deny_unknown_fields;
+            #checks_const
+            #readable_const
+            #deny_const
             type Slots = #slots_type;
 
             #read_items
@@ -181,12 +183,8 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             }
 
             #[inline]
-            fn __write_members(&self, __out: &mut _ap::Vec<_ap::u8>) {
-                #(#writes)*
-            }
-
-            fn __serialize_members<__M: _ap::serde::ser::SerializeMap>(&self, __map: &mut _ap::MapWriter<'_, __M>) {
-                #(#serializes)*
+            fn __members<__M: _ap::Members>(&self, __m: &mut __M) {
+                #(#members)*
             }
 
             #[inline]
@@ -238,8 +236,8 @@ fn name_bit(name: &str) -> u128 {
 
 /// A wire name written both by this struct and by a flattened base. The
 /// derive cannot see the base's fields, so the check is one `const`
-/// evaluation per struct (hashes compared, not strings) read by one assertion
-/// per field whose tokens carry the user's field span.
+/// evaluation per struct (hashes compared, not strings) matched against one
+/// arm per field whose tokens carry the user's field span.
 fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     let flattened: Vec<&Field<'_>> = model
         .fields
@@ -253,31 +251,29 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
         .collect();
     let mut out = Vec::new();
     if !flattened.is_empty() && !own.is_empty() {
-        let names = own.iter().map(|field| &field.wire_name);
-        let hashes = own.iter().map(|field| name_hash(&field.wire_name));
-        let bases = flattened.iter().map(|base| {
-            let ty = base.ty;
-            quote_spanned!(ty.span()=> &<#ty as _ap::FieldSet>::NAMES)
-        });
-        out.push(quote! {
-            const __COLLISION: _ap::usize =
-                _ap::first_collision(&[#(#names),*], &[#(#hashes),*], &[#(#bases),*]);
-        });
+        let ident = model.ident;
         let base_names = flattened
             .iter()
             .map(|base| format!("`{}` (`{}`)", base.rust_name, base.ty.to_token_stream()))
             .collect::<Vec<_>>()
             .join(" or ");
-        let checks = own.iter().enumerate().map(|(i, field)| {
+        let arms = own.iter().enumerate().map(|(i, field)| {
             let message = format!(
                 "the wire name `{}` of field `{}` is also written by the flattened field {base_names}",
                 field.wire_name, field.rust_name
             );
-            quote_spanned!(field.wire_span=> _ap::collision(__COLLISION == #i, #message);)
+            quote_spanned!(field.wire_span=> #i => _ap::collided(#message),)
         });
-        // One const item; each call carries its field's span, so the error
-        // lands on the field (items per field cost compile time).
-        out.push(quote!(const _: () = { #(#checks)* };));
+        // One const item and one evaluation over the struct's own `NAMES`
+        // (its own names in the order of the arms, and its bases): a `match`
+        // on the index of the first colliding name runs only its own arm, and
+        // each arm carries its field's span, so the error lands on the field.
+        out.push(quote! {
+            const _: () = match _ap::first_collision(&<#ident as _ap::FieldSet>::NAMES) {
+                #(#arms)*
+                _ => {}
+            };
+        });
     }
     for (i, second) in flattened.iter().enumerate() {
         for first in &flattened[..i] {
@@ -430,6 +426,47 @@ fn rule_schema(rule: &RuleSpec) -> TokenStream {
     }
 }
 
+/// One member of `__members`: the walk both the JSON writer and `Serialize`
+/// take (see `__private::Members`).
+fn member_field(field: &Field<'_>) -> TokenStream {
+    let member = field.member;
+    let ty = field.ty;
+    if field.flatten.is_some() {
+        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__members(&self.#member, __m););
+    }
+    if !field.written() {
+        return quote!();
+    }
+    let name = &field.wire_name;
+    let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
+    // A `pii` member goes through the client's policy when JSON is written
+    // (kept, dropped or hashed); serde's output is the value as it is.
+    let call = match (&field.codec, field.pii) {
+        (Some(_), false) => {
+            let value = serde_value(field);
+            quote!(_ap::Members::serde(__m, #name, #key, #value);)
+        }
+        (Some(_), true) => {
+            let value = serde_value(field);
+            quote!(_ap::Members::pii_serde(__m, #name, #key, #value);)
+        }
+        (None, false) => quote_spanned! {ty.span()=>
+            <#ty as _ap::AnalyticsValue>::__member(&self.#member, __m, #name, #key);
+        },
+        (None, true) => quote_spanned! {ty.span()=>
+            _ap::Members::pii_value::<#ty>(__m, #name, #key, &self.#member);
+        },
+    };
+    match &field.skip_if {
+        Some(skip) => {
+            let call_skip = quote_spanned!(skip.span()=> #skip(&self.#member));
+            quote!(if !#call_skip { #call })
+        }
+        None => call,
+    }
+}
+
+/// A member of an envelope's own writer (`event.rs`).
 pub(super) fn write_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
@@ -470,6 +507,7 @@ pub(super) fn write_field(field: &Field<'_>) -> TokenStream {
     }
 }
 
+/// A member of an envelope's own `Serialize` (`event.rs`).
 pub(super) fn serialize_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
