@@ -32,6 +32,13 @@
 //! section, and the unlock does not wait for it to reach memory. A flush or a
 //! shutdown queued behind a reserved event is answered only after that event
 //! is published and handled, as if the copy had been made under the lock.
+//!
+//! Having copied its bytes, `track` asks the core for the lines the *next*
+//! event will most likely be copied into and reserved in (as many bytes as
+//! this one, right after it, with its entry and flag): by the next call they
+//! are in this core's cache, ready to be written, instead of being fetched
+//! (from memory, or from the consumer's core) one line at a time during the
+//! next copy and under the next hold of the lock.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -117,6 +124,14 @@ struct Reserved {
     /// The first of the reserved bytes.
     bytes: *mut u8,
     len: usize,
+    /// How many bytes after the reserved ones the block still has room
+    /// for, up to `len`: where the next event of the same size will be
+    /// copied, prefetched by [`Reserved::publish`].
+    ahead: usize,
+    /// The next event's entry in [`Block::events`] (written under the lock
+    /// the next `track` takes; the consumer reads the entries, so their
+    /// lines are likely in its core), null when the block has no more.
+    next_entry: *const (usize, Meta),
     /// The event's flag in [`Block::published`].
     published: *const AtomicBool,
 }
@@ -141,11 +156,90 @@ impl Reserved {
         // or reused before it is settled, which waits for this flag. `json`
         // is a separate buffer (the caller's), so the ranges do not overlap.
         unsafe { std::ptr::copy_nonoverlapping(json.as_ptr(), self.bytes, len) };
+        // The next event most likely follows in this block and is about as
+        // long: asking for its lines now, while this call returns and the
+        // caller makes its next event, means its copy writes into lines
+        // this core already holds (the block's lines are evicted between two
+        // uses of it, and the hardware prefetcher stops at page boundaries).
+        // Done before the store below, while the block is certainly alive.
+        let next = self.bytes.wrapping_add(self.len);
+        let mut line = next.wrapping_sub(next as usize % CACHE_LINE);
+        let write = has_prefetchw();
+        while (line as usize) < next as usize + self.ahead {
+            prefetch_for_write(line, write);
+            line = line.wrapping_add(CACHE_LINE);
+        }
+        if !self.next_entry.is_null() {
+            // Its first and last byte: an entry may straddle two lines.
+            let entry = self.next_entry.cast::<u8>();
+            prefetch_for_write(entry, write);
+            prefetch_for_write(
+                entry.wrapping_add(std::mem::size_of::<(usize, Meta)>() - 1),
+                write,
+            );
+            // And the next flag (the consumer clears the flags).
+            prefetch_for_write(self.published.wrapping_add(1).cast(), write);
+        }
         // SAFETY: `published` points into the block's `published` vector,
         // alive and never reallocated while the block is unsettled (as
         // above); an `AtomicBool` may be shared across threads.
         unsafe { &*self.published }.store(true, Ordering::Release);
     }
+}
+
+/// The unit [`prefetch_for_write`] asks for.
+const CACHE_LINE: usize = 64;
+
+/// Asks the core to bring the cache line holding `line` into its cache,
+/// ready to be written: a hint only (no fault, whatever the address; no
+/// change to what the program computes), a no-op on other architectures.
+/// `write` says whether the core has `prefetchw` ([`has_prefetchw`]).
+#[inline(always)]
+fn prefetch_for_write(line: *const u8, write: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if write {
+        // SAFETY: `prefetchw` (the core has it: `write`) reads and writes
+        // nothing the program can observe and never faults, whatever the
+        // address; it touches no stack or flags.
+        unsafe {
+            std::arch::asm!(
+                "prefetchw byte ptr [{0}]",
+                in(reg) line,
+                options(nostack, preserves_flags, readonly)
+            );
+        }
+    } else {
+        // SAFETY: `prefetcht0` likewise (SSE, part of every x86_64 target).
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (line, write);
+}
+
+/// Whether the core has `prefetchw` (CPUID `0x8000_0001`, ECX bit 8:
+/// every AMD64 core, Intel's since Broadwell), asked once.
+#[inline]
+fn has_prefetchw() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::atomic::AtomicU8;
+        /// 0 until asked, then 1 (no) or 2 (yes).
+        static HAS: AtomicU8 = AtomicU8::new(0);
+        match HAS.load(Ordering::Relaxed) {
+            0 => {
+                use std::arch::x86_64::__cpuid;
+                let has = __cpuid(0x8000_0000).eax >= 0x8000_0001
+                    && __cpuid(0x8000_0001).ecx & (1 << 8) != 0;
+                HAS.store(if has { 2 } else { 1 }, Ordering::Relaxed);
+                has
+            }
+            known => known == 2,
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }
 
 impl Block {
@@ -198,6 +292,7 @@ impl Block {
         unsafe { self.bytes.set_len(start + len) };
         let index = self.events.len();
         self.events.push((start + len, meta));
+        let ahead = (self.bytes.capacity() - self.bytes.len()).min(len);
         Reserved {
             // `as_mut_ptr` and `as_ptr` make no reference to the elements,
             // so these pointers stay valid alongside later reservations.
@@ -205,6 +300,12 @@ impl Block {
             // past) the allocation.
             bytes: unsafe { self.bytes.as_mut_ptr().add(start) },
             len,
+            ahead,
+            next_entry: if self.events.len() < self.events.capacity() {
+                self.events.as_ptr().wrapping_add(self.events.len())
+            } else {
+                std::ptr::null()
+            },
             // In bounds: `published` has one flag per entry `events` can hold.
             published: std::ptr::from_ref(&self.published[index]),
         }
@@ -988,6 +1089,37 @@ mod tests {
         }
         rx.try_recv(&mut got);
         assert_eq!(events(&got), 0, "nothing twice");
+    }
+
+    /// What a publish prefetches (the next event's bytes, entry and flag)
+    /// lies inside the block: up to its last byte, and no entry or flag
+    /// once the entries are all taken.
+    #[test]
+    fn the_lines_prefetched_for_the_next_event_lie_inside_the_block() {
+        fn check(block: &mut Block, len: usize, ahead: usize) {
+            let end = block.bytes.as_ptr() as usize + block.bytes.capacity();
+            let reserved = block.reserve(len, Meta::default());
+            assert_eq!(reserved.ahead, ahead);
+            assert!(reserved.bytes as usize + len + reserved.ahead <= end);
+            let full = block.events.len() == block.events.capacity();
+            assert_eq!(reserved.next_entry.is_null(), full);
+            reserved.publish(&vec![7; len]);
+        }
+        let mut block = Block::for_event(0);
+        check(&mut block, 1_000, 1_000);
+        check(&mut block, BLOCK_BYTES - 1_100, 100);
+        check(&mut block, 60, 40);
+        check(&mut block, 40, 0);
+        assert!(!block.fits(1));
+
+        let mut block = Block::for_event(0);
+        for _ in 1..BLOCK_EVENTS {
+            check(&mut block, 1, 1);
+        }
+        check(&mut block, 1, 1);
+        assert!(!block.fits(0));
+        block.settle();
+        assert!(block.iter().all(|(json, _)| json == [7]));
     }
 
     #[test]
