@@ -22,7 +22,10 @@
 //!   posters' and criterion's thread's) while the posters post;
 //! - `paired/*` (printed, not a criterion figure): the ratio of the check to
 //!   the floor per core, the two run in turns so that a shared machine's
-//!   load weighs on both alike: the steadiest figure on a busy machine.
+//!   load weighs on both alike: the steadiest figure on a busy machine;
+//!   `paired/scanner_skip` is the scanner's own walk over each event with
+//!   nothing checked (`PlanValidator::scanner_skips`), so that what the
+//!   check costs splits into the walk and the visitors.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -123,6 +126,19 @@ fn per_event(c: &mut Criterion) {
         },
     );
     eprintln!("paired/event: check_event per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
+    let ratio = paired_ratio(
+        || {
+            for event in &events {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(event).unwrap());
+            }
+        },
+        || {
+            for event in &events {
+                assert!(black_box(PlanValidator::scanner_skips(event)));
+            }
+        },
+    );
+    eprintln!("paired/scanner_skip: the scanner's walk alone (no check) per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
 }
 
 /// Rounds of [`paired_ratio`] and of the collector's `paired/*`.

@@ -438,7 +438,7 @@ impl<'de> Scanner<'de> {
     }
 
     /// Skips one value, checking it is JSON all the same.
-    fn skip(&mut self) -> Result<(), Bail> {
+    pub(crate) fn skip(&mut self) -> Result<(), Bail> {
         self.skip_space();
         match self.peek().ok_or(Bail)? {
             b'"' => {

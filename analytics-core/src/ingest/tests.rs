@@ -840,6 +840,25 @@ fn names_compare_equal_exactly_when_their_text_is_equal() {
 }
 
 #[test]
+fn the_scanner_skips_one_json_value_and_nothing_else() {
+    assert!(PlanValidator::scanner_skips(GOOD.as_bytes()));
+    assert!(PlanValidator::scanner_skips(
+        b" [1, {\"a\": [true, null]}, \"\\u00e9\"] "
+    ));
+    for not_one in [
+        &b""[..],
+        b"{",
+        b"{} {}",
+        b"[1,]",
+        b"{\"a\" 1}",
+        b"01",
+        b"\"\x80\"",
+    ] {
+        assert!(!PlanValidator::scanner_skips(not_one), "{not_one:?}");
+    }
+}
+
+#[test]
 fn a_batch_of_another_shape_is_split_and_says_what_its_list_holds() {
     let validator = PlanValidator::new(&plan()).unwrap();
     let body = format!(r#"{{"sentAt":"now","batch":[{GOOD},{GOOD},{GOOD}]}}"#);
