@@ -355,13 +355,17 @@ pub trait Members {
         value: &T,
     );
 
-    /// A `#[analytics(pii)]` member (the client's PII policy applies when JSON is written).
+    /// A `#[analytics(pii)]` member: the client's PII policy applies when
+    /// JSON is written; serde's output (the default) is the value as it is.
+    #[inline]
     fn pii_value<T: AnalyticsValue + ?Sized>(
         &mut self,
         name: &'static str,
         key: &'static [u8],
         value: &T,
-    );
+    ) {
+        self.value(name, key, value);
+    }
 
     /// A member written through serde (`#[analytics(serde)]`, `with`).
     fn serde<T: serde::Serialize + ?Sized>(
@@ -371,13 +375,17 @@ pub trait Members {
         value: &T,
     );
 
-    /// A `#[analytics(pii)]` member written through serde.
+    /// A `#[analytics(pii)]` member written through serde (the policy as
+    /// for [`Members::pii_value`]).
+    #[inline]
     fn pii_serde<T: serde::Serialize + ?Sized>(
         &mut self,
         name: &'static str,
         key: &'static [u8],
         value: &T,
-    );
+    ) {
+        self.serde(name, key, value);
+    }
 }
 
 impl Members for Vec<u8> {
@@ -435,27 +443,7 @@ impl<M: SerializeMap> Members for MapWriter<'_, M> {
     }
 
     #[inline]
-    fn pii_value<T: AnalyticsValue + ?Sized>(
-        &mut self,
-        name: &'static str,
-        _: &'static [u8],
-        value: &T,
-    ) {
-        value.__serialize_member(self, name);
-    }
-
-    #[inline]
     fn serde<T: serde::Serialize + ?Sized>(
-        &mut self,
-        name: &'static str,
-        _: &'static [u8],
-        value: &T,
-    ) {
-        self.entry(name, value);
-    }
-
-    #[inline]
-    fn pii_serde<T: serde::Serialize + ?Sized>(
         &mut self,
         name: &'static str,
         _: &'static [u8],
