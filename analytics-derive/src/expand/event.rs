@@ -120,8 +120,10 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
     }
     let name = &info.name;
     let head = bytes(&format!("{{\"event_type\":\"{}\"", json_escape(name)));
-    let writes = fields.iter().map(|field| field_set::write_field(field));
-    let serializes = fields.iter().map(|field| field_set::serialize_field(field));
+    let members: Vec<TokenStream> = fields
+        .iter()
+        .map(|field| field_set::member_field(field))
+        .collect();
     let count = field_set::member_count(&fields);
     let schemas = field_set::field_schemas(&fields);
     let keys = fields
@@ -147,7 +149,10 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         #[inline]
         fn write_json(&self, __out: &mut _ap::Vec<_ap::u8>) {
             __out.extend_from_slice(#head);
-            #(#writes)*
+            {
+                let __m = &mut *__out;
+                #(#members)*
+            }
             __out.extend_from_slice(b",\"event_params\":");
             _ap::AnalyticsEvent::write_params_json(self, __out);
             __out.push(b'}');
@@ -157,10 +162,10 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
             let mut __state = _ap::serde::Serializer::serialize_map(__serializer, _ap::Option::Some(2 + #count))?;
             let mut __members = _ap::MapWriter::new(&mut __state);
             {
-                let __map = &mut __members;
-                _ap::MapWriter::entry(__map, "event_type", #name);
-                #(#serializes)*
-                _ap::MapWriter::entry(__map, "event_params", self);
+                let __m = &mut __members;
+                _ap::MapWriter::entry(__m, "event_type", #name);
+                #(#members)*
+                _ap::MapWriter::entry(__m, "event_params", self);
             }
             __members.finish()?;
             _ap::serde::ser::SerializeMap::end(__state)

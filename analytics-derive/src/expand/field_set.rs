@@ -112,8 +112,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
         (quote!(#slots), items)
     } else {
         // The trait's defaults are the write-only reader: an error.
-        let items = quote!();
-        (quote!(()), items)
+        (quote!(()), quote!())
     };
     let read = readable.then(|| {
         let flattened_readable = model.fields.iter().filter(|f| f.flatten.is_some()).map(|field| {
@@ -426,9 +425,10 @@ fn rule_schema(rule: &RuleSpec) -> TokenStream {
     }
 }
 
-/// One member of `__members`: the walk both the JSON writer and `Serialize`
-/// take (see `__private::Members`).
-fn member_field(field: &Field<'_>) -> TokenStream {
+/// One member of `__members` (and of an event's envelope writer and
+/// `Serialize`, `event.rs`): a call into the sink `__m`, the JSON writer or a
+/// serde map (see `__private::Members`).
+pub(super) fn member_field(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
     if field.flatten.is_some() {
@@ -463,76 +463,6 @@ fn member_field(field: &Field<'_>) -> TokenStream {
             quote!(if !#call_skip { #call })
         }
         None => call,
-    }
-}
-
-/// A member of an envelope's own writer (`event.rs`).
-pub(super) fn write_field(field: &Field<'_>) -> TokenStream {
-    let member = field.member;
-    let ty = field.ty;
-    if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__write_members(&self.#member, __out););
-    }
-    if !field.written() {
-        return quote!();
-    }
-    let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
-    // A `pii` member goes through the client's policy (kept, dropped or
-    // hashed as it is written); every other member is written inline.
-    let write = match (&field.codec, field.pii) {
-        (Some(_), false) => {
-            let value = serde_value(field);
-            quote! {
-                __out.extend_from_slice(#key);
-                _ap::json::write_serde(__out, #value);
-            }
-        }
-        (Some(_), true) => {
-            let value = serde_value(field);
-            quote!(_ap::write_pii_serde(__out, #key, #value);)
-        }
-        (None, false) => quote_spanned! {ty.span()=>
-            <#ty as _ap::AnalyticsValue>::__write_member(&self.#member, #key, __out);
-        },
-        (None, true) => quote_spanned! {ty.span()=>
-            _ap::write_pii_member::<#ty>(__out, #key, &self.#member);
-        },
-    };
-    match &field.skip_if {
-        Some(skip) => {
-            let call = quote_spanned!(skip.span()=> #skip(&self.#member));
-            quote!(if !#call { #write })
-        }
-        None => write,
-    }
-}
-
-/// A member of an envelope's own `Serialize` (`event.rs`).
-pub(super) fn serialize_field(field: &Field<'_>) -> TokenStream {
-    let member = field.member;
-    let ty = field.ty;
-    if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__serialize_members(&self.#member, __map););
-    }
-    if !field.written() {
-        return quote!();
-    }
-    let name = &field.wire_name;
-    let serialize = match &field.codec {
-        Some(_) => {
-            let value = serde_value(field);
-            quote!(_ap::MapWriter::entry(__map, #name, #value);)
-        }
-        None => quote_spanned! {ty.span()=>
-            <#ty as _ap::AnalyticsValue>::__serialize_member(&self.#member, __map, #name);
-        },
-    };
-    match &field.skip_if {
-        Some(skip) => {
-            let call = quote_spanned!(skip.span()=> #skip(&self.#member));
-            quote!(if !#call { #serialize })
-        }
-        None => serialize,
     }
 }
 
