@@ -68,7 +68,7 @@ mod validate;
 mod value;
 
 #[doc(hidden)]
-#[path = "private.rs"]
+#[path = "private/mod.rs"]
 pub mod __private;
 
 pub use envelope::{EventBatch, TrackEventRequest, Trackable};

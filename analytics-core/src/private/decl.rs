@@ -1,0 +1,341 @@
+//! Schema declarations: the `static` tables a derive emits, turned into
+//! schemas by one runtime function each.
+
+use std::any::TypeId;
+use std::borrow::Cow;
+
+use std::sync::OnceLock;
+
+use super::FieldSet;
+use crate::validate::{Path, ValidationErrors};
+use crate::schema::{EventSchema, FieldSchema, FieldType, IdentityRole, ObjectSchema, Rule, UnionSchema};
+use crate::value::AnalyticsValue;
+
+/// One member of a field set, as the derive declares it: a `static` table of
+/// these per struct is all the schema code a derive emits, and
+/// [`field_schemas`] (one function, not one per struct) turns it into
+/// [`FieldSchema`]s.
+pub enum MemberDecl {
+    /// A field of the struct.
+    Field(FieldDecl),
+    /// A flattened field: the members of its type, below its Rust name.
+    Flatten {
+        /// The flattened field's Rust name (a prefix of its members' paths).
+        rust_name: &'static str,
+        /// `<Type as FieldSet>::__field_schemas`.
+        schemas: fn(&str, &mut Vec<FieldSchema>),
+    },
+}
+
+/// The declared facts of one wire field (see [`MemberDecl`]).
+pub struct FieldDecl {
+    /// The wire name.
+    pub name: &'static str,
+    /// The Rust name (the last part of [`FieldSchema::rust_path`]).
+    pub rust_name: &'static str,
+    /// The key is always written (no `skip_serializing_if`).
+    pub required: bool,
+    /// From the doc comment.
+    pub description: &'static str,
+    /// The rules declared on the field.
+    pub rules: &'static [Rule],
+    /// `#[analytics(pii)]`.
+    pub pii: bool,
+    /// The deprecation note.
+    pub deprecated: Option<&'static str>,
+    /// `#[analytics(user_id)]` / `#[analytics(anonymous_id)]`.
+    pub identity: Option<IdentityRole>,
+    /// Where the wire type comes from.
+    pub ty: TypeDecl,
+}
+
+/// Where a field's wire type comes from.
+pub enum TypeDecl {
+    /// An analytics value: `<Type as AnalyticsValue>::field_type` and `::nullable`.
+    Value(fn() -> FieldType, fn() -> bool),
+    /// A field written through serde: `Any`, or `Serde` with the user's JSON
+    /// Schema; and whether it is an `Option`.
+    Serde(FieldType, bool),
+}
+
+/// Appends the schemas of `members`; `prefix` is the Rust path of the
+/// flattened field they sit in (empty at the top).
+pub fn field_schemas(members: &'static [MemberDecl], prefix: &str, out: &mut Vec<FieldSchema>) {
+    for member in members {
+        match member {
+            MemberDecl::Field(field) => out.push(field.schema(prefix)),
+            MemberDecl::Flatten { rust_name, schemas } => {
+                schemas(&join_prefix(prefix, rust_name), out);
+            }
+        }
+    }
+}
+
+// The derive builds each `FieldDecl` with these `const fn`s rather than a
+// struct literal: a literal repeats nine field expressions and two fn-pointer
+// coercions per field, all type-checked and borrow-checked in the user's
+// crate; a call names the type's `__TYPE_DECL` and only the facts that differ
+// from the defaults (measured: the schema tables were about a third of a
+// write-only crate's compile time).
+impl FieldDecl {
+    /// A required field of type `ty` (`<T as AnalyticsValue>::__TYPE_DECL`,
+    /// or [`TypeDecl::Serde`] for a field written through serde): no rules,
+    /// not PII, not deprecated, no identity role.
+    pub const fn new(
+        name: &'static str,
+        rust_name: &'static str,
+        description: &'static str,
+        ty: TypeDecl,
+    ) -> FieldDecl {
+        FieldDecl {
+            name,
+            rust_name,
+            required: true,
+            description,
+            rules: &[],
+            pii: false,
+            deprecated: None,
+            identity: None,
+            ty,
+        }
+    }
+
+    /// The rules declared on the field.
+    pub const fn rules(self, rules: &'static [Rule]) -> FieldDecl {
+        FieldDecl { rules, ..self }
+    }
+
+    /// The key may be left out (`skip_serializing_if`).
+    pub const fn optional(self) -> FieldDecl {
+        FieldDecl {
+            required: false,
+            ..self
+        }
+    }
+
+    /// `#[analytics(pii)]`.
+    pub const fn pii(self) -> FieldDecl {
+        FieldDecl { pii: true, ..self }
+    }
+
+    /// `#[deprecated]` with its note.
+    pub const fn deprecated(self, note: &'static str) -> FieldDecl {
+        FieldDecl {
+            deprecated: Some(note),
+            ..self
+        }
+    }
+
+    /// `#[analytics(user_id)]` / `#[analytics(anonymous_id)]` (from
+    /// [`identity_field`], which checks the field's type).
+    pub const fn identity(self, role: Option<IdentityRole>) -> FieldDecl {
+        FieldDecl {
+            identity: role,
+            ..self
+        }
+    }
+
+    /// The field's schema, its Rust path below `prefix`.
+    fn schema(&'static self, prefix: &str) -> FieldSchema {
+        let rust_path: &'static str = if prefix.is_empty() {
+            self.rust_name
+        } else {
+            Box::leak(format!("{prefix}.{}", self.rust_name).into_boxed_str())
+        };
+        let (ty, nullable) = match self.ty {
+            TypeDecl::Value(ty, nullable) => (ty(), nullable()),
+            TypeDecl::Serde(ty, nullable) => (ty, nullable),
+        };
+        FieldSchema {
+            name: self.name,
+            rust_path,
+            ty,
+            required: self.required,
+            nullable,
+            description: self.description,
+            rules: self.rules,
+            pii: self.pii,
+            deprecated: self.deprecated,
+            identity: self.identity,
+        }
+    }
+}
+
+/// The Rust path of a flattened field below `prefix`.
+pub fn join_prefix(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// The declared facts of an event, read by [`event_schema`] (one function
+/// for every event, not one instance per event type).
+pub struct EventDecl {
+    /// `AnalyticsEvent::NAME`.
+    pub name: &'static str,
+    /// `AnalyticsEvent::VERSION`.
+    pub version: u32,
+    /// From the doc comment.
+    pub description: &'static str,
+    /// The Rust type name.
+    pub rust_type: &'static str,
+    /// `FieldSet::CHECKS`.
+    pub checks: &'static [&'static str],
+    /// `#[analytics(write_only)]` or a borrowed field.
+    pub write_only: bool,
+    /// `<Event as FieldSet>::__field_schemas`.
+    pub fields: fn(&str, &mut Vec<FieldSchema>),
+    /// `<Event as AnalyticsEvent>::__envelope_schemas`.
+    pub envelope: fn(&mut Vec<FieldSchema>),
+}
+
+/// Builds (once) and leaks the schema of an event.
+pub fn event_schema(
+    cell: &'static OnceLock<EventSchema>,
+    decl: &'static EventDecl,
+) -> &'static EventSchema {
+    if let Some(schema) = cell.get() {
+        return schema;
+    }
+    let _building = crate::schema::building::enter(None);
+    cell.get_or_init(|| {
+        let mut fields = Vec::new();
+        (decl.fields)("", &mut fields);
+        let mut envelope = Vec::new();
+        (decl.envelope)(&mut envelope);
+        EventSchema {
+            name: decl.name,
+            version: decl.version,
+            description: decl.description,
+            fields: Box::leak(fields.into_boxed_slice()),
+            rust_type: decl.rust_type,
+            envelope: Box::leak(envelope.into_boxed_slice()),
+            checks: decl.checks,
+            write_only: decl.write_only,
+        }
+    })
+}
+
+/// The type of a field holding a nested object `T`: `FieldType::Object` of
+/// its schema (built once), or `FieldType::Ref` of its name when asked while
+/// that schema is being built on this thread (a recursive type).
+pub fn object_type<T: FieldSet + 'static>(
+    cell: &'static OnceLock<ObjectSchema>,
+    description: &'static str,
+) -> FieldType {
+    if let Some(schema) = cell.get() {
+        return FieldType::Object(schema);
+    }
+    if crate::schema::building::contains(TypeId::of::<T>()) {
+        return FieldType::Ref(T::TYPE_NAME);
+    }
+    FieldType::Object(object_schema::<T>(cell, description))
+}
+
+/// Builds (once) and leaks the schema of a nested object (see [`object_type`]
+/// for a field's type, which handles recursive types).
+pub fn object_schema<T: FieldSet + 'static>(
+    cell: &'static OnceLock<ObjectSchema>,
+    description: &'static str,
+) -> &'static ObjectSchema {
+    if let Some(schema) = cell.get() {
+        return schema;
+    }
+    let _building = crate::schema::building::enter(Some(TypeId::of::<T>()));
+    let schema = cell.get_or_init(|| {
+        let mut fields = Vec::new();
+        T::__field_schemas("", &mut fields);
+        ObjectSchema {
+            name: T::TYPE_NAME,
+            description,
+            fields: Box::leak(fields.into_boxed_slice()),
+            checks: T::CHECKS,
+        }
+    });
+    crate::schema::building::built_object(schema);
+    schema
+}
+
+/// A serde_json serializer that writes nowhere: a field of an enum variant
+/// written through serde is validated by writing it there.
+pub fn json_sink() -> serde_json::Serializer<std::io::Sink> {
+    serde_json::Serializer::new(std::io::sink())
+}
+
+/// Records serde's refusal to write a value (the `serde` rule), as
+/// [`check_serializable`] does for a field of a struct.
+pub fn check_written(
+    written: Result<(), serde_json::Error>,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if let Err(problem) = written {
+        errors.push(
+            path.render(),
+            "serde",
+            format!("cannot be written as JSON: {problem}"),
+        );
+    }
+}
+
+/// The type of a field holding an enum with data variants `T`: `Union` of its
+/// schema (`build` runs once), or `Ref` of `name` when asked while that schema
+/// is being built on this thread (a recursive enum).
+pub fn union_type<T: 'static>(
+    cell: &'static OnceLock<UnionSchema>,
+    name: &'static str,
+    build: fn() -> UnionSchema,
+) -> FieldType {
+    if let Some(schema) = cell.get() {
+        return FieldType::Union(schema);
+    }
+    if crate::schema::building::contains(TypeId::of::<T>()) {
+        return FieldType::Ref(name);
+    }
+    let _building = crate::schema::building::enter(Some(TypeId::of::<T>()));
+    let schema = cell.get_or_init(build);
+    crate::schema::building::built_union(schema);
+    FieldType::Union(schema)
+}
+
+/// The leaked type of a value held by a variant of an enum with data: for
+/// an `Option<T>`, `Nullable` of `T`'s type (a payload is written `null`).
+pub fn leak_value_type<T: AnalyticsValue>() -> &'static FieldType {
+    let ty = T::field_type();
+    let ty = if T::nullable() {
+        FieldType::Nullable(Box::leak(Box::new(ty)))
+    } else {
+        ty
+    };
+    Box::leak(Box::new(ty))
+}
+
+/// The object or union built in this process with this Rust name (the first
+/// one built, if several types share the name): what a [`FieldType::Ref`]
+/// names, for a reader that meets it outside the type it refers to.
+pub fn resolve_ref(name: &str) -> Option<FieldType> {
+    crate::schema::building::resolve(name)
+}
+
+/// A string value: what `#[analytics(user_id)]` / `#[analytics(anonymous_id)]`
+/// accept (an identity is a JSON string, or `null` for an `Option`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot carry a user identity",
+    label = "not a string",
+    note = "`#[analytics(user_id)]` and `#[analytics(anonymous_id)]` go on a field of type String, &'static str, Cow<'static, str>, Box<str>, or an Option of one"
+)]
+pub trait IdentityValue {}
+
+impl IdentityValue for String {}
+impl IdentityValue for Box<str> {}
+impl IdentityValue for &'static str {}
+impl IdentityValue for Cow<'static, str> {}
+impl<T: IdentityValue> IdentityValue for Option<T> {}
+
+/// The identity of a field of type `T`, in its [`FieldDecl`]: `T` is
+/// checked to be a string (a `const` bound, spanned on the field's type).
+pub const fn identity_field<T: IdentityValue + ?Sized>(role: IdentityRole) -> Option<IdentityRole> {
+    Some(role)
+}
