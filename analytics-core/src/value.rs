@@ -111,8 +111,9 @@ pub trait AnalyticsValue: serde::Serialize {
         map.entry(key, self);
     }
 
-    /// Hands the member `name` (`key` is `,"name":`, pre-escaped) to a
-    /// derived struct's member sink: one generated call per member.
+    /// Hands the member `name` (`key` is `,"name":`, pre-escaped; `field`
+    /// its Rust name, for validation paths) to a derived struct's member
+    /// sink: one generated call per member.
     #[doc(hidden)]
     #[inline]
     fn __member<M: crate::__private::Members>(
@@ -120,8 +121,9 @@ pub trait AnalyticsValue: serde::Serialize {
         members: &mut M,
         name: &'static str,
         key: &'static [u8],
+        field: &'static str,
     ) {
-        members.value(name, key, self);
+        members.value(name, key, field, self);
     }
 
     /// Appends the member `key` (`,"name":`, pre-escaped) and the value.

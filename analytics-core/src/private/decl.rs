@@ -7,8 +7,10 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use super::FieldSet;
+use crate::schema::{
+    EventSchema, FieldSchema, FieldType, IdentityRole, ObjectSchema, Rule, UnionSchema,
+};
 use crate::validate::{Path, ValidationErrors};
-use crate::schema::{EventSchema, FieldSchema, FieldType, IdentityRole, ObjectSchema, Rule, UnionSchema};
 use crate::value::AnalyticsValue;
 
 /// One member of a field set, as the derive declares it: a `static` table of

@@ -5,6 +5,7 @@ use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 
 use super::FieldSet;
 use crate::json;
+use crate::validate::{Path, ValidationErrors};
 use crate::value::AnalyticsValue;
 use crate::AnalyticsEvent;
 
@@ -58,16 +59,22 @@ impl<'m, M: SerializeMap> MapWriter<'m, M> {
 }
 
 /// Where a derived struct's members go: the JSON writer (a `Vec<u8>`,
-/// members written as `,"key":value` with the key pre-escaped) or a serde map
-/// ([`MapWriter`]). A derived [`FieldSet::__members`] is one call per member,
-/// and each sink is written once here, so the two outputs cannot drift and
-/// the derive emits one walk where it used to emit two.
-pub trait Members {
+/// members written as `,"key":value` with the key pre-escaped), a serde map
+/// ([`MapWriter`]), validation ([`Validation`]) or a count
+/// ([`MemberCount`]). A derived [`FieldSet::__members`] is one call per
+/// member (plus, for a field with rules, the rules), and each sink is
+/// written once here: the outputs cannot drift, and the derive emits one walk
+/// where it used to emit one body per output and one for validation.
+///
+/// Each member comes with its wire `name`, its pre-escaped `key` and the
+/// Rust `field` name (the path of a validation error).
+pub trait Members: Sized {
     /// A member whose type is an analytics value.
     fn value<T: AnalyticsValue + ?Sized>(
         &mut self,
         name: &'static str,
         key: &'static [u8],
+        field: &'static str,
         value: &T,
     );
 
@@ -78,9 +85,10 @@ pub trait Members {
         &mut self,
         name: &'static str,
         key: &'static [u8],
+        field: &'static str,
         value: &T,
     ) {
-        self.value(name, key, value);
+        self.value(name, key, field, value);
     }
 
     /// A member written through serde (`#[analytics(serde)]`, `with`).
@@ -88,6 +96,7 @@ pub trait Members {
         &mut self,
         name: &'static str,
         key: &'static [u8],
+        field: &'static str,
         value: &T,
     );
 
@@ -98,9 +107,34 @@ pub trait Members {
         &mut self,
         name: &'static str,
         key: &'static [u8],
+        field: &'static str,
         value: &T,
     ) {
-        self.serde(name, key, value);
+        self.serde(name, key, field, value);
+    }
+
+    /// A flattened field: its members, inline. Validation goes below the
+    /// field's path instead (and runs the base's struct-level checks).
+    #[inline]
+    fn flatten<B: FieldSet>(&mut self, field: &'static str, value: &B) {
+        let _ = field;
+        value.__members(self);
+    }
+
+    /// Where the rules of `field` report, when this sink validates: the
+    /// field's path and the errors. A generated member with rules runs them
+    /// only when this is `Some`, just before the member itself.
+    #[inline]
+    fn rules(&mut self, field: &'static str) -> Option<(Path<'_>, &mut ValidationErrors)> {
+        let _ = field;
+        None
+    }
+
+    /// Whether a member its `skip_if` leaves out of the output is walked
+    /// anyway (validation checks every field, written or not).
+    #[inline]
+    fn every_member(&self) -> bool {
+        false
     }
 }
 
@@ -110,6 +144,7 @@ impl Members for Vec<u8> {
         &mut self,
         _: &'static str,
         key: &'static [u8],
+        _: &'static str,
         value: &T,
     ) {
         value.__write_member(key, self);
@@ -120,6 +155,7 @@ impl Members for Vec<u8> {
         &mut self,
         _: &'static str,
         key: &'static [u8],
+        _: &'static str,
         value: &T,
     ) {
         write_pii_member(self, key, value);
@@ -130,6 +166,7 @@ impl Members for Vec<u8> {
         &mut self,
         _: &'static str,
         key: &'static [u8],
+        _: &'static str,
         value: &T,
     ) {
         self.extend_from_slice(key);
@@ -141,6 +178,7 @@ impl Members for Vec<u8> {
         &mut self,
         _: &'static str,
         key: &'static [u8],
+        _: &'static str,
         value: &T,
     ) {
         write_pii_serde(self, key, value);
@@ -153,6 +191,7 @@ impl<M: SerializeMap> Members for MapWriter<'_, M> {
         &mut self,
         name: &'static str,
         _: &'static [u8],
+        _: &'static str,
         value: &T,
     ) {
         value.__serialize_member(self, name);
@@ -163,9 +202,110 @@ impl<M: SerializeMap> Members for MapWriter<'_, M> {
         &mut self,
         name: &'static str,
         _: &'static [u8],
+        _: &'static str,
         value: &T,
     ) {
         self.entry(name, value);
+    }
+}
+
+/// The member walk as validation: each member's nested values validated
+/// below its Rust field's path, each field's rules run before it (see
+/// [`Members::rules`]), every member walked, `skip_if` or not.
+pub struct Validation<'a> {
+    path: &'a Path<'a>,
+    errors: &'a mut ValidationErrors,
+}
+
+impl<'a> Validation<'a> {
+    /// Validates into `errors`, with paths below `path`.
+    #[inline]
+    pub fn new(path: &'a Path<'a>, errors: &'a mut ValidationErrors) -> Self {
+        Validation { path, errors }
+    }
+}
+
+impl Members for Validation<'_> {
+    #[inline]
+    fn value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        _: &'static str,
+        _: &'static [u8],
+        field: &'static str,
+        value: &T,
+    ) {
+        value.__validate_member(field, self.path, self.errors);
+    }
+
+    #[inline]
+    fn serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        _: &'static [u8],
+        field: &'static str,
+        value: &T,
+    ) {
+        check_serializable(value, &self.path.field(field), self.errors);
+    }
+
+    #[inline]
+    fn flatten<B: FieldSet>(&mut self, field: &'static str, value: &B) {
+        value.__validate_into(&self.path.field(field), self.errors);
+    }
+
+    #[inline]
+    fn rules(&mut self, field: &'static str) -> Option<(Path<'_>, &mut ValidationErrors)> {
+        Some((self.path.field(field), &mut *self.errors))
+    }
+
+    #[inline]
+    fn every_member(&self) -> bool {
+        true
+    }
+}
+
+/// Rule `serde` of a field written through serde: its `Serialize` must
+/// succeed as JSON (a map with non-string keys fails), since `write_json`
+/// cannot report an error.
+pub fn check_serializable<T: serde::Serialize + ?Sized>(
+    value: &T,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if let Err(problem) = serde_json::to_writer(std::io::sink(), value) {
+        errors.push(
+            path.render(),
+            "serde",
+            format!("cannot be written as JSON: {problem}"),
+        );
+    }
+}
+
+/// The member walk as a count of the members written (serde's
+/// `serialize_map` length).
+pub struct MemberCount(pub usize);
+
+impl Members for MemberCount {
+    #[inline]
+    fn value<T: AnalyticsValue + ?Sized>(
+        &mut self,
+        _: &'static str,
+        _: &'static [u8],
+        _: &'static str,
+        _: &T,
+    ) {
+        self.0 += 1;
+    }
+
+    #[inline]
+    fn serde<T: serde::Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        _: &'static [u8],
+        _: &'static str,
+        _: &T,
+    ) {
+        self.0 += 1;
     }
 }
 

@@ -18,7 +18,6 @@ pub use decl::*;
 pub use members::*;
 pub use read::*;
 
-
 use serde::de::{self, Deserializer, MapAccess};
 use serde::ser::SerializeMap;
 
@@ -74,8 +73,13 @@ pub trait FieldSet: Sized {
     /// The paths of its struct-level `#[analytics(check = path)]` functions.
     const CHECKS: &'static [&'static str] = &[];
 
-    /// Validates into `errors`, with paths below `path`.
-    fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors);
+    /// Validates into `errors`, with paths below `path`: the member walk
+    /// with a [`Validation`] sink. The derive overrides it only for a struct
+    /// with struct-level checks or envelope fields.
+    #[inline]
+    fn __validate_into(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        self.__members(&mut Validation::new(path, errors));
+    }
 
     /// Hands every member written to `members`, in order: the one generated
     /// walk behind both the JSON writer and `Serialize`.
@@ -95,7 +99,20 @@ pub trait FieldSet: Sized {
     }
 
     /// How many members are written (for `serialize_map`'s length hint).
-    fn __member_count(&self) -> usize;
+    #[inline]
+    fn __member_count(&self) -> usize {
+        let mut count = MemberCount(0);
+        self.__members(&mut count);
+        count.0
+    }
+
+    /// This value as the flattened field `field` of a struct being walked
+    /// (the generated call names the type, spanned on the field, so a
+    /// flattened type that is not a `FieldSet` is one diagnostic there).
+    #[inline]
+    fn __flatten_into<M: Members>(&self, members: &mut M, field: &'static str) {
+        members.flatten(field, self);
+    }
 
     /// Appends the schema of every wire field; `prefix` is the Rust path of the
     /// flattened field this type sits in (empty at the top).

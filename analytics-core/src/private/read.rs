@@ -7,7 +7,6 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::FieldSet;
-use crate::validate::{Path, ValidationErrors};
 use crate::{AnalyticsEnum, AnalyticsEvent};
 
 /// A map key, borrowed when the input allows it.
@@ -78,23 +77,6 @@ pub fn key_index(key: &str, names: &[&str]) -> usize {
 /// serde's `missing field` error, `Option` or not (serde's own rule).
 pub fn missing_with_member<T, E: de::Error>(slot: Option<T>, key: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| de::Error::missing_field(key))
-}
-
-/// Rule `serde` of a field written through serde: its `Serialize` must
-/// succeed as JSON (a map with non-string keys fails), since `write_json`
-/// cannot report an error.
-pub fn check_serializable<T: serde::Serialize + ?Sized>(
-    value: &T,
-    path: &Path<'_>,
-    errors: &mut ValidationErrors,
-) {
-    if let Err(problem) = serde_json::to_writer(std::io::sink(), value) {
-        errors.push(
-            path.render(),
-            "serde",
-            format!("cannot be written as JSON: {problem}"),
-        );
-    }
 }
 
 /// Reads a member's value into its slot; a second value for the same key is serde's `duplicate field` error.

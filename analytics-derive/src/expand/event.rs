@@ -122,7 +122,7 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
     let head = bytes(&format!("{{\"event_type\":\"{}\"", json_escape(name)));
     let members: Vec<TokenStream> = fields
         .iter()
-        .map(|field| field_set::member_field(field))
+        .map(|field| field_set::member_field(field, false))
         .collect();
     let count = field_set::member_count(&fields);
     let schemas = field_set::field_schemas(&fields);

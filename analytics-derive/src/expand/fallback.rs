@@ -14,9 +14,7 @@ fn field_set(ident: &Ident) -> TokenStream {
             type Slots = ();
             fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &_ap::str, _: &mut A) -> _ap::Result<_ap::bool, A::Error> { _ap::core::unimplemented!() }
             fn __finish<E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, E> { _ap::core::unimplemented!() }
-            fn __validate_into(&self, _: &_ap::Path<'_>, _: &mut _ap::ValidationErrors) { _ap::core::unimplemented!() }
             fn __members<M: _ap::Members>(&self, _: &mut M) { _ap::core::unimplemented!() }
-            fn __member_count(&self) -> _ap::usize { _ap::core::unimplemented!() }
             fn __field_schemas(_: &_ap::str, _: &mut _ap::Vec<_ap::FieldSchema>) { _ap::core::unimplemented!() }
         }
         impl _ap::serde::Serialize for #ident {

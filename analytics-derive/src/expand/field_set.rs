@@ -59,14 +59,8 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
             quote!(#member: _ap::Option::None)
         }
     });
-    let validate = model.fields.iter().map(validate_field);
-    let checks = model.checks.iter().map(|check| {
-        quote_spanned! {check.span()=>
-            _ap::rules::check(self, #check, __path, __errors);
-        }
-    });
-    let members = params.iter().map(|field| member_field(field));
-    let count = member_count(&params);
+    let validate = validate_into(model);
+    let members = params.iter().map(|field| member_field(field, true));
     let schemas = field_schemas(&params);
     let accept = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
@@ -175,20 +169,11 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
 
             #read_items
 
-            #[inline]
-            fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
-                #(#validate)*
-                #(#checks)*
-            }
+            #validate
 
             #[inline]
             fn __members<__M: _ap::Members>(&self, __m: &mut __M) {
                 #(#members)*
-            }
-
-            #[inline]
-            fn __member_count(&self) -> _ap::usize {
-                #count
             }
 
             fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
@@ -293,53 +278,63 @@ fn collisions(model: &Struct<'_>) -> Vec<TokenStream> {
     out
 }
 
-fn validate_field(field: &Field<'_>) -> TokenStream {
-    let member = field.member;
-    let ty = field.ty;
-    let rust_name = &field.rust_name;
-    if field.flatten.is_some() {
-        return quote_spanned! {ty.span()=>
-            <#ty as _ap::FieldSet>::__validate_into(&self.#member, &__path.field(#rust_name), __errors);
-        };
+/// The `__validate_into` of a struct with struct-level checks or envelope
+/// fields; nothing for the others, whose validation is the trait's default:
+/// the member walk with a validating sink. Envelope fields are not members
+/// of `event_params`, so they are walked here with the others, in the
+/// order of declaration, before the struct's checks.
+fn validate_into(model: &Struct<'_>) -> Option<TokenStream> {
+    let has_envelope = model.fields.iter().any(|f| f.envelope.is_some());
+    if model.checks.is_empty() && !has_envelope {
+        return None;
     }
-    if !field.written() {
+    let walk = if has_envelope {
+        let members = model.fields.iter().map(|field| member_field(field, true));
+        quote!(#(#members)*)
+    } else {
+        quote!(_ap::FieldSet::__members(self, __m);)
+    };
+    let checks = model.checks.iter().map(|check| {
+        quote_spanned! {check.span()=>
+            _ap::rules::check(self, #check, __path, __errors);
+        }
+    });
+    Some(quote! {
+        #[inline]
+        fn __validate_into(&self, __path: &_ap::Path<'_>, __errors: &mut _ap::ValidationErrors) {
+            {
+                let __m = &mut _ap::Validation::new(__path, __errors);
+                #walk
+            }
+            #(#checks)*
+        }
+    })
+}
+
+/// A field's rules, run when the sink `__m` validates (see
+/// `__private::Members::rules`), on `__value`; nothing for a field without.
+fn member_rules(field: &Field<'_>) -> TokenStream {
+    if field.rules.is_empty() {
         return quote!();
     }
-    let rules: Vec<TokenStream> = field.rules.iter().map(rule_call).collect();
-    let rules = if rules.is_empty() {
-        quote!()
-    } else if field.is_option {
-        quote! {
-            if let _ap::Option::Some(__value) = &self.#member {
-                #(#rules)*
-            }
-        }
+    let member = field.member;
+    let rust_name = &field.rust_name;
+    let rules = field.rules.iter().map(rule_call);
+    let value = if field.is_option {
+        quote!(if let _ap::Option::Some(__value) = &self.#member)
     } else {
-        quote! {
-            let __value = &self.#member;
-            #(#rules)*
-        }
+        quote!(let __value = &self.#member;)
     };
-    let nested = match &field.codec {
-        Some(_) => {
-            let value = serde_value(field);
-            quote!(_ap::check_serializable(#value, __path, __errors);)
-        }
-        // A field without rules is one call (its path built inside).
-        None if field.rules.is_empty() => {
-            return quote_spanned! {ty.span()=>
-                <#ty as _ap::AnalyticsValue>::__validate_member(&self.#member, #rust_name, __path, __errors);
-            };
-        }
-        None => quote_spanned! {ty.span()=>
-            <#ty as _ap::AnalyticsValue>::__validate_nested(&self.#member, __path, __errors);
-        },
+    let body = quote!(#(#rules)*);
+    let checked = if field.is_option {
+        quote!(#value { #body })
+    } else {
+        quote!(#value #body)
     };
     quote! {
-        {
-            let __path = &__path.field(#rust_name);
-            #rules
-            #nested
+        if let _ap::Option::Some((__path, __errors)) = _ap::Members::rules(__m, #rust_name) {
+            let __path = &__path;
+            #checked
         }
     }
 }
@@ -426,17 +421,26 @@ fn rule_schema(rule: &RuleSpec) -> TokenStream {
 }
 
 /// One member of `__members` (and of an event's envelope writer and
-/// `Serialize`, `event.rs`): a call into the sink `__m`, the JSON writer or a
-/// serde map (see `__private::Members`).
-pub(super) fn member_field(field: &Field<'_>) -> TokenStream {
+/// `Serialize`, `event.rs`): a call into the sink `__m`, the JSON writer, a
+/// serde map or validation (see `__private::Members`), after the field's
+/// rules `with_rules` (the walks that may validate).
+pub(super) fn member_field(field: &Field<'_>, with_rules: bool) -> TokenStream {
     let member = field.member;
     let ty = field.ty;
+    let rust_name = &field.rust_name;
     if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__members(&self.#member, __m););
+        return quote_spanned! {ty.span()=>
+            <#ty as _ap::FieldSet>::__flatten_into(&self.#member, __m, #rust_name);
+        };
     }
     if !field.written() {
         return quote!();
     }
+    let rules = if with_rules {
+        member_rules(field)
+    } else {
+        quote!()
+    };
     let name = &field.wire_name;
     let key = bytes(&format!(",\"{}\":", json_escape(&field.wire_name)));
     // A `pii` member goes through the client's policy when JSON is written
@@ -444,26 +448,28 @@ pub(super) fn member_field(field: &Field<'_>) -> TokenStream {
     let call = match (&field.codec, field.pii) {
         (Some(_), false) => {
             let value = serde_value(field);
-            quote!(_ap::Members::serde(__m, #name, #key, #value);)
+            quote!(_ap::Members::serde(__m, #name, #key, #rust_name, #value);)
         }
         (Some(_), true) => {
             let value = serde_value(field);
-            quote!(_ap::Members::pii_serde(__m, #name, #key, #value);)
+            quote!(_ap::Members::pii_serde(__m, #name, #key, #rust_name, #value);)
         }
         (None, false) => quote_spanned! {ty.span()=>
-            <#ty as _ap::AnalyticsValue>::__member(&self.#member, __m, #name, #key);
+            <#ty as _ap::AnalyticsValue>::__member(&self.#member, __m, #name, #key, #rust_name);
         },
         (None, true) => quote_spanned! {ty.span()=>
-            _ap::Members::pii_value::<#ty>(__m, #name, #key, &self.#member);
+            _ap::Members::pii_value::<#ty>(__m, #name, #key, #rust_name, &self.#member);
         },
     };
-    match &field.skip_if {
+    // Validation walks a member its `skip_if` leaves out of the output.
+    let call = match &field.skip_if {
         Some(skip) => {
             let call_skip = quote_spanned!(skip.span()=> #skip(&self.#member));
-            quote!(if !#call_skip { #call })
+            quote!(if _ap::Members::every_member(__m) || !#call_skip { #call })
         }
         None => call,
-    }
+    };
+    quote!(#rules #call)
 }
 
 pub(super) fn member_count(fields: &[&Field<'_>]) -> TokenStream {
