@@ -110,14 +110,9 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
         Ok(false)
     }
 
-    /// Appends the schema of every envelope field written, in declaration order.
+    /// The declaration of every envelope field written, in declaration order.
     #[doc(hidden)]
-    fn __envelope_schemas(out: &mut Vec<crate::schema::FieldSchema>)
-    where
-        Self: Sized,
-    {
-        let _ = out;
-    }
+    const __ENVELOPE_DECLS: &'static [crate::__private::MemberDecl] = &[];
 
     /// Wraps the event in the dynamic [`TrackEventRequest`].
     fn into_request(self) -> TrackEventRequest

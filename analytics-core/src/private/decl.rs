@@ -13,10 +13,10 @@ use crate::schema::{
 use crate::validate::{Path, ValidationErrors};
 use crate::value::AnalyticsValue;
 
-/// One member of a field set, as the derive declares it: a `static` table of
-/// these per struct is all the schema code a derive emits, and
-/// [`field_schemas`] (one function, not one per struct) turns it into
-/// [`FieldSchema`]s.
+/// One member of a field set, as the derive declares it: a constant table
+/// of these per struct (`FieldSet::__MEMBER_DECLS`) is all the schema a
+/// derive emits, data and no function, and [`field_schemas`] (one function,
+/// not one per struct) turns it into [`FieldSchema`]s.
 pub enum MemberDecl {
     /// A field of the struct.
     Field(FieldDecl),
@@ -24,8 +24,8 @@ pub enum MemberDecl {
     Flatten {
         /// The flattened field's Rust name (a prefix of its members' paths).
         rust_name: &'static str,
-        /// `<Type as FieldSet>::__field_schemas`.
-        schemas: fn(&str, &mut Vec<FieldSchema>),
+        /// `<Type as FieldSet>::__MEMBER_DECLS`.
+        members: &'static [MemberDecl],
     },
 }
 
@@ -66,8 +66,8 @@ pub fn field_schemas(members: &'static [MemberDecl], prefix: &str, out: &mut Vec
     for member in members {
         match member {
             MemberDecl::Field(field) => out.push(field.schema(prefix)),
-            MemberDecl::Flatten { rust_name, schemas } => {
-                schemas(&join_prefix(prefix, rust_name), out);
+            MemberDecl::Flatten { rust_name, members } => {
+                field_schemas(members, &join_prefix(prefix, rust_name), out);
             }
         }
     }
@@ -187,10 +187,10 @@ pub struct EventDecl {
     pub checks: &'static [&'static str],
     /// `#[analytics(write_only)]` or a borrowed field.
     pub write_only: bool,
-    /// `<Event as FieldSet>::__field_schemas`.
-    pub fields: fn(&str, &mut Vec<FieldSchema>),
-    /// `<Event as AnalyticsEvent>::__envelope_schemas`.
-    pub envelope: fn(&mut Vec<FieldSchema>),
+    /// `<Event as FieldSet>::__MEMBER_DECLS`.
+    pub fields: &'static [MemberDecl],
+    /// `<Event as AnalyticsEvent>::__ENVELOPE_DECLS`.
+    pub envelope: &'static [MemberDecl],
 }
 
 /// Builds (once) and leaks the schema of an event.
@@ -204,9 +204,9 @@ pub fn event_schema(
     let _building = crate::schema::building::enter(None);
     cell.get_or_init(|| {
         let mut fields = Vec::new();
-        (decl.fields)("", &mut fields);
+        field_schemas(decl.fields, "", &mut fields);
         let mut envelope = Vec::new();
-        (decl.envelope)(&mut envelope);
+        field_schemas(decl.envelope, "", &mut envelope);
         EventSchema {
             name: decl.name,
             version: decl.version,

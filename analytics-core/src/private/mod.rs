@@ -114,9 +114,15 @@ pub trait FieldSet: Sized {
         members.flatten(field, self);
     }
 
+    /// The declaration of every member written, in order: the schema's data.
+    const __MEMBER_DECLS: &'static [MemberDecl];
+
     /// Appends the schema of every wire field; `prefix` is the Rust path of the
     /// flattened field this type sits in (empty at the top).
-    fn __field_schemas(prefix: &str, out: &mut Vec<FieldSchema>);
+    #[inline]
+    fn __field_schemas(prefix: &str, out: &mut Vec<FieldSchema>) {
+        field_schemas(Self::__MEMBER_DECLS, prefix, out);
+    }
 
     /// `false` for a write-only struct (a borrowed field, or
     /// `#[analytics(write_only)]`): its reading items below are errors, and a

@@ -92,8 +92,8 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
                     rust_type: #rust_type,
                     checks: <#ident as _ap::FieldSet>::CHECKS,
                     write_only: #write_only_flag,
-                    fields: <#ident as _ap::FieldSet>::__field_schemas,
-                    envelope: <#ident as _ap::AnalyticsEvent>::__envelope_schemas,
+                    fields: <#ident as _ap::FieldSet>::__MEMBER_DECLS,
+                    envelope: <#ident as _ap::AnalyticsEvent>::__ENVELOPE_DECLS,
                 };
                 _ap::event_schema(&SCHEMA, &DECL)
             }
@@ -125,7 +125,7 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         .map(|field| field_set::member_field(field, false))
         .collect();
     let count = field_set::member_count(&fields);
-    let schemas = field_set::field_schemas(&fields);
+    let decls = field_set::member_decls(&fields);
     let keys = fields
         .iter()
         .filter(|f| f.skip_deserializing.is_none())
@@ -179,9 +179,6 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
             #read
         }
 
-        fn __envelope_schemas(__out: &mut _ap::Vec<_ap::FieldSchema>) {
-            let __prefix = "";
-            #schemas
-        }
+        const __ENVELOPE_DECLS: &'static [_ap::MemberDecl] = #decls;
     }
 }

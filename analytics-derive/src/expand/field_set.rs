@@ -61,7 +61,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     });
     let validate = validate_into(model);
     let members = params.iter().map(|field| member_field(field, true));
-    let schemas = field_schemas(&params);
+    let decls = member_decls(&params);
     let accept = accept(params.iter().copied());
     let finish = model.fields.iter().map(finish_field);
 
@@ -176,9 +176,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 #(#members)*
             }
 
-            fn __field_schemas(__prefix: &_ap::str, __out: &mut _ap::Vec<_ap::FieldSchema>) {
-                #schemas
-            }
+            const __MEMBER_DECLS: &'static [_ap::MemberDecl] = #decls;
         }
 
         #[automatically_derived]
@@ -494,15 +492,18 @@ pub(super) fn member_count(fields: &[&Field<'_>]) -> TokenStream {
     quote!(#always #(#parts)*)
 }
 
-/// The `__field_schemas` body of `fields`: one `static` table of their
-/// declarations, read by one runtime function (data per field, not code).
-pub(super) fn field_schemas(fields: &[&Field<'_>]) -> TokenStream {
+/// The constant table of the declarations of `fields` (`&[..]`, for a
+/// `const` item): data per field, read by one runtime function
+/// (`__private::field_schemas`), no code per struct.
+pub(super) fn member_decls(fields: &[&Field<'_>]) -> TokenStream {
     let members: Vec<TokenStream> = fields.iter().filter_map(|f| member_decl(f)).collect();
     let count = members.len();
-    quote! {
+    // A `static` named by the constant: a static's initializer is cheaper for
+    // the compiler than the same array promoted in a constant (measured).
+    quote!({
         static __MEMBERS: [_ap::MemberDecl; #count] = [#(#members),*];
-        _ap::field_schemas(&__MEMBERS, __prefix, __out);
-    }
+        &__MEMBERS
+    })
 }
 
 /// A field's entry in the schema table; `None` for a field not written.
@@ -510,9 +511,9 @@ fn member_decl(field: &Field<'_>) -> Option<TokenStream> {
     let ty = field.ty;
     let rust_name = &field.rust_name;
     if field.flatten.is_some() {
-        let schemas = quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__field_schemas);
+        let members = quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__MEMBER_DECLS);
         return Some(quote! {
-            _ap::MemberDecl::Flatten { rust_name: #rust_name, schemas: #schemas }
+            _ap::MemberDecl::Flatten { rust_name: #rust_name, members: #members }
         });
     }
     if !field.written() {

@@ -20,7 +20,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::LitStr;
 
-use super::field_set::{field_schemas, rule_call};
+use super::field_set::{member_decls, rule_call};
 use crate::attr::Tagging;
 use crate::model::{Enum, Field, FieldDefault, Payload, SerdeCodec, Variant};
 
@@ -557,13 +557,12 @@ fn schema(model: &Enum<'_>) -> TokenStream {
                 quote!(_ap::VariantShape::Tuple(_ap::Box::leak(_ap::Box::new([#(#items),*]))))
             }
             Payload::Struct(fields) => {
-                let pushes = field_schemas(&fields.iter().collect::<Vec<_>>());
+                let decls = member_decls(&fields.iter().collect::<Vec<_>>());
                 quote! {{
-                    let __prefix: &_ap::str = "";
+                    const __MEMBERS: &[_ap::MemberDecl] = #decls;
                     let mut __out: _ap::Vec<_ap::FieldSchema> = _ap::Vec::new();
-                    let __out = &mut __out;
-                    #pushes
-                    _ap::VariantShape::Struct(_ap::Vec::leak(_ap::core::mem::take(__out)))
+                    _ap::field_schemas(__MEMBERS, "", &mut __out);
+                    _ap::VariantShape::Struct(_ap::Vec::leak(__out))
                 }}
             }
         };
