@@ -158,10 +158,10 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 
 pub(crate) struct Field {
     pub(crate) wire: String,
-    /// Whether the wire name needs no escape in JSON (no `"`, `\`, control
-    /// character): then a key written as the name's bytes is the name, and
-    /// the fast path may compare the raw bytes.
-    pub(crate) plain: bool,
+    /// The member's start as producers write it, `"wire":`, when the wire
+    /// name needs no escape in JSON (no `"`, `\`, control character): the
+    /// fast path compares it with the raw bytes at once.
+    pub(crate) key: Option<Box<[u8]>>,
     pub(crate) rust: String,
     pub(crate) ty: Ty,
     pub(crate) required: bool,
@@ -329,10 +329,11 @@ impl Compiler {
                 nullable = true;
             }
             list.push(Field {
-                plain: !field
+                key: (!field
                     .name
                     .bytes()
-                    .any(|byte| matches!(byte, b'"' | b'\\' | ..0x20)),
+                    .any(|byte| matches!(byte, b'"' | b'\\' | ..0x20)))
+                .then(|| format!("\"{}\":", field.name).into_bytes().into()),
                 wire: field.name.clone(),
                 rust: field.rust_path.clone(),
                 ty,

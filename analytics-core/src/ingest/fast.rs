@@ -27,7 +27,7 @@ use super::check::ItemCount;
 use super::compile::{same_bytes, Check, Compiled, Fields, Ty};
 use super::scan::string_stop;
 use super::{Accepted, Format};
-use crate::rules;
+use crate::rules::{self, LengthValue};
 use crate::validate::{Path as RulePath, ValidationErrors};
 
 /// Objects and arrays nested past this depth are left to the general path.
@@ -194,23 +194,28 @@ impl<'v, 'b> Reader<'v, 'b> {
     }
 
     /// The next key, past white space and its `:`: the position in
-    /// `fields` of the field it names. `expected` is tried first (producers
-    /// write the fields in declaration order), then every field.
+    /// `fields` of the field it names. `expected` is tried first, as its
+    /// `"wire":` bytes (producers write the fields in declaration order),
+    /// then every field by the key's text.
     #[inline(always)]
     fn key(&mut self, fields: &Fields, expected: usize) -> Fast<usize> {
-        self.eat(b'"')?;
-        if let Some(field) = fields.list.get(expected) {
-            let wire = field.wire.as_bytes();
-            let end = self.at + wire.len();
-            if field.plain
-                && self.bytes.get(end) == Some(&b'"')
-                && same_bytes(&self.bytes[self.at..end], wire)
+        self.skip_space();
+        if let Some(key) = fields
+            .list
+            .get(expected)
+            .and_then(|field| field.key.as_deref())
+        {
+            let end = self.at + key.len();
+            if self
+                .bytes
+                .get(self.at..end)
+                .is_some_and(|bytes| same_bytes(bytes, key))
             {
-                self.at = end + 1;
-                self.eat(b':')?;
+                self.at = end;
                 return Ok(expected);
             }
         }
+        self.eat(b'"')?;
         let key = self.string()?;
         self.eat(b':')?;
         fields
@@ -514,19 +519,34 @@ impl<'v, 'b> Reader<'v, 'b> {
     }
 }
 
+/// A string's text as read (UTF-8, no escape), measured by the shared
+/// `length` and `non_empty` rules as the `str` it is, without making it one.
+struct Text<'b>(&'b [u8]);
+
+impl LengthValue for Text<'_> {
+    fn length(&self) -> usize {
+        // The chars of UTF-8 text: its bytes but continuation bytes.
+        self.0.iter().filter(|&&byte| byte & 0xc0 != 0x80).count()
+    }
+    fn is_empty_value(&self) -> bool {
+        self.0.is_empty()
+    }
+    const UNIT: &'static str = <str as LengthValue>::UNIT;
+}
+
 /// The rules of a string field on its text (no escape, so as decoded),
 /// with the shared rule functions, as `check.rs` applies them.
 #[inline(never)]
 fn string_rules(checks: &[Check], text: &[u8]) -> Fast<()> {
-    let value = std::str::from_utf8(text).map_err(|_| Unsure)?;
     let mut found = ValidationErrors::new();
     for check in checks {
         match check {
             Check::Length { min, max } => {
-                rules::length(value, *min, *max, &RulePath::ROOT, &mut found)
+                rules::length(&Text(text), *min, *max, &RulePath::ROOT, &mut found)
             }
-            Check::NonEmpty => rules::non_empty(value, &RulePath::ROOT, &mut found),
+            Check::NonEmpty => rules::non_empty(&Text(text), &RulePath::ROOT, &mut found),
             Check::Pattern { regex, .. } => {
+                let value = std::str::from_utf8(text).map_err(|_| Unsure)?;
                 if !regex.is_match(value) {
                     return Err(Unsure);
                 }
