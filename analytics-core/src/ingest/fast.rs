@@ -382,15 +382,18 @@ impl<'v, 'b> Reader<'v, 'b> {
             self.at += 1;
         }
         let start = self.at;
+        // 19 digits always fit in a `u64`: no check in the loop, one after.
         let mut magnitude: u64 = 0;
         while let Some(digit @ b'0'..=b'9') = self.peek() {
             magnitude = magnitude
-                .checked_mul(10)
-                .and_then(|value| value.checked_add(u64::from(digit - b'0')))
-                .ok_or(Unsure)?;
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(digit - b'0'));
             self.at += 1;
         }
         let digits = self.at - start;
+        if digits > 19 {
+            magnitude = checked_digits(&self.bytes[start..self.at]).ok_or(Unsure)?;
+        }
         // No digit, or a leading zero.
         if digits == 0 || (digits > 1 && self.bytes[start] == b'0') {
             return Err(Unsure);
@@ -575,6 +578,14 @@ fn range_rules<T: rules::RangeValue>(checks: &[Check], value: &T) -> Fast<()> {
         }
     }
     passed(found)
+}
+
+/// Decimal digits as a `u64`, `None` past `u64::MAX`.
+#[cold]
+fn checked_digits(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |value, digit| {
+        value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+    })
 }
 
 /// Unsure unless the rules found nothing.
