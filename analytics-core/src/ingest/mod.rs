@@ -23,6 +23,10 @@
 //! visitors (`scan.rs`), which leaves anything unusual (broken JSON, deep
 //! nesting, raw values) to `serde_json`, read again from the start: the
 //! answers, error messages included, are `serde_json`'s either way.
+//! Before either, a fast accept path (`fast.rs`) walks the compiled plan
+//! over the raw bytes, with no serde protocol: it accepts the common valid
+//! event, with the [`Accepted`] the general path gives, or leaves the event,
+//! unread, to the general path; it never reports an error itself.
 //!
 //! ```
 //! use analytics_core::{AnalyticsEvent, TrackEventRequest, TrackingPlan};
