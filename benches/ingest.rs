@@ -25,7 +25,9 @@
 //!   load weighs on both alike: the steadiest figure on a busy machine;
 //!   `paired/scanner_skip` is the scanner's own walk over each event with
 //!   nothing checked (`PlanValidator::scanner_skips`), so that what the
-//!   check costs splits into the walk and the visitors.
+//!   check costs splits into the walk and the visitors;
+//!   `paired/fast_accept` is the fast accept path alone
+//!   (`PlanValidator::fast_accepts`), with how many events it accepts.
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -131,6 +133,16 @@ fn per_event(c: &mut Criterion) {
         }
     });
     eprintln!("paired/scanner_skip: the scanner's walk alone (no check) per core at {ratio:.3}x of IgnoredAny ({PAIRED_ROUNDS} rounds in turns)");
+    let accepted = events
+        .iter()
+        .filter(|event| validator.fast_accepts(event))
+        .count();
+    let ratio = paired_ratio(ignored_any, || {
+        for event in &events {
+            black_box(validator.fast_accepts(event));
+        }
+    });
+    eprintln!("paired/fast_accept: the fast accept path alone per core at {ratio:.3}x of IgnoredAny ({accepted} of {} events accepted; {PAIRED_ROUNDS} rounds in turns)", events.len());
 }
 
 /// Rounds of [`paired_ratio`] and of the collector's `paired/*`.

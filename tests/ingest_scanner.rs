@@ -523,3 +523,356 @@ proptest! {
         prop_assert!(agree(codex(), &bytes));
     }
 }
+
+/// Types and rules at their edges for the fast accept path: a `length` on
+/// a string (in chars) and on an array, a `range` on integers of two widths
+/// and on a float, an enum, a pattern, `one_of`, nullable fields, a nested
+/// object and a required envelope field.
+const EDGE_PLAN: &str = r#"{"format_version":1,"events":[{"name":"edge","version":2,
+"description":"","rust_type":"Edge","envelope":[{"name":"tenant","rust_path":"tenant",
+"type":"string","required":true,"nullable":false,"description":"","rules":["non_empty"]}],
+"fields":[
+{"name":"name","rust_path":"name","type":"string","required":true,"nullable":false,"description":"",
+ "rules":[{"length":{"min":2,"max":4}}]},
+{"name":"tiny","rust_path":"tiny","type":"u8","required":true,"nullable":false,"description":""},
+{"name":"small","rust_path":"small","type":"i8","required":true,"nullable":false,"description":"",
+ "rules":[{"range":{"min":-100,"max":100}}]},
+{"name":"wide","rust_path":"wide","type":"i64","required":false,"nullable":true,"description":""},
+{"name":"huge","rust_path":"huge","type":"u64","required":false,"nullable":false,"description":""},
+{"name":"ratio","rust_path":"ratio","type":"f64","required":false,"nullable":true,"description":"",
+ "rules":[{"range":{"min":0,"max":1}}]},
+{"name":"loose","rust_path":"loose","type":"f32","required":false,"nullable":true,"description":""},
+{"name":"mode","rust_path":"mode","type":{"enum":"Mode"},"required":true,"nullable":false,"description":""},
+{"name":"code","rust_path":"code","type":"string","required":false,"nullable":true,"description":"",
+ "rules":[{"pattern":"^[a-z]+$"},{"one_of":["ab","cd"]}]},
+{"name":"tags","rust_path":"tags","type":{"array":"string"},"required":true,"nullable":false,
+ "description":"","rules":[{"length":{"max":2}},"non_empty"]},
+{"name":"inner","rust_path":"inner","type":{"object":"Inner"},"required":true,"nullable":false,"description":""}]}],
+"objects":{"Inner":{"name":"Inner","description":"","fields":[
+{"name":"on","rust_path":"on","type":"boolean","required":true,"nullable":false,"description":""},
+{"name":"note","rust_path":"note","type":"string","required":true,"nullable":true,"description":""}]}},
+"enums":{"Mode":{"name":"Mode","description":"","values":[{"name":"fast","description":""},
+{"name":"slow","description":""}]}},
+"unions":{}}"#;
+
+const EDGE: &str = r#"{"event_type":"edge","event_version":2,"tenant":"t","event_params":{"name":"abc","tiny":255,"small":-100,"wide":-9223372036854775808,"huge":18446744073709551615,"ratio":1,"loose":1.25,"mode":"slow","code":"cd","tags":["a","b"],"inner":{"on":false,"note":null}},"message_id":"m-1"}"#;
+
+fn edge() -> &'static PlanValidator {
+    static VALIDATOR: std::sync::OnceLock<PlanValidator> = std::sync::OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let plan = TrackingPlan::from_json(EDGE_PLAN).expect("the edge plan reads");
+        PlanValidator::new(&plan).expect("the edge plan compiles")
+    })
+}
+
+/// `EDGE` with `from` (which it holds once) replaced by `to`.
+fn edge_with(from: &str, to: &str) -> String {
+    assert_eq!(EDGE.matches(from).count(), 1, "{from}");
+    EDGE.replace(from, to)
+}
+
+/// Both readers agree on `bytes` (the fast path included), and the fast
+/// path accepts it exactly when `fast` says.
+fn fast_agrees(validator: &PlanValidator, bytes: &[u8], fast: bool) {
+    agree(validator, bytes);
+    assert_eq!(
+        validator.fast_accepts(bytes),
+        fast,
+        "fast path on: {}",
+        String::from_utf8_lossy(bytes)
+    );
+    if fast {
+        assert!(validator.check_event(bytes, 7).is_ok());
+    }
+    batch_agrees(validator, &[EDGE.as_bytes(), bytes]);
+}
+
+#[test]
+fn the_fast_path_accepts_every_valid_simulated_codex_event() {
+    let events = simulate::Session::new(42).events(2_000);
+    let mut valid = 0;
+    for event in &events {
+        let bytes = json(event);
+        let by_serde = codex().check_line_by_serde_json(&bytes, 0);
+        let ok = matches!(by_serde, analytics_core::ingest::Line::Event(Ok(_)));
+        valid += usize::from(ok);
+        assert_eq!(
+            codex().fast_accepts(&bytes),
+            ok,
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+    }
+    assert!(valid > 1_900, "{valid} valid of 2000");
+    // Broken: a `non_empty` string emptied, a required key gone, a
+    // duplicate key, an unknown key; each left to the general path, which
+    // rejects it.
+    let good = String::from_utf8(json(&events[0])).unwrap();
+    let thread = good.split("\"thread_id\":").nth(1).unwrap();
+    let value = &thread[..thread.find(',').unwrap()];
+    for broken in [
+        good.replacen(&format!("\"thread_id\":{value}"), "\"thread_id\":\"\"", 1),
+        good.replacen(&format!("\"thread_id\":{value},"), "", 1),
+        good.replacen("\"thread_id\":", "\"thread_id\":\"x\",\"thread_id\":", 1),
+        good.replacen("\"thread_id\":", "\"nope\":1,\"thread_id\":", 1),
+    ] {
+        assert_ne!(broken, good);
+        assert!(!codex().fast_accepts(broken.as_bytes()), "{broken}");
+        assert!(
+            codex().check_event(broken.as_bytes(), 0).is_err(),
+            "{broken}"
+        );
+        agree(codex(), broken.as_bytes());
+    }
+}
+
+#[test]
+fn codex_events_with_keys_out_of_order_are_accepted_fast_and_agree() {
+    for event in simulate::Session::new(8).events(200) {
+        let bytes = json(&event);
+        if !codex().fast_accepts(&bytes) {
+            continue;
+        }
+        // `serde_json::Value` sorts keys: every object out of its order.
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let sorted = serde_json::to_vec(&value).unwrap();
+        let pretty = serde_json::to_vec_pretty(&value).unwrap();
+        for bytes in [sorted, pretty] {
+            agree(codex(), &bytes);
+            // `event_params` sorts before `event_type`: left to the general path.
+            assert!(!codex().fast_accepts(&bytes));
+            let text = String::from_utf8(bytes).unwrap();
+            let params = text.find("\"event_params\"").unwrap();
+            let kind = text.find("\"event_type\"").unwrap();
+            let end = text[kind..].find(',').unwrap() + kind;
+            // The `event_type` member moved first.
+            let moved = format!(
+                "{{{},{}{}",
+                &text[kind..end],
+                &text[params..kind].trim_end(),
+                &text[end + 1..]
+            );
+            let moved = moved.replace(",}", "}");
+            agree(codex(), moved.as_bytes());
+            assert!(codex().fast_accepts(moved.as_bytes()), "{moved}");
+        }
+    }
+}
+
+#[test]
+fn the_fast_path_at_its_edges_agrees() {
+    fast_agrees(edge(), EDGE.as_bytes(), true);
+    let accepted = edge().check_event(EDGE.as_bytes(), 0).unwrap();
+    assert_eq!(accepted.message_id.as_deref(), Some("m-1"));
+    assert_eq!(accepted.version, 2);
+    // (from, to, accepted by the fast path)
+    let mut cases: Vec<(String, bool)> = Vec::new();
+    let mut case = |from: &str, to: &str, fast: bool| cases.push((edge_with(from, to), fast));
+    // A `length` of 2 to 4 chars: one under, at each end, one over; in
+    // chars, not bytes.
+    for (name, fast) in [
+        ("a", false),
+        ("ab", true),
+        ("abcd", true),
+        ("abcde", false),
+        ("\u{e9}", false),
+        ("\u{e9}\u{e9}", true),
+        ("\u{e9}\u{e9}\u{e9}\u{e9}", true),
+        ("\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}", false),
+        ("\u{1f600}\u{1f600}", true),
+        ("", false),
+    ] {
+        case("\"name\":\"abc\"", &format!("\"name\":\"{name}\""), fast);
+    }
+    // Escapes: left to the general path, accepted or not.
+    for name in [
+        r"a\u0062",
+        r"\n\n",
+        r#"a\"b"#,
+        r"\ud83d\ude00\ud83d\ude00",
+        r"a\q",
+    ] {
+        case("\"name\":\"abc\"", &format!("\"name\":\"{name}\""), false);
+    }
+    // Integers at the edges of the widths and the range rule.
+    for (field, value, fast) in [
+        ("\"tiny\":255", "0", true),
+        ("\"tiny\":255", "256", false),
+        ("\"tiny\":255", "-1", false),
+        ("\"tiny\":255", "-0", false),
+        ("\"tiny\":255", "255.0", false),
+        ("\"tiny\":255", "2e2", false),
+        ("\"tiny\":255", "01", false),
+        ("\"tiny\":255", "\"1\"", false),
+        ("\"small\":-100", "-101", false),
+        ("\"small\":-100", "100", true),
+        ("\"small\":-100", "101", false),
+        ("\"small\":-100", "-128", false),
+        ("\"small\":-100", "-129", false),
+        (
+            "\"wide\":-9223372036854775808",
+            "-9223372036854775809",
+            false,
+        ),
+        ("\"wide\":-9223372036854775808", "9223372036854775807", true),
+        (
+            "\"wide\":-9223372036854775808",
+            "9223372036854775808",
+            false,
+        ),
+        ("\"wide\":-9223372036854775808", "null", true),
+        (
+            "\"huge\":18446744073709551615",
+            "18446744073709551616",
+            false,
+        ),
+        ("\"huge\":18446744073709551615", "0", true),
+        ("\"huge\":18446744073709551615", "null", false),
+        ("\"ratio\":1", "0", true),
+        ("\"ratio\":1", "2", false),
+        ("\"ratio\":1", "-1", false),
+        ("\"ratio\":1", "0.25", false),
+        ("\"ratio\":1", "null", true),
+        ("\"loose\":1.25", "-0.5", true),
+        ("\"loose\":1.25", "-0", false),
+        ("\"loose\":1.25", "1e3", false),
+        ("\"loose\":1.25", "3.5e38", false),
+        ("\"loose\":1.25", "1.", false),
+        ("\"loose\":1.25", "12345678901234567890123", false),
+        ("\"loose\":1.25", "0.12345678901234567890123456789", true),
+        ("\"mode\":\"slow\"", "\"fast\"", true),
+        ("\"mode\":\"slow\"", "\"Slow\"", false),
+        ("\"mode\":\"slow\"", "\"slo\"", false),
+        ("\"mode\":\"slow\"", "\"slowly\"", false),
+        ("\"mode\":\"slow\"", "null", false),
+        ("\"code\":\"cd\"", "\"ab\"", true),
+        ("\"code\":\"cd\"", "\"xy\"", false),
+        ("\"code\":\"cd\"", "\"AB\"", false),
+        ("\"code\":\"cd\"", "null", true),
+        ("\"tags\":[\"a\",\"b\"]", "[\"a\"]", true),
+        ("\"tags\":[\"a\",\"b\"]", "[]", false),
+        ("\"tags\":[\"a\",\"b\"]", "[\"a\",\"b\",\"c\"]", false),
+        ("\"tags\":[\"a\",\"b\"]", "[ \"a\" , \"b\" ]", true),
+        ("\"tags\":[\"a\",\"b\"]", "[\"a\",]", false),
+        ("\"tags\":[\"a\",\"b\"]", "[\"a\",null]", false),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"note\":\"x\",\"on\":true}",
+            true,
+        ),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"on\":false}",
+            false,
+        ),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"on\":0,\"note\":null}",
+            false,
+        ),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"on\":false,\"note\":null,\"on\":true}",
+            false,
+        ),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"on\":false,\"note\":null,\"x\":1}",
+            false,
+        ),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"o\\u006e\":false,\"note\":null}",
+            false,
+        ),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"on\":fals,\"note\":null}",
+            false,
+        ),
+        (
+            "\"inner\":{\"on\":false,\"note\":null}",
+            "{\"on\":false,\"note\":nul}",
+            false,
+        ),
+        ("\"inner\":{\"on\":false,\"note\":null}", "{ }", false),
+        ("\"inner\":{\"on\":false,\"note\":null}", "null", false),
+    ] {
+        let key = field.split(':').next().unwrap();
+        case(field, &format!("{key}:{value}"), fast);
+    }
+    // Optional fields left out, keys out of order, white space.
+    case(",\"wide\":-9223372036854775808", "", true);
+    case(",\"ratio\":1,\"loose\":1.25", "", true);
+    case(
+        "{\"name\":\"abc\",\"tiny\":255,",
+        "{\"tiny\":255,\"name\":\"abc\",",
+        true,
+    );
+    case("\"event_version\":2,", "\"event_version\" :\t2 ,\n", true);
+    // The envelope: the version, the message id, its field, other keys.
+    for (from, to, fast) in [
+        ("\"event_version\":2,", "\"event_version\":3,", false),
+        ("\"event_version\":2,", "\"event_version\":2.0,", false),
+        ("\"event_version\":2,", "\"event_version\":\"2\",", false),
+        ("\"event_version\":2,", "", true),
+        (
+            "\"event_version\":2,",
+            "\"event_version\":2,\"event_version\":2,",
+            false,
+        ),
+        ("\"tenant\":\"t\",", "", false),
+        ("\"tenant\":\"t\",", "\"tenant\":\"\",", false),
+        (
+            "\"tenant\":\"t\",",
+            "\"tenant\":\"t\",\"tenant\":\"t\",",
+            false,
+        ),
+        (",\"message_id\":\"m-1\"", "", true),
+        (",\"message_id\":\"m-1\"", ",\"message_id\":7", false),
+        (
+            ",\"message_id\":\"m-1\"",
+            ",\"message_id\":\"m\\u002d1\"",
+            false,
+        ),
+        (
+            ",\"message_id\":\"m-1\"",
+            ",\"message_id\":\"m-1\",\"message_id\":\"m-2\"",
+            false,
+        ),
+        (",\"message_id\":\"m-1\"", ",\"messageId\":\"m-1\"", false),
+        (",\"message_id\":\"m-1\"", ",\"type\":\"track\"", false),
+        (",\"message_id\":\"m-1\"", ",\"other\":1", false),
+        (
+            "{\"event_type\":\"edge\",",
+            "{\"event_type\":\"edge\",\"event_type\":\"edge\",",
+            false,
+        ),
+        (
+            "{\"event_type\":\"edge\",",
+            "{\"event_type\":\"nope\",",
+            false,
+        ),
+        (
+            "{\"event_type\":\"edge\",",
+            "{\"event_type\":\"edg\\u0065\",",
+            false,
+        ),
+        ("{\"event_type\":\"edge\",", "{", false),
+    ] {
+        case(from, to, fast);
+    }
+    for (text, fast) in &cases {
+        fast_agrees(edge(), text.as_bytes(), *fast);
+    }
+    for cut in 0..EDGE.len() {
+        fast_agrees(edge(), &EDGE.as_bytes()[..cut], false);
+    }
+    for (before, after, fast) in [
+        (" \n", "\t\r\n ", true),
+        ("", "x", false),
+        ("", "{}", false),
+    ] {
+        fast_agrees(edge(), format!("{before}{EDGE}{after}").as_bytes(), fast);
+    }
+}

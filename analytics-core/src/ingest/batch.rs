@@ -22,6 +22,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use super::check::Report;
+use super::fast;
 use super::scan::{Bail, Scanner};
 use super::{Accepted, PlanValidator};
 use crate::failed::FailedEvent;
@@ -138,7 +139,20 @@ impl<'v, 'b> Batch<'v, 'b> {
         }
         // `next` is the event's first byte (ASCII, so a char boundary):
         // from there a reader of its own reads and checks one value: the
-        // scanner, or for what it leaves, `serde_json` from the start.
+        // fast path, which accepts the common event, else the scanner, or
+        // for what it leaves, `serde_json`, each from the start.
+        let validator = self.validator;
+        if let Some((accepted, length)) =
+            fast::accept(&validator.plan, &validator.message_id_keys, &body[next..])
+        {
+            if length <= validator.max_event_bytes {
+                *at = next + length;
+                *first = false;
+                let bytes = &body[next..next + length];
+                let outcome = Ok(accepted);
+                return Step::Event(BatchEvent { bytes, outcome });
+            }
+        }
         let mut scanner = Scanner::new(&body[next..]);
         let mut report = Report::default();
         let (shape, length) = match self.validator.scan(&mut scanner, &mut report) {

@@ -18,7 +18,7 @@ use crate::rules::{self, LengthValue};
 use crate::validate::{Path as RulePath, ValidationErrors};
 
 /// The number of items of an array, measured by the shared `length` rule.
-struct ItemCount(usize);
+pub(crate) struct ItemCount(pub(crate) usize);
 
 impl LengthValue for ItemCount {
     fn length(&self) -> usize {

@@ -115,7 +115,13 @@ impl Fields {
 /// another, and a loop's exit would be mispredicted at each.
 #[inline(always)]
 pub(crate) fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`same`] over bytes: for the fast path, which compares the raw text of
+/// keys and strings with the plan's names.
+#[inline(always)]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -152,6 +158,10 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
 
 pub(crate) struct Field {
     pub(crate) wire: String,
+    /// The member's start as producers write it, `"wire":`, when the wire
+    /// name needs no escape in JSON (no `"`, `\`, control character): the
+    /// fast path compares it with the raw bytes at once.
+    pub(crate) key: Option<Box<[u8]>>,
     pub(crate) rust: String,
     pub(crate) ty: Ty,
     pub(crate) required: bool,
@@ -319,6 +329,11 @@ impl Compiler {
                 nullable = true;
             }
             list.push(Field {
+                key: (!field
+                    .name
+                    .bytes()
+                    .any(|byte| matches!(byte, b'"' | b'\\' | ..0x20)))
+                .then(|| format!("\"{}\":", field.name).into_bytes().into()),
                 wire: field.name.clone(),
                 rust: field.rust_path.clone(),
                 ty,

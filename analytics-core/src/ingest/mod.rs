@@ -23,6 +23,10 @@
 //! visitors (`scan.rs`), which leaves anything unusual (broken JSON, deep
 //! nesting, raw values) to `serde_json`, read again from the start: the
 //! answers, error messages included, are `serde_json`'s either way.
+//! Before either, a fast accept path (`fast.rs`) walks the compiled plan
+//! over the raw bytes, with no serde protocol: it accepts the common valid
+//! event, with the [`Accepted`] the general path gives, or leaves the event,
+//! unread, to the general path; it never reports an error itself.
 //!
 //! ```
 //! use analytics_core::{AnalyticsEvent, TrackEventRequest, TrackingPlan};
@@ -54,6 +58,7 @@ mod batch;
 mod check;
 mod compile;
 mod envelope;
+mod fast;
 mod report;
 mod scan;
 
@@ -207,6 +212,14 @@ impl PlanValidator {
         self.scan(&mut scanner, &mut report).is_ok() && scanner.at_end()
     }
 
+    /// Whether the fast accept path (`fast.rs`) accepts this line by itself,
+    /// without the scanner or `serde_json` (for tests: the common events
+    /// must be; for the benchmark).
+    #[doc(hidden)]
+    pub fn fast_accepts(&self, bytes: &[u8]) -> bool {
+        fast::accept_all(&self.plan, &self.message_id_keys, bytes).is_some()
+    }
+
     /// Whether the scanner reads `bytes` as one JSON value, skipping it
     /// (nothing checked, no visitor): for the benchmark, which sets the cost
     /// of the scanner's own walk against `IgnoredAny`'s and the check's.
@@ -219,6 +232,14 @@ impl PlanValidator {
     fn line<'b>(&self, bytes: &'b [u8], received_at_ms: u64, reader: Reader) -> Line<'_, 'b> {
         if bytes.len() > self.max_event_bytes {
             return Line::Event(Err(self.too_large(bytes, received_at_ms)));
+        }
+        // The fast path accepts the common event, or leaves it, unread, to
+        // the general one: never with `serde_json` alone, whose answers the
+        // fast path's are held to in tests.
+        if reader == Reader::Scanner {
+            if let Some(accepted) = fast::accept_all(&self.plan, &self.message_id_keys, bytes) {
+                return Line::Event(Ok(accepted));
+            }
         }
         let mut report = Report::default();
         let shape = match self.read(bytes, &mut report, reader) {

@@ -73,6 +73,40 @@ fn string_stops(chunk: Chunk) -> Chunk {
         & HIGHS
 }
 
+/// Where the plain ASCII text of a string starting at `from` stops: the
+/// first `"`, `\`, control byte or non-ASCII byte at or after it (`None`
+/// when the input ends first). Shared by the scanner and the fast path.
+#[inline(always)]
+pub(crate) fn string_stop(bytes: &[u8], mut from: usize) -> Option<usize> {
+    // Most keys and strings of an event end within 16 bytes: their end is
+    // found by one test of two words, where a loop over words would
+    // mispredict its exit at each string of another length than the last.
+    if let Some(two) = bytes.get(from..from + 2 * CHUNK) {
+        let word =
+            |at: usize| Chunk::from_le_bytes(two[at..at + CHUNK].try_into().expect("a word"));
+        let stops = u128::from(string_stops(word(0))) | u128::from(string_stops(word(CHUNK))) << 64;
+        if stops != 0 {
+            return Some(from + (stops.trailing_zeros() / 8) as usize);
+        }
+        from += 2 * CHUNK;
+    }
+    while let Some(chunk) = bytes.get(from..from + CHUNK) {
+        let chunk = Chunk::from_le_bytes(chunk.try_into().expect("a chunk"));
+        let stops = string_stops(chunk);
+        if stops != 0 {
+            return Some(from + (stops.trailing_zeros() / 8) as usize);
+        }
+        from += CHUNK;
+    }
+    while let Some(&byte) = bytes.get(from) {
+        if matches!(byte, b'"' | b'\\' | ..0x20 | 0x80..) {
+            return Some(from);
+        }
+        from += 1;
+    }
+    None
+}
+
 /// Text of the input as a `str`, checked as UTF-8. The input is not checked
 /// as a whole: each string is, here or (ASCII) by [`ascii`], and nothing else
 /// the scanner reads is anything but ASCII.
@@ -145,36 +179,8 @@ impl<'de> Scanner<'de> {
     /// Where the plain ASCII text of a string starting at `from` stops: the
     /// first `"`, `\`, control byte or non-ASCII byte at or after it.
     #[inline(always)]
-    fn stop(&self, mut from: usize) -> Result<usize, Bail> {
-        let bytes = self.bytes();
-        // Most keys and strings of an event end within 16 bytes: their end is
-        // found by one test of two words, where a loop over words would
-        // mispredict its exit at each string of another length than the last.
-        if let Some(two) = bytes.get(from..from + 2 * CHUNK) {
-            let word =
-                |at: usize| Chunk::from_le_bytes(two[at..at + CHUNK].try_into().expect("a word"));
-            let stops =
-                u128::from(string_stops(word(0))) | u128::from(string_stops(word(CHUNK))) << 64;
-            if stops != 0 {
-                return Ok(from + (stops.trailing_zeros() / 8) as usize);
-            }
-            from += 2 * CHUNK;
-        }
-        while let Some(chunk) = bytes.get(from..from + CHUNK) {
-            let chunk = Chunk::from_le_bytes(chunk.try_into().expect("a chunk"));
-            let stops = string_stops(chunk);
-            if stops != 0 {
-                return Ok(from + (stops.trailing_zeros() / 8) as usize);
-            }
-            from += CHUNK;
-        }
-        while let Some(&byte) = bytes.get(from) {
-            if matches!(byte, b'"' | b'\\' | ..0x20 | 0x80..) {
-                return Ok(from);
-            }
-            from += 1;
-        }
-        Err(Bail)
+    fn stop(&self, from: usize) -> Result<usize, Bail> {
+        string_stop(self.bytes(), from).ok_or(Bail)
     }
 
     /// A string whose opening quote has been read: borrowed when it has no
