@@ -134,7 +134,10 @@ pub(super) fn finish_field(field: &Field<'_>) -> TokenStream {
     let slot = slot_member(field);
     let ty = field.ty;
     if field.flatten.is_some() {
-        return quote_spanned!(ty.span()=> #member: <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#slot)?);
+        let finish =
+            quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#slot));
+        let value = or_return(finish);
+        return quote!(#member: #value);
     }
     let name = &field.wire_name;
     if field.skip_deserializing.is_some() {
@@ -149,15 +152,24 @@ pub(super) fn finish_field(field: &Field<'_>) -> TokenStream {
             .as_ref()
             .map(|codec| codec.deserialize.is_some())
         {
-            Some(true) => quote! {
-                #member: _ap::missing_with_member::<_, __E>(__slots.#slot, #name)?
-            },
-            Some(false) => quote_spanned! {ty.span()=>
-                #member: _ap::missing_member::<#ty, __E>(__slots.#slot, #name)?
-            },
-            None => quote_spanned! {ty.span()=>
-                #member: <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)?
-            },
+            Some(true) => {
+                let value = or_return(quote! {
+                    _ap::missing_with_member::<_, __E>(__slots.#slot, #name)
+                });
+                quote!(#member: #value)
+            }
+            Some(false) => {
+                let value = or_return(quote_spanned! {ty.span()=>
+                    _ap::missing_member::<#ty, __E>(__slots.#slot, #name)
+                });
+                quote!(#member: #value)
+            }
+            None => {
+                let value = or_return(quote_spanned! {ty.span()=>
+                    <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)
+                });
+                quote!(#member: #value)
+            }
         },
         Some(FieldDefault::Trait) => quote_spanned! {ty.span()=>
             #member: _ap::Option::unwrap_or_default(__slots.#slot)
@@ -170,6 +182,18 @@ pub(super) fn finish_field(field: &Field<'_>) -> TokenStream {
                 _ap::Option::None => #call,
             }
             }
+        }
+    }
+}
+
+/// `result?` without the `?`: a `match` that returns the error as it is.
+/// `?` goes through `Try` and `From` for every field of a struct, which
+/// type checking pays for; the error type here is always the function's.
+fn or_return(result: TokenStream) -> TokenStream {
+    quote! {
+        match #result {
+            _ap::Result::Ok(__value) => __value,
+            _ap::Result::Err(__error) => return _ap::Result::Err(__error),
         }
     }
 }
