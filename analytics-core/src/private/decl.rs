@@ -267,7 +267,7 @@ pub fn json_sink() -> serde_json::Serializer<std::io::Sink> {
 }
 
 /// Records serde's refusal to write a value (the `serde` rule), as
-/// [`check_serializable`] does for a field of a struct.
+/// [`check_serializable`](super::check_serializable) does for a field of a struct.
 pub fn check_written(
     written: Result<(), serde_json::Error>,
     path: &Path<'_>,

@@ -4,9 +4,9 @@
 //! (or `<crate = path>::__private`), so it compiles in any user crate. This
 //! module is the one list of what generated code may call: the traits a
 //! derive implements and the compile-time name checks here, then one module
-//! per step: [`members`] (the member walk and its sinks: the JSON writer,
-//! serde, validation), [`read`] (reading back), [`decl`] (the schema tables)
-//! and [`catalog`] (registration).
+//! per step: `members` (the member walk and its sinks: the JSON writer,
+//! serde, validation), `read` (reading back), `decl` (the schema tables)
+//! and `catalog` (registration).
 
 mod catalog;
 mod decl;
