@@ -318,16 +318,11 @@ fn member_rules(field: &Field<'_>) -> TokenStream {
     let member = field.member;
     let rust_name = &field.rust_name;
     let rules = field.rules.iter().map(rule_call);
-    let value = if field.is_option {
-        quote!(if let _ap::Option::Some(__value) = &self.#member)
-    } else {
-        quote!(let __value = &self.#member;)
-    };
-    let body = quote!(#(#rules)*);
+    // Rules on an `Option` apply to the value when it is `Some`.
     let checked = if field.is_option {
-        quote!(#value { #body })
+        quote!(if let _ap::Option::Some(__value) = &self.#member { #(#rules)* })
     } else {
-        quote!(#value #body)
+        quote!(let __value = &self.#member; #(#rules)*)
     };
     quote! {
         if let _ap::Option::Some((__path, __errors)) = _ap::Members::rules(__m, #rust_name) {

@@ -147,30 +147,25 @@ pub(super) fn finish_field(field: &Field<'_>) -> TokenStream {
         };
     }
     match &field.default {
-        None => match field
-            .codec
-            .as_ref()
-            .map(|codec| codec.deserialize.is_some())
-        {
-            Some(true) => {
-                let value = or_return(quote! {
+        None => {
+            let value = match field
+                .codec
+                .as_ref()
+                .map(|codec| codec.deserialize.is_some())
+            {
+                Some(true) => quote! {
                     _ap::missing_with_member::<_, __E>(__slots.#slot, #name)
-                });
-                quote!(#member: #value)
-            }
-            Some(false) => {
-                let value = or_return(quote_spanned! {ty.span()=>
+                },
+                Some(false) => quote_spanned! {ty.span()=>
                     _ap::missing_member::<#ty, __E>(__slots.#slot, #name)
-                });
-                quote!(#member: #value)
-            }
-            None => {
-                let value = or_return(quote_spanned! {ty.span()=>
+                },
+                None => quote_spanned! {ty.span()=>
                     <#ty as _ap::AnalyticsValue>::__missing_member::<__E>(__slots.#slot, #name)
-                });
-                quote!(#member: #value)
-            }
-        },
+                },
+            };
+            let value = or_return(value);
+            quote!(#member: #value)
+        }
         Some(FieldDefault::Trait) => quote_spanned! {ty.span()=>
             #member: _ap::Option::unwrap_or_default(__slots.#slot)
         },

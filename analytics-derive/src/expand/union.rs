@@ -559,9 +559,9 @@ fn schema(model: &Enum<'_>) -> TokenStream {
             Payload::Struct(fields) => {
                 let decls = member_decls(&fields.iter().collect::<Vec<_>>());
                 quote! {{
-                    const __MEMBERS: &[_ap::MemberDecl] = #decls;
+                    const __DECLS: &[_ap::MemberDecl] = #decls;
                     let mut __out: _ap::Vec<_ap::FieldSchema> = _ap::Vec::new();
-                    _ap::field_schemas(__MEMBERS, "", &mut __out);
+                    _ap::field_schemas(__DECLS, "", &mut __out);
                     _ap::VariantShape::Struct(_ap::Vec::leak(__out))
                 }}
             }
