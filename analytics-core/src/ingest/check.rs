@@ -43,6 +43,36 @@ impl LengthValue for EntryCount {
     const UNIT: &'static str = <std::collections::BTreeMap<(), ()> as LengthValue>::UNIT;
 }
 
+/// `check` on a value with a length (a string or a count of items), into
+/// `found`, if it is a `length` or `non_empty` rule: the one mapping of
+/// those checks to the shared rule functions, for this visitor and the fast
+/// path (`fast.rs`).
+#[inline]
+pub(crate) fn length_check<L: LengthValue + ?Sized>(
+    check: &Check,
+    value: &L,
+    found: &mut ValidationErrors,
+) {
+    match check {
+        Check::Length { min, max } => rules::length(value, *min, *max, &RulePath::ROOT, found),
+        Check::NonEmpty => rules::non_empty(value, &RulePath::ROOT, found),
+        _ => {}
+    }
+}
+
+/// `check` on a number, into `found`, if it is a `range` rule (see
+/// [`length_check`]).
+#[inline]
+pub(crate) fn range_check<T: rules::RangeValue>(
+    check: &Check,
+    value: &T,
+    found: &mut ValidationErrors,
+) {
+    if let Check::Range { min, max } = check {
+        rules::range(value, *min, *max, &RulePath::ROOT, found);
+    }
+}
+
 /// `length` and `non_empty` of a collection, reported before the errors
 /// inside it (from `at`), as `validate()` orders them.
 fn count_rules<L: LengthValue>(
@@ -54,13 +84,7 @@ fn count_rules<L: LengthValue>(
 ) {
     let mut found = ValidationErrors::new();
     for check in checks {
-        match check {
-            Check::Length { min, max } => {
-                rules::length(count, *min, *max, &RulePath::ROOT, &mut found)
-            }
-            Check::NonEmpty => rules::non_empty(count, &RulePath::ROOT, &mut found),
-            _ => {}
-        }
+        length_check(check, count, &mut found);
     }
     report.rule_errors(at, path, found);
 }
@@ -78,13 +102,7 @@ pub(crate) struct Value<'c, 'p> {
 impl<'c, 'p> Value<'c, 'p> {
     /// The type once `Nullable` layers are peeled, and whether null is allowed.
     fn resolved(&self) -> (&'c Ty, bool) {
-        let mut ty = self.ty;
-        let mut nullable = self.nullable;
-        while let Ty::Nullable(inner) = ty {
-            ty = inner;
-            nullable = true;
-        }
-        (ty, nullable)
+        self.ty.peeled(self.nullable)
     }
 
     #[cold]
@@ -105,9 +123,7 @@ impl<'c, 'p> Value<'c, 'p> {
         }
         let mut found = ValidationErrors::new();
         for rule in self.rules {
-            if let Check::Range { min, max } = rule {
-                rules::range(&value, *min, *max, &RulePath::ROOT, &mut found);
-            }
+            range_check(rule, &value, &mut found);
         }
         let at = self.report.errors.len();
         self.report.rule_errors(at, self.path, found);
@@ -287,11 +303,8 @@ impl<'c, 'p> Value<'c, 'p> {
     fn string_rules(self, value: &str) {
         let mut found = ValidationErrors::new();
         for rule in self.rules {
+            length_check(rule, value, &mut found);
             match rule {
-                Check::Length { min, max } => {
-                    rules::length(value, *min, *max, &RulePath::ROOT, &mut found)
-                }
-                Check::NonEmpty => rules::non_empty(value, &RulePath::ROOT, &mut found),
                 Check::Pattern { source, regex } => {
                     if !regex.is_match(value) {
                         found.push("", "pattern", rules::pattern_message(source));
@@ -302,7 +315,7 @@ impl<'c, 'p> Value<'c, 'p> {
                         found.push("", "one_of", rules::one_of_message(allowed, value));
                     }
                 }
-                Check::Range { .. } => {}
+                Check::Length { .. } | Check::NonEmpty | Check::Range { .. } => {}
             }
         }
         let at = self.report.errors.len();

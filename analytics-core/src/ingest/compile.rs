@@ -105,6 +105,14 @@ impl Fields {
     pub(crate) fn find(&self, wire: &str) -> Option<usize> {
         self.list.iter().position(|field| same(&field.wire, wire))
     }
+
+    /// [`find`](Fields::find) for a key's raw bytes.
+    #[inline]
+    pub(crate) fn find_bytes(&self, wire: &[u8]) -> Option<usize> {
+        self.list
+            .iter()
+            .position(|field| same_bytes(field.wire.as_bytes(), wire))
+    }
 }
 
 /// Whether two keys or names are the same text. Inline, in word-sized
@@ -214,6 +222,18 @@ pub(crate) enum Check {
 }
 
 impl Ty {
+    /// This type with its `Nullable` layers peeled, and whether `null` is
+    /// allowed (`nullable`, or any layer peeled).
+    #[inline]
+    pub(crate) fn peeled(&self, nullable: bool) -> (&Ty, bool) {
+        let (mut ty, mut nullable) = (self, nullable);
+        while let Ty::Nullable(inner) = ty {
+            ty = inner;
+            nullable = true;
+        }
+        (ty, nullable)
+    }
+
     /// The same words as [`PlanType::describe`].
     pub(crate) fn describe(&self, objects: &[Object], unions: &[Union]) -> String {
         match self {

@@ -23,12 +23,12 @@
 //! more than 128 fields, nesting past [`MAX_DEPTH`], an `event_params`
 //! before the `event_type`, Segment messages and batches.
 
-use super::check::ItemCount;
+use super::check::{length_check, range_check, ItemCount};
 use super::compile::{same_bytes, Check, Compiled, Fields, Ty};
 use super::scan::string_stop;
 use super::{Accepted, Format};
 use crate::rules::{self, LengthValue};
-use crate::validate::{Path as RulePath, ValidationErrors};
+use crate::validate::ValidationErrors;
 
 /// Objects and arrays nested past this depth are left to the general path.
 const MAX_DEPTH: u32 = 32;
@@ -218,20 +218,12 @@ impl<'v, 'b> Reader<'v, 'b> {
         self.eat(b'"')?;
         let key = self.string()?;
         self.eat(b':')?;
-        fields
-            .list
-            .iter()
-            .position(|field| same_bytes(field.wire.as_bytes(), key))
-            .ok_or(Unsure)
+        fields.find_bytes(key).ok_or(Unsure)
     }
 
     /// A value of type `ty` that passes its rules, read whole.
     fn value(&mut self, ty: &'v Ty, nullable: bool, checks: &[Check]) -> Fast<()> {
-        let (mut ty, mut nullable) = (ty, nullable);
-        while let Ty::Nullable(inner) = ty {
-            ty = inner;
-            nullable = true;
-        }
+        let (ty, nullable) = ty.peeled(nullable);
         self.skip_space();
         let first = self.peek().ok_or(Unsure)?;
         if first == b'n' {
@@ -361,13 +353,7 @@ impl<'v, 'b> Reader<'v, 'b> {
         }
         let mut found = ValidationErrors::new();
         for check in checks {
-            match check {
-                Check::Length { min, max } => {
-                    rules::length(&ItemCount(count), *min, *max, &RulePath::ROOT, &mut found)
-                }
-                Check::NonEmpty => rules::non_empty(&ItemCount(count), &RulePath::ROOT, &mut found),
-                _ => {}
-            }
+            length_check(check, &ItemCount(count), &mut found);
         }
         passed(found)
     }
@@ -472,8 +458,7 @@ impl<'v, 'b> Reader<'v, 'b> {
                     let index = event.ok_or(Unsure)?;
                     let envelope = &plan.events[index].envelope;
                     // An envelope field of the same name takes the key instead.
-                    let field = envelope.list.iter().any(|f| f.wire.as_bytes() == key);
-                    if field || message_id.is_some() {
+                    if envelope.find_bytes(key).is_some() || message_id.is_some() {
                         return Err(Unsure);
                     }
                     self.eat(b'"')?;
@@ -482,11 +467,7 @@ impl<'v, 'b> Reader<'v, 'b> {
                 key => {
                     let index = event.ok_or(Unsure)?;
                     let fields = &plan.events[index].envelope;
-                    let position = fields
-                        .list
-                        .iter()
-                        .position(|field| same_bytes(field.wire.as_bytes(), key))
-                        .ok_or(Unsure)?;
+                    let position = fields.find_bytes(key).ok_or(Unsure)?;
                     let bit = 1u128.checked_shl(position as u32).ok_or(Unsure)?;
                     if envelope_seen & bit != 0 {
                         return Err(Unsure);
@@ -543,11 +524,8 @@ impl LengthValue for Text<'_> {
 fn string_rules(checks: &[Check], text: &[u8]) -> Fast<()> {
     let mut found = ValidationErrors::new();
     for check in checks {
+        length_check(check, &Text(text), &mut found);
         match check {
-            Check::Length { min, max } => {
-                rules::length(&Text(text), *min, *max, &RulePath::ROOT, &mut found)
-            }
-            Check::NonEmpty => rules::non_empty(&Text(text), &RulePath::ROOT, &mut found),
             Check::Pattern { regex, .. } => {
                 let value = std::str::from_utf8(text).map_err(|_| Unsure)?;
                 if !regex.is_match(value) {
@@ -562,7 +540,7 @@ fn string_rules(checks: &[Check], text: &[u8]) -> Fast<()> {
                     return Err(Unsure);
                 }
             }
-            Check::Range { .. } => {}
+            Check::Length { .. } | Check::NonEmpty | Check::Range { .. } => {}
         }
     }
     passed(found)
@@ -573,9 +551,7 @@ fn string_rules(checks: &[Check], text: &[u8]) -> Fast<()> {
 fn range_rules<T: rules::RangeValue>(checks: &[Check], value: &T) -> Fast<()> {
     let mut found = ValidationErrors::new();
     for check in checks {
-        if let Check::Range { min, max } = check {
-            rules::range(value, *min, *max, &RulePath::ROOT, &mut found);
-        }
+        range_check(check, value, &mut found);
     }
     passed(found)
 }
