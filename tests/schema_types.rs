@@ -383,3 +383,105 @@ fn markdown_of_nested_nullables_is_unambiguous() {
     assert!(markdown.contains("| `skipped` | integer (u64) or null | no |"));
     assert!(markdown.contains("| `email` | string or null | yes |  | yes | Personal. |"));
 }
+
+/// Half of a base with odd names.
+#[derive(AnalyticsFields)]
+pub struct OddBase {
+    /// Quoted "words", a back\slash, a newline
+    /// and more: ünïcødé 12:34.
+    #[serde(rename = "1:odd.key")]
+    #[analytics(user_id)]
+    pub odd: String,
+}
+
+/// Another base.
+#[derive(AnalyticsFields)]
+pub struct OtherBase {
+    #[analytics(anonymous_id, non_empty)]
+    pub device: Option<String>,
+}
+
+/// Every fact a derive declares of a field, with text that a naive
+/// encoding of the schema tables would get wrong.
+#[derive(AnalyticsEvent)]
+#[analytics(name = "every_fact", write_only)]
+pub struct EveryFact {
+    #[analytics(flatten)]
+    pub odd: OddBase,
+    /// Deprecated, with a note of many words: "quoted", 3:4.
+    #[deprecated = "use `other` (since 2:0)"]
+    #[analytics(pii, range(min = -9223372036854775808, max = 2.5e300))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<f64>,
+    #[analytics(flatten)]
+    pub other: OtherBase,
+    #[analytics(pattern = "^a:b,c.d_[0-9]{2}$", length(min = 0), one_of = ["", "ä,b", "x:y", "a:b,c.d_12"])]
+    pub tricky: &'static str,
+    #[analytics(length(max = 18446744073709551615), custom = tricky_rule)]
+    pub list: Vec<u8>,
+}
+
+fn tricky_rule(_: &Vec<u8>) -> Result<(), String> {
+    Ok(())
+}
+
+#[test]
+fn every_declared_fact_reaches_the_schema() {
+    use analytics_core::schema::{Bound, IdentityRole, Rule};
+    let schema = EveryFact::schema();
+    let fields: Vec<_> = schema.fields.iter().collect();
+    let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+    assert_eq!(names, ["1:odd.key", "old", "device", "tricky", "list"]);
+    let paths: Vec<&str> = fields.iter().map(|f| f.rust_path).collect();
+    assert_eq!(paths, ["odd.odd", "old", "other.device", "tricky", "list"]);
+
+    let odd = fields[0];
+    assert_eq!(
+        odd.description,
+        "Quoted \"words\", a back\\slash, a newline\nand more: ünïcødé 12:34."
+    );
+    assert_eq!(odd.identity, Some(IdentityRole::UserId));
+    assert!(odd.required && !odd.nullable && !odd.pii && odd.rules.is_empty());
+
+    let old = fields[1];
+    assert_eq!(
+        old.description,
+        "Deprecated, with a note of many words: \"quoted\", 3:4."
+    );
+    assert_eq!(old.deprecated, Some("use `other` (since 2:0)"));
+    assert!(old.pii && !old.required && old.nullable && old.identity.is_none());
+    assert_eq!(
+        old.rules,
+        [Rule::Range {
+            min: Some(Bound::Int(i64::MIN.into())),
+            max: Some(Bound::Float(2.5e300)),
+        }]
+    );
+
+    let device = fields[2];
+    assert_eq!(device.identity, Some(IdentityRole::AnonymousId));
+    assert_eq!(device.rules, [Rule::NonEmpty]);
+    assert!(device.nullable && device.description.is_empty());
+
+    assert_eq!(
+        fields[3].rules,
+        [
+            Rule::Length {
+                min: Some(0),
+                max: None
+            },
+            Rule::Pattern("^a:b,c.d_[0-9]{2}$"),
+            Rule::OneOf(&["", "ä,b", "x:y", "a:b,c.d_12"]),
+        ]
+    );
+    assert_eq!(
+        fields[4].rules,
+        [
+            Rule::Length {
+                min: None,
+                max: Some(u64::MAX)
+            },
+            Rule::Custom("tricky_rule"),
+        ]
+    );
+}

@@ -112,7 +112,8 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
 
     /// The declaration of every envelope field written, in declaration order.
     #[doc(hidden)]
-    const __ENVELOPE_DECLS: &'static [crate::__private::MemberDecl] = &[];
+    const __ENVELOPE_DECLS: &'static crate::__private::MemberDecls =
+        &crate::__private::MemberDecls::EMPTY;
 
     /// Wraps the event in the dynamic [`TrackEventRequest`].
     fn into_request(self) -> TrackEventRequest

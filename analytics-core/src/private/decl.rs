@@ -6,49 +6,35 @@ use std::borrow::Cow;
 
 use std::sync::OnceLock;
 
+use super::decl_text::{self, Facts, Member};
 use super::FieldSet;
-use crate::schema::{
-    EventSchema, FieldSchema, FieldType, IdentityRole, ObjectSchema, Rule, UnionSchema,
-};
+use crate::schema::{EventSchema, FieldSchema, FieldType, IdentityRole, ObjectSchema, UnionSchema};
 use crate::validate::{Path, ValidationErrors};
 use crate::value::AnalyticsValue;
 
-/// One member of a field set, as the derive declares it: a constant table
-/// of these per struct (`FieldSet::__MEMBER_DECLS`) is all the schema a
-/// derive emits, data and no function, and [`field_schemas`] (one function,
-/// not one per struct) turns it into [`FieldSchema`]s.
-pub enum MemberDecl {
-    /// A field of the struct.
-    Field(FieldDecl),
-    /// A flattened field: the members of its type, below its Rust name.
-    Flatten {
-        /// The flattened field's Rust name (a prefix of its members' paths).
-        rust_name: &'static str,
-        /// `<Type as FieldSet>::__MEMBER_DECLS`.
-        members: &'static [MemberDecl],
-    },
+/// The members of a field set as the derive declares them
+/// (`FieldSet::__MEMBER_DECLS`): all the schema a derive emits, data and
+/// no function; [`field_schemas`] (one function, not one per struct) turns
+/// it into [`FieldSchema`]s.
+pub struct MemberDecls {
+    /// What the tokens say of each member, in the text of
+    /// [`decl_text`](super::decl_text): one literal, nearly free to compile.
+    pub text: &'static str,
+    /// The members' wire types, which the text indexes (each distinct type
+    /// of the struct once).
+    pub types: &'static [TypeDecl],
+    /// `<Type as FieldSet>::__MEMBER_DECLS` of each flattened field, which
+    /// the text indexes.
+    pub flattened: &'static [&'static MemberDecls],
 }
 
-/// The declared facts of one wire field (see [`MemberDecl`]).
-pub struct FieldDecl {
-    /// The wire name.
-    pub name: &'static str,
-    /// The Rust name (the last part of [`FieldSchema::rust_path`]).
-    pub rust_name: &'static str,
-    /// The key is always written (no `skip_serializing_if`).
-    pub required: bool,
-    /// From the doc comment.
-    pub description: &'static str,
-    /// The rules declared on the field.
-    pub rules: &'static [Rule],
-    /// `#[analytics(pii)]`.
-    pub pii: bool,
-    /// The deprecation note.
-    pub deprecated: Option<&'static str>,
-    /// `#[analytics(user_id)]` / `#[analytics(anonymous_id)]`.
-    pub identity: Option<IdentityRole>,
-    /// Where the wire type comes from.
-    pub ty: TypeDecl,
+impl MemberDecls {
+    /// No members (a struct without fields, an event without envelope fields).
+    pub const EMPTY: MemberDecls = MemberDecls {
+        text: "",
+        types: &[],
+        flattened: &[],
+    };
 }
 
 /// Where a field's wire type comes from.
@@ -60,106 +46,41 @@ pub enum TypeDecl {
     Serde(FieldType, bool),
 }
 
-/// Appends the schemas of `members`; `prefix` is the Rust path of the
+/// Appends the schemas of `decls`; `prefix` is the Rust path of the
 /// flattened field they sit in (empty at the top).
-pub fn field_schemas(members: &'static [MemberDecl], prefix: &str, out: &mut Vec<FieldSchema>) {
-    for member in members {
+pub fn field_schemas(decls: &'static MemberDecls, prefix: &str, out: &mut Vec<FieldSchema>) {
+    for member in decl_text::members(decls.text) {
         match member {
-            MemberDecl::Field(field) => out.push(field.schema(prefix)),
-            MemberDecl::Flatten { rust_name, members } => {
-                field_schemas(members, &join_prefix(prefix, rust_name), out);
+            Member::Field(ty, facts) => out.push(field_schema(&decls.types[ty], facts, prefix)),
+            Member::Flatten(index, rust_name) => {
+                field_schemas(decls.flattened[index], &join_prefix(prefix, rust_name), out);
             }
         }
     }
 }
 
-// The derive builds each `FieldDecl` with these `const fn`s rather than a
-// struct literal: a literal repeats nine field expressions and two fn-pointer
-// coercions per field, all type-checked and borrow-checked in the user's
-// crate; a call names the type's `__TYPE_DECL` and only the facts that differ
-// from the defaults (measured: the schema tables were about a third of a
-// write-only crate's compile time).
-impl FieldDecl {
-    /// A required field of type `ty` (`<T as AnalyticsValue>::__TYPE_DECL`,
-    /// or [`TypeDecl::Serde`] for a field written through serde): no rules,
-    /// not PII, not deprecated, no identity role.
-    pub const fn new(
-        name: &'static str,
-        rust_name: &'static str,
-        description: &'static str,
-        ty: TypeDecl,
-    ) -> FieldDecl {
-        FieldDecl {
-            name,
-            rust_name,
-            required: true,
-            description,
-            rules: &[],
-            pii: false,
-            deprecated: None,
-            identity: None,
-            ty,
-        }
-    }
-
-    /// The rules declared on the field.
-    pub const fn rules(self, rules: &'static [Rule]) -> FieldDecl {
-        FieldDecl { rules, ..self }
-    }
-
-    /// The key may be left out (`skip_serializing_if`).
-    pub const fn optional(self) -> FieldDecl {
-        FieldDecl {
-            required: false,
-            ..self
-        }
-    }
-
-    /// `#[analytics(pii)]`.
-    pub const fn pii(self) -> FieldDecl {
-        FieldDecl { pii: true, ..self }
-    }
-
-    /// `#[deprecated]` with its note.
-    pub const fn deprecated(self, note: &'static str) -> FieldDecl {
-        FieldDecl {
-            deprecated: Some(note),
-            ..self
-        }
-    }
-
-    /// `#[analytics(user_id)]` / `#[analytics(anonymous_id)]` (from
-    /// [`identity_field`], which checks the field's type).
-    pub const fn identity(self, role: Option<IdentityRole>) -> FieldDecl {
-        FieldDecl {
-            identity: role,
-            ..self
-        }
-    }
-
-    /// The field's schema, its Rust path below `prefix`.
-    fn schema(&'static self, prefix: &str) -> FieldSchema {
-        let rust_path: &'static str = if prefix.is_empty() {
-            self.rust_name
-        } else {
-            Box::leak(format!("{prefix}.{}", self.rust_name).into_boxed_str())
-        };
-        let (ty, nullable) = match self.ty {
-            TypeDecl::Value(ty, nullable) => (ty(), nullable()),
-            TypeDecl::Serde(ty, nullable) => (ty, nullable),
-        };
-        FieldSchema {
-            name: self.name,
-            rust_path,
-            ty,
-            required: self.required,
-            nullable,
-            description: self.description,
-            rules: self.rules,
-            pii: self.pii,
-            deprecated: self.deprecated,
-            identity: self.identity,
-        }
+/// The schema of a field of type `ty`, its Rust path below `prefix`.
+fn field_schema(ty: &TypeDecl, facts: Facts, prefix: &str) -> FieldSchema {
+    let rust_path: &'static str = if prefix.is_empty() {
+        facts.rust_name
+    } else {
+        Box::leak(format!("{prefix}.{}", facts.rust_name).into_boxed_str())
+    };
+    let (ty, nullable) = match ty {
+        TypeDecl::Value(ty, nullable) => (ty(), nullable()),
+        TypeDecl::Serde(ty, nullable) => (*ty, *nullable),
+    };
+    FieldSchema {
+        name: facts.name,
+        rust_path,
+        ty,
+        required: facts.required,
+        nullable,
+        description: facts.description,
+        rules: facts.rules,
+        pii: facts.pii,
+        deprecated: facts.deprecated,
+        identity: facts.identity,
     }
 }
 
@@ -188,9 +109,9 @@ pub struct EventDecl {
     /// `#[analytics(write_only)]` or a borrowed field.
     pub write_only: bool,
     /// `<Event as FieldSet>::__MEMBER_DECLS`.
-    pub fields: &'static [MemberDecl],
+    pub fields: &'static MemberDecls,
     /// `<Event as AnalyticsEvent>::__ENVELOPE_DECLS`.
-    pub envelope: &'static [MemberDecl],
+    pub envelope: &'static MemberDecls,
 }
 
 /// Builds (once) and leaks the schema of an event.
@@ -336,8 +257,9 @@ impl IdentityValue for &'static str {}
 impl IdentityValue for Cow<'static, str> {}
 impl<T: IdentityValue> IdentityValue for Option<T> {}
 
-/// The identity of a field of type `T`, in its [`FieldDecl`]: `T` is
-/// checked to be a string (a `const` bound, spanned on the field's type).
+/// The identity `role` of a field of type `T`, in its entry of
+/// [`MemberDecls::types`]: `T` is checked to be a string (a `const` bound,
+/// spanned on the field's type).
 pub const fn identity_field<T: IdentityValue + ?Sized>(role: IdentityRole) -> Option<IdentityRole> {
     Some(role)
 }

@@ -10,6 +10,7 @@
 
 mod catalog;
 mod decl;
+mod decl_text;
 mod members;
 mod read;
 
@@ -115,7 +116,7 @@ pub trait FieldSet: Sized {
     }
 
     /// The declaration of every member written, in order: the schema's data.
-    const __MEMBER_DECLS: &'static [MemberDecl];
+    const __MEMBER_DECLS: &'static MemberDecls;
 
     /// Appends the schema of every wire field; `prefix` is the Rust path of the
     /// flattened field this type sits in (empty at the top).

@@ -125,7 +125,7 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
         .map(|field| field_set::member_field(field, false))
         .collect();
     let count = field_set::member_count(&fields);
-    let decls = field_set::member_decls(&fields);
+    let decls = super::decls::member_decls(&fields);
     let keys = fields
         .iter()
         .filter(|f| f.skip_deserializing.is_none())
@@ -179,6 +179,6 @@ fn envelope(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
             #read
         }
 
-        const __ENVELOPE_DECLS: &'static [_ap::MemberDecl] = #decls;
+        const __ENVELOPE_DECLS: &'static _ap::MemberDecls = #decls;
     }
 }

@@ -15,7 +15,7 @@ fn field_set(ident: &Ident) -> TokenStream {
             fn __accept<'de, A: _ap::serde::de::MapAccess<'de>>(_: &mut (), _: &_ap::str, _: &mut A) -> _ap::Result<_ap::bool, A::Error> { _ap::core::unimplemented!() }
             fn __finish<E: _ap::serde::de::Error>(_: ()) -> _ap::Result<Self, E> { _ap::core::unimplemented!() }
             fn __members<M: _ap::Members>(&self, _: &mut M) { _ap::core::unimplemented!() }
-            const __MEMBER_DECLS: &'static [_ap::MemberDecl] = &[];
+            const __MEMBER_DECLS: &'static _ap::MemberDecls = &_ap::MemberDecls::EMPTY;
         }
         impl _ap::serde::Serialize for #ident {
             fn serialize<S: _ap::serde::Serializer>(&self, _: S) -> _ap::Result<S::Ok, S::Error> { _ap::core::unimplemented!() }

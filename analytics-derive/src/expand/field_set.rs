@@ -5,9 +5,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
+use super::decls::member_decls;
 use super::read::{accept, codec_wrappers, finish_field, slot_field, slot_member, wrapper_names};
 use super::{bytes, json_escape};
-use crate::model::{Field, Identity, Number, NumberValue, RuleKind, RuleSpec, Struct};
+use crate::model::{Field, Number, NumberValue, RuleKind, RuleSpec, Struct};
 
 /// Everything a struct gets from either derive.
 pub fn expand(model: &Struct<'_>) -> TokenStream {
@@ -176,7 +177,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 #(#members)*
             }
 
-            const __MEMBER_DECLS: &'static [_ap::MemberDecl] = #decls;
+            const __MEMBER_DECLS: &'static _ap::MemberDecls = #decls;
         }
 
         #[automatically_derived]
@@ -392,27 +393,6 @@ pub(super) fn rule_call(rule: &RuleSpec) -> TokenStream {
     }
 }
 
-/// The schema literal of a rule (promoted to `'static`).
-fn rule_schema(rule: &RuleSpec) -> TokenStream {
-    match &rule.kind {
-        RuleKind::Range { min, max } => {
-            let (min, max) = (bound(min), bound(max));
-            quote!(_ap::Rule::Range { min: #min, max: #max })
-        }
-        RuleKind::Length { min, max } => {
-            let (min, max) = (count(min), count(max));
-            quote!(_ap::Rule::Length { min: #min, max: #max })
-        }
-        RuleKind::NonEmpty => quote!(_ap::Rule::NonEmpty),
-        RuleKind::Pattern(pattern) => quote!(_ap::Rule::Pattern(#pattern)),
-        RuleKind::OneOf(values, _) => quote!(_ap::Rule::OneOf(&[#(#values),*])),
-        RuleKind::Custom(path) => {
-            let text = path.to_token_stream().to_string().replace(' ', "");
-            quote!(_ap::Rule::Custom(#text))
-        }
-    }
-}
-
 /// One member of `__members` (and of an event's envelope writer and
 /// `Serialize`, `event.rs`): a call into the sink `__m`, the JSON writer, a
 /// serde map or validation (see `__private::Members`), after the field's
@@ -485,84 +465,6 @@ pub(super) fn member_count(fields: &[&Field<'_>]) -> TokenStream {
         }
     });
     quote!(#always #(#parts)*)
-}
-
-/// The constant table of the declarations of `fields` (`&[..]`, for a
-/// `const` item): data per field, read by one runtime function
-/// (`__private::field_schemas`), no code per struct.
-pub(super) fn member_decls(fields: &[&Field<'_>]) -> TokenStream {
-    let members: Vec<TokenStream> = fields.iter().filter_map(|f| member_decl(f)).collect();
-    let count = members.len();
-    // A `static` named by the constant: a static's initializer is cheaper for
-    // the compiler than the same array promoted in a constant (measured).
-    quote!({
-        static __MEMBERS: [_ap::MemberDecl; #count] = [#(#members),*];
-        &__MEMBERS
-    })
-}
-
-/// A field's entry in the schema table; `None` for a field not written.
-fn member_decl(field: &Field<'_>) -> Option<TokenStream> {
-    let ty = field.ty;
-    let rust_name = &field.rust_name;
-    if field.flatten.is_some() {
-        let members = quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__MEMBER_DECLS);
-        return Some(quote! {
-            _ap::MemberDecl::Flatten { rust_name: #rust_name, members: #members }
-        });
-    }
-    if !field.written() {
-        return None;
-    }
-    let name = &field.wire_name;
-    let description = &field.description;
-    // One constructor call, then one call per fact that is not the default:
-    // the cheapest form for the compiler (see `FieldDecl::new`).
-    let mut decl = match &field.codec {
-        Some(codec) => {
-            let field_type = match &codec.schema {
-                Some(schema) => {
-                    let rust_type = ty.to_token_stream().to_string().replace(' ', "");
-                    quote! {{
-                        static __SCHEMA: _ap::SerdeSchema = _ap::SerdeSchema {
-                            rust_type: #rust_type,
-                            json_schema: #schema,
-                        };
-                        _ap::FieldType::Serde(&__SCHEMA)
-                    }}
-                }
-                None => quote!(_ap::FieldType::Any),
-            };
-            let nullable = field.is_option;
-            quote!(_ap::FieldDecl::new(#name, #rust_name, #description, _ap::TypeDecl::Serde(#field_type, #nullable)))
-        }
-        None => quote_spanned! {ty.span()=>
-            _ap::FieldDecl::new(#name, #rust_name, #description, <#ty as _ap::AnalyticsValue>::__TYPE_DECL)
-        },
-    };
-    if !field.rules.is_empty() {
-        let rules = field.rules.iter().map(rule_schema);
-        decl = quote!(#decl.rules(&[#(#rules),*]));
-    }
-    if field.skip_if.is_some() {
-        decl = quote!(#decl.optional());
-    }
-    if field.pii {
-        decl = quote!(#decl.pii());
-    }
-    if let Some(note) = &field.deprecated {
-        decl = quote!(#decl.deprecated(#note));
-    }
-    // The last role wins (the check allows one).
-    if let Some((role, _)) = field.identity.last() {
-        let role = match role {
-            Identity::UserId => quote!(UserId),
-            Identity::AnonymousId => quote!(AnonymousId),
-        };
-        let role = quote_spanned!(ty.span()=> _ap::identity_field::<#ty>(_ap::IdentityRole::#role));
-        decl = quote!(#decl.identity(#role));
-    }
-    Some(quote!(_ap::MemberDecl::Field(#decl)))
 }
 
 /// `&impl Serialize` of a field written through serde.

@@ -2,6 +2,7 @@
 //! names the runtime only through `<crate>::__private` (imported as `_ap`).
 
 mod catalog;
+mod decls;
 mod enums;
 mod event;
 mod fallback;

@@ -20,7 +20,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::LitStr;
 
-use super::field_set::{member_decls, rule_call};
+use super::decls::member_decls;
+use super::field_set::rule_call;
 use crate::attr::Tagging;
 use crate::model::{Enum, Field, FieldDefault, Payload, SerdeCodec, Variant};
 
@@ -559,7 +560,7 @@ fn schema(model: &Enum<'_>) -> TokenStream {
             Payload::Struct(fields) => {
                 let decls = member_decls(&fields.iter().collect::<Vec<_>>());
                 quote! {{
-                    const __DECLS: &[_ap::MemberDecl] = #decls;
+                    const __DECLS: &_ap::MemberDecls = #decls;
                     let mut __out: _ap::Vec<_ap::FieldSchema> = _ap::Vec::new();
                     _ap::field_schemas(__DECLS, "", &mut __out);
                     _ap::VariantShape::Struct(_ap::Vec::leak(__out))
