@@ -11,7 +11,7 @@ use crate::schema::EventSchema;
 pub fn events() -> impl Iterator<Item = &'static EventSchema> {
     let mut schemas: Vec<&'static EventSchema> = inventory::iter::<CatalogEntry>
         .into_iter()
-        .map(|entry| (entry.schema)())
+        .map(|entry| entry.decl.schema())
         .collect();
     schemas.sort_by(|a, b| {
         a.name

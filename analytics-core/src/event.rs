@@ -25,8 +25,16 @@ pub trait AnalyticsEvent: FieldSet + serde::Serialize + Send + Sync + 'static {
     #[doc(hidden)]
     const __ENVELOPE_PREFIX: &'static [u8];
 
+    /// The event's declared facts, and its schema once built (the derive's
+    /// `static`).
+    #[doc(hidden)]
+    const __DECL: &'static crate::__private::EventDecl;
+
     /// The event's schema: wire name, version, description, every wire field.
-    fn schema() -> &'static EventSchema;
+    #[inline]
+    fn schema() -> &'static EventSchema {
+        Self::__DECL.schema()
+    }
 
     /// Checks every field rule and struct-level check; reports all violations.
     fn validate(&self) -> Result<(), ValidationErrors> {

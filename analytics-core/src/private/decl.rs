@@ -93,8 +93,10 @@ pub fn join_prefix(prefix: &str, name: &str) -> String {
     }
 }
 
-/// The declared facts of an event, read by [`event_schema`] (one function
-/// for every event, not one instance per event type).
+/// The declared facts of an event: one `static` per event type, which its
+/// `AnalyticsEvent::__DECL` and its catalog entry point to, and which holds
+/// its schema once built ([`EventDecl::schema`], one function for every
+/// event, not one instance per event type).
 pub struct EventDecl {
     /// `AnalyticsEvent::NAME`.
     pub name: &'static str,
@@ -112,34 +114,49 @@ pub struct EventDecl {
     pub fields: &'static MemberDecls,
     /// `<Event as AnalyticsEvent>::__ENVELOPE_DECLS`.
     pub envelope: &'static MemberDecls,
+    /// The schema, built from the rest on first use.
+    pub built: OnceLock<EventSchema>,
 }
 
-/// Builds (once) and leaks the schema of an event.
-pub fn event_schema(
-    cell: &'static OnceLock<EventSchema>,
-    decl: &'static EventDecl,
-) -> &'static EventSchema {
-    if let Some(schema) = cell.get() {
-        return schema;
-    }
-    let _building = crate::schema::building::enter(None);
-    cell.get_or_init(|| {
-        let mut fields = Vec::new();
-        field_schemas(decl.fields, "", &mut fields);
-        let mut envelope = Vec::new();
-        field_schemas(decl.envelope, "", &mut envelope);
-        EventSchema {
-            name: decl.name,
-            version: decl.version,
-            description: decl.description,
-            fields: Box::leak(fields.into_boxed_slice()),
-            rust_type: decl.rust_type,
-            envelope: Box::leak(envelope.into_boxed_slice()),
-            checks: decl.checks,
-            write_only: decl.write_only,
+impl EventDecl {
+    /// The event's schema, built (once) and kept in `self.built`.
+    pub fn schema(&'static self) -> &'static EventSchema {
+        if let Some(schema) = self.built.get() {
+            return schema;
         }
-    })
+        let _building = crate::schema::building::enter(None);
+        self.built.get_or_init(|| {
+            let mut fields = Vec::new();
+            field_schemas(self.fields, "", &mut fields);
+            let mut envelope = Vec::new();
+            field_schemas(self.envelope, "", &mut envelope);
+            EventSchema {
+                name: self.name,
+                version: self.version,
+                description: self.description,
+                fields: Box::leak(fields.into_boxed_slice()),
+                rust_type: self.rust_type,
+                envelope: Box::leak(envelope.into_boxed_slice()),
+                checks: self.checks,
+                write_only: self.write_only,
+            }
+        })
+    }
 }
+
+/// The declaration of an event whose derive failed (in its stub impl, so
+/// that only the real error is reported): an event of no name and no field.
+pub static UNDECLARED: EventDecl = EventDecl {
+    name: "",
+    version: 1,
+    description: "",
+    rust_type: "",
+    checks: &[],
+    write_only: true,
+    fields: &MemberDecls::EMPTY,
+    envelope: &MemberDecls::EMPTY,
+    built: OnceLock::new(),
+};
 
 /// The type of a field holding a nested object `T`: `FieldType::Object` of
 /// its schema (built once), or `FieldType::Ref` of its name when asked while

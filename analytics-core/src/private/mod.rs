@@ -254,14 +254,26 @@ impl NameSet {
 /// and an array of flags: const evaluation copies whatever it is handed.
 pub const fn first_collision(set: &NameSet) -> usize {
     let (names, hashes, bases) = (set.own, set.hashes, set.flattened);
+    // Const evaluation is an interpreter: the bases' bloom is folded once,
+    // and each name is tested against it inline; only the few that pass
+    // walk the bases.
+    let mut bloom = 0;
+    let mut j = 0;
+    while j < bases.len() {
+        bloom |= bases[j].bloom;
+        j += 1;
+    }
     let mut i = 0;
     while i < names.len() {
-        let mut j = 0;
-        while j < bases.len() {
-            if bases[j].contains_hashed(names[i], hashes[i]) {
-                return i;
+        let hash = hashes[i];
+        if bloom & (1 << (hash >> 57)) != 0 {
+            let mut j = 0;
+            while j < bases.len() {
+                if bases[j].contains_hashed(names[i], hash) {
+                    return i;
+                }
+                j += 1;
             }
-            j += 1;
         }
         i += 1;
     }

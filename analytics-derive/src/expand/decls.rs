@@ -46,10 +46,17 @@ pub(super) fn member_decls(fields: &[&Field<'_>]) -> TokenStream {
     if text.is_empty() {
         return quote!(&_ap::MemberDecls::EMPTY);
     }
+    let count = types.len();
     let types = types.into_iter().map(|(_, entry)| entry);
+    // The types in a `static` array: a `&[..]` of constants would be
+    // promoted, and qualifying each trait constant for promotion costs more
+    // than evaluating it (measured).
     quote!(&_ap::MemberDecls {
         text: #text,
-        types: &[#(#types),*],
+        types: {
+            static __TYPES: [_ap::TypeDecl; #count] = [#(#types),*];
+            &__TYPES
+        },
         flattened: &[#(#flattened),*],
     })
 }

@@ -83,21 +83,20 @@ fn expand(model: &Struct<'_>, info: &EventInfo) -> TokenStream {
 
             #envelope
 
-            fn schema() -> &'static _ap::EventSchema {
-                static SCHEMA: _ap::OnceLock<_ap::EventSchema> = _ap::OnceLock::new();
-                static DECL: _ap::EventDecl = _ap::EventDecl {
-                    name: #name,
-                    version: #version,
-                    description: #description,
-                    rust_type: #rust_type,
-                    checks: <#ident as _ap::FieldSet>::CHECKS,
-                    write_only: #write_only_flag,
-                    fields: <#ident as _ap::FieldSet>::__MEMBER_DECLS,
-                    envelope: <#ident as _ap::AnalyticsEvent>::__ENVELOPE_DECLS,
-                };
-                _ap::event_schema(&SCHEMA, &DECL)
-            }
+            const __DECL: &'static _ap::EventDecl = &__EVENT_DECL;
         }
+
+        static __EVENT_DECL: _ap::EventDecl = _ap::EventDecl {
+            name: #name,
+            version: #version,
+            description: #description,
+            rust_type: #rust_type,
+            checks: <#ident as _ap::FieldSet>::CHECKS,
+            write_only: #write_only_flag,
+            fields: <#ident as _ap::FieldSet>::__MEMBER_DECLS,
+            envelope: <#ident as _ap::AnalyticsEvent>::__ENVELOPE_DECLS,
+            built: _ap::OnceLock::new(),
+        };
 
         _ap::inventory::submit! {
             _ap::CatalogEntry::new::<#ident>()

@@ -40,7 +40,7 @@ pub fn event(ident: &Ident, name: &str) -> TokenStream {
             const VERSION: _ap::u32 = 1;
             const __ENVELOPE_PREFIX: &'static [_ap::u8] = b"";
             fn __deserialize_params<'de, D: _ap::serde::Deserializer<'de>>(_: D) -> _ap::Result<Self, D::Error> { _ap::core::unimplemented!() }
-            fn schema() -> &'static _ap::EventSchema { _ap::core::unimplemented!() }
+            const __DECL: &'static _ap::EventDecl = &_ap::UNDECLARED;
         }
     }
 }
