@@ -1,5 +1,6 @@
-//! Schema declarations: the `static` tables a derive emits, turned into
-//! schemas by one runtime function each.
+//! Schema declarations: the constants and statics a derive emits (member
+//! declarations, an event's `EventDecl`), turned into schemas by one
+//! runtime function each.
 
 use std::any::TypeId;
 use std::borrow::Cow;

@@ -5,8 +5,8 @@
 //! comment, rules, flags) is one string literal per struct: a literal costs
 //! the compiler next to nothing, where the same facts as a table of
 //! constant structs were type-checked, borrow-checked, evaluated and
-//! emitted in every crate of events (about a sixth of a write-only
-//! crate's compile time). Only what needs the type system stays Rust: the
+//! emitted in every crate of events (about 15% of a write-only
+//! crate's compile time, BENCHMARKS.md). Only what needs the type system stays Rust: the
 //! members' wire types ([`MemberDecls::types`](super::MemberDecls::types))
 //! and the flattened structs' own declarations.
 //!
