@@ -167,6 +167,23 @@ pub trait AnalyticsValue: serde::Serialize {
         Ok(true)
     }
 
+    /// [`__missing_member`](Self::__missing_member) into the slot, when it
+    /// is empty (the first pass of a derived `__finish`).
+    #[doc(hidden)]
+    #[inline]
+    fn __fill_member<E: serde::de::Error>(
+        slot: &mut Option<Self>,
+        key: &'static str,
+    ) -> Result<(), E>
+    where
+        Self: Sized,
+    {
+        if slot.is_none() {
+            *slot = Some(Self::__missing_member(None, key)?);
+        }
+        Ok(())
+    }
+
     /// The value of a member once the input is read (`None` for a missing
     /// `Option`, serde's `missing field` error otherwise).
     #[doc(hidden)]

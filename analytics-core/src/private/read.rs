@@ -79,6 +79,57 @@ pub fn missing_with_member<T, E: de::Error>(slot: Option<T>, key: &'static str) 
     slot.ok_or_else(|| de::Error::missing_field(key))
 }
 
+/// [`missing_with_member`] into the slot, when it is empty.
+#[inline]
+pub fn fill_with_member<T, E: de::Error>(slot: &mut Option<T>, key: &'static str) -> Result<(), E> {
+    match slot {
+        Some(_) => Ok(()),
+        None => Err(de::Error::missing_field(key)),
+    }
+}
+
+/// [`missing_member`] into the slot, when it is empty.
+#[inline]
+pub fn fill_member<T: de::DeserializeOwned, E: de::Error>(
+    slot: &mut Option<T>,
+    key: &'static str,
+) -> Result<(), E> {
+    if slot.is_none() {
+        *slot = Some(missing_member(None, key)?);
+    }
+    Ok(())
+}
+
+/// The first error of a struct's filled slots, in declaration order
+/// (`__finish`: every slot is filled, then this one check).
+#[inline]
+pub fn first_error<E, const N: usize>(results: [Result<(), E>; N]) -> Result<(), E> {
+    for result in results {
+        result?;
+    }
+    Ok(())
+}
+
+/// The value of a slot that `__finish` filled (or of a flattened field
+/// whose error [`first_error`] has checked).
+#[inline]
+pub fn filled<T>(slot: Option<T>) -> T {
+    match slot {
+        Some(value) => value,
+        None => unreachable!("analytics-core: a slot is read before it is filled"),
+    }
+}
+
+/// A flattened field's `__finish`, split into its value and its error, so
+/// that the error takes its place in [`first_error`]'s order.
+#[inline]
+pub fn split_result<T, E>(result: Result<T, E>) -> (Option<T>, Result<(), E>) {
+    match result {
+        Ok(value) => (Some(value), Ok(())),
+        Err(error) => (None, Err(error)),
+    }
+}
+
 /// Reads a member's value into its slot; a second value for the same key is serde's `duplicate field` error.
 #[inline]
 pub fn next_member<'de, A: MapAccess<'de>, T: de::DeserializeOwned>(

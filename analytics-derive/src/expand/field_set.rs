@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use super::decls::member_decls;
-use super::read::{accept, codec_wrappers, finish_field, slot_field, slot_member, wrapper_names};
+use super::read::{accept, codec_wrappers, finish, slot_field, slot_member, wrapper_names};
 use super::{bytes, json_escape};
 use crate::model::{Field, Number, NumberValue, RuleKind, RuleSpec, Struct};
 
@@ -64,7 +64,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
     let members = params.iter().map(|field| member_field(field, true));
     let decls = member_decls(&params);
     let accept = accept(params.iter().copied());
-    let finish = model.fields.iter().map(finish_field);
+    let finish = finish(ident, &model.fields);
 
     let check_paths = model
         .checks
@@ -98,11 +98,7 @@ pub fn expand(model: &Struct<'_>) -> TokenStream {
                 #accept
             }
 
-            fn __finish<__E: _ap::serde::de::Error>(__slots: #slots) -> _ap::Result<Self, __E> {
-                _ap::Result::Ok(#ident {
-                    #(#finish,)*
-                })
-            }
+            #finish
         };
         (quote!(#slots), items)
     } else {
