@@ -477,6 +477,13 @@ fn spool_keeps_undeliverable_batches_and_replays_them() {
     assert_eq!(replayed_ids[..first_attempts.len()], first_attempts[..]);
     let indices: Vec<u64> = sink.values().iter().map(index_of).collect();
     assert_eq!(indices, (0..95).collect::<Vec<_>>());
+    // `flush` answers once every event is settled; the reader removes the
+    // settled segment at its next step, so the file may outlive the answer
+    // by a moment (seen on a loaded machine): wait for it, boundedly.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !read_spool(&dir).unwrap().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert!(
         read_spool(&dir).unwrap().is_empty(),
         "settled segments are removed"
