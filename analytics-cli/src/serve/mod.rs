@@ -70,6 +70,15 @@ pub struct Config {
     pub body_timeout: Duration,
     /// The `Retry-After` of a 503.
     pub retry_after: Duration,
+    /// Whether a request that finds nothing queued and nobody committing is
+    /// committed by its handler, on the runtime's thread (no round trip to
+    /// the writer thread), rather than always by the writer thread. On by
+    /// default, for an output whose commits are short (a local file); a
+    /// commit over 2 ms sends the requests after it to the writer thread
+    /// until one is quick again, but the first slow one holds a runtime
+    /// thread while it lasts: off for an output over the network
+    /// (`--forward`).
+    pub commit_in_handler: bool,
 }
 
 impl Config {
@@ -86,6 +95,7 @@ impl Config {
             max_queued: 64,
             body_timeout: Duration::from_secs(30),
             retry_after: Duration::from_secs(1),
+            commit_in_handler: true,
         }
     }
 }
@@ -188,6 +198,7 @@ async fn serve_with(
         config.output,
         failed,
         Arc::clone(&metrics),
+        config.commit_in_handler,
     ));
     let writer_commits = Arc::clone(&commits);
     let writer = std::thread::Builder::new()

@@ -115,6 +115,8 @@ pub(crate) struct Commits {
     state: Mutex<Committer>,
     /// The last commit took longer than [`QUICK_COMMIT`].
     slow: AtomicBool,
+    /// Handlers may commit ([`Commits::try_commit`]).
+    in_handler: bool,
 }
 
 struct Committer {
@@ -124,7 +126,14 @@ struct Committer {
 }
 
 impl Commits {
-    pub(crate) fn new(output: Box<dyn Sink>, failed: FailedFile, metrics: Arc<Metrics>) -> Commits {
+    /// `in_handler`: whether [`try_commit`](Commits::try_commit) may
+    /// commit at all (`Config::commit_in_handler`).
+    pub(crate) fn new(
+        output: Box<dyn Sink>,
+        failed: FailedFile,
+        metrics: Arc<Metrics>,
+        in_handler: bool,
+    ) -> Commits {
         Commits {
             state: Mutex::new(Committer {
                 output,
@@ -132,6 +141,7 @@ impl Commits {
                 metrics,
             }),
             slow: AtomicBool::new(false),
+            in_handler,
         }
     }
 
@@ -140,7 +150,7 @@ impl Commits {
     /// given back, as the writer thread does. The job comes back otherwise
     /// (for the writer thread's queue).
     pub(crate) fn try_commit(&self, job: Job) -> Result<(), Job> {
-        if self.slow.load(Ordering::Relaxed) {
+        if !self.in_handler || self.slow.load(Ordering::Relaxed) {
             return Err(job);
         }
         let Ok(mut committer) = self.state.try_lock() else {
@@ -313,6 +323,7 @@ mod tests {
                 Box::new(Recording(Arc::clone(&batches))),
                 failed,
                 metrics,
+                true,
             )),
         );
         for answer in answers {
@@ -374,6 +385,7 @@ mod tests {
             }),
             FailedFile::open(&path).unwrap(),
             Arc::clone(&metrics),
+            true,
         );
         // (A commit that syncs the failed-events file may be slow on a busy
         // machine: this test is about the lock, so it is told quick.)
@@ -421,6 +433,7 @@ mod tests {
             }),
             FailedFile::open(&dir.join("failed.jsonl")).unwrap(),
             Arc::clone(&metrics),
+            true,
         ));
         let (one, mut answer) = job(&budget, b"");
         assert!(commits.try_commit(one).is_ok());
@@ -445,6 +458,23 @@ mod tests {
         let (four, mut answer) = job(&budget, b"");
         assert!(commits.try_commit(four).is_ok());
         assert_eq!(answer.try_recv().unwrap(), Ok(()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn without_commits_in_handlers_every_request_goes_to_the_writer() {
+        let dir = std::env::temp_dir().join(format!("analytics-off-{}", std::process::id()));
+        let metrics = Arc::new(Metrics::new());
+        let budget = Budget::new(1 << 20, Arc::clone(&metrics));
+        let commits = Commits::new(
+            Box::new(Recording(Arc::default())),
+            FailedFile::open(&dir.join("failed.jsonl")).unwrap(),
+            Arc::clone(&metrics),
+            false,
+        );
+        let (one, mut answer) = job(&budget, b"");
+        commits.try_commit(one).expect_err("the job back");
+        assert!(answer.try_recv().is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
