@@ -128,6 +128,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.max_in_flight_bytes = args.max_in_flight_bytes.max(1);
     config.max_queued = args.max_in_flight.max(1);
     config.body_timeout = Duration::from_secs(args.body_timeout_secs);
+    // A forward's commit is a round trip over the network: always the
+    // writer thread's, never a runtime thread's.
+    config.commit_in_handler = args.forward.is_none();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -70,6 +70,15 @@ pub struct Config {
     pub body_timeout: Duration,
     /// The `Retry-After` of a 503.
     pub retry_after: Duration,
+    /// Whether a request that finds nothing queued and nobody committing is
+    /// committed by its handler, on the runtime's thread (no round trip to
+    /// the writer thread), rather than always by the writer thread. On by
+    /// default, for an output whose commits are short (a local file); a
+    /// commit over 2 ms sends the requests after it to the writer thread
+    /// until one is quick again, but the first slow one holds a runtime
+    /// thread while it lasts: off for an output over the network
+    /// (`--forward`).
+    pub commit_in_handler: bool,
 }
 
 impl Config {
@@ -86,6 +95,7 @@ impl Config {
             max_queued: 64,
             body_timeout: Duration::from_secs(30),
             retry_after: Duration::from_secs(1),
+            commit_in_handler: true,
         }
     }
 }
@@ -184,11 +194,16 @@ async fn serve_with(
     let failed = writer::FailedFile::open(&config.failed_path)
         .with_context(|| format!("cannot open {}", config.failed_path.display()))?;
     let (jobs, queue) = mpsc::channel(config.max_queued.max(1));
-    let writer_metrics = Arc::clone(&metrics);
-    let output = config.output;
+    let commits = Arc::new(writer::Commits::new(
+        config.output,
+        failed,
+        Arc::clone(&metrics),
+        config.commit_in_handler,
+    ));
+    let writer_commits = Arc::clone(&commits);
     let writer = std::thread::Builder::new()
         .name("analytics-collector-writer".into())
-        .spawn(move || writer::run(queue, output, failed, writer_metrics))?;
+        .spawn(move || writer::run(queue, writer_commits))?;
     let state = Arc::new(Shared {
         validator: config.validator,
         tokens: config.tokens,
@@ -198,6 +213,7 @@ async fn serve_with(
         permits: Semaphore::new(config.max_in_flight.max(1)),
         budget: budget::Budget::new(config.max_in_flight_bytes, Arc::clone(&metrics)),
         jobs,
+        commits,
         metrics,
     });
     let app = Router::new()
@@ -225,6 +241,8 @@ struct Shared {
     permits: Semaphore,
     budget: Arc<budget::Budget>,
     jobs: mpsc::Sender<writer::Job>,
+    /// The output and the failed-events file, shared with the writer thread.
+    commits: Arc<writer::Commits>,
     metrics: Arc<Metrics>,
 }
 
@@ -507,11 +525,21 @@ impl Shared {
             held,
             done,
         };
-        if let Err(error) = self.jobs.try_send(job) {
-            return Err(self.unavailable(match error {
-                mpsc::error::TrySendError::Full(_) => "the output is behind",
-                mpsc::error::TrySendError::Closed(_) => "the collector is shutting down",
-            }));
+        // Nothing queued and nobody committing: the commit is made here, on
+        // this thread, which saves the round trip to the writer thread (two
+        // wake-ups) and writes the body while it is in this core's cache.
+        // Otherwise the writer thread commits it, with the others queued.
+        let queued = match self.jobs.capacity() == self.jobs.max_capacity() {
+            true => self.commits.try_commit(job).err(),
+            false => Some(job),
+        };
+        if let Some(job) = queued {
+            if let Err(error) = self.jobs.try_send(job) {
+                return Err(self.unavailable(match error {
+                    mpsc::error::TrySendError::Full(_) => "the output is behind",
+                    mpsc::error::TrySendError::Closed(_) => "the collector is shutting down",
+                }));
+            }
         }
         match stored.await {
             Ok(Ok(())) => Ok(()),

@@ -1,6 +1,10 @@
-//! The one thread that writes: the output (`Box<dyn Sink>`) and the
-//! failed-events file, in group commits, so that a request is answered only
-//! once both of its parts are durable.
+//! The commits: the output (`Box<dyn Sink>`) and the failed-events file,
+//! written so that a request is answered only once both of its parts are
+//! durable. A request that finds nothing queued and nobody committing is
+//! committed by its handler, on its own thread ([`Commits::try_commit`]:
+//! no round trip to another thread, the body still in this core's cache);
+//! otherwise the writer thread commits it, in a group with the others
+//! queued ([`run`]). Both take the same lock, so commits never overlap.
 //!
 //! Each commit writes and syncs the failed-event lines first, then hands the
 //! valid events to the output. When the output fails, the failed-event lines
@@ -11,7 +15,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use analytics_core::client::{Envelope, Sink};
 use tokio::sync::{mpsc, oneshot};
@@ -96,13 +102,102 @@ impl FailedFile {
     }
 }
 
-/// Runs until every sender is dropped, then flushes the output.
-pub(crate) fn run(
-    mut jobs: mpsc::Receiver<Job>,
-    mut output: Box<dyn Sink>,
-    mut failed: FailedFile,
+/// A commit that takes longer than this (an fsync on a slow disk, a
+/// forward over the network, a stalled output) sends the requests after it
+/// to the writer thread until a commit is quick again: a handler commits
+/// on a runtime thread, which must not be held up for long.
+const QUICK_COMMIT: Duration = Duration::from_millis(2);
+
+/// What commits: the output and the failed-events file, used by the writer
+/// thread and by a request's handler that finds it idle
+/// ([`Commits::try_commit`]).
+pub(crate) struct Commits {
+    state: Mutex<Committer>,
+    /// The last commit took longer than [`QUICK_COMMIT`].
+    slow: AtomicBool,
+    /// Handlers may commit ([`Commits::try_commit`]).
+    in_handler: bool,
+}
+
+struct Committer {
+    output: Box<dyn Sink>,
+    failed: FailedFile,
     metrics: Arc<Metrics>,
-) {
+}
+
+impl Commits {
+    /// `in_handler`: whether [`try_commit`](Commits::try_commit) may
+    /// commit at all (`Config::commit_in_handler`).
+    pub(crate) fn new(
+        output: Box<dyn Sink>,
+        failed: FailedFile,
+        metrics: Arc<Metrics>,
+        in_handler: bool,
+    ) -> Commits {
+        Commits {
+            state: Mutex::new(Committer {
+                output,
+                failed,
+                metrics,
+            }),
+            slow: AtomicBool::new(false),
+            in_handler,
+        }
+    }
+
+    /// Commits `job` on the calling thread when nobody is committing and
+    /// the last commit was quick: its answer is sent and its reservation
+    /// given back, as the writer thread does. The job comes back otherwise
+    /// (for the writer thread's queue).
+    pub(crate) fn try_commit(&self, job: Job) -> Result<(), Job> {
+        if !self.in_handler || self.slow.load(Ordering::Relaxed) {
+            return Err(job);
+        }
+        let Ok(mut committer) = self.state.try_lock() else {
+            return Err(job);
+        };
+        let result = self.commit(
+            &mut committer,
+            &job.events,
+            std::slice::from_ref(&job.failed),
+        );
+        drop(committer);
+        let _ = job.done.send(result);
+        drop(job.held);
+        Ok(())
+    }
+
+    fn commit(
+        &self,
+        committer: &mut Committer,
+        events: &[Envelope],
+        lines: &[Vec<u8>],
+    ) -> Result<(), String> {
+        let start = Instant::now();
+        let result = commit(
+            committer.output.as_mut(),
+            &mut committer.failed,
+            events,
+            lines,
+        );
+        self.slow
+            .store(start.elapsed() > QUICK_COMMIT, Ordering::Relaxed);
+        match &result {
+            Ok(()) => {
+                committer.metrics.output_up.set(1);
+            }
+            Err(error) => {
+                committer.metrics.output_errors.inc();
+                committer.metrics.output_up.set(0);
+                eprintln!("analytics serve: a write failed, answering 503: {error}");
+            }
+        }
+        result
+    }
+}
+
+/// Runs until every sender is dropped, then flushes the output.
+pub(crate) fn run(mut jobs: mpsc::Receiver<Job>, commits: Arc<Commits>) {
     let mut events: Vec<Envelope> = Vec::new();
     // The requests' failed-event lines, not copied: each job's own buffer.
     let mut lines: Vec<Vec<u8>> = Vec::new();
@@ -126,17 +221,11 @@ pub(crate) fn run(
                 next = jobs.try_recv().ok();
             }
         }
-        let result = commit(output.as_mut(), &mut failed, &events, &lines);
-        match &result {
-            Ok(()) => {
-                metrics.output_up.set(1);
-            }
-            Err(error) => {
-                metrics.output_errors.inc();
-                metrics.output_up.set(0);
-                eprintln!("analytics serve: a write failed, answering 503: {error}");
-            }
-        }
+        let result = match commits.state.lock() {
+            Ok(mut committer) => commits.commit(&mut committer, &events, &lines),
+            // A handler's commit panicked in the output.
+            Err(_) => Err("the output panicked".to_owned()),
+        };
         for done in waiting.drain(..) {
             // A request whose client went away no longer waits: nothing to tell.
             let _ = done.send(result.clone());
@@ -145,8 +234,10 @@ pub(crate) fn run(
         lines.clear();
         holds.clear();
     }
-    if let Err(error) = output.flush() {
-        eprintln!("analytics serve: flushing the output failed: {error}");
+    if let Ok(mut committer) = commits.state.lock() {
+        if let Err(error) = committer.output.flush() {
+            eprintln!("analytics serve: flushing the output failed: {error}");
+        }
     }
 }
 
@@ -228,9 +319,12 @@ mod tests {
         let batches = Arc::new(Mutex::new(Vec::new()));
         run(
             jobs,
-            Box::new(Recording(Arc::clone(&batches))),
-            failed,
-            metrics,
+            Arc::new(Commits::new(
+                Box::new(Recording(Arc::clone(&batches))),
+                failed,
+                metrics,
+                true,
+            )),
         );
         for answer in answers {
             assert_eq!(answer.blocking_recv().unwrap(), Ok(()));
@@ -243,6 +337,144 @@ mod tests {
         for bytes in &batches {
             assert!(*bytes < MAX_COMMIT_BYTES + 300 * 1000, "{batches:?}");
         }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Sleeps `delay` in each send, then fails when `fail` is set.
+    struct Slow {
+        delay: Duration,
+        fail: Arc<AtomicBool>,
+        sent: Arc<Mutex<usize>>,
+    }
+
+    impl Sink for Slow {
+        fn send(&mut self, batch: &[Envelope]) -> Result<(), SinkError> {
+            std::thread::sleep(self.delay);
+            if self.fail.load(Ordering::Relaxed) {
+                return Err(SinkError::retryable("the output is down"));
+            }
+            *self.sent.lock().unwrap() += batch.len();
+            Ok(())
+        }
+    }
+
+    fn job(budget: &Arc<Budget>, failed: &[u8]) -> (Job, oneshot::Receiver<Result<(), String>>) {
+        let (done, answer) = oneshot::channel();
+        let job = Job {
+            events: vec![Envelope::new(b"{}".to_vec(), [1; 16], 0)],
+            failed: failed.to_vec(),
+            held: budget.hold(),
+            done,
+        };
+        (job, answer)
+    }
+
+    #[test]
+    fn a_handler_commits_when_nobody_does_and_leaves_it_to_the_writer_otherwise() {
+        let dir = std::env::temp_dir().join(format!("analytics-inline-{}", std::process::id()));
+        let path = dir.join("failed.jsonl");
+        let metrics = Arc::new(Metrics::new());
+        let budget = Budget::new(1 << 20, Arc::clone(&metrics));
+        let fail = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(Mutex::new(0));
+        let commits = Commits::new(
+            Box::new(Slow {
+                delay: Duration::ZERO,
+                fail: Arc::clone(&fail),
+                sent: Arc::clone(&sent),
+            }),
+            FailedFile::open(&path).unwrap(),
+            Arc::clone(&metrics),
+            true,
+        );
+        // (A commit that syncs the failed-events file may be slow on a busy
+        // machine: this test is about the lock, so it is told quick.)
+        let quick = || commits.slow.store(false, Ordering::Relaxed);
+        // Idle: committed here, answered, both parts written.
+        let (one, mut answer) = job(&budget, b"{\"reason\":\"x\"}\n");
+        assert!(commits.try_commit(one).is_ok());
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+        assert_eq!(*sent.lock().unwrap(), 1);
+        assert_eq!(std::fs::read(&path).unwrap(), b"{\"reason\":\"x\"}\n");
+
+        // Someone else committing: the job comes back, unanswered.
+        let guard = commits.state.lock().unwrap();
+        let (two, mut answer) = job(&budget, b"");
+        quick();
+        let back = commits.try_commit(two).expect_err("the job back");
+        assert!(answer.try_recv().is_err());
+        drop(guard);
+        quick();
+        assert!(commits.try_commit(back).is_ok());
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+
+        // A failing output: 503's error, and this commit's failed-event
+        // lines cut back off the file.
+        fail.store(true, Ordering::Relaxed);
+        let (three, mut answer) = job(&budget, b"{\"reason\":\"y\"}\n");
+        quick();
+        assert!(commits.try_commit(three).is_ok());
+        assert!(answer.try_recv().unwrap().is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"{\"reason\":\"x\"}\n");
+        assert_eq!(metrics.output_up.get(), 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn after_a_slow_commit_requests_go_to_the_writer_until_one_is_quick() {
+        let dir = std::env::temp_dir().join(format!("analytics-slow-{}", std::process::id()));
+        let metrics = Arc::new(Metrics::new());
+        let budget = Budget::new(1 << 20, Arc::clone(&metrics));
+        let commits = Arc::new(Commits::new(
+            Box::new(Slow {
+                delay: QUICK_COMMIT * 2,
+                fail: Arc::new(AtomicBool::new(false)),
+                sent: Arc::new(Mutex::new(0)),
+            }),
+            FailedFile::open(&dir.join("failed.jsonl")).unwrap(),
+            Arc::clone(&metrics),
+            true,
+        ));
+        let (one, mut answer) = job(&budget, b"");
+        assert!(commits.try_commit(one).is_ok());
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+        // That one was slow: the next is handed back, for the writer thread.
+        let (two, answer) = job(&budget, b"");
+        let two = commits.try_commit(two).expect_err("the job back");
+        let (queue, jobs) = mpsc::channel(4);
+        queue.try_send(two).map_err(|_| ()).unwrap();
+        drop(queue);
+        run(jobs, Arc::clone(&commits));
+        assert_eq!(answer.blocking_recv().unwrap(), Ok(()));
+        assert!(commits.slow.load(Ordering::Relaxed));
+        // A quick commit (by the writer) lets handlers commit again.
+        commits.state.lock().unwrap().output = Box::new(Recording(Arc::default()));
+        let (queue, jobs) = mpsc::channel(4);
+        let (three, answer) = job(&budget, b"");
+        queue.try_send(three).map_err(|_| ()).unwrap();
+        drop(queue);
+        run(jobs, Arc::clone(&commits));
+        assert_eq!(answer.blocking_recv().unwrap(), Ok(()));
+        let (four, mut answer) = job(&budget, b"");
+        assert!(commits.try_commit(four).is_ok());
+        assert_eq!(answer.try_recv().unwrap(), Ok(()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn without_commits_in_handlers_every_request_goes_to_the_writer() {
+        let dir = std::env::temp_dir().join(format!("analytics-off-{}", std::process::id()));
+        let metrics = Arc::new(Metrics::new());
+        let budget = Budget::new(1 << 20, Arc::clone(&metrics));
+        let commits = Commits::new(
+            Box::new(Recording(Arc::default())),
+            FailedFile::open(&dir.join("failed.jsonl")).unwrap(),
+            Arc::clone(&metrics),
+            false,
+        );
+        let (one, mut answer) = job(&budget, b"");
+        commits.try_commit(one).expect_err("the job back");
+        assert!(answer.try_recv().is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
