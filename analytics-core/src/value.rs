@@ -168,20 +168,20 @@ pub trait AnalyticsValue: serde::Serialize {
     }
 
     /// [`__missing_member`](Self::__missing_member) into the slot, when it
-    /// is empty (the first pass of a derived `__finish`).
+    /// is empty, its error kept in `error` unless one is there already (the
+    /// first pass of a derived `__finish`).
     #[doc(hidden)]
     #[inline]
     fn __fill_member<E: serde::de::Error>(
         slot: &mut Option<Self>,
         key: &'static str,
-    ) -> Result<(), E>
-    where
+        error: &mut Option<E>,
+    ) where
         Self: Sized,
     {
         if slot.is_none() {
-            *slot = Some(Self::__missing_member(None, key)?);
+            crate::__private::keep(Self::__missing_member(None, key), slot, error);
         }
-        Ok(())
     }
 
     /// The value of a member once the input is read (`None` for a missing

@@ -79,55 +79,70 @@ pub fn missing_with_member<T, E: de::Error>(slot: Option<T>, key: &'static str) 
     slot.ok_or_else(|| de::Error::missing_field(key))
 }
 
-/// [`missing_with_member`] into the slot, when it is empty.
+/// [`missing_with_member`] into the slot, when it is empty; its error
+/// kept in `error` unless one is there already.
 #[inline]
-pub fn fill_with_member<T, E: de::Error>(slot: &mut Option<T>, key: &'static str) -> Result<(), E> {
-    match slot {
-        Some(_) => Ok(()),
-        None => Err(de::Error::missing_field(key)),
+pub fn fill_with_member<T, E: de::Error>(
+    slot: &mut Option<T>,
+    key: &'static str,
+    error: &mut Option<E>,
+) {
+    if slot.is_none() && error.is_none() {
+        *error = Some(de::Error::missing_field(key));
     }
 }
 
-/// [`missing_member`] into the slot, when it is empty.
+/// [`missing_member`] into the slot, when it is empty; its error kept in
+/// `error` unless one is there already.
 #[inline]
 pub fn fill_member<T: de::DeserializeOwned, E: de::Error>(
     slot: &mut Option<T>,
     key: &'static str,
-) -> Result<(), E> {
+    error: &mut Option<E>,
+) {
     if slot.is_none() {
-        *slot = Some(missing_member(None, key)?);
+        keep(missing_member(None, key), slot, error);
     }
-    Ok(())
 }
 
-/// The first error of a struct's filled slots, in declaration order
-/// (`__finish`: every slot is filled, then this one check).
+/// `result` into `slot`, or its error into `error` unless one is there
+/// already (a derived `__finish` reports the first).
 #[inline]
-pub fn first_error<E, const N: usize>(results: [Result<(), E>; N]) -> Result<(), E> {
-    for result in results {
-        result?;
+pub fn keep<T, E>(result: Result<T, E>, slot: &mut Option<T>, error: &mut Option<E>) {
+    match result {
+        Ok(value) => *slot = Some(value),
+        Err(failure) => {
+            if error.is_none() {
+                *error = Some(failure);
+            }
+        }
     }
-    Ok(())
 }
 
-/// The value of a slot that `__finish` filled (or of a flattened field
-/// whose error [`first_error`] has checked).
+/// A flattened field's `__finish`: its value, or `None` with its error kept
+/// in `error` unless one is there already.
 #[inline]
+pub fn keep_error<T, E>(result: Result<T, E>, error: &mut Option<E>) -> Option<T> {
+    let mut slot = None;
+    keep(result, &mut slot, error);
+    slot
+}
+
+/// The value of a slot that `__finish` filled (or of a flattened field),
+/// once it has checked that no fill failed.
+#[inline(always)]
 pub fn filled<T>(slot: Option<T>) -> T {
     match slot {
         Some(value) => value,
-        None => unreachable!("analytics-core: a slot is read before it is filled"),
+        None => unfilled(),
     }
 }
 
-/// A flattened field's `__finish`, split into its value and its error, so
-/// that the error takes its place in [`first_error`]'s order.
-#[inline]
-pub fn split_result<T, E>(result: Result<T, E>) -> (Option<T>, Result<(), E>) {
-    match result {
-        Ok(value) => (Some(value), Ok(())),
-        Err(error) => (None, Err(error)),
-    }
+/// Out of line, so that each field's extraction is one test and one jump.
+#[cold]
+#[inline(never)]
+fn unfilled() -> ! {
+    unreachable!("analytics-core: a slot is read before it is filled")
 }
 
 /// Reads a member's value into its slot; a second value for the same key is serde's `duplicate field` error.

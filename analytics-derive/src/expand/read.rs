@@ -130,17 +130,16 @@ pub(super) fn accept<'f, 'a: 'f>(fields: impl IntoIterator<Item = &'f Field<'a>>
 }
 
 /// The body of `__finish`: every slot that may fail when its key was
-/// missing is filled first, in one pass that runs them all (no early
-/// return per field), then one check of the first error, then the struct,
-/// built from the filled slots without a branch. The first error is
-/// serde's: the struct's own fields in declaration order, then the
-/// flattened ones (serde reads those last, from what the others left).
-/// A `match` that returns per field made type checking, borrow checking
-/// and drop elaboration pay for a partly built struct at every field
-/// (measured: about a sixth of a readable crate's compile time).
+/// missing is filled first, each fill keeping the first error in
+/// `__error` (no return per field), then one check of that error, then the
+/// struct, built from the filled slots without a branch of its own. The
+/// first error is serde's: the struct's own fields in declaration order,
+/// then the flattened ones (serde reads those last, from what the others
+/// left). A `match` that returns per field made type checking, borrow
+/// checking and drop elaboration pay for a partly built struct at every
+/// field (measured: about a sixth of a readable crate's compile time).
 pub(super) fn finish(ident: &syn::Ident, fields: &[Field<'_>]) -> TokenStream {
     let mut flattened = Vec::new();
-    let mut flattened_errors = Vec::new();
     let mut fills = Vec::new();
     let mut values = Vec::new();
     for (index, field) in fields.iter().enumerate() {
@@ -151,9 +150,8 @@ pub(super) fn finish(ident: &syn::Ident, fields: &[Field<'_>]) -> TokenStream {
             let local = format_ident!("__flattened_{}", index);
             let finish =
                 quote_spanned!(ty.span()=> <#ty as _ap::FieldSet>::__finish::<__E>(__slots.#slot));
-            flattened.push(quote!(let #local = _ap::split_result(#finish);));
-            flattened_errors.push(quote!(#local.1));
-            values.push(quote!(#member: _ap::filled(#local.0)));
+            flattened.push(quote!(let #local = _ap::keep_error(#finish, &mut __error);));
+            values.push(quote!(#member: _ap::filled(#local)));
             continue;
         }
         let name = &field.wire_name;
@@ -172,13 +170,13 @@ pub(super) fn finish(ident: &syn::Ident, fields: &[Field<'_>]) -> TokenStream {
                     .map(|codec| codec.deserialize.is_some())
                 {
                     Some(true) => quote! {
-                        _ap::fill_with_member::<_, __E>(&mut __slots.#slot, #name)
+                        _ap::fill_with_member::<_, __E>(&mut __slots.#slot, #name, &mut __error);
                     },
                     Some(false) => quote_spanned! {ty.span()=>
-                        _ap::fill_member::<#ty, __E>(&mut __slots.#slot, #name)
+                        _ap::fill_member::<#ty, __E>(&mut __slots.#slot, #name, &mut __error);
                     },
                     None => quote_spanned! {ty.span()=>
-                        <#ty as _ap::AnalyticsValue>::__fill_member::<__E>(&mut __slots.#slot, #name)
+                        <#ty as _ap::AnalyticsValue>::__fill_member::<__E>(&mut __slots.#slot, #name, &mut __error);
                     },
                 };
                 fills.push(fill);
@@ -204,16 +202,20 @@ pub(super) fn finish(ident: &syn::Ident, fields: &[Field<'_>]) -> TokenStream {
     } else {
         quote!(mut __slots)
     };
-    fills.extend(flattened_errors);
-    let check = (!fills.is_empty()).then(|| {
+    let check = (!fills.is_empty() || !flattened.is_empty()).then(|| {
         quote! {
-            if let _ap::Result::Err(__error) = _ap::first_error([#(#fills),*]) {
+            if let _ap::Option::Some(__error) = __error {
                 return _ap::Result::Err(__error);
             }
         }
     });
+    let error = check
+        .is_some()
+        .then(|| quote!(let mut __error: _ap::Option<__E> = _ap::Option::None;));
     quote! {
         fn __finish<__E: _ap::serde::de::Error>(#slots: Self::Slots) -> _ap::Result<Self, __E> {
+            #error
+            #(#fills)*
             #(#flattened)*
             #check
             _ap::Result::Ok(#ident { #(#values,)* })
