@@ -19,7 +19,7 @@ use crate::value::AnalyticsValue;
 /// it into [`FieldSchema`]s.
 pub struct MemberDecls {
     /// What the tokens say of each member, in the text of
-    /// [`decl_text`](super::decl_text): one literal, nearly free to compile.
+    /// `__private::decl_text`: one literal, nearly free to compile.
     pub text: &'static str,
     /// The members' wire types, which the text indexes (each distinct type
     /// of the struct once).
